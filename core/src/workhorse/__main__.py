@@ -1,0 +1,3 @@
+from workhorse.cli import main
+
+main()

@@ -1,0 +1,81 @@
+"""``workhorse worker``: run worker processes."""
+
+from __future__ import annotations
+
+import click
+
+from workhorse import logs
+from workhorse.cli.options import redis_options
+from workhorse.config import Settings, parse_queues
+
+
+@click.command()
+@click.option("-r", "--require", "require", multiple=True, metavar="MODULE",
+              help="Module (or .py file) that registers jobs; repeatable.")
+@click.option("-q", "--queue", "queues", multiple=True, metavar="NAME[,WEIGHT]",
+              help="Queue to work, with an optional weight; repeatable. Default: default.")
+@click.option("-c", "--concurrency", type=click.IntRange(1), default=None,
+              help="Threads per process (default 10).")
+@click.option("-p", "--processes", type=click.IntRange(1), default=1, show_default=True,
+              help="Worker processes to run under a supervisor.")
+@click.option("-t", "--timeout", "shutdown_timeout", type=click.FloatRange(0), default=None,
+              help="Seconds to wait for running jobs at shutdown (default 25).")
+@click.option("-g", "--tag", default="", help="Tag shown in the dashboard's process list.")
+@click.option("--timestamps", type=click.Choice(["ms", "float"]), default=None,
+              help="Write times as Sidekiq 8 int ms (default) or Sidekiq 7 float seconds.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None)
+@click.option("-v", "--verbose", is_flag=True, help="Log every job start and finish.")
+@redis_options
+def worker(
+    require: tuple[str, ...],
+    queues: tuple[str, ...],
+    concurrency: int | None,
+    processes: int,
+    shutdown_timeout: float | None,
+    tag: str,
+    timestamps: str | None,
+    log_format: str | None,
+    verbose: bool,
+    redis_url: str | None,
+    prefix: str,
+) -> None:
+    """Run jobs: workhorse worker -r myapp.jobs -q critical,3 -q default,1 -c 10 -p 2"""
+    settings = Settings.from_env(
+        redis_url=redis_url,
+        prefix=prefix,
+        queues=parse_queues(queues) if queues else None,
+        concurrency=concurrency,
+        processes=processes,
+        shutdown_timeout=shutdown_timeout,
+        require=require,
+        tag=tag,
+        timestamp_format=timestamps,
+        log_format=log_format,
+    )
+    logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
+    if processes > 1:
+        from workhorse.worker.supervisor import Supervisor
+
+        child_argv = _child_argv(click.get_current_context())
+        raise SystemExit(Supervisor(child_argv, processes).run())
+    from workhorse.worker.launcher import run_worker
+
+    raise SystemExit(run_worker(settings))
+
+
+def _child_argv(ctx: click.Context) -> list[str]:
+    """The same command line with ``--processes 1``."""
+    argv = ["worker"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if param.name == "processes" or value in (None, (), "", False):
+            continue
+        flag = max(param.opts, key=len)  # type: ignore[attr-defined]
+        if isinstance(value, tuple):
+            for item in value:
+                argv += [flag, str(item)]
+        elif value is True:
+            argv.append(flag)
+        else:
+            argv += [flag, str(value)]
+    return argv

@@ -1,0 +1,192 @@
+"""Pushing jobs into Redis: one at a time, in bulk, or scheduled; through the client chain."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, cast
+
+import redis
+
+from workhorse import payload
+from workhorse.config import Settings
+from workhorse.errors import ArgumentError, ConfigError
+from workhorse.keys import Keys
+from workhorse.middleware import ClientMiddleware, compose_client
+from workhorse.types import JobPayload
+
+BULK_CHUNK = 1_000
+# `perform_in(x)` treats x below this as relative seconds, above as an epoch (Sidekiq's rule).
+_EPOCH_THRESHOLD = 1_000_000_000
+
+
+def run_at(when: float | datetime, *, relative: bool) -> float:
+    """Epoch seconds for ``perform_in``/``perform_at`` arguments."""
+    if isinstance(when, datetime):
+        if when.tzinfo is None:
+            raise ArgumentError(
+                f"naive datetime {when.isoformat()} is ambiguous: give it a tzinfo "
+                "(e.g. datetime.now(timezone.utc) + timedelta(minutes=5))"
+            )
+        return when.timestamp()
+    if isinstance(when, bool) or not isinstance(when, int | float):
+        raise ArgumentError(f"expected seconds or a datetime, got {when!r}")
+    if relative and when < _EPOCH_THRESHOLD:
+        return time.time() + float(when)
+    return float(when)
+
+
+class Client:
+    """Pushes jobs to one Redis. Safe to share between threads (pooled connections)."""
+
+    def __init__(
+        self,
+        redis_client: redis.Redis | None = None,
+        settings: Settings | None = None,
+        middleware: Sequence[ClientMiddleware] | None = None,
+    ) -> None:
+        self.settings = settings or Settings.from_env()
+        self.keys = Keys(self.settings.prefix)
+        self._redis = redis_client
+        self._lock = threading.Lock()
+        if middleware is None:
+            from workhorse import plugins
+
+            middleware = plugins.client_middleware(self.settings)
+        self._chain = compose_client(middleware)
+        self._local = threading.local()
+        # Replaced by workhorse.testing's fake and inline modes.
+        self.sink: Callable[[JobPayload], None] | None = None
+
+    @property
+    def redis(self) -> redis.Redis:
+        if self._redis is None:
+            with self._lock:
+                if self._redis is None:
+                    from workhorse.connection import connect
+
+                    self._redis = connect(self.settings)
+        return self._redis
+
+    def push(self, job: JobPayload | dict[str, Any]) -> str | None:
+        """Normalise and push one job; returns its jid, or None if middleware dropped it."""
+        pushed = self._chain(self.normalize(job))
+        if pushed is None:
+            return None
+        self._emit([pushed])
+        return pushed["jid"]
+
+    def enqueue(self, name: str, args: Iterable[object] = (), **options: object) -> str | None:
+        """Push by job name: works for names this process never registered (e.g. Ruby classes)."""
+        return self.push({"class": name, "args": list(args), **options})
+
+    def push_bulk(
+        self, jobs: Iterable[JobPayload | dict[str, Any]], chunk_size: int = BULK_CHUNK
+    ) -> list[str | None]:
+        """Push many jobs, one pipeline per ``chunk_size`` jobs; jids in input order."""
+        jids: list[str | None] = []
+        chunk: list[JobPayload] = []
+        for job in jobs:
+            pushed = self._chain(self.normalize(job))
+            jids.append(None if pushed is None else pushed["jid"])
+            if pushed is not None:
+                chunk.append(pushed)
+            if len(chunk) >= chunk_size:
+                self._emit(chunk)
+                chunk = []
+        if chunk:
+            self._emit(chunk)
+        return jids
+
+    @contextmanager
+    def capture(self) -> Iterator[list[JobPayload]]:
+        """Collect this thread's pushes instead of writing them (for atomic groups)."""
+        stack: list[list[JobPayload]] = self._local.__dict__.setdefault("captures", [])
+        collected: list[JobPayload] = []
+        stack.append(collected)
+        try:
+            yield collected
+        finally:
+            stack.pop()
+
+    def write(self, jobs: Sequence[JobPayload], *, atomic: bool = False) -> None:
+        """Write already-normalised jobs in one pipeline (MULTI/EXEC when ``atomic``)."""
+        pipe = self.redis.pipeline(transaction=atomic)
+        for job in jobs:
+            self.write_to(pipe, job)
+        pipe.execute()
+
+    def _emit(self, jobs: list[JobPayload]) -> None:
+        captures = self._local.__dict__.get("captures")
+        if captures:
+            captures[-1].extend(jobs)
+        elif self.sink is not None:
+            for job in jobs:
+                self.sink(job)
+        else:
+            self.write(jobs)
+
+    def normalize(self, job: JobPayload | dict[str, Any]) -> JobPayload:
+        """Fill jid, queue, retry and created_at; check args; decide queue vs schedule."""
+        item = cast(dict[str, Any], dict(job))
+        name = item.get("class")
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f'a job needs a "class" naming it, got {name!r}')
+        args = item.get("args", [])
+        if not isinstance(args, list | tuple):
+            raise ArgumentError(f"job args must be a list, got {type(args).__name__}")
+        item["args"] = payload.check_args(args) if self.settings.strict_args else list(args)
+        item.setdefault("queue", "default")
+        item.setdefault("retry", True)
+        item.setdefault("jid", payload.new_jid())
+        item.setdefault("created_at", payload.timestamp(self.settings.timestamp_format))
+        at = item.pop("at", None)
+        if at is not None and float(at) > time.time():
+            item["at"] = float(at)
+        return cast(JobPayload, item)
+
+    def write_to(self, pipe: Any, job: JobPayload) -> None:
+        """Queue the commands that store ``job`` on ``pipe`` (schedule or queue)."""
+        item = cast(dict[str, Any], job)
+        at = item.pop("at", None)
+        if at is not None:
+            item.pop("enqueued_at", None)
+            pipe.zadd(self.keys.schedule, {payload.encode(item): at})
+            return
+        queue = item["queue"]
+        item["enqueued_at"] = payload.timestamp(self.settings.timestamp_format)
+        pipe.sadd(self.keys.queues, queue)
+        pipe.lpush(self.keys.queue(queue), payload.encode(item))
+
+
+_default: Client | None = None
+_default_lock = threading.Lock()
+
+
+def default_client() -> Client:
+    """The process-wide client used by ``perform_async``; built from the environment."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Client()
+    return _default
+
+
+def set_default_client(client: Client | None) -> Client | None:
+    """Install ``client`` for ``perform_async`` (None resets); returns the previous one."""
+    global _default
+    previous, _default = _default, client
+    return previous
+
+
+def configure(
+    redis_url: str | None = None, prefix: str | None = None, **settings: object
+) -> Client:
+    """Point ``perform_async`` at a Redis: ``workhorse.configure(redis_url=..., prefix=...)``."""
+    client = Client(settings=Settings.from_env(redis_url=redis_url, prefix=prefix, **settings))
+    set_default_client(client)
+    return client

@@ -1,0 +1,146 @@
+"""Frozen settings for clients and workers: explicit value > environment > default."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from workhorse.errors import ConfigError
+
+TimestampFormat = Literal["ms", "float"]
+LogFormat = Literal["text", "json"]
+
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.:\-{}|]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueWeight:
+    name: str
+    weight: int = 0
+
+
+def parse_queue(spec: str) -> QueueWeight:
+    """Parse ``-q`` values: ``name`` or ``name,weight`` (weight a positive int)."""
+    name, sep, weight_text = spec.strip().partition(",")
+    name = name.strip()
+    if not name or not _QUEUE_NAME.match(name):
+        raise ConfigError(
+            f"invalid queue {spec!r}: use NAME or NAME,WEIGHT with letters, digits, "
+            "'_', '-', '.', ':' in the name, e.g. -q critical,3"
+        )
+    if not sep:
+        return QueueWeight(name)
+    try:
+        weight = int(weight_text)
+    except ValueError:
+        raise ConfigError(
+            f"invalid queue weight in {spec!r}: the weight must be a whole number, e.g. -q {name},3"
+        ) from None
+    if weight < 1:
+        raise ConfigError(f"invalid queue weight in {spec!r}: the weight must be 1 or more")
+    return QueueWeight(name, weight)
+
+
+def parse_queues(specs: Sequence[str]) -> tuple[QueueWeight, ...]:
+    parsed: dict[str, QueueWeight] = {}
+    for spec in specs:
+        for part in _split_specs(spec):
+            queue = parse_queue(part)
+            parsed[queue.name] = queue
+    return tuple(parsed.values()) or (QueueWeight("default"),)
+
+
+def _split_specs(spec: str) -> list[str]:
+    # "-q a,2 -q b" is the documented form; also accept "a,2 b" in one env var.
+    return [part for part in spec.split() if part]
+
+
+def _env_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+
+
+def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
+    return int(_env_float(env, name, default))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a client or worker process is configured with."""
+
+    redis_url: str | None = None
+    prefix: str = ""
+    queues: tuple[QueueWeight, ...] = (QueueWeight("default"),)
+    concurrency: int = 10
+    processes: int = 1
+    shutdown_timeout: float = 25.0
+    # Average seconds between scheduled/retry polls of one process. Sidekiq
+    # polls every ~5 s; we poll often and sleep exactly until the next due job.
+    poll_interval: float = 0.5
+    heartbeat_interval: float = 10.0
+    process_ttl: float = 60.0
+    fetch_timeout: float = 2.0
+    timestamp_format: TimestampFormat = "ms"
+    max_retries: int = 25
+    dead_max_jobs: int = 10_000
+    dead_timeout: float = 180 * 24 * 3600.0
+    strict_args: bool = True
+    require: tuple[str, ...] = ()
+    tag: str = ""
+    labels: tuple[str, ...] = ()
+    log_format: LogFormat = "text"
+    log_level: str = "INFO"
+    extras: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from ``WORKHORSE_*`` variables, then explicit ``overrides``."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {
+            "redis_url": env.get("WORKHORSE_REDIS_URL") or env.get("REDIS_URL") or None,
+            "prefix": env.get("WORKHORSE_PREFIX", ""),
+            "concurrency": _env_int(env, "WORKHORSE_CONCURRENCY", 10),
+            "shutdown_timeout": _env_float(env, "WORKHORSE_SHUTDOWN_TIMEOUT", 25.0),
+            "poll_interval": _env_float(env, "WORKHORSE_POLL_INTERVAL", 0.5),
+            "timestamp_format": env.get("WORKHORSE_TIMESTAMPS", "ms"),
+            "log_format": env.get("WORKHORSE_LOG_FORMAT", "text"),
+        }
+        if env.get("WORKHORSE_QUEUES"):
+            values["queues"] = parse_queues([env["WORKHORSE_QUEUES"]])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def with_changes(self, **changes: object) -> Settings:
+        updated = replace(self, **changes)  # type: ignore[arg-type]
+        updated.validate()
+        return updated
+
+    def validate(self) -> None:
+        if self.concurrency < 1:
+            raise ConfigError(f"concurrency must be 1 or more, got {self.concurrency}")
+        if self.processes < 1:
+            raise ConfigError(f"processes must be 1 or more, got {self.processes}")
+        if self.timestamp_format not in ("ms", "float"):
+            raise ConfigError(
+                f"timestamp format must be 'ms' (Sidekiq 8) or 'float' (Sidekiq 7), "
+                f"got {self.timestamp_format!r}"
+            )
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"log format must be 'text' or 'json', got {self.log_format!r}")
+        if self.shutdown_timeout < 0 or self.poll_interval <= 0:
+            raise ConfigError("shutdown timeout must be >= 0 and poll interval > 0")
+
+    @property
+    def strict_order(self) -> bool:
+        """Strict priority when no queue has a weight (Sidekiq's rule)."""
+        return all(q.weight == 0 for q in self.queues)

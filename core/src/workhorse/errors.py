@@ -1,0 +1,65 @@
+"""The one exception tree of workhorse.
+
+::
+
+    WorkhorseError
+    ├── ConfigError          bad settings, options or command-line values
+    ├── PayloadError         job JSON that cannot be parsed or is not a job
+    ├── ArgumentError        enqueue-time: an argument is not JSON-native
+    ├── UnknownJobError      a payload names a job this process has not registered
+    ├── RedisUnavailable     Redis cannot be reached (says which URL and what to do)
+    └── PluginLoadError      a `workhorse.plugins` entry point failed to load
+
+Paid tiers subclass ``WorkhorseError`` for their own errors. Every message says
+what is wrong, with the offending value, and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class WorkhorseError(Exception):
+    """Base of every error workhorse raises on purpose."""
+
+
+class ConfigError(WorkhorseError):
+    """A setting, job option or command-line value is invalid."""
+
+
+class PayloadError(WorkhorseError):
+    """A job payload is not valid job JSON."""
+
+
+class ArgumentError(WorkhorseError, TypeError):
+    """A job argument cannot be represented in JSON as-is."""
+
+
+class UnknownJobError(WorkhorseError):
+    """A payload names a job that no module loaded in this worker registered."""
+
+    def __init__(self, name: str, attempt: str = "") -> None:
+        self.name = name
+        suffix = f" ({attempt})" if attempt else ""
+        super().__init__(
+            f'no job named "{name}" in this worker; register it with '
+            f'@workhorse.job(name="{name}") in a module passed to -r{suffix}'
+        )
+
+
+class RedisUnavailable(WorkhorseError):
+    """Redis could not be reached."""
+
+
+class PluginLoadError(WorkhorseError):
+    """A plugin entry point could not be imported or registered."""
+
+    def __init__(self, plugin: str, cause: BaseException) -> None:
+        self.plugin = plugin
+        self.cause = cause
+        super().__init__(
+            f"plugin {plugin!r} failed to load: {type(cause).__name__}: {cause}; "
+            "it is skipped. Reinstall it or uninstall it (pip uninstall) to silence this."
+        )
+
+
+class JobTimeoutError(WorkhorseError):
+    """Raised inside nothing: recorded as the error of a job killed at shutdown."""

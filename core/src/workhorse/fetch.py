@@ -1,0 +1,71 @@
+"""Core's fetch strategy: pop jobs with weighted or strict queue order."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import redis
+
+from workhorse.config import QueueWeight
+from workhorse.keys import Keys
+from workhorse.scripts import Scripts
+from workhorse.types import UnitOfWork
+
+
+class QueueOrder:
+    """Strict priority (no weights) or weighted random order, as Sidekiq does it."""
+
+    def __init__(self, queues: Sequence[QueueWeight], keys: Keys) -> None:
+        self.strict = all(q.weight == 0 for q in queues)
+        self._keys = [keys.queue(q.name) for q in queues]
+        self._weighted = [keys.queue(q.name) for q in queues for _ in range(max(q.weight, 1))]
+
+    def __call__(self) -> list[str]:
+        if self.strict or len(self._keys) == 1:
+            return self._keys
+        pool = self._weighted[:]
+        random.shuffle(pool)
+        return list(dict.fromkeys(pool))
+
+
+class BasicFetch:
+    """Pop up to as many jobs as there are idle threads in one round trip; block when empty.
+
+    A fetched job lives only in this process until it finishes, so a crash loses
+    it (Sidekiq's trade-off). workhorse-pro replaces this with reliable fetch.
+    """
+
+    def __init__(self, client: redis.Redis, keys: Keys, queues: Sequence[QueueWeight]) -> None:
+        self.redis = client
+        self.keys = keys
+        self.order = QueueOrder(queues, keys)
+        self.scripts = Scripts(client)
+
+    def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork]:
+        queue_keys = self.order()
+        units = self._pop_now(queue_keys, max_jobs)
+        if units:
+            return units
+        popped = self.redis.brpop(queue_keys, timeout=max(1, round(timeout)))
+        if not popped:
+            return []
+        key, raw = popped
+        return [UnitOfWork(self.keys.queue_name(key), raw)]
+
+    def _pop_now(self, queue_keys: list[str], max_jobs: int) -> list[UnitOfWork]:
+        if len(queue_keys) == 1:
+            popped = self.redis.rpop(queue_keys[0], max_jobs) or []
+            name = self.keys.queue_name(queue_keys[0])
+            return [UnitOfWork(name, raw) for raw in popped]
+        pairs = self.scripts.fetch_many(queue_keys, max_jobs)
+        return [UnitOfWork(self.keys.queue_name(key), raw) for key, raw in pairs]
+
+    def acknowledge(self, unit: UnitOfWork) -> None:
+        return None  # nothing to do: the job left Redis when it was popped
+
+    def requeue(self, units: Sequence[UnitOfWork]) -> None:
+        self.scripts.requeue_front([(self.keys.queue(u.queue), u.raw) for u in units])
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,174 @@
+"""Process presence in Redis: identity, the ``<identity>`` hash, ``:work``, stats flush, signals."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+from workhorse import payload, stats
+from workhorse.config import Settings
+from workhorse.keys import Keys
+
+if TYPE_CHECKING:
+    from workhorse.types import UnitOfWork
+
+log = logging.getLogger(__name__)
+SIGNALS = ("TSTP", "TERM", "TTIN")
+
+
+def new_identity() -> str:
+    """``<hostname>:<pid>:<12 hex>``, Sidekiq's process identity format."""
+    hostname = os.environ.get("DYNO") or socket.gethostname()
+    return f"{hostname}:{os.getpid()}:{secrets.token_hex(6)}"
+
+
+def rss_kb() -> int:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+class Heartbeat:
+    """Writes this process's presence every beat and returns any signal sent to it."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        settings: Settings,
+        identity: str,
+        version: str,
+    ) -> None:
+        self.redis = client
+        self.keys = keys
+        self.settings = settings
+        self.identity = identity
+        self.version = version
+        self.started_at = time.time()
+        self.flushed = stats.Totals()
+        self._info = payload.encode(self._info_fields())
+
+    def _info_fields(self) -> dict[str, Any]:
+        s = self.settings
+        weights = {q.name: q.weight for q in s.queues}
+        mode = "strict" if s.strict_order else "weighted"
+        expanded = [q.name for q in s.queues for _ in range(max(q.weight, 1))]
+        return {
+            "hostname": self.identity.rsplit(":", 2)[0],
+            "started_at": self.started_at,
+            "pid": os.getpid(),
+            "tag": s.tag,
+            "concurrency": s.concurrency,
+            "queues": expanded,
+            "weights": [weights],
+            "capsules": {
+                "default": {"concurrency": s.concurrency, "mode": mode, "weights": weights}
+            },
+            "labels": list(s.labels) + ["workhorse"],
+            "identity": self.identity,
+            "version": f"workhorse-{self.version}",
+            "embedded": False,
+        }
+
+    def beat(
+        self,
+        busy: Mapping[int, tuple[UnitOfWork, float]],
+        totals: stats.Totals,
+        quiet: bool,
+    ) -> str | None:
+        """One heartbeat; returns a signal name (TSTP/TERM/TTIN) if one was sent."""
+        rtt_us = self._rtt_us()
+        change = stats.delta(totals, self.flushed)
+        pipe = self.redis.pipeline(transaction=True)
+        stats.write(pipe, self.keys, change)
+        self._write_presence(pipe, busy, quiet, rtt_us)
+        pipe.rpop(self.keys.signals(self.identity))
+        result = pipe.execute()
+        self.flushed = totals
+        signal = result[-1]
+        return signal if signal in SIGNALS else None
+
+    def _write_presence(
+        self, pipe: Any, busy: Mapping[int, tuple[UnitOfWork, float]], quiet: bool, rtt_us: int
+    ) -> None:
+        ttl = int(self.settings.process_ttl)
+        key, work_key = self.keys.process(self.identity), self.keys.work(self.identity)
+        pipe.sadd(self.keys.processes, self.identity)
+        pipe.hset(
+            key,
+            mapping={
+                "info": self._info,
+                "busy": len(busy),
+                "beat": time.time(),
+                "quiet": "true" if quiet else "false",
+                "rss": rss_kb(),
+                "rtt_us": rtt_us,
+                "concurrency": self.settings.concurrency,
+            },
+        )
+        pipe.expire(key, ttl)
+        pipe.unlink(work_key)
+        if busy:
+            pipe.hset(work_key, mapping=work_entries(busy))
+            pipe.expire(work_key, ttl)
+
+    def _rtt_us(self) -> int:
+        start = time.perf_counter()
+        self.redis.ping()
+        return int((time.perf_counter() - start) * 1_000_000)
+
+    def clear(self, totals: stats.Totals) -> None:
+        """Final flush and removal from ``processes`` at clean exit."""
+        pipe = self.redis.pipeline(transaction=True)
+        stats.write(pipe, self.keys, stats.delta(totals, self.flushed))
+        pipe.srem(self.keys.processes, self.identity)
+        pipe.unlink(self.keys.process(self.identity), self.keys.work(self.identity))
+        pipe.execute()
+        self.flushed = totals
+
+    def cleanup_dead_processes(self) -> int:
+        """At most once a minute cluster-wide, drop ``processes`` members whose hash expired."""
+        if not self.redis.set(self.keys.process_cleanup, "1", nx=True, ex=60):
+            return 0
+        members = list(self.redis.sscan_iter(self.keys.processes))
+        if not members:
+            return 0
+        pipe = self.redis.pipeline(transaction=False)
+        for identity in members:
+            pipe.exists(self.keys.process(identity))
+        gone = [m for m, alive in zip(members, pipe.execute(), strict=True) if not alive]
+        if gone:
+            self.redis.srem(self.keys.processes, *gone)
+        return len(gone)
+
+
+def work_entries(busy: Mapping[int, tuple[UnitOfWork, float]]) -> dict[str, str]:
+    entries = {}
+    for tid, (unit, started) in list(busy.items()):
+        entries[_tid(tid)] = payload.encode(
+            {"queue": unit.queue, "payload": unit.raw, "run_at": int(started)}
+        )
+    return entries
+
+
+def _tid(ident: int) -> str:
+    digits, n = "0123456789abcdefghijklmnopqrstuvwxyz", (ident ^ os.getpid())
+    out = ""
+    while n:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+    return out or "0"
+
+
+SignalHandler = Callable[[str], None]

@@ -1,0 +1,138 @@
+"""Every plugin hook of workhorse, in one place.
+
+Plugins are modules or objects registered from the ``workhorse.plugins``
+entry-point group. Hooks *configure* (they run at startup or once per
+heartbeat); the objects they return *run* on the job path, so a hook is never
+called per job. Implementations may accept a subset of a spec's arguments.
+Only :mod:`workhorse.plugins` calls these hooks, through typed wrappers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from workhorse.config import Settings
+    from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
+    from workhorse.types import Fetcher, JobPayload, PluginReport, ProcessContext, Service
+
+hookspec = pluggy.HookspecMarker("workhorse")
+hookimpl = pluggy.HookimplMarker("workhorse")
+
+
+# -- configuration -----------------------------------------------------------
+
+
+@hookspec
+def workhorse_settings_defaults() -> Mapping[str, object]:
+    """Defaults for the plugin's own settings, merged into ``Settings.extras``."""
+    raise NotImplementedError
+
+
+@hookspec
+def workhorse_job_options() -> Mapping[str, bool]:
+    """Job option names this plugin accepts in ``@job(...)`` and ``.set(...)``.
+
+    The value says whether the option travels in the job payload (True, it must
+    then be JSON) or stays on the in-process job definition (False, e.g. a
+    limiter object).
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
+    """Raise ``ConfigError`` if an option this plugin owns has a bad value."""
+
+
+# -- fetch -------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def workhorse_make_fetcher(process: ProcessContext) -> Fetcher | None:
+    """This process's fetch strategy, or None to pass. First answer wins;
+    core's ``BasicFetch`` answers last."""
+    raise NotImplementedError
+
+
+# -- middleware and handlers ------------------------------------------------
+
+
+@hookspec
+def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
+    """Middleware wrapped around every push, outermost first. Called once per client."""
+    raise NotImplementedError
+
+
+@hookspec
+def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+    """Middleware wrapped around every execution. Called once per worker process."""
+    raise NotImplementedError
+
+
+@hookspec
+def workhorse_job_died(job: JobPayload, error: BaseException | None, process: ProcessContext) -> None:
+    """A job was sent to the dead set or discarded (retries exhausted, retry=False, kill).
+
+    Called on the job's thread after the dead-set write. Keep it short.
+    """
+
+
+@hookspec
+def workhorse_job_failed(ctx: JobContext, error: BaseException) -> None:
+    """A job raised (before its retry was scheduled): error reporting services go here."""
+
+
+# -- lifecycle and services --------------------------------------------------
+
+
+@hookspec
+def workhorse_startup(process: ProcessContext) -> None:
+    """The worker process is about to start fetching. Log license state here."""
+
+
+@hookspec
+def workhorse_heartbeat(process: ProcessContext) -> None:
+    """Called once per heartbeat (every ``heartbeat_interval`` s) on the heartbeat thread."""
+
+
+@hookspec
+def workhorse_quiet(process: ProcessContext) -> None:
+    """The process stopped fetching (TSTP, or the start of a shutdown)."""
+
+
+@hookspec
+def workhorse_shutdown(process: ProcessContext) -> None:
+    """The process is exiting; in-flight jobs were finished or requeued."""
+
+
+@hookspec
+def workhorse_services(process: ProcessContext) -> list[Service]:
+    """Background services to run inside every worker process (cron, recovery...)."""
+    raise NotImplementedError
+
+
+# -- CLI, dashboard, diagnostics --------------------------------------------
+
+
+@hookspec
+def workhorse_cli_commands() -> list[click.Command]:
+    """Commands or groups to add under ``workhorse``."""
+    raise NotImplementedError
+
+
+@hookspec
+def workhorse_dashboard_tabs() -> list[object]:
+    """Dashboard tabs (``workhorse.web.tabs.DashboardTab``) with their routes and assets."""
+    raise NotImplementedError
+
+
+@hookspec
+def workhorse_diagnostics() -> list[PluginReport]:
+    """Name, version and license state for ``workhorse version`` and ``doctor``."""
+    raise NotImplementedError

@@ -1,0 +1,231 @@
+"""``@workhorse.job``: turn a function (sync or async) or a class into a job, and the name registry."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from workhorse.client import Client, default_client, run_at
+from workhorse.errors import ArgumentError, ConfigError, UnknownJobError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# name -> whether it travels in the payload (JSON) or stays on the definition.
+CORE_OPTIONS: Mapping[str, bool] = {
+    "queue": True,
+    "retry": True,
+    "backtrace": True,
+    "retry_queue": True,
+    "dead": True,
+    "tags": True,
+    "retry_in": False,  # callable(count, exc) -> seconds | "kill" | "discard" | None
+}
+
+_registry: dict[str, Job[..., Any]] = {}
+_registry_lock = threading.Lock()
+
+
+def known_options() -> Mapping[str, bool]:
+    from workhorse import plugins
+
+    return {**CORE_OPTIONS, **plugins.job_options()}
+
+
+def validate_options(options: Mapping[str, object], where: str) -> None:
+    known = known_options()
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"unknown job option(s) {', '.join(unknown)} in {where}; known options: "
+            f"{', '.join(sorted(known))}. Options such as expires_in or limiter need the "
+            "plugin that provides them (workhorse-pro / workhorse-enterprise) installed"
+        )
+    queue = options.get("queue")
+    if queue is not None and (not isinstance(queue, str) or not queue):
+        raise ConfigError(f"queue must be a non-empty string in {where}, got {queue!r}")
+    retry = options.get("retry")
+    if retry is not None and not isinstance(retry, bool | int):
+        raise ConfigError(f"retry must be true, false or a count in {where}, got {retry!r}")
+    from workhorse import plugins
+
+    plugins.validate_job_options(options)
+
+
+class Job(Generic[P, R]):
+    """A registered job. Call it to run in-process; ``perform_async`` to enqueue it."""
+
+    def __init__(self, target: Callable[..., Any], name: str, options: Mapping[str, object]):
+        self.target = target
+        self.name = name
+        self.options = dict(options)
+        self.is_class = inspect.isclass(target)
+        method = target.perform if self.is_class else target  # type: ignore[attr-defined]
+        self.is_async = inspect.iscoroutinefunction(method)
+        self.__doc__ = target.__doc__
+        self.__wrapped__ = target
+
+    def __repr__(self) -> str:
+        return f"<workhorse job {self.name!r} queue={self.options.get('queue', 'default')!r}>"
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.call(list(args), kwargs)  # type: ignore[no-any-return]
+
+    def call(self, args: list[Any], kwargs: Mapping[str, Any] | None = None) -> Any:
+        """Run the job body here (a coroutine for async jobs)."""
+        if self.is_class:
+            return self.target().perform(*args, **(kwargs or {}))
+        return self.target(*args, **(kwargs or {}))
+
+    def wire_options(self) -> dict[str, object]:
+        known = known_options()
+        return {k: v for k, v in self.options.items() if known.get(k, True)}
+
+    def set(self, **options: object) -> JobCall[P, R]:
+        """One-off options: ``send_email.set(queue="critical").perform_async(...)``."""
+        validate_options(options, f"{self.name}.set()")
+        return JobCall(self, options)
+
+    def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> str | None:
+        return JobCall(self, {}).perform_async(*args, **kwargs)
+
+    def perform_in(self, seconds: float, *args: P.args, **kwargs: P.kwargs) -> str | None:
+        return JobCall(self, {}).perform_in(seconds, *args, **kwargs)
+
+    def perform_at(self, when: float | datetime, *args: P.args, **kwargs: P.kwargs) -> str | None:
+        return JobCall(self, {}).perform_at(when, *args, **kwargs)
+
+    def perform_bulk(
+        self, args_list: Iterable[Sequence[Any]], batch_size: int = 1_000
+    ) -> list[str | None]:
+        return JobCall(self, {}).perform_bulk(args_list, batch_size)
+
+
+class JobCall(Generic[P, R]):
+    """A job with one-off options, ready to enqueue."""
+
+    def __init__(self, job: Job[P, R], options: Mapping[str, object], client: Client | None = None):
+        self.job = job
+        self.options = options
+        self.client = client
+
+    def set(self, **options: object) -> JobCall[P, R]:
+        validate_options(options, f"{self.job.name}.set()")
+        return JobCall(self.job, {**self.options, **options}, self.client)
+
+    def via(self, client: Client) -> JobCall[P, R]:
+        """Push through a specific client (another Redis, a shard)."""
+        return JobCall(self.job, self.options, client)
+
+    def _item(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        if kwargs:
+            raise ArgumentError(
+                f"{self.job.name}: keyword arguments ({', '.join(kwargs)}) cannot be enqueued; "
+                "job args are a JSON list, so pass them positionally (or one dict argument)"
+            )
+        wire = {k: v for k, v in self.options.items() if known_options().get(k, True)}
+        return {"class": self.job.name, "args": list(args), **self.job.wire_options(), **wire}
+
+    def _client(self) -> Client:
+        return self.client or default_client()
+
+    def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> str | None:
+        return self._client().push(self._item(args, kwargs))
+
+    def perform_in(self, seconds: float, *args: P.args, **kwargs: P.kwargs) -> str | None:
+        item = self._item(args, kwargs)
+        item["at"] = run_at(seconds, relative=True)
+        return self._client().push(item)
+
+    def perform_at(self, when: float | datetime, *args: P.args, **kwargs: P.kwargs) -> str | None:
+        item = self._item(args, kwargs)
+        item["at"] = run_at(when, relative=False)
+        return self._client().push(item)
+
+    def perform_bulk(
+        self, args_list: Iterable[Sequence[Any]], batch_size: int = 1_000
+    ) -> list[str | None]:
+        items = (self._item(tuple(args), {}) for args in args_list)
+        return self._client().push_bulk(items, chunk_size=batch_size)
+
+
+@overload
+def job(target: Callable[P, R], /) -> Job[P, R]: ...
+
+
+@overload
+def job(
+    *, name: str | None = None, queue: str = "default", retry: bool | int = True, **options: object
+) -> Callable[[Callable[P, R]], Job[P, R]]: ...
+
+
+def job(
+    target: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    queue: str = "default",
+    retry: bool | int = True,
+    **options: object,
+) -> Job[P, R] | Callable[[Callable[P, R]], Job[P, R]]:
+    """Register a function, ``async def`` or class (with ``perform``) as a job.
+
+    ``name`` defaults to ``module.qualname``; use a Ruby class name such as
+    ``"HardJob"`` to run jobs pushed by Sidekiq.
+    """
+
+    def decorate(fn: Callable[P, R]) -> Job[P, R]:
+        all_options = {"queue": queue, "retry": retry, **options}
+        job_name = name or f"{fn.__module__}.{fn.__qualname__}"
+        validate_options(all_options, f"@job on {job_name}")
+        if inspect.isclass(fn) and not callable(getattr(fn, "perform", None)):
+            raise ConfigError(f"job class {job_name} needs a perform(self, *args) method")
+        return register(Job(fn, job_name, all_options))
+
+    return decorate(target) if target is not None else decorate
+
+
+def register(definition: Job[P, R]) -> Job[P, R]:
+    with _registry_lock:
+        existing = _registry.get(definition.name)
+        if existing is not None and existing.target is not definition.target:
+            if _same_source(existing.target, definition.target):
+                _registry[definition.name] = definition  # module re-imported (e.g. __main__)
+                return definition
+            raise ConfigError(
+                f'job name "{definition.name}" is already registered by '
+                f"{existing.target.__module__}.{existing.target.__qualname__}; pass name= to one"
+            )
+        _registry[definition.name] = definition
+    return definition
+
+
+def _same_source(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
+    def where(fn: Callable[..., Any]) -> tuple[object, object]:
+        return (getattr(fn, "__module__", None), getattr(fn, "__qualname__", None))
+
+    return where(a) == where(b)
+
+
+def find(name: str) -> Job[..., Any] | None:
+    """The registered job called ``name``, or None."""
+    return _registry.get(name)
+
+
+def lookup(name: str) -> Job[..., Any]:
+    found = _registry.get(name)
+    if found is None:
+        raise UnknownJobError(name)
+    return found
+
+
+def registered() -> Mapping[str, Job[..., Any]]:
+    return dict(_registry)
+
+
+def unregister(name: str) -> None:
+    with _registry_lock:
+        _registry.pop(name, None)

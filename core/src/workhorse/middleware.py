@@ -1,0 +1,91 @@
+"""Client and server middleware: Protocols, and chains composed once at startup.
+
+A chain is a closure built when the client or worker starts, so the per-job
+cost is one Python call per middleware and nothing when there is none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from workhorse.types import JobPayload
+
+if TYPE_CHECKING:
+    from workhorse.job import Job
+
+PushNext = Callable[[JobPayload], JobPayload | None]
+
+
+class ClientMiddleware(Protocol):
+    """Wraps every push. Return ``call_next(job)`` (possibly changed), or None to drop it."""
+
+    def __call__(self, job: JobPayload, call_next: PushNext) -> JobPayload | None: ...
+
+
+@dataclass(slots=True)
+class JobContext:
+    """What server middleware sees of the job being executed."""
+
+    job: JobPayload
+    queue: str
+    raw: str
+    definition: Job[..., Any] | None
+    stash: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def jid(self) -> str:
+        return str(self.job.get("jid", ""))
+
+    @property
+    def name(self) -> str:
+        return str(self.job.get("class", ""))
+
+
+RunNext = Callable[[], object]
+
+
+class ServerMiddleware(Protocol):
+    """Wraps every execution. Call ``call_next()`` to run the job; raising fails it."""
+
+    def __call__(self, ctx: JobContext, call_next: RunNext) -> object: ...
+
+
+def compose_client(middleware: Sequence[ClientMiddleware]) -> PushNext:
+    """Build ``chain(job) -> job | None``: middleware outermost first; the caller writes."""
+
+    def terminal(job: JobPayload) -> JobPayload:
+        return job
+
+    chain: PushNext = terminal
+    for mw in reversed(middleware):
+        chain = _bind_client(mw, chain)
+    return chain
+
+
+def _bind_client(mw: ClientMiddleware, call_next: PushNext) -> PushNext:
+    return lambda job: mw(job, call_next)
+
+
+def compose_server(
+    middleware: Sequence[ServerMiddleware],
+) -> Callable[[JobContext, RunNext], object]:
+    """Build ``run(ctx, invoke)`` that threads ``invoke`` through every middleware."""
+    if not middleware:
+        return lambda ctx, invoke: invoke()
+    if len(middleware) == 1:
+        only = middleware[0]
+        return lambda ctx, invoke: only(ctx, invoke)
+
+    def run(ctx: JobContext, invoke: RunNext) -> object:
+        call: RunNext = invoke
+        for mw in reversed(middleware):
+            call = _bind_server(mw, ctx, call)
+        return call()
+
+    return run
+
+
+def _bind_server(mw: ServerMiddleware, ctx: JobContext, call_next: RunNext) -> RunNext:
+    return lambda: mw(ctx, call_next)

@@ -1,0 +1,159 @@
+"""Plugin discovery (entry-point group ``workhorse.plugins``) and one typed wrapper per hook."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any, cast
+
+import pluggy
+
+from workhorse import hookspecs
+from workhorse.errors import PluginLoadError
+
+if TYPE_CHECKING:
+    import click
+
+    from workhorse.config import Settings
+    from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
+    from workhorse.types import Fetcher, JobPayload, PluginReport, ProcessContext, Service
+
+log = logging.getLogger(__name__)
+ENTRY_POINT_GROUP = "workhorse.plugins"
+
+_manager: pluggy.PluginManager | None = None
+_failures: list[PluginLoadError] = []
+_lock = threading.RLock()
+
+
+def manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, loading entry points on first use."""
+    global _manager
+    if _manager is None:
+        with _lock:
+            if _manager is None:
+                _manager = _build()
+    return _manager
+
+
+def _build() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("workhorse")
+    pm.add_hookspecs(hookspecs)
+    from workhorse import builtin
+
+    pm.register(builtin, name="workhorse.builtin")
+    # Our own loop, not pm.load_setuptools_entrypoints: that one stops at the
+    # first plugin that fails to import; we report it and carry on.
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if pm.has_plugin(ep.name):
+            continue
+        try:
+            pm.register(ep.load(), name=ep.name)
+        except Exception as exc:  # noqa: BLE001 - any import error must not stop the worker
+            failure = PluginLoadError(ep.name, exc)
+            _failures.append(failure)
+            log.error("%s", failure)
+    pm.check_pending()
+    return pm
+
+
+def failures() -> list[PluginLoadError]:
+    manager()
+    return list(_failures)
+
+
+def register(plugin: object, name: str | None = None) -> None:
+    """Register a plugin object directly (tests, or an app's own plugin)."""
+    manager().register(plugin, name=name)
+    manager().check_pending()
+
+
+def unregister(plugin: object) -> None:
+    manager().unregister(plugin)
+
+
+def reset() -> None:
+    """Forget everything; the next call re-discovers entry points (tests)."""
+    global _manager
+    with _lock:
+        _manager = None
+        _failures.clear()
+
+
+def names() -> list[str]:
+    return [name for name, _ in manager().list_name_plugin() if name != "workhorse.builtin"]
+
+
+def _hook() -> Any:
+    return manager().hook
+
+
+def _flatten(results: list[Any]) -> list[Any]:
+    return [item for result in results if result for item in result]
+
+
+def settings_defaults() -> dict[str, object]:
+    merged: dict[str, object] = {}
+    for result in reversed(_hook().workhorse_settings_defaults()):
+        merged.update(result or {})
+    return merged
+
+
+def job_options() -> dict[str, bool]:
+    merged: dict[str, bool] = {}
+    for result in _hook().workhorse_job_options():
+        merged.update(result or {})
+    return merged
+
+
+def validate_job_options(options: Mapping[str, object]) -> None:
+    _hook().workhorse_validate_job_options(options=options)
+
+
+def make_fetcher(process: ProcessContext) -> Fetcher:
+    return cast("Fetcher", _hook().workhorse_make_fetcher(process=process))
+
+
+def client_middleware(settings: Settings) -> list[ClientMiddleware]:
+    return _flatten(_hook().workhorse_client_middleware(settings=settings))
+
+
+def server_middleware(settings: Settings) -> list[ServerMiddleware]:
+    # pluggy calls the last registered first; reverse so registration order = outermost first.
+    return _flatten(list(reversed(_hook().workhorse_server_middleware(settings=settings))))
+
+
+def job_died(job: JobPayload, error: BaseException | None, process: ProcessContext) -> None:
+    _hook().workhorse_job_died(job=job, error=error, process=process)
+
+
+def job_failed(ctx: JobContext, error: BaseException) -> None:
+    _hook().workhorse_job_failed(ctx=ctx, error=error)
+
+
+def lifecycle(event: str, process: ProcessContext) -> None:
+    """Fire ``startup``, ``heartbeat``, ``quiet`` or ``shutdown``; a failing hook is logged."""
+    hook = getattr(_hook(), f"workhorse_{event}")
+    try:
+        hook(process=process)
+    except Exception:
+        log.exception("a plugin failed in the %s event; continuing", event)
+
+
+def services(process: ProcessContext) -> list[Service]:
+    return _flatten(_hook().workhorse_services(process=process))
+
+
+def cli_commands() -> list[click.Command]:
+    return _flatten(_hook().workhorse_cli_commands())
+
+
+def dashboard_tabs() -> list[object]:
+    return _flatten(_hook().workhorse_dashboard_tabs())
+
+
+def diagnostics() -> list[PluginReport]:
+    reports: list[PluginReport] = _flatten(_hook().workhorse_diagnostics())
+    return reports

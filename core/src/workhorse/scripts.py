@@ -1,0 +1,52 @@
+"""One typed wrapper per Lua script in ``lua/``. Every key a script touches is in KEYS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import redis
+from redis.commands.core import Script
+
+
+@cache
+def source(name: str, package: str = "workhorse") -> str:
+    """The text of ``<package>/lua/<name>.lua``."""
+    return (resources.files(package) / "lua" / f"{name}.lua").read_text(encoding="utf-8")
+
+
+class Scripts:
+    """The scripts bound to one Redis client (EVALSHA, reloaded on NOSCRIPT by redis-py)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._fetch_many: Script = client.register_script(source("fetch_many"))
+        self._move_due: Script = client.register_script(source("move_due"))
+        self._requeue: Script = client.register_script(source("requeue_front"))
+
+    def fetch_many(self, queue_keys: Sequence[str], max_jobs: int) -> list[tuple[str, str]]:
+        flat: list[Any] = self._fetch_many(keys=list(queue_keys), args=[max_jobs])
+        return [(queue_keys[int(flat[i]) - 1], flat[i + 1]) for i in range(0, len(flat), 2)]
+
+    def move_due(
+        self, set_key: str, queues_key: str, moves: Sequence[tuple[str, str, str, str]]
+    ) -> int:
+        """``moves``: (member, queued payload, queue key, queue name)."""
+        queue_keys = list(dict.fromkeys(m[2] for m in moves))
+        index = {key: i + 3 for i, key in enumerate(queue_keys)}
+        args: list[str | int] = []
+        for member, queued, queue_key, queue_name in moves:
+            args += [member, queued, index[queue_key], queue_name]
+        return int(self._move_due(keys=[set_key, queues_key, *queue_keys], args=args))
+
+    def requeue_front(self, jobs: Sequence[tuple[str, str]]) -> int:
+        """``jobs``: (queue key, raw job)."""
+        if not jobs:
+            return 0
+        queue_keys = list(dict.fromkeys(key for key, _ in jobs))
+        index = {key: i + 1 for i, key in enumerate(queue_keys)}
+        args: list[str | int] = []
+        for key, raw in jobs:
+            args += [index[key], raw]
+        return int(self._requeue(keys=queue_keys, args=args))

@@ -1,0 +1,188 @@
+"""Threads that run jobs, the thread that fetches for them, and an event loop for ``async def``.
+
+The fetcher takes one permit per idle thread and asks Redis for that many jobs
+in one round trip, so a busy process pays a fraction of a round trip per job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+from workhorse.stats import ThreadStats
+from workhorse.types import Fetcher, UnitOfWork
+
+if TYPE_CHECKING:
+    from workhorse.worker.processor import Processor
+
+log = logging.getLogger(__name__)
+_STOP = UnitOfWork("", "")
+
+
+class AsyncRunner:
+    """One event loop per process, on its own thread, started on first use."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._ensure()).result()
+
+    def _ensure(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            with self._lock:
+                if self._loop is None:
+                    loop = asyncio.new_event_loop()
+                    threading.Thread(
+                        target=loop.run_forever, name="workhorse-asyncio", daemon=True
+                    ).start()
+                    self._loop = loop
+        return self._loop
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+class Executor:
+    def __init__(self, processor: Processor, fetcher: Fetcher, concurrency: int, fetch_timeout: float):
+        self.processor = processor
+        self.fetcher = fetcher
+        self.concurrency = concurrency
+        self.fetch_timeout = fetch_timeout
+        self.permits = threading.Semaphore(concurrency)
+        self.work: queue.SimpleQueue[UnitOfWork] = queue.SimpleQueue()
+        self.stats: list[ThreadStats] = []
+        self.fetching = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._fetcher_thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        for n in range(self.concurrency):
+            stats = ThreadStats()
+            self.stats.append(stats)
+            thread = threading.Thread(
+                target=self._work_loop, args=(stats,), name=f"workhorse-{n}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        self.fetching.set()
+        self._fetcher_thread = threading.Thread(
+            target=self._fetch_loop, name="workhorse-fetch", daemon=True
+        )
+        self._fetcher_thread.start()
+
+    def _work_loop(self, stats: ThreadStats) -> None:
+        process_unit = self.processor.process_unit
+        while True:
+            unit = self.work.get()
+            if unit is _STOP:
+                return
+            try:
+                process_unit(unit, stats)
+            except Exception:
+                log.exception("internal error while running a job; it was left for recovery")
+            finally:
+                self.permits.release()
+
+    def _fetch_loop(self) -> None:
+        outage = _Outage()
+        while self.fetching.is_set():
+            wanted = self._take_permits()
+            if not wanted:
+                continue
+            try:
+                units = list(self.fetcher.fetch(wanted, self.fetch_timeout))
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                self._give_back(wanted)
+                outage.failed(exc, self.fetching)
+                continue
+            except Exception:
+                self._give_back(wanted)
+                log.exception("fetch failed; retrying in 1 s")
+                _sleep(1.0)
+                continue
+            outage.recovered()
+            self._give_back(wanted - len(units))
+            if not self.fetching.is_set():
+                self._return_units(units)
+                return
+            for unit in units:
+                self.work.put(unit)
+
+    def _take_permits(self) -> int:
+        if not self.permits.acquire(timeout=0.5):
+            return 0
+        taken = 1
+        while taken < self.concurrency and self.permits.acquire(blocking=False):
+            taken += 1
+        return taken
+
+    def _give_back(self, count: int) -> None:
+        for _ in range(count):
+            self.permits.release()
+
+    def _return_units(self, units: list[UnitOfWork]) -> None:
+        if units:
+            self.fetcher.requeue(units)
+            self._give_back(len(units))
+
+    def stop_fetching(self, timeout: float) -> None:
+        """Stop fetching; jobs fetched but not started go back to their queues."""
+        self.fetching.clear()
+        if self._fetcher_thread is not None:
+            self._fetcher_thread.join(timeout)
+        pending: list[UnitOfWork] = []
+        while True:
+            try:
+                unit = self.work.get_nowait()
+            except queue.Empty:
+                break
+            if unit is not _STOP:
+                pending.append(unit)
+        self._return_units(pending)
+
+    def busy_count(self) -> int:
+        return len(self.processor.running)
+
+    def wait_idle(self, timeout: float, poll: float = 0.05) -> bool:
+        deadline = _now() + timeout
+        while self.processor.running:
+            if _now() >= deadline:
+                return False
+            _sleep(min(poll, max(0.0, deadline - _now())))
+        return True
+
+    def stop_threads(self) -> None:
+        for _ in self._threads:
+            self.work.put(_STOP)
+
+
+class _Outage:
+    """Logs a Redis outage once, backs off, and logs the recovery once."""
+
+    def __init__(self) -> None:
+        self.delay = 0.0
+
+    def failed(self, exc: BaseException, running: threading.Event) -> None:
+        if self.delay == 0.0:
+            log.warning("lost connection to Redis (%s); retrying with backoff", exc)
+        self.delay = min(max(self.delay * 2, 0.1), 5.0)
+        _sleep(self.delay)
+
+    def recovered(self) -> None:
+        if self.delay:
+            log.warning("connection to Redis restored; fetching again")
+            self.delay = 0.0
+
+
+_now = time.monotonic
+_sleep = time.sleep

