@@ -24,6 +24,7 @@ class Scripts:
         self._fetch_many: Script = client.register_script(source("fetch_many"))
         self._move_due: Script = client.register_script(source("move_due"))
         self._requeue: Script = client.register_script(source("requeue_front"))
+        self._zmove: Script = client.register_script(source("zmove"))
 
     def fetch_many(self, queue_keys: Sequence[str], max_jobs: int) -> list[tuple[str, str]]:
         flat: list[Any] = self._fetch_many(keys=list(queue_keys), args=[max_jobs])
@@ -50,3 +51,7 @@ class Scripts:
         for key, raw in jobs:
             args += [index[key], raw]
         return int(self._requeue(keys=queue_keys, args=args))
+
+    def zmove(self, source_key: str, target_key: str, member: str, new_member: str, score: float) -> bool:
+        """Move ``member`` (exact bytes) to ``target_key`` as ``new_member``; False if gone."""
+        return bool(self._zmove(keys=[source_key, target_key], args=[member, new_member, score]))

@@ -1,0 +1,116 @@
+"""Queues: sizes, latency, paged jobs, delete by exact bytes, clear."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import redis
+
+from workhorse import payload
+from workhorse.api.records import JobRecord
+from workhorse.config import Settings
+from workhorse.keys import Keys
+
+PAGE = 100
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    name: str
+    size: int
+    latency: float
+    paused: bool
+
+
+class Queue:
+    def __init__(self, client: redis.Redis, keys: Keys, name: str) -> None:
+        self.redis = client
+        self.keys = keys
+        self.name = name
+        self.key = keys.queue(name)
+
+    def size(self) -> int:
+        return int(self.redis.llen(self.key))
+
+    def latency(self, now: float | None = None) -> float:
+        """Seconds the oldest job (the next to run) has waited."""
+        oldest = self.redis.lindex(self.key, -1)
+        return _latency(oldest, now)
+
+    def page(self, offset: int = 0, limit: int = 25) -> list[JobRecord]:
+        """Jobs in run order (next to run first)."""
+        start, end = -(offset + limit), -(offset + 1)
+        raws = self.redis.lrange(self.key, start, end)
+        return [JobRecord(raw, queue_hint=self.name) for raw in reversed(raws)]
+
+    def __iter__(self) -> Iterator[JobRecord]:
+        offset = 0
+        while True:
+            records = self.page(offset, PAGE)
+            yield from records
+            if len(records) < PAGE:
+                return
+            offset += PAGE
+
+    def find(self, jid: str) -> JobRecord | None:
+        return next((rec for rec in self if rec.jid == jid), None)
+
+    def delete(self, record: JobRecord) -> bool:
+        """Remove exactly this job (its stored bytes); False if it already left."""
+        return bool(self.redis.lrem(self.key, 1, record.raw))
+
+    def delete_jid(self, jid: str) -> bool:
+        record = self.find(jid)
+        return self.delete(record) if record else False
+
+    def clear(self) -> int:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.llen(self.key)
+        pipe.unlink(self.key)
+        pipe.srem(self.keys.queues, self.name)
+        return int(pipe.execute()[0])
+
+    def paused(self) -> bool:
+        return bool(self.redis.sismember(self.keys.paused, self.name))
+
+
+def _latency(raw: str | None, now: float | None) -> float:
+    if not raw:
+        return 0.0
+    try:
+        job = payload.loads(raw)
+        stamp = payload.seconds(job.get("enqueued_at") or job.get("created_at"))
+    except (ValueError, AttributeError):
+        return 0.0
+    return max(0.0, (time.time() if now is None else now) - stamp) if stamp else 0.0
+
+
+class Queues:
+    def __init__(self, client: redis.Redis, keys: Keys, settings: Settings) -> None:
+        self.redis = client
+        self.keys = keys
+        self.settings = settings
+
+    def names(self) -> list[str]:
+        return sorted(self.redis.smembers(self.keys.queues))
+
+    def __getitem__(self, name: str) -> Queue:
+        return Queue(self.redis, self.keys, name)
+
+    def summaries(self) -> list[QueueSummary]:
+        """Every known queue with size, latency and pause state, in two round trips."""
+        names = self.names()
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.llen(self.keys.queue(name))
+            pipe.lindex(self.keys.queue(name), -1)
+            pipe.sismember(self.keys.paused, name)
+        results = pipe.execute()
+        now = time.time()
+        return [
+            QueueSummary(name, int(results[3 * i]), _latency(results[3 * i + 1], now),
+                         bool(results[3 * i + 2]))
+            for i, name in enumerate(names)
+        ]

@@ -1,0 +1,91 @@
+"""Totals, sizes and daily history: the numbers on the dashboard's first page."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import redis
+
+from workhorse.keys import Keys
+
+
+@dataclass(frozen=True)
+class StatsSummary:
+    processed: int
+    failed: int
+    scheduled: int
+    retries: int
+    dead: int
+    processes: int
+    busy: int
+    enqueued: int
+    default_latency: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Stats:
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.redis = client
+        self.keys = keys
+
+    def summary(self) -> StatsSummary:
+        from workhorse.api.processes import Processes
+        from workhorse.api.queues import _latency
+
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(self.keys.stat("processed"))
+        pipe.get(self.keys.stat("failed"))
+        pipe.zcard(self.keys.schedule)
+        pipe.zcard(self.keys.retry)
+        pipe.zcard(self.keys.dead)
+        pipe.smembers(self.keys.queues)
+        pipe.lindex(self.keys.queue("default"), -1)
+        processed, failed, scheduled, retries, dead, queues, oldest = pipe.execute()
+        pipe = self.redis.pipeline(transaction=False)
+        for name in queues:
+            pipe.llen(self.keys.queue(name))
+        enqueued = sum(int(n) for n in pipe.execute()) if queues else 0
+        procs = Processes(self.redis, self.keys).list(with_work=False)
+        return StatsSummary(
+            processed=int(processed or 0), failed=int(failed or 0), scheduled=int(scheduled),
+            retries=int(retries), dead=int(dead), processes=len(procs),
+            busy=sum(p.busy for p in procs), enqueued=enqueued,
+            default_latency=_latency(oldest, time.time()),
+        )
+
+    def history(self, days: int = 30, end: date | None = None) -> list[dict[str, Any]]:
+        """Daily processed/failed counts, oldest first, for the last ``days`` UTC days."""
+        end = end or datetime.now(UTC).date()
+        dates = [end - timedelta(days=n) for n in range(days - 1, -1, -1)]
+        processed = self.redis.mget([self.keys.stat("processed", d) for d in dates])
+        failed = self.redis.mget([self.keys.stat("failed", d) for d in dates])
+        return [
+            {"date": d.isoformat(), "processed": int(p or 0), "failed": int(f or 0)}
+            for d, p, f in zip(dates, processed, failed, strict=True)
+        ]
+
+    def job_metrics(self, minutes: int = 60, now: float | None = None) -> dict[str, dict[str, float]]:
+        """Per job name over the last ``minutes``: executions, failures, total and mean ms."""
+        from workhorse.stats import minute_bucket
+
+        now = time.time() if now is None else now
+        buckets = [self.keys.metrics(minute_bucket(now - 60 * m)) for m in range(minutes)]
+        pipe = self.redis.pipeline(transaction=False)
+        for key in buckets:
+            pipe.hgetall(key)
+        totals: dict[str, dict[str, float]] = {}
+        for fields in pipe.execute():
+            for field_name, value in fields.items():
+                name, _, kind = field_name.rpartition("|")
+                row = totals.setdefault(name, {"p": 0, "f": 0, "ms": 0})
+                if kind in row:
+                    row[kind] += float(value)
+        for row in totals.values():
+            ok = row["p"] - row["f"]
+            row["mean_ms"] = row["ms"] / ok if ok > 0 else 0.0
+        return totals
