@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import redis
 sys.path.insert(0, str(Path(__file__).parent))
 
 import redis_server  # noqa: E402
+from support.waiting import wait_for  # noqa: E402
 
 _db_numbers = itertools.count(1)
 
@@ -42,19 +42,6 @@ def r(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     yield client
     client.close()
-
-
-def wait_for(predicate: Callable[[], object], what: str, timeout: float = 10.0,
-             interval: float = 0.02) -> object:
-    """Poll ``predicate`` until truthy; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 @pytest.fixture

@@ -78,11 +78,26 @@ def start(extra: list[str] | None = None, databases: int = 2000, appendonly: boo
         "--databases", str(databases), "--logfile", os.path.join(directory, "redis.log"),
         *(extra or []),
     ]
+    if os.path.exists(sock):
+        os.unlink(sock)  # left behind by a killed server
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = RedisServer(process, port, sock, directory)
     deadline = time.monotonic() + 10
-    while not os.path.exists(sock):
+    while not _answers(sock):
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"redis-server did not start; see {directory}/redis.log")
         time.sleep(0.02)
     return server
+
+
+def _answers(sock: str) -> bool:
+    if not os.path.exists(sock):
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(1)
+            s.connect(sock)
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False

@@ -110,6 +110,8 @@ class Settings:
             "concurrency": _env_int(env, "WORKHORSE_CONCURRENCY", 10),
             "shutdown_timeout": _env_float(env, "WORKHORSE_SHUTDOWN_TIMEOUT", 25.0),
             "poll_interval": _env_float(env, "WORKHORSE_POLL_INTERVAL", 0.5),
+            "heartbeat_interval": _env_float(env, "WORKHORSE_HEARTBEAT_INTERVAL", 10.0),
+            "fetch_timeout": _env_float(env, "WORKHORSE_FETCH_TIMEOUT", 2.0),
             "timestamp_format": env.get("WORKHORSE_TIMESTAMPS", "ms"),
             "log_format": env.get("WORKHORSE_LOG_FORMAT", "text"),
         }

@@ -23,7 +23,8 @@ def resolve_url(explicit: str | None = None) -> str:
     url = explicit or os.environ.get("WORKHORSE_REDIS_URL") or os.environ.get("REDIS_URL")
     if url:
         return url
-    if _answers(LOCAL_DEFAULT):
+    # WORKHORSE_NO_LOCALHOST=1 skips the probe (tests; machines whose 6379 is someone else's).
+    if os.environ.get("WORKHORSE_NO_LOCALHOST") != "1" and _answers(LOCAL_DEFAULT):
         return LOCAL_DEFAULT
     from workhorse import embedded  # late: only needed when nothing is configured
 

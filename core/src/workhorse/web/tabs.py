@@ -1,0 +1,130 @@
+"""The plugin seam: paid packages add dashboard tabs with routes, templates and assets.
+
+A plugin answers the ``workhorse_dashboard_tabs`` hook with ``DashboardTab``
+objects; core knows nothing else about them (issue 5)::
+
+    from starlette.routing import Route
+    from workhorse.hookspecs import hookimpl
+    from workhorse.web.tabs import DashboardTab, inspector, render
+
+    def batches(request):
+        api = inspector(request)
+        return render(request, "batches/index.html", {"count": api.redis.scard("batches")})
+
+    @hookimpl
+    def workhorse_dashboard_tabs():
+        return [DashboardTab("batches", "Batches", [Route("/", batches)],
+                             templates_dir=Path(__file__).parent / "templates")]
+
+The tab is served under ``<dashboard>/<name>/``, its templates are named
+``<name>/<file>`` and may ``{% extends "base.html" %}``, its static files are
+at ``<dashboard>/<name>/static/<file>``. The dashboard's auth hook, read-only
+mode, CSRF checks and security headers apply to its routes too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from workhorse import plugins
+from workhorse.api import Inspector
+from workhorse.web.rendering import render
+from workhorse.web.state import csrf_token_of, dashboard_of
+
+__all__ = ["DashboardTab", "collect", "csrf_token", "inspector", "read_only", "render"]
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+# Top-level path segments the dashboard itself uses.
+RESERVED = frozenset({"busy", "queues", "retries", "scheduled", "dead", "metrics", "api",
+                      "static", "morgue"})
+
+
+@dataclass(frozen=True)
+class DashboardTab:
+    """One tab in the dashboard's navigation.
+
+    ``name`` is the URL segment (lowercase letters, digits, dashes); ``title``
+    the label in the navigation; ``routes`` Starlette routes relative to the
+    tab (``Route("/", index)`` is the tab's first page); ``order`` sorts tabs
+    after the core pages (lower first).
+    """
+
+    name: str
+    title: str
+    routes: Sequence[BaseRoute]
+    templates_dir: str | Path | None = None
+    static_dir: str | Path | None = None
+    order: int = 100
+
+    def problem(self) -> str | None:
+        """Why this tab cannot be mounted, or None."""
+        if not _NAME.match(self.name):
+            return (f"tab name {self.name!r} must be 1-40 lowercase letters, digits or dashes, "
+                    "starting with a letter")
+        if self.name in RESERVED:
+            return f"tab name {self.name!r} is used by the dashboard itself; pick another"
+        for label, folder in (("templates_dir", self.templates_dir),
+                              ("static_dir", self.static_dir)):
+            if folder is not None and not Path(folder).is_dir():
+                return f"tab {self.name!r}: {label} {str(folder)!r} is not a directory"
+        return None
+
+    def mount(self) -> Mount:
+        routes: list[BaseRoute] = []
+        if self.static_dir is not None:
+            routes.append(Mount("/static", StaticFiles(directory=self.static_dir)))
+        routes.extend(self.routes)
+        return Mount(f"/{self.name}", routes=routes)
+
+
+def collect() -> list[DashboardTab]:
+    """Tabs from every plugin, valid ones only, sorted; problems are logged, not raised.
+
+    A broken plugin must not take the dashboard down with it.
+    """
+    try:
+        offered = plugins.dashboard_tabs()
+    except Exception:
+        log.exception("a plugin failed while listing its dashboard tabs; showing core pages only")
+        return []
+    tabs: dict[str, DashboardTab] = {}
+    for tab in offered:
+        if not isinstance(tab, DashboardTab):
+            log.error("ignoring dashboard tab %r: plugins must return workhorse.web.tabs."
+                      "DashboardTab objects", tab)
+            continue
+        problem = tab.problem() or (f"two plugins offer a tab named {tab.name!r}"
+                                    if tab.name in tabs else None)
+        if problem:
+            log.error("ignoring dashboard tab: %s", problem)
+            continue
+        tabs[tab.name] = tab
+    return sorted(tabs.values(), key=lambda t: (t.order, t.title))
+
+
+def inspector(request: Request) -> Inspector:
+    """The dashboard's :class:`workhorse.api.Inspector` (its Redis, keys and settings)."""
+    return dashboard_of(request).inspector
+
+
+def read_only(request: Request) -> bool:
+    """Hide your tab's buttons when True (state-changing POSTs are refused anyway)."""
+    return dashboard_of(request).options.read_only
+
+
+def csrf_token(request: Request) -> str:
+    """The token a POST must carry as form field ``csrf_token`` or header ``X-CSRF-Token``.
+
+    Templates rendered with :func:`render` already have it as ``csrf_token``.
+    """
+    return csrf_token_of(request)

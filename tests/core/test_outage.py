@@ -1,0 +1,51 @@
+"""Redis going away mid-run: the worker logs it once, backs off, and resumes by itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+import redis_server
+from support.waiting import wait_for
+
+HERE = Path(__file__).parent
+
+
+def test_worker_survives_a_redis_restart(tmp_path: Path) -> None:
+    directory = str(tmp_path / "redis")
+    server = redis_server.start(directory=directory, appendonly=True)
+    url = server.url(0, tcp=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests", "--redis-url", url,
+         "-t", "2"],
+        cwd=HERE, env={**os.environ, "PYTHONPATH": str(HERE), "WORKHORSE_FETCH_TIMEOUT": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        r = redis.Redis.from_url(url, decode_responses=True)
+        r.lpush("queue:default", '{"class":"jobs_for_tests.record","args":["before"],"jid":"a"}')
+        wait_for(lambda: r.lrange("test:ran", 0, -1) == ["before"], "the first job")
+        server.process.kill()
+        server.process.wait()
+        time.sleep(2.0)  # the worker notices the outage while Redis is down
+        server = redis_server.start(directory=directory, appendonly=True, port=server.port)
+        r = redis.Redis.from_url(url, decode_responses=True)
+        r.lpush("queue:default", '{"class":"jobs_for_tests.record","args":["after"],"jid":"b"}')
+        wait_for(lambda: "after" in r.lrange("test:ran", 0, -1), "the job after the restart",
+                 timeout=20)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(15) == 0
+        log = worker.stdout.read().decode() if worker.stdout else ""
+        assert log.count("lost connection to Redis") == 1, log
+        assert "connection to Redis restored" in log
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        server.stop()

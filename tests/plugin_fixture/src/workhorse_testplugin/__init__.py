@@ -1,0 +1,1 @@
+"""A plugin distribution used only by the test suite."""
