@@ -115,9 +115,31 @@ class Client:
     def write(self, jobs: Sequence[JobPayload], *, atomic: bool = False) -> None:
         """Write already-normalised jobs in one pipeline (MULTI/EXEC when ``atomic``)."""
         pipe = self.redis.pipeline(transaction=atomic)
-        for job in jobs:
-            self.write_to(pipe, job)
+        self.write_many_to(pipe, jobs)
         pipe.execute()
+
+    def write_many_to(self, pipe: Any, jobs: Sequence[JobPayload]) -> None:
+        """Queue the commands storing ``jobs``: one LPUSH per queue, one ZADD for schedules."""
+        by_queue: dict[str, list[str]] = {}
+        scheduled: dict[str, float] = {}
+        stamp = payload.timestamp(self.settings.timestamp_format)
+        encode = payload.encode
+        for job in jobs:
+            item = cast(dict[str, Any], job)
+            at = item.pop("at", None)
+            if at is not None:
+                item.pop("enqueued_at", None)
+                scheduled[encode(item)] = at
+            else:
+                item["enqueued_at"] = stamp
+                by_queue.setdefault(item["queue"], []).append(encode(item))
+        if by_queue:
+            pipe.sadd(self.keys.queues, *by_queue)
+            for queue, encoded in by_queue.items():
+                # LPUSH a b c leaves a nearest the right end: popped first, FIFO kept.
+                pipe.lpush(self.keys.queue(queue), *encoded)
+        if scheduled:
+            pipe.zadd(self.keys.schedule, scheduled)
 
     def _emit(self, jobs: list[JobPayload]) -> None:
         captures = self._local.__dict__.get("captures")
@@ -150,16 +172,7 @@ class Client:
 
     def write_to(self, pipe: Any, job: JobPayload) -> None:
         """Queue the commands that store ``job`` on ``pipe`` (schedule or queue)."""
-        item = cast(dict[str, Any], job)
-        at = item.pop("at", None)
-        if at is not None:
-            item.pop("enqueued_at", None)
-            pipe.zadd(self.keys.schedule, {payload.encode(item): at})
-            return
-        queue = item["queue"]
-        item["enqueued_at"] = payload.timestamp(self.settings.timestamp_format)
-        pipe.sadd(self.keys.queues, queue)
-        pipe.lpush(self.keys.queue(queue), payload.encode(item))
+        self.write_many_to(pipe, [job])
 
 
 _default: Client | None = None

@@ -126,8 +126,12 @@ class JobCall(Generic[P, R]):
                 f"{self.job.name}: keyword arguments ({', '.join(kwargs)}) cannot be enqueued; "
                 "job args are a JSON list, so pass them positionally (or one dict argument)"
             )
-        wire = {k: v for k, v in self.options.items() if known_options().get(k, True)}
-        return {"class": self.job.name, "args": list(args), **self.job.wire_options(), **wire}
+        return {**self._base(), "args": list(args)}
+
+    def _base(self) -> dict[str, Any]:
+        known = known_options()
+        wire = {k: v for k, v in self.options.items() if known.get(k, True)}
+        return {"class": self.job.name, **self.job.wire_options(), **wire}
 
     def _client(self) -> Client:
         return self.client or default_client()
@@ -148,7 +152,8 @@ class JobCall(Generic[P, R]):
     def perform_bulk(
         self, args_list: Iterable[Sequence[Any]], batch_size: int = 1_000
     ) -> list[str | None]:
-        items = (self._item(tuple(args), {}) for args in args_list)
+        base = self._base()
+        items = ({**base, "args": list(args)} for args in args_list)
         return self._client().push_bulk(items, chunk_size=batch_size)
 
 

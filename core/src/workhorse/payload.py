@@ -16,6 +16,7 @@ from workhorse.errors import ArgumentError, PayloadError
 from workhorse.types import JobPayload
 
 ERROR_MESSAGE_LIMIT = 10_000
+_SCALARS = (str, bool, int)
 _MS_THRESHOLD = 100_000_000_000  # an int above this is epoch ms, below it epoch seconds
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -85,7 +86,7 @@ def check_args(args: Iterable[object]) -> list[object]:
 
 
 def _json_problem(value: object, path: str) -> str | None:  # noqa: C901 - a flat type switch
-    if value is None or isinstance(value, str | bool | int):
+    if value is None or isinstance(value, _SCALARS):
         return None
     if isinstance(value, float):
         return None if math.isfinite(value) else f"{path} is {value!r}, which JSON cannot encode"

@@ -101,10 +101,21 @@ def settings_defaults() -> dict[str, object]:
     return merged
 
 
+_job_options_cache: tuple[pluggy.PluginManager, int, dict[str, bool]] | None = None
+
+
 def job_options() -> dict[str, bool]:
+    """Option names plugins accept (cached: it is read on every enqueue)."""
+    global _job_options_cache
+    pm = manager()
+    count = len(pm.get_plugins())
+    cached = _job_options_cache
+    if cached is not None and cached[0] is pm and cached[1] == count:
+        return cached[2]
     merged: dict[str, bool] = {}
     for result in _hook().workhorse_job_options():
         merged.update(result or {})
+    _job_options_cache = (pm, count, merged)
     return merged
 
 
