@@ -13,8 +13,8 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import redis_server  # noqa: E402
-from support.waiting import wait_for  # noqa: E402
+import redis_server
+from support.waiting import wait_for
 
 _db_numbers = itertools.count(1)
 

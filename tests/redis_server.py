@@ -65,17 +65,37 @@ class RedisServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start(extra: list[str] | None = None, databases: int = 2000, appendonly: bool = False,
-          directory: str | None = None, port: int | None = None) -> RedisServer:
+def start(
+    extra: list[str] | None = None,
+    databases: int = 2000,
+    appendonly: bool = False,
+    directory: str | None = None,
+    port: int | None = None,
+) -> RedisServer:
     directory = directory or tempfile.mkdtemp(prefix="wh-")
     os.makedirs(directory, exist_ok=True)
     port = port or free_port()
     sock = os.path.join(directory, "r.sock")
     argv = [
-        find_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
-        "--unixsocket", sock, "--unixsocketperm", "700", "--save", "",
-        "--appendonly", "yes" if appendonly else "no", "--dir", directory,
-        "--databases", str(databases), "--logfile", os.path.join(directory, "redis.log"),
+        find_server_binary(),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--unixsocket",
+        sock,
+        "--unixsocketperm",
+        "700",
+        "--save",
+        "",
+        "--appendonly",
+        "yes" if appendonly else "no",
+        "--dir",
+        directory,
+        "--databases",
+        str(databases),
+        "--logfile",
+        os.path.join(directory, "redis.log"),
         *(extra or []),
     ]
     if os.path.exists(sock):

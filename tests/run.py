@@ -18,9 +18,13 @@ APT_PACKAGES = {"redis-server": "redis-server", "chromium": "chromium", "ruby": 
 
 def missing_system_packages() -> list[str]:
     wanted = [pkg for binary, pkg in APT_PACKAGES.items() if shutil.which(binary) is None]
-    if shutil.which("ruby") and subprocess.run(
-        ["ruby", "-e", "require 'sidekiq'"], capture_output=True, check=False
-    ).returncode != 0:
+    if (
+        shutil.which("ruby")
+        and subprocess.run(
+            ["ruby", "-e", "require 'sidekiq'"], capture_output=True, check=False
+        ).returncode
+        != 0
+    ):
         wanted.append("ruby-sidekiq")
     return sorted(set(wanted))
 
@@ -29,14 +33,21 @@ def install_system_packages(packages: list[str]) -> None:
     if not packages:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        print(f"note: cannot install {', '.join(packages)} (not root or no apt-get); "
-              "tests that need them will say so", file=sys.stderr)
+        print(
+            f"note: cannot install {', '.join(packages)} (not root or no apt-get); "
+            "tests that need them will say so",
+            file=sys.stderr,
+        )
         return
     print(f"installing system packages: {', '.join(packages)}", file=sys.stderr)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-q"], check=False, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-q", *packages], check=False, env=env,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", *packages],
+        check=False,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -35,8 +35,9 @@ def dramatiq_python() -> Path | None:
     python = DRAMATIQ_VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(DRAMATIQ_VENV)], check=True)
-        done = subprocess.run([str(python), "-m", "pip", "install", "-q", "dramatiq[redis]==2.2.1"],
-                              check=False)
+        done = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "dramatiq[redis]==2.2.1"], check=False
+        )
         if done.returncode != 0:
             return None
     return python
@@ -72,8 +73,12 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def wait_drained(r: redis.Redis, is_empty: "callable[[], bool]", started: "callable[[], bool]",
-                 timeout: float = 300) -> float:
+def wait_drained(
+    r: redis.Redis,
+    is_empty: "callable[[], bool]",
+    started: "callable[[], bool]",
+    timeout: float = 300,
+) -> float:
     deadline = time.monotonic() + timeout
     while not started():
         if time.monotonic() > deadline:
@@ -89,26 +94,46 @@ def wait_drained(r: redis.Redis, is_empty: "callable[[], bool]", started: "calla
 
 def workhorse_worker(url: str, processes: int, threads: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "worker", "-r", "bench_jobs", "-q", "bench",
-         "-p", str(processes), "-c", str(threads), "--redis-url", url],
-        cwd=HERE, env={**os.environ, "PYTHONPATH": str(HERE)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "worker",
+            "-r",
+            "bench_jobs",
+            "-q",
+            "bench",
+            "-p",
+            str(processes),
+            "-c",
+            str(threads),
+            "--redis-url",
+            url,
+        ],
+        cwd=HERE,
+        env={**os.environ, "PYTHONPATH": str(HERE)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
-def workhorse_drain(url: str, name: str, count: int, processes: int, threads: int) -> dict[str, float]:
+def workhorse_drain(
+    url: str, name: str, count: int, processes: int, threads: int
+) -> dict[str, float]:
     from workhorse.client import Client
     from workhorse.config import Settings
 
     r = redis.Redis.from_url(url, decode_responses=True)
     r.flushdb()
     Client(settings=Settings(redis_url=url)).push_bulk(
-        {"class": f"bench_jobs.{name}", "args": [], "queue": "bench"} for _ in range(count))
+        {"class": f"bench_jobs.{name}", "args": [], "queue": "bench"} for _ in range(count)
+    )
     before = commands(r)
     proc = workhorse_worker(url, processes, threads)
     try:
-        elapsed = wait_drained(r, lambda: r.llen("queue:bench") == 0,
-                               lambda: r.llen("queue:bench") < count)
+        elapsed = wait_drained(
+            r, lambda: r.llen("queue:bench") == 0, lambda: r.llen("queue:bench") < count
+        )
         rss = peak_rss_mib(child_pids(proc.pid) if processes > 1 else [proc.pid])
         per_job = (commands(r) - before) / count
     finally:
@@ -116,22 +141,44 @@ def workhorse_drain(url: str, name: str, count: int, processes: int, threads: in
     return {"rate": count / elapsed, "rss": max(rss) if rss else 0.0, "cmds": per_job}
 
 
-def dramatiq_drain(url: str, name: str, count: int, processes: int, threads: int) -> dict[str, float]:
+def dramatiq_drain(
+    url: str, name: str, count: int, processes: int, threads: int
+) -> dict[str, float]:
     python = dramatiq_python()
     if python is None:
         return {"rate": float("nan"), "rss": float("nan"), "cmds": float("nan")}
     r = redis.Redis.from_url(url, decode_responses=True)
     r.flushdb()
     env = {**os.environ, "BENCH_REDIS_URL": url, "PYTHONPATH": str(HERE)}
-    subprocess.run([str(python), str(HERE / "dramatiq_fill.py"), str(count), name], env=env,
-                   cwd=HERE, check=True)
+    subprocess.run(
+        [str(python), str(HERE / "dramatiq_fill.py"), str(count), name],
+        env=env,
+        cwd=HERE,
+        check=True,
+    )
     before = commands(r)
-    proc = subprocess.Popen([str(python), "-m", "dramatiq", "dramatiq_tasks", "-p", str(processes),
-                             "-t", str(threads), "-Q", "bench"], env=env, cwd=HERE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            str(python),
+            "-m",
+            "dramatiq",
+            "dramatiq_tasks",
+            "-p",
+            str(processes),
+            "-t",
+            str(threads),
+            "-Q",
+            "bench",
+        ],
+        env=env,
+        cwd=HERE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        elapsed = wait_drained(r, lambda: r.hlen("dramatiq:bench.msgs") == 0,
-                               lambda: r.llen("dramatiq:bench") < count)
+        elapsed = wait_drained(
+            r, lambda: r.hlen("dramatiq:bench.msgs") == 0, lambda: r.llen("dramatiq:bench") < count
+        )
         rss = peak_rss_mib(child_pids(proc.pid))
         per_job = (commands(r) - before) / count
     finally:
@@ -199,16 +246,28 @@ def main() -> None:
         p50, p99 = latency(url)
         rows += [
             ("no-op jobs/s, 1 proc x 8 threads", f"{wh1['rate']:,.0f}", "", ""),
-            ("no-op jobs/s, 2 procs x 8 threads", f"{wh['rate']:,.0f}", f"{dq['rate']:,.0f}",
-             f"{wh['rate'] / dq['rate']:.2f}x  (target >= 2x)"),
-            ("10 ms jobs/s, 2 procs x 50 threads", f"{whs['rate']:,.0f}", f"{dqs['rate']:,.0f}",
-             f"{whs['rate'] / dqs['rate']:.2f}x"),
+            (
+                "no-op jobs/s, 2 procs x 8 threads",
+                f"{wh['rate']:,.0f}",
+                f"{dq['rate']:,.0f}",
+                f"{wh['rate'] / dq['rate']:.2f}x  (target >= 2x)",
+            ),
+            (
+                "10 ms jobs/s, 2 procs x 50 threads",
+                f"{whs['rate']:,.0f}",
+                f"{dqs['rate']:,.0f}",
+                f"{whs['rate'] / dqs['rate']:.2f}x",
+            ),
             ("enqueue jobs/s, one at a time", f"{single:,.0f}", "", ""),
             ("enqueue jobs/s, bulk (1,000/pipeline)", f"{bulk:,.0f}", "", "target >= 50,000"),
             ("enqueue-to-start latency p50 (ms)", f"{p50:.2f}", "", "target < 2"),
             ("enqueue-to-start latency p99 (ms)", f"{p99:.2f}", "", "target < 10"),
-            ("peak RSS per worker process (MiB)", f"{wh['rss']:.1f}", f"{dq['rss']:.1f}",
-             "target < 60"),
+            (
+                "peak RSS per worker process (MiB)",
+                f"{wh['rss']:.1f}",
+                f"{dq['rss']:.1f}",
+                "target < 60",
+            ),
             ("Redis commands per no-op job", f"{wh['cmds']:.3f}", f"{dq['cmds']:.3f}", ""),
         ]
         print()

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
 from workhorse import client as client_module
 from workhorse.client import Client
 from workhorse.config import Settings, parse_queues
@@ -15,8 +14,13 @@ from workhorse.worker.launcher import WorkerProcess
 
 @pytest.fixture
 def settings(redis_url: str) -> Settings:
-    return Settings(redis_url=redis_url, fetch_timeout=1.0, shutdown_timeout=2.0,
-                    heartbeat_interval=0.5, poll_interval=0.1)
+    return Settings(
+        redis_url=redis_url,
+        fetch_timeout=1.0,
+        shutdown_timeout=2.0,
+        heartbeat_interval=0.5,
+        poll_interval=0.1,
+    )
 
 
 @pytest.fixture

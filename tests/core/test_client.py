@@ -6,14 +6,12 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
+import jobs_for_tests as jobs
 import pytest
 import redis
-
 import workhorse
 from workhorse.client import Client
 from workhorse.errors import ArgumentError, ConfigError
-
-import jobs_for_tests as jobs
 
 
 def test_perform_async_pushes_sidekiq_payload(wh_client: Client, r: redis.Redis) -> None:
@@ -109,7 +107,9 @@ def test_bulk_enqueue_in_chunks_keeps_order(wh_client: Client, r: redis.Redis) -
     assert [j["args"][0] for j in reversed(queued)] == list(range(2_500))
 
 
-def test_client_middleware_can_change_or_drop_jobs(settings: workhorse.Settings, r: redis.Redis) -> None:
+def test_client_middleware_can_change_or_drop_jobs(
+    settings: workhorse.Settings, r: redis.Redis
+) -> None:
     def tag(job, call_next):  # type: ignore[no-untyped-def]
         job["tags"] = ["mw"]
         return call_next(job)
@@ -141,5 +141,6 @@ def test_async_and_class_jobs_register_by_qualname() -> None:
 
 def test_duplicate_job_names_are_refused() -> None:
     with pytest.raises(ConfigError, match="already registered"):
+
         @workhorse.job(name="HardJob")
         def impostor() -> None: ...

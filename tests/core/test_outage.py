@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import redis
-
 import redis_server
 from support.waiting import wait_for
 
@@ -22,10 +21,22 @@ def test_worker_survives_a_redis_restart(tmp_path: Path) -> None:
     server = redis_server.start(directory=directory, appendonly=True)
     url = server.url(0, tcp=True)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests", "--redis-url", url,
-         "-t", "2"],
-        cwd=HERE, env={**os.environ, "PYTHONPATH": str(HERE), "WORKHORSE_FETCH_TIMEOUT": "1"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "worker",
+            "-r",
+            "jobs_for_tests",
+            "--redis-url",
+            url,
+            "-t",
+            "2",
+        ],
+        cwd=HERE,
+        env={**os.environ, "PYTHONPATH": str(HERE), "WORKHORSE_FETCH_TIMEOUT": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         r = redis.Redis.from_url(url, decode_responses=True)
@@ -37,8 +48,9 @@ def test_worker_survives_a_redis_restart(tmp_path: Path) -> None:
         server = redis_server.start(directory=directory, appendonly=True, port=server.port)
         r = redis.Redis.from_url(url, decode_responses=True)
         r.lpush("queue:default", '{"class":"jobs_for_tests.record","args":["after"],"jid":"b"}')
-        wait_for(lambda: "after" in r.lrange("test:ran", 0, -1), "the job after the restart",
-                 timeout=20)
+        wait_for(
+            lambda: "after" in r.lrange("test:ran", 0, -1), "the job after the restart", timeout=20
+        )
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(15) == 0
         log = worker.stdout.read().decode() if worker.stdout else ""

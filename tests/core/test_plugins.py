@@ -7,16 +7,14 @@ from pathlib import Path
 
 import pytest
 import redis
-from click.testing import CliRunner
-
 import workhorse
+from click.testing import CliRunner
+from support.waiting import wait_for
 from workhorse import plugins
 from workhorse.cli import main
 from workhorse.client import Client
 from workhorse.errors import ConfigError
 from workhorse.worker.launcher import WorkerProcess
-
-from support.waiting import wait_for
 
 
 @pytest.fixture
@@ -67,5 +65,9 @@ def test_lifecycle_events_and_services_fire_in_order(
     worker.stop()
     worker.shutdown()
     assert r.lrange("testplugin:events", 0, -1) == [
-        "startup", "service-start", "quiet", "service-stop", "shutdown",
+        "startup",
+        "service-start",
+        "quiet",
+        "service-stop",
+        "shutdown",
     ]

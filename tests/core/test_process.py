@@ -7,13 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-
 from support.waiting import wait_for
 
 HERE = Path(__file__).parent
@@ -21,10 +19,23 @@ HERE = Path(__file__).parent
 
 def spawn(url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests", "--redis-url", url,
-         "-t", "3", *args],
-        cwd=HERE, env={**os.environ, "PYTHONPATH": str(HERE), **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "worker",
+            "-r",
+            "jobs_for_tests",
+            "--redis-url",
+            url,
+            "-t",
+            "3",
+            *args,
+        ],
+        cwd=HERE,
+        env={**os.environ, "PYTHONPATH": str(HERE), **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -106,11 +117,15 @@ def test_processes_option_runs_n_workers_and_stops_them(
     redis_url: str, r: redis.Redis, procs: list[subprocess.Popen[bytes]]
 ) -> None:
     procs.append(spawn(redis_url, "-p", "2", "-c", "2"))
-    found = wait_for(lambda: len(identities(r)) == 2 and identities(r), "two worker processes",
-                     timeout=20)
+    found = wait_for(
+        lambda: len(identities(r)) == 2 and identities(r), "two worker processes", timeout=20
+    )
     pids = {int(i.rsplit(":", 2)[1]) for i in found}
     os.kill(next(iter(pids)), signal.SIGKILL)  # a crashed child is restarted
-    wait_for(lambda: len({int(i.rsplit(":", 2)[1]) for i in identities(r)} - pids) >= 1,
-             "a replacement process", timeout=20)
+    wait_for(
+        lambda: len({int(i.rsplit(":", 2)[1]) for i in identities(r)} - pids) >= 1,
+        "a replacement process",
+        timeout=20,
+    )
     procs[0].send_signal(signal.SIGTERM)
     assert procs[0].wait(20) == 0

@@ -8,13 +8,11 @@ import time
 import zlib
 from collections.abc import Callable
 
+import jobs_for_tests as jobs
 import redis
-
+from support.waiting import wait_for
 from workhorse.client import Client
 from workhorse.worker.launcher import WorkerProcess
-
-import jobs_for_tests as jobs
-from support.waiting import wait_for
 
 StartWorker = Callable[..., WorkerProcess]
 
@@ -23,7 +21,9 @@ def ran(r: redis.Redis) -> list[str]:
     return r.lrange("test:ran", 0, -1)
 
 
-def test_runs_sync_async_and_class_jobs(wh_client: Client, r: redis.Redis, start_worker: StartWorker) -> None:
+def test_runs_sync_async_and_class_jobs(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
     jobs.record.perform_async("plain")
     jobs.async_record.perform_async("co")
     jobs.ClassJob.perform_async("obj")
@@ -48,11 +48,20 @@ def test_failure_schedules_retry_with_sidekiq_error_fields(
     wait_for(lambda: r.get("stat:failed") == "1", "the failed counter to be flushed")
 
 
-def test_retries_exhausted_goes_to_dead(wh_client: Client, r: redis.Redis, start_worker: StartWorker) -> None:
+def test_retries_exhausted_goes_to_dead(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
     worker = start_worker()
     # Already failed twice (retry_count 1) with retry=2: this failure is the last.
-    wh_client.push({"class": "jobs_for_tests.always_fails", "args": [1], "retry": 2,
-                    "retry_count": 1, "failed_at": 1})
+    wh_client.push(
+        {
+            "class": "jobs_for_tests.always_fails",
+            "args": [1],
+            "retry": 2,
+            "retry_count": 1,
+            "failed_at": 1,
+        }
+    )
     (raw,) = wait_for(lambda: r.zrange("dead", 0, -1), "the dead entry")
     job = json.loads(raw)
     assert job["retry_count"] == 2 and "retried_at" in job
@@ -99,7 +108,9 @@ def test_unparseable_payload_goes_to_dead_with_original_bytes(
     r.lpush("queue:default", "{not json")
     r.lpush("queue:default", '{"args": []}')
     start_worker()
-    raws = wait_for(lambda: len(r.zrange("dead", 0, -1)) == 2 and r.zrange("dead", 0, -1), "two dead")
+    raws = wait_for(
+        lambda: len(r.zrange("dead", 0, -1)) == 2 and r.zrange("dead", 0, -1), "two dead"
+    )
     dead = [json.loads(x) for x in raws]  # type: ignore[union-attr]
     assert sorted(d["args"][0] for d in dead) == ['{"args": []}', "{not json"]
     assert all(d["error_class"] == "workhorse.errors.PayloadError" for d in dead)
@@ -110,9 +121,20 @@ def test_unparseable_payload_goes_to_dead_with_original_bytes(
 def test_unknown_fields_are_preserved_through_retry(
     wh_client: Client, r: redis.Redis, start_worker: StartWorker
 ) -> None:
-    r.lpush("queue:default", json.dumps({"class": "jobs_for_tests.always_fails", "args": [1],
-                                         "jid": "a" * 24, "retry": 3, "queue": "default",
-                                         "custom": {"nested": [1, 2]}, "bid": "xyz"}))
+    r.lpush(
+        "queue:default",
+        json.dumps(
+            {
+                "class": "jobs_for_tests.always_fails",
+                "args": [1],
+                "jid": "a" * 24,
+                "retry": 3,
+                "queue": "default",
+                "custom": {"nested": [1, 2]},
+                "bid": "xyz",
+            }
+        ),
+    )
     start_worker()
     (raw,) = wait_for(lambda: r.zrange("retry", 0, -1), "the retry entry")
     job = json.loads(raw)
@@ -132,7 +154,9 @@ def test_dead_set_is_trimmed_to_its_caps(
     assert members[-1] == '{"class":"latest","args":[]}'
 
 
-def test_weighted_queues_all_get_work(wh_client: Client, r: redis.Redis, start_worker: StartWorker) -> None:
+def test_weighted_queues_all_get_work(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
     for i in range(20):
         jobs.record.set(queue="critical").perform_async(f"c{i}")
         jobs.record.set(queue="low").perform_async(f"l{i}")

@@ -11,8 +11,9 @@ import pytest
 T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], T], what: str, timeout: float = 10.0,
-             interval: float = 0.02) -> T:
+def wait_for(
+    predicate: Callable[[], T], what: str, timeout: float = 10.0, interval: float = 0.02
+) -> T:
     """Poll ``predicate`` until truthy and return its value; fail naming ``what``."""
     deadline = time.monotonic() + timeout
     while True:

@@ -6,7 +6,6 @@
 >>> send_email.perform_async(42)  # doctest: +SKIP
 """
 
-from workhorse.version import __version__
 from workhorse.client import Client, configure, default_client
 from workhorse.config import QueueWeight, Settings
 from workhorse.errors import (
@@ -21,6 +20,7 @@ from workhorse.errors import (
 from workhorse.hookspecs import hookimpl
 from workhorse.job import Job, JobCall, job, lookup, register
 from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
+from workhorse.version import __version__
 
 __all__ = [
     "ArgumentError",

@@ -200,6 +200,8 @@ def configure(
     redis_url: str | None = None, prefix: str | None = None, **settings: object
 ) -> Client:
     """Point ``perform_async`` at a Redis: ``workhorse.configure(redis_url=..., prefix=...)``."""
-    client = Client(settings=Settings.from_env(redis_url=redis_url, prefix=prefix, **settings))
+    client = Client(
+        settings=Settings.from_env(None, redis_url=redis_url, prefix=prefix, **settings)
+    )
     set_default_client(client)
     return client

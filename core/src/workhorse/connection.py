@@ -76,8 +76,8 @@ def _sentinel(url: str, common: dict[str, Any], pool_size: int) -> redis.Redis:
         raise ConfigError(f"sentinel URL {redact(url)} names no service: add /SERVICE_NAME")
     db = int(path[1]) if len(path) > 1 else 0
     password = unquote(parts.password) if parts.password else None
-    sentinel = Sentinel(hosts, socket_timeout=common["socket_connect_timeout"])
-    return sentinel.master_for(
+    sentinel = Sentinel(hosts, socket_timeout=common["socket_connect_timeout"])  # type: ignore[no-untyped-call]
+    return sentinel.master_for(  # type: ignore[no-any-return,no-untyped-call]
         path[0], db=db, password=password, max_connections=pool_size, **common
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from typing import cast
 
 import redis
 
@@ -50,12 +51,12 @@ class BasicFetch:
         popped = self.redis.brpop(queue_keys, timeout=max(1, round(timeout)))
         if not popped:
             return []
-        key, raw = popped
+        key, raw = cast(tuple[str, str], popped)
         return [UnitOfWork(self.keys.queue_name(key), raw)]
 
     def _pop_now(self, queue_keys: list[str], max_jobs: int) -> list[UnitOfWork]:
         if len(queue_keys) == 1:
-            popped = self.redis.rpop(queue_keys[0], max_jobs) or []
+            popped = cast(list[str], self.redis.rpop(queue_keys[0], max_jobs) or [])
             name = self.keys.queue_name(queue_keys[0])
             return [UnitOfWork(name, raw) for raw in popped]
         pairs = self.scripts.fetch_many(queue_keys, max_jobs)

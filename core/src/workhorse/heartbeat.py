@@ -75,7 +75,7 @@ class Heartbeat:
             "capsules": {
                 "default": {"concurrency": s.concurrency, "mode": mode, "weights": weights}
             },
-            "labels": list(s.labels) + ["workhorse"],
+            "labels": [*s.labels, "workhorse"],
             "identity": self.identity,
             "version": f"workhorse-{self.version}",
             "embedded": False,

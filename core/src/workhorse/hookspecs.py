@@ -76,7 +76,9 @@ def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
 
 
 @hookspec
-def workhorse_job_died(job: JobPayload, error: BaseException | None, process: ProcessContext) -> None:
+def workhorse_job_died(
+    job: JobPayload, error: BaseException | None, process: ProcessContext
+) -> None:
     """A job was sent to the dead set or discarded (retries exhausted, retry=False, kill).
 
     Called on the job's thread after the dead-set write. Keep it short.

@@ -1,4 +1,4 @@
-"""``@workhorse.job``: turn a function (sync or async) or a class into a job, and the name registry."""
+"""``@workhorse.job``: make a function (sync or async) or a class a job; the name registry."""
 
 from __future__ import annotations
 

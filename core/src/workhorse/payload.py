@@ -85,7 +85,7 @@ def check_args(args: Iterable[object]) -> list[object]:
     return checked
 
 
-def _json_problem(value: object, path: str) -> str | None:  # noqa: C901 - a flat type switch
+def _json_problem(value: object, path: str) -> str | None:
     if value is None or isinstance(value, _SCALARS):
         return None
     if isinstance(value, float):

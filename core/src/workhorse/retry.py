@@ -62,7 +62,9 @@ def record_error(
 
 def _class_name(error: BaseException) -> str:
     cls = type(error)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
 
 
 def _backtrace(error: BaseException, option: object) -> list[str] | None:
@@ -95,7 +97,9 @@ def decide(
         return _exhausted(failed)
     if delay == "discard":
         return Decision("discard", failed)
-    seconds = default_delay(count) if delay is None else float(delay) + random.randrange(10 * (count + 1))
+    seconds = (
+        default_delay(count) if delay is None else float(delay) + random.randrange(10 * (count + 1))
+    )
     retry_queue = failed.get("retry_queue")
     if retry_queue:
         failed["queue"] = retry_queue
@@ -114,7 +118,7 @@ def _custom_delay(retry_in: RetryIn | None, count: int, error: BaseException) ->
     except Exception:  # noqa: BLE001 - a broken retry_in must not lose the job
         return None
     if answer in ("kill", "discard"):
-        return cast(str, answer)
+        return str(answer)
     if isinstance(answer, int | float) and not isinstance(answer, bool):
         return float(answer)
     return None

@@ -41,7 +41,10 @@ class Poller:
     def _drain(self, set_key: str, now: float) -> int:
         moved = 0
         while True:
-            due = self.redis.zrange(set_key, "-inf", now, byscore=True, offset=0, num=BATCH)
+            due = cast(
+                list[str],
+                self.redis.zrange(set_key, "-inf", now, byscore=True, offset=0, num=BATCH),
+            )
             if not due:
                 return moved
             moves = [m for m in (self._prepare(member) for member in due) if m is not None]

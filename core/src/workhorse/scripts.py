@@ -52,6 +52,8 @@ class Scripts:
             args += [index[key], raw]
         return int(self._requeue(keys=queue_keys, args=args))
 
-    def zmove(self, source_key: str, target_key: str, member: str, new_member: str, score: float) -> bool:
+    def zmove(
+        self, source_key: str, target_key: str, member: str, new_member: str, score: float
+    ) -> bool:
         """Move ``member`` (exact bytes) to ``target_key`` as ``new_member``; False if gone."""
         return bool(self._zmove(keys=[source_key, target_key], args=[member, new_member, score]))

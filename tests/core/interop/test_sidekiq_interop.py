@@ -18,11 +18,9 @@ from typing import Any
 
 import pytest
 import redis
-
+from support.waiting import wait_for
 from workhorse.client import Client
 from workhorse.config import Settings
-
-from support.waiting import wait_for
 
 pytestmark = pytest.mark.ruby
 HERE = Path(__file__).parent
@@ -39,13 +37,24 @@ def ruby_available() -> str | None:
 _reason = ruby_available()
 if _reason and os.environ.get("CI"):
     raise RuntimeError(f"Sidekiq interop tests cannot run in CI: {_reason}")
-pytestmark = [pytest.mark.ruby, pytest.mark.skipif(_reason is not None, reason=f"SKIPPED LOUDLY: {_reason}")]
+pytestmark = [
+    pytest.mark.ruby,
+    pytest.mark.skipif(_reason is not None, reason=f"SKIPPED LOUDLY: {_reason}"),
+]
 
 
 def ruby(url: str, *args: str) -> Any:
-    out = subprocess.run(["ruby", str(HERE / "ruby_client.rb"), *args], env={**os.environ, "REDIS_URL": url},
-                         capture_output=True, text=True, check=True, timeout=60)
-    return json.loads(out.stdout) if out.stdout.strip().startswith(("[", "{")) else out.stdout.strip()
+    out = subprocess.run(
+        ["ruby", str(HERE / "ruby_client.rb"), *args],
+        env={**os.environ, "REDIS_URL": url},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return (
+        json.loads(out.stdout) if out.stdout.strip().startswith(("[", "{")) else out.stdout.strip()
+    )
 
 
 @pytest.fixture
@@ -57,10 +66,26 @@ def tcp_url(redis_srv: Any, redis_url: str) -> str:
 @pytest.fixture
 def python_worker(tcp_url: str) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests", "--redis-url", tcp_url,
-         "--timestamps", "float", "-t", "2", "-c", "2"],
-        cwd=CORE_TESTS, env={**os.environ, "PYTHONPATH": str(CORE_TESTS)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "worker",
+            "-r",
+            "jobs_for_tests",
+            "--redis-url",
+            tcp_url,
+            "--timestamps",
+            "float",
+            "-t",
+            "2",
+            "-c",
+            "2",
+        ],
+        cwd=CORE_TESTS,
+        env={**os.environ, "PYTHONPATH": str(CORE_TESTS)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     yield proc
     proc.send_signal(signal.SIGTERM)
@@ -82,12 +107,18 @@ def test_job_pushed_by_ruby_client_runs_in_workhorse(
 def test_job_pushed_by_workhorse_runs_in_ruby_sidekiq(tcp_url: str, r: redis.Redis) -> None:
     client = Client(settings=Settings(redis_url=tcp_url, timestamp_format="float"))
     client.enqueue("RubyEcho", ["from-python", 7])
-    proc = subprocess.Popen(["sidekiq", "-r", str(HERE / "ruby_jobs.rb"), "-c", "1", "-t", "1"],
-                            env={**os.environ, "REDIS_URL": tcp_url},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["sidekiq", "-r", str(HERE / "ruby_jobs.rb"), "-c", "1", "-t", "1"],
+        env={**os.environ, "REDIS_URL": tcp_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        wait_for(lambda: r.lrange("test:ruby_ran", 0, -1) == ["from-python:7"],
-                 "Ruby Sidekiq to run the job", timeout=60)
+        wait_for(
+            lambda: r.lrange("test:ruby_ran", 0, -1) == ["from-python:7"],
+            "Ruby Sidekiq to run the job",
+            timeout=60,
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import redis
 
-from workhorse.api.processes import ProcessInfo, Processes
+from workhorse.api.processes import Processes, ProcessInfo
 from workhorse.api.queues import Queue, Queues
 from workhorse.api.records import JobRecord
 from workhorse.api.sets import JobSet

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -57,13 +57,27 @@ class ProcessInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "identity": self.identity, "hostname": self.hostname, "pid": self.pid,
-            "queues": self.queues, "busy": self.busy, "concurrency": self.concurrency,
-            "beat": self.beat, "quiet": self.quiet, "rss_kb": self.rss_kb,
-            "version": self.version, "started_at": self.started_at, "tag": self.info.get("tag"),
+            "identity": self.identity,
+            "hostname": self.hostname,
+            "pid": self.pid,
+            "queues": self.queues,
+            "busy": self.busy,
+            "concurrency": self.concurrency,
+            "beat": self.beat,
+            "quiet": self.quiet,
+            "rss_kb": self.rss_kb,
+            "version": self.version,
+            "started_at": self.started_at,
+            "tag": self.info.get("tag"),
             "running": [
-                {"thread": r.thread, "queue": r.queue, "run_at": r.run_at, "jid": r.job.jid,
-                 "class": r.job.display_name, "args": r.job.args}
+                {
+                    "thread": r.thread,
+                    "queue": r.queue,
+                    "run_at": r.run_at,
+                    "jid": r.job.jid,
+                    "class": r.job.display_name,
+                    "args": r.job.args,
+                }
                 for r in self.running
             ],
         }
@@ -75,7 +89,7 @@ class Processes:
         self.keys = keys
 
     def identities(self) -> list[str]:
-        return sorted(self.redis.smembers(self.keys.processes))
+        return sorted(cast(set[str], self.redis.smembers(self.keys.processes)))
 
     def list(self, with_work: bool = True) -> list[ProcessInfo]:
         """Processes whose heartbeat is alive (members whose hash expired are skipped)."""
@@ -100,7 +114,9 @@ class Processes:
         return next((p for p in self.list() if p.identity == identity), None)
 
     def signal(self, identity: str, name: str) -> None:
-        """Send ``TSTP`` (quiet), ``TERM`` (stop) or ``TTIN`` (dump threads); acted on at the next beat."""
+        """Send ``TSTP`` (quiet), ``TERM`` (stop) or ``TTIN`` (dump threads).
+
+        The process acts on it at its next heartbeat."""
         if name not in ("TSTP", "TERM", "TTIN"):
             raise ValueError(f"unknown signal {name!r}: use TSTP, TERM or TTIN")
         key = self.keys.signals(identity)
@@ -147,8 +163,14 @@ def _process(identity: str, fields: dict[str, str], work: dict[str, str]) -> Pro
             continue
         raw = data.get("payload")
         raw = raw if isinstance(raw, str) else payload.encode(raw or {})
-        running.append(Running(thread, str(data.get("queue", "")), JobRecord(raw),
-                               float(payload.seconds(data.get("run_at")) or 0)))
+        running.append(
+            Running(
+                thread,
+                str(data.get("queue", "")),
+                JobRecord(raw),
+                float(payload.seconds(data.get("run_at")) or 0),
+            )
+        )
     return ProcessInfo(
         identity=identity,
         info=info if isinstance(info, dict) else {},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -32,11 +32,15 @@ class JobSet:
     def size(self) -> int:
         return int(self.redis.zcard(self.key))
 
-    def page(self, offset: int = 0, limit: int = 25, newest_first: bool | None = None) -> list[JobRecord]:
+    def page(
+        self, offset: int = 0, limit: int = 25, newest_first: bool | None = None
+    ) -> list[JobRecord]:
         """A page in display order: dead newest first; schedule and retry soonest first."""
         reverse = self.name == "dead" if newest_first is None else newest_first
-        rows = self.redis.zrange(self.key, offset, offset + limit - 1, desc=reverse, withscores=True)
-        return [JobRecord(raw, float(score)) for raw, score in rows]
+        rows = self.redis.zrange(
+            self.key, offset, offset + limit - 1, desc=reverse, withscores=True
+        )
+        return [JobRecord(raw, float(score)) for raw, score in cast(list[tuple[str, float]], rows)]
 
     def __iter__(self) -> Iterator[JobRecord]:
         offset = 0
@@ -64,7 +68,7 @@ class JobSet:
         """By dashboard row key ``<score>-<jid>``."""
         score_text, _, jid = key.partition("-")
         rows = self.redis.zrange(self.key, score_text, score_text, byscore=True, withscores=True)
-        for raw, score in rows:
+        for raw, score in cast(list[tuple[str, float]], rows):
             record = JobRecord(raw, float(score))
             if record.jid == jid:
                 return record

@@ -52,9 +52,14 @@ class Stats:
         enqueued = sum(int(n) for n in pipe.execute()) if queues else 0
         procs = Processes(self.redis, self.keys).list(with_work=False)
         return StatsSummary(
-            processed=int(processed or 0), failed=int(failed or 0), scheduled=int(scheduled),
-            retries=int(retries), dead=int(dead), processes=len(procs),
-            busy=sum(p.busy for p in procs), enqueued=enqueued,
+            processed=int(processed or 0),
+            failed=int(failed or 0),
+            scheduled=int(scheduled),
+            retries=int(retries),
+            dead=int(dead),
+            processes=len(procs),
+            busy=sum(p.busy for p in procs),
+            enqueued=enqueued,
             default_latency=_latency(oldest, time.time()),
         )
 
@@ -69,7 +74,9 @@ class Stats:
             for d, p, f in zip(dates, processed, failed, strict=True)
         ]
 
-    def job_metrics(self, minutes: int = 60, now: float | None = None) -> dict[str, dict[str, float]]:
+    def job_metrics(
+        self, minutes: int = 60, now: float | None = None
+    ) -> dict[str, dict[str, float]]:
         """Per job name over the last ``minutes``: executions, failures, total and mean ms."""
         from workhorse.stats import minute_bucket
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from workhorse.cli.group import main
 
 __all__ = ["main"]

@@ -55,9 +55,34 @@ def main() -> None:
 
 
 def _register_core_commands() -> None:
-    from workhorse.cli import worker_cmd
+    from workhorse.cli import (
+        demo_cmd,
+        doctor_cmd,
+        enqueue_cmd,
+        process_cmd,
+        queues_cmd,
+        sets_cmd,
+        status_cmd,
+        version_cmd,
+        worker_cmd,
+    )
 
     main.add_command(worker_cmd.worker)
+    main.add_command(__import__("workhorse.cli.web_cmd", fromlist=["web"]).web)
+    for command in (
+        enqueue_cmd.enqueue,
+        status_cmd.status,
+        queues_cmd.queues,
+        sets_cmd.retries,
+        sets_cmd.scheduled,
+        sets_cmd.dead,
+        process_cmd.quiet,
+        process_cmd.stop,
+        version_cmd.version_command,
+        doctor_cmd.doctor,
+        demo_cmd.demo,
+    ):
+        main.add_command(command)
 
 
 _register_core_commands()

@@ -10,19 +10,52 @@ from workhorse.config import Settings, parse_queues
 
 
 @click.command()
-@click.option("-r", "--require", "require", multiple=True, metavar="MODULE",
-              help="Module (or .py file) that registers jobs; repeatable.")
-@click.option("-q", "--queue", "queues", multiple=True, metavar="NAME[,WEIGHT]",
-              help="Queue to work, with an optional weight; repeatable. Default: default.")
-@click.option("-c", "--concurrency", type=click.IntRange(1), default=None,
-              help="Threads per process (default 10).")
-@click.option("-p", "--processes", type=click.IntRange(1), default=1, show_default=True,
-              help="Worker processes to run under a supervisor.")
-@click.option("-t", "--timeout", "shutdown_timeout", type=click.FloatRange(0), default=None,
-              help="Seconds to wait for running jobs at shutdown (default 25).")
+@click.option(
+    "-r",
+    "--require",
+    "require",
+    multiple=True,
+    metavar="MODULE",
+    help="Module (or .py file) that registers jobs; repeatable.",
+)
+@click.option(
+    "-q",
+    "--queue",
+    "queues",
+    multiple=True,
+    metavar="NAME[,WEIGHT]",
+    help="Queue to work, with an optional weight; repeatable. Default: default.",
+)
+@click.option(
+    "-c",
+    "--concurrency",
+    type=click.IntRange(1),
+    default=None,
+    help="Threads per process (default 10).",
+)
+@click.option(
+    "-p",
+    "--processes",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Worker processes to run under a supervisor.",
+)
+@click.option(
+    "-t",
+    "--timeout",
+    "shutdown_timeout",
+    type=click.FloatRange(0),
+    default=None,
+    help="Seconds to wait for running jobs at shutdown (default 25).",
+)
 @click.option("-g", "--tag", default="", help="Tag shown in the dashboard's process list.")
-@click.option("--timestamps", type=click.Choice(["ms", "float"]), default=None,
-              help="Write times as Sidekiq 8 int ms (default) or Sidekiq 7 float seconds.")
+@click.option(
+    "--timestamps",
+    type=click.Choice(["ms", "float"]),
+    default=None,
+    help="Write times as Sidekiq 8 int ms (default) or Sidekiq 7 float seconds.",
+)
 @click.option("--log-format", type=click.Choice(["text", "json"]), default=None)
 @click.option("-v", "--verbose", is_flag=True, help="Log every job start and finish.")
 @redis_options
@@ -70,7 +103,7 @@ def _child_argv(ctx: click.Context) -> list[str]:
         value = ctx.params.get(param.name or "")
         if param.name == "processes" or value in (None, (), "", False):
             continue
-        flag = max(param.opts, key=len)  # type: ignore[attr-defined]
+        flag = max(param.opts, key=len)
         if isinstance(value, tuple):
             for item in value:
                 argv += [flag, str(item)]

@@ -122,6 +122,9 @@ def _adopt_if_orphaned(path: Path) -> None:
     pid = _pid(info)
     if pid and registry.alive(pid):
         _spawn_watchdog(path, str(info.get("binary", "")), adopt_pid=pid)
+        deadline = time.monotonic() + 10
+        while registry.read_pid(path / WATCHDOG_PID) is None and time.monotonic() < deadline:
+            time.sleep(0.02)
 
 
 def _wait_ready(path: Path, timeout: float) -> None:

@@ -28,14 +28,19 @@ def locked(directory: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def start_token(pid: int) -> str:
-    """The process start time from /proc (Linux), or "" where that is not available."""
+def _stat(pid: int) -> list[str]:
+    """Fields 3.. of /proc/<pid>/stat (Linux); [] where that is not available."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return fields[19]  # field 22 of stat: starttime in clock ticks
+            return fh.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return ""
+        return []
+
+
+def start_token(pid: int) -> str:
+    """The process start time from /proc (Linux), or "" where that is not available."""
+    fields = _stat(pid)
+    return fields[19] if len(fields) > 19 else ""  # field 22: starttime in clock ticks
 
 
 def alive(pid: int, token: str = "") -> bool:
@@ -47,7 +52,10 @@ def alive(pid: int, token: str = "") -> bool:
         return False
     except PermissionError:
         return True  # exists, owned by someone else
-    return not token or start_token(pid) in ("", token)
+    fields = _stat(pid)
+    if fields and fields[0] in ("Z", "X"):
+        return False  # exited, not yet reaped by its parent (or by init, which may be slow)
+    return not token or not fields or fields[19] == token
 
 
 def register(directory: Path, pid: int) -> None:

@@ -25,8 +25,9 @@ def duration(seconds: float | None) -> str:
     seconds = float(seconds)
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
-    for limit, unit, size in ((60, "s", 1), (3600, "min", 60), (86400, "h", 3600)):
-        if seconds < limit:
+    # Compare the rounded figure, so 3599.9 s reads "1 h", not "60 min".
+    for unit, size, limit in (("s", 1, 60), ("min", 60, 60), ("h", 3600, 24)):
+        if round(seconds / size) < limit:
             return f"{seconds / size:.0f} {unit}"
     return f"{seconds / 86400:.0f} d"
 

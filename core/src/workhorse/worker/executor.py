@@ -53,7 +53,9 @@ class AsyncRunner:
 
 
 class Executor:
-    def __init__(self, processor: Processor, fetcher: Fetcher, concurrency: int, fetch_timeout: float):
+    def __init__(
+        self, processor: Processor, fetcher: Fetcher, concurrency: int, fetch_timeout: float
+    ):
         self.processor = processor
         self.fetcher = fetcher
         self.concurrency = concurrency

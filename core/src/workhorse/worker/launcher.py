@@ -10,6 +10,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
@@ -89,7 +90,9 @@ class WorkerProcess:
         self.executor = Executor(
             self.processor, self.fetcher, self.settings.concurrency, self.settings.fetch_timeout
         )
-        self.heartbeat = Heartbeat(self._redis, self._keys, self.settings, self.identity, __version__)
+        self.heartbeat = Heartbeat(
+            self._redis, self._keys, self.settings, self.identity, __version__
+        )
         self.poller = Poller(self._redis, self._keys, self.settings)
         self._beat()
         plugins.lifecycle("startup", self)
@@ -99,9 +102,14 @@ class WorkerProcess:
         self._spawn("workhorse-poller", self._poll_loop)
         log.info(
             "workhorse %s started: %s, %d threads, queues %s, fetch %s, Redis %s",
-            __version__, self.identity, self.settings.concurrency,
-            ",".join(f"{q.name}{',' + str(q.weight) if q.weight else ''}" for q in self.settings.queues),
-            type(self.fetcher).__name__, redact(self.settings.redis_url or "(resolved)"),
+            __version__,
+            self.identity,
+            self.settings.concurrency,
+            ",".join(
+                f"{q.name}{',' + str(q.weight) if q.weight else ''}" for q in self.settings.queues
+            ),
+            type(self.fetcher).__name__,
+            redact(self.settings.redis_url or "(resolved)"),
         )
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
@@ -138,13 +146,15 @@ class WorkerProcess:
         self.stopping.set()
 
     def shutdown(self) -> None:
-        log.info("shutting down: waiting up to %.0fs for running jobs", self.settings.shutdown_timeout)
+        log.info(
+            "shutting down: waiting up to %.0fs for running jobs", self.settings.shutdown_timeout
+        )
         self.set_quiet()
         if not self.executor.wait_idle(self.settings.shutdown_timeout):
             self._requeue_running()
         self.executor.stop_threads()
         for service in self.services:
-            _safely(lambda s=service: s.stop(2.0), f"stopping service {service.name}")
+            _safely(partial(service.stop, 2.0), f"stopping service {service.name}")
         plugins.lifecycle("shutdown", self)
         totals = snapshot(self.executor.stats)
         _safely(lambda: self.heartbeat.clear(totals), "clearing the heartbeat")
@@ -158,7 +168,8 @@ class WorkerProcess:
         units = [unit for unit, _ in list(self.processor.running.values())]
         log.warning(
             "shutdown timeout (%.0fs) reached: pushing %d unfinished job(s) back to their queues",
-            self.settings.shutdown_timeout, len(units),
+            self.settings.shutdown_timeout,
+            len(units),
         )
         _safely(lambda: self.fetcher.requeue(units), "requeueing unfinished jobs")
 
@@ -241,5 +252,3 @@ def run_worker(settings: Settings) -> int:
     process.install_signal_handlers()
     process.run()
     return 0
-
-

@@ -51,7 +51,8 @@ class Processor:
             self._execute(unit, stats)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
-            self._settle(lambda: self._bury_unparseable(unit, PayloadError(f"internal error: {exc!r}")))
+            error = PayloadError(f"internal error: {exc!r}")
+            self._settle(lambda: self._bury_unparseable(unit, error))
         finally:
             del self.running[tid]
         self.fetcher.acknowledge(unit)
@@ -61,7 +62,8 @@ class Processor:
             job = payload.decode(unit.raw)
         except PayloadError as exc:
             stats.record(UNPARSEABLE, False, 0.0)
-            self._settle(lambda: self._bury_unparseable(unit, exc))
+            error = exc
+            self._settle(lambda: self._bury_unparseable(unit, error))
             return
         name = job["class"]  # type: ignore[typeddict-item]
         ctx = JobContext(job, unit.queue, unit.raw, find(name))
@@ -148,7 +150,12 @@ class Processor:
         if decision.outcome == "retry":
             log.warning(
                 "fail %s jid=%s elapsed=%.3f %s: %s; %s",
-                ctx.name, ctx.jid, elapsed, type(exc).__name__, exc, what,
+                ctx.name,
+                ctx.jid,
+                elapsed,
+                type(exc).__name__,
+                exc,
+                what,
             )
         else:
             log.error(
@@ -166,7 +173,9 @@ class Processor:
                 return
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 if not warned:
-                    log.warning("Redis unavailable while recording a job outcome (%s); retrying", exc)
+                    log.warning(
+                        "Redis unavailable while recording a job outcome (%s); retrying", exc
+                    )
                     warned = True
                 if self.process.hard_stopping:
                     raise

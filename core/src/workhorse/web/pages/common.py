@@ -24,6 +24,7 @@ NOTICES = {
     "quiet": "Asked {n} process(es) to stop fetching jobs.",
     "stop": "Asked {n} process(es) to shut down.",
     "gone": "That job is no longer there: it already ran, moved or was deleted.",
+    "left": "That process is no longer running.",
 }
 
 
@@ -71,7 +72,7 @@ def notice(request: Request) -> str:
     return template.format(n=int_param(request, "n", 0, 0, 10**9))
 
 
-def redirect(request: Request, *segments: object, did: str, n: int = 0,
+def redirect(request: Request, *segments: object, did: str, n: int | None = None,
              keep: Mapping[str, Any] | None = None) -> RedirectResponse:
     """303 back to a page (Post/Redirect/Get), with the outcome as a notice code."""
     url = Links(root_of(request))(*segments, did=did, n=n, **(keep or {}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from workhorse.api import JobRecord, JobSet
+from workhorse.api.filtering import search
 from workhorse.web.pages.common import form_list, form_text, notice, pager, redirect
 from workhorse.web.rendering import render
 from workhorse.web.state import dashboard_of
@@ -44,7 +45,7 @@ SET_PAGES = (
 
 
 def _filtered(jobs: JobSet, text: str) -> list[JobRecord]:
-    found = jobs.search(text, limit=SEARCH_LIMIT)
+    found = search(jobs, text, limit=SEARCH_LIMIT)
     # ZSCAN returns hash order; show matches in the page's usual order.
     found.sort(key=lambda rec: rec.score or 0.0, reverse=jobs.name == "dead")
     return found
@@ -87,7 +88,7 @@ def _action(spec: SetPage, value: str) -> str:
     return value
 
 
-def bulk_action(spec: SetPage) -> Callable[[Request], object]:
+def bulk_action(spec: SetPage) -> Callable[[Request], Awaitable[Response]]:
     async def act(request: Request) -> Response:
         form = await request.form()
         action = _action(spec, form_text(form, "action"))
@@ -110,7 +111,7 @@ def bulk_action(spec: SetPage) -> Callable[[Request], object]:
     return act
 
 
-def single_action(spec: SetPage) -> Callable[[Request], object]:
+def single_action(spec: SetPage) -> Callable[[Request], Awaitable[Response]]:
     async def act(request: Request) -> Response:
         form = await request.form()
         action = _action(spec, form_text(form, "action"))
