@@ -206,3 +206,26 @@ def test_server_middleware_wraps_execution(
         assert seen == [f"before jobs_for_tests.record {jid}", "after"]
     finally:
         plugins.unregister(plugin)
+
+
+def test_handlers_registered_in_code_see_errors_deaths_and_events(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    import workhorse.handlers as wh
+
+    seen: list[str] = []
+    wh.on_error(lambda ctx, error: seen.append(f"error {ctx.name} {type(error).__name__}"))
+    wh.on_death(lambda job, error: seen.append(f"death {job['class']}"))
+    wh.on("startup", lambda process: seen.append("startup"))
+    wh.on_error(lambda ctx, error: 1 / 0)  # a broken handler is logged, not fatal
+    try:
+        jobs.dies_at_once.perform_async()
+        start_worker()
+        wait_for(lambda: r.zcard("dead") == 1 and len(seen) == 3, "the death to be handled")
+        assert seen == [
+            "startup",
+            "error jobs_for_tests.dies_at_once RuntimeError",
+            "death jobs_for_tests.dies_at_once",
+        ]
+    finally:
+        wh.clear()
