@@ -37,10 +37,24 @@ def find_server_binary() -> str:
     )
 
 
-def free_port() -> int:
+def free_port(below: int = 65536) -> int:
+    """A free TCP port on 127.0.0.1 (below 55536 for cluster nodes, whose bus is port+10000)."""
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port < below:
+            return port
+    raise RuntimeError("no free TCP port found")
+
+
+def port_is_free(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @dataclass

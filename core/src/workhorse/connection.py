@@ -53,6 +53,8 @@ def connect(settings: Settings | str | None = None, *, pool_size: int = 50) -> r
     if scheme in ("redis+sentinel", "sentinel"):
         return _sentinel(url, common, pool_size)
     if scheme in ("redis+cluster", "rediss+cluster"):
+        prefix = settings.prefix if isinstance(settings, Settings) else ""
+        require_hash_tag(prefix, url)
         return _cluster(url, common)
     if scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(
@@ -80,6 +82,17 @@ def _sentinel(url: str, common: dict[str, Any], pool_size: int) -> redis.Redis:
     return sentinel.master_for(  # type: ignore[no-any-return,no-untyped-call]
         path[0], db=db, password=password, max_connections=pool_size, **common
     )
+
+
+def require_hash_tag(prefix: str, url: str) -> None:
+    """On a Redis Cluster every key of one installation must share a slot."""
+    start = prefix.find("{")
+    if start < 0 or prefix.find("}", start) <= start + 1:
+        raise ConfigError(
+            f"Redis Cluster ({redact(url)}) needs a key prefix with a hash tag so that every "
+            f"workhorse key lands in one slot; got prefix {prefix!r}. Use e.g. --prefix '{{wh}}' "
+            "or WORKHORSE_PREFIX='{wh}'"
+        )
 
 
 def _cluster(url: str, common: dict[str, Any]) -> redis.Redis:

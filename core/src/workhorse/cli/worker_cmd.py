@@ -58,6 +58,9 @@ from workhorse.config import Settings, parse_queues
 )
 @click.option("--log-format", type=click.Choice(["text", "json"]), default=None)
 @click.option("-v", "--verbose", is_flag=True, help="Log every job start and finish.")
+@click.option("--shard", "shards", multiple=True, metavar="URL",
+              help="Work queues spread over several Redis servers (repeat per shard); "
+              "each queue is owned by one shard (consistent hashing by name).")
 @redis_options
 def worker(
     require: tuple[str, ...],
@@ -69,6 +72,7 @@ def worker(
     timestamps: str | None,
     log_format: str | None,
     verbose: bool,
+    shards: tuple[str, ...],
     redis_url: str | None,
     prefix: str,
 ) -> None:
@@ -91,6 +95,11 @@ def worker(
 
         child_argv = _child_argv(click.get_current_context())
         raise SystemExit(Supervisor(child_argv, processes).run())
+    if shards:
+        from workhorse.sharding import Shards
+        from workhorse.worker.sharded import run_sharded_worker
+
+        raise SystemExit(run_sharded_worker(settings, Shards.from_urls(shards)))
     from workhorse.worker.launcher import run_worker
 
     raise SystemExit(run_worker(settings))

@@ -1,0 +1,29 @@
+"""workhorse-pro's hook implementations (entry point ``workhorse.plugins: pro``).
+
+Hooks only; the work lives in the modules they call. Features added here
+check ``PRO.entitled(...)`` in their hooks, or ``require_pro(...)`` in APIs.
+"""
+
+from __future__ import annotations
+
+import click
+from workhorse.hookspecs import hookimpl
+from workhorse.types import PluginReport, ProcessContext
+
+from .license_cli import license_command
+from .license_gate import PRO
+
+
+@hookimpl
+def workhorse_startup(process: ProcessContext) -> None:
+    PRO.log_startup(process)
+
+
+@hookimpl
+def workhorse_diagnostics() -> list[PluginReport]:
+    return [PRO.report()]
+
+
+@hookimpl
+def workhorse_cli_commands() -> list[click.Command]:
+    return [license_command]

@@ -1,0 +1,207 @@
+"""The whole commercial path, as a customer and the vendor live it (issue 6).
+
+hatch build the four distributions -> hatch publish Pro and Enterprise to a
+freshly started private index -> a fresh virtualenv -> pip install workhorse
+(local wheels stand in for PyPI) -> pip install workhorse-pro with customer
+credentials -> a real worker: without a license paid APIs refuse and free
+jobs run; with a Pro license Pro works and Enterprise refuses.
+
+The worker trusts the test signing key through ``tests/support/
+licensed_workhorse.py`` (code, not configuration), as DESIGN.md section 5
+requires.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
+from redis_server import free_port  # noqa: E402
+from support.licenses import TEST_KEY  # noqa: E402
+from support.waiting import wait_for  # noqa: E402
+from workhorse_licensing.testing import sample_license  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PACKAGES = ("core", "licensing", "pro", "enterprise")
+
+
+Argv = list[str | Path]
+
+
+def run(argv: Argv, cwd: Path | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=240,
+                          cwd=cwd, env=env, check=False)
+
+
+def ok(argv: Argv, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    result = run(argv, cwd, env)
+    assert result.returncode == 0, f"{argv[:3]} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout.strip()
+
+
+@dataclass
+class Index:
+    url: str
+    tokens: dict[str, str]
+
+    def simple(self, customer: str) -> str:
+        credentials = f"{customer}:{self.tokens[customer]}@"
+        return self.url.replace("http://", f"http://{credentials}") + "/simple/"
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("journey")
+
+
+@pytest.fixture(scope="module")
+def dists(work: Path) -> dict[str, Path]:
+    """Vendor: `hatch build` each of the four distributions."""
+    out = {}
+    for package in PACKAGES:
+        out[package] = work / "dist" / package
+        ok([sys.executable, "-m", "hatch", "build", out[package]], cwd=REPO / package)
+        assert list(out[package].glob("*.whl")) and list(out[package].glob("*.tar.gz"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def index(work: Path, dists: dict[str, Path]) -> Iterator[Index]:
+    """Vendor: start a fresh index, add two customers, `hatch publish` Pro and Enterprise."""
+    data = work / "index"
+    admin: Argv = [BIN / "workhorse-index"]
+    token = ok([*admin, "admin-token", "--data", data])
+    ok([*admin, "customers", "add", "--data", data, "cus_acme", "--name", "ACME Corp",
+        "--tier", "pro", "--license-id", "lic_e2e"])
+    ok([*admin, "customers", "add", "--data", data, "cus_bigco", "--name", "BigCo",
+        "--tier", "enterprise"])
+    tokens = {c: ok([*admin, "tokens", "issue", "--data", data, c])
+              for c in ("cus_acme", "cus_bigco")}
+    port = free_port()
+    server = subprocess.Popen([*map(str, admin), "serve", "--data", str(data), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url), "the private index to answer on " + url, timeout=30)
+        for package in ("pro", "enterprise"):
+            ok([sys.executable, "-m", "hatch", "publish", "--no-prompt", "-r", f"{url}/legacy/",
+                "-u", "__token__", "-a", token, dists[package]], cwd=REPO / package)
+        yield Index(url, tokens)
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url + "/", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def venv(work: Path, dists: dict[str, Path], index: Index) -> Path:
+    """Customer: a fresh virtualenv, the free core from "PyPI", Pro from the private index."""
+    env_dir = work / "venv"
+    ok([sys.executable, "-m", "venv", env_dir])
+    pip: Argv = [env_dir / "bin" / "python", "-m", "pip", "--disable-pip-version-check"]
+    wheels = [next(dists[p].glob("*.whl")) for p in ("core", "licensing")]
+    ok([*pip, "install", *wheels])
+    ok([*pip, "install", "workhorse-pro", "--index-url", index.simple("cus_acme")])
+    refused = run([*pip, "install", "-vv", "workhorse-enterprise",
+                   "--index-url", index.simple("cus_acme")])
+    assert refused.returncode != 0 and "403 Client Error: Forbidden" in refused.stdout
+    # A second customer, on Enterprise, installs it into the same environment, so
+    # the worker below can be asked for an Enterprise feature under a Pro license.
+    ok([*pip, "install", "workhorse-enterprise", "--index-url", index.simple("cus_bigco")])
+    return env_dir
+
+
+@dataclass
+class Worker:
+    results: list[dict[str, object]]
+    log: str
+
+
+@pytest.fixture
+def start_worker(venv: Path, redis_url: str, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(license_key: str | None) -> Worker:
+        import redis
+        env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).parent),
+               "E2E_REDIS_URL": redis_url, "WORKHORSE_REDIS_URL": redis_url,
+               "WH_TEST_TRUSTED_KEY": f"{TEST_KEY.key_id}:{TEST_KEY.public_text()}"}
+        env.pop("WORKHORSE_LICENSE", None)
+        if license_key:
+            env["WORKHORSE_LICENSE"] = license_key
+        python = str(venv / "bin" / "python")
+        log_path = tmp_path / f"worker-{len(processes)}.log"
+        with log_path.open("wb") as log:
+            worker = subprocess.Popen(
+                [python, str(REPO / "tests/support/licensed_workhorse.py"), "worker",
+                 "-r", "e2e_jobs", "-c", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        processes.append(worker)
+        ok([python, "-c", "import e2e_jobs; e2e_jobs.enqueue_all()"], env=env)
+        client = redis.Redis.from_url(redis_url)
+        wait_for(lambda: client.llen("e2e:results") >= 3, "the worker to run the three jobs",
+                 timeout=60)
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(40)
+        results = [json.loads(r) for r in client.lrange("e2e:results", 0, -1)]
+        client.delete("e2e:results")
+        return Worker(results, log_path.read_text())
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def _by_job(worker: Worker) -> dict[str, dict[str, object]]:
+    return {str(r["job"]): r for r in worker.results}
+
+
+def test_without_a_license_free_jobs_run_and_paid_apis_refuse_clearly(
+        start_worker: Callable[..., Worker]) -> None:
+    worker = start_worker(None)
+    outcome = _by_job(worker)
+    assert outcome["free"] == {"job": "free", "ok": True, "detail": "ran"}
+    assert outcome["pro"]["ok"] is False and outcome["pro"]["error"] == "FeatureNotLicensed"
+    message = str(outcome["pro"]["message"])
+    assert message.startswith("workhorse-pro is not available: no license key found")
+    assert "set WORKHORSE_LICENSE to your license key" in message
+    assert "workhorse-pro 1.0 is not licensed (no license key found" in worker.log
+
+
+def test_a_pro_license_switches_pro_on_but_not_enterprise(
+        start_worker: Callable[..., Worker]) -> None:
+    now = datetime.now(UTC)
+    key = TEST_KEY.issue(sample_license(license_id="lic_e2e", issued_at=now - timedelta(days=1),
+                                        expires_at=now + timedelta(days=30)))
+    worker = start_worker(key)
+    outcome = _by_job(worker)
+    assert outcome["free"]["ok"] is True
+    assert outcome["pro"] == {"job": "pro", "ok": True, "detail": "ACME Corp"}
+    assert outcome["enterprise"]["ok"] is False
+    assert outcome["enterprise"]["message"] == (
+        "workhorse-enterprise is not available: license lic_e2e does not include enterprise;"
+        " to upgrade, contact licensing@workhorse.dev")
+    expires = (now + timedelta(days=30)).strftime("%Y-%m-%d")
+    assert f"workhorse-pro 1.0 licensed to ACME Corp (id lic_e2e), expires {expires}" in worker.log
