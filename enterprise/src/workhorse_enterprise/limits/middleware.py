@@ -1,0 +1,77 @@
+"""Server middleware: run declarative limiters, and reschedule jobs that are over a limit.
+
+A job over a limit has not failed; it is early. Instead of the retry path
+(which counts a failure and backs off blindly), the job goes back to the
+``schedule`` zset for the moment the limiter said it admits again, plus a
+small jitter so a crowd of rescheduled jobs does not arrive in one instant.
+The payload's ``overrated`` field (Sidekiq Enterprise's name) counts the
+reschedules; past the cap the error falls into the normal retry path.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+
+import redis
+from workhorse import payload
+from workhorse.config import Settings
+from workhorse.keys import Keys
+from workhorse.middleware import JobContext, RunNext
+
+from workhorse_enterprise.limits.base import Limiter
+from workhorse_enterprise.limits.errors import OverLimit
+
+log = logging.getLogger(__name__)
+MAX_RESCHEDULES = 20
+JITTER = 0.05  # seconds; long waits get 1 % of the wait instead when that is larger
+SETTINGS_DEFAULTS: dict[str, object] = {
+    "limits_max_reschedules": MAX_RESCHEDULES,
+    "limits_reschedule_jitter": JITTER,
+}
+
+
+class LimitsMiddleware:
+    def __init__(self, settings: Settings, client: redis.Redis) -> None:
+        self.redis = client
+        self.schedule_key = Keys(settings.prefix).schedule
+        extras = settings.extras
+        self.max_reschedules = int(str(extras.get("limits_max_reschedules", MAX_RESCHEDULES)))
+        self.jitter = float(str(extras.get("limits_reschedule_jitter", JITTER)))
+
+    def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
+        limiter = ctx.definition.options.get("limiter") if ctx.definition is not None else None
+        try:
+            if isinstance(limiter, Limiter):
+                with limiter.acquire():
+                    return call_next()
+            return call_next()
+        except OverLimit as exc:
+            if not self.reschedule(ctx, exc):
+                raise
+            return None
+
+    def reschedule(self, ctx: JobContext, exc: OverLimit) -> bool:
+        """Put the job in ``schedule`` for ``exc.retry_at``; False once past the cap."""
+        count = _int(ctx.job.get("overrated"))
+        cap = self.max_reschedules if exc.reschedules is None else exc.reschedules
+        if count >= cap:
+            # The retry starts a fresh reschedule budget for its next attempt.
+            ctx.job.pop("overrated", None)  # type: ignore[typeddict-item]
+            log.warning("%s jid=%s over limit %r after %d reschedules; failing into retry",
+                        ctx.name, ctx.jid, exc.name, count)
+            return False
+        job = {**ctx.job, "overrated": count + 1}
+        job.pop("enqueued_at", None)
+        at = exc.retry_at + random.uniform(0.0, max(self.jitter, exc.retry_in * 0.01))
+        self.redis.zadd(self.schedule_key, {payload.encode(job): at})
+        log.debug("%s jid=%s over limit %r: rescheduled in %.3fs (%d)",
+                  ctx.name, ctx.jid, exc.name, exc.retry_in, count + 1)
+        return True
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value)) if value is not None else 0
+    except ValueError:
+        return 0

@@ -1,0 +1,81 @@
+"""Hook implementations of rate limiting (entry point ``enterprise-limits``).
+
+Hooks only configure; the middleware object they return runs per job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import click
+import workhorse_licensing
+from workhorse.client import default_client
+from workhorse.config import Settings
+from workhorse.errors import ConfigError
+from workhorse.hookspecs import hookimpl
+from workhorse.middleware import ServerMiddleware
+from workhorse.types import ProcessContext
+
+from workhorse_enterprise.license_gate import ENTERPRISE
+from workhorse_enterprise.limits.base import FEATURE, Limiter
+from workhorse_enterprise.limits.middleware import SETTINGS_DEFAULTS, LimitsMiddleware
+
+log = logging.getLogger(__name__)
+
+
+def _licensed() -> bool:
+    return ENTERPRISE.entitled(FEATURE)
+
+
+@hookimpl
+def workhorse_settings_defaults() -> Mapping[str, object]:
+    return SETTINGS_DEFAULTS
+
+
+@hookimpl
+def workhorse_job_options() -> Mapping[str, bool]:
+    # False: the limiter object stays on the job definition, never in the payload.
+    return {"limiter": False}
+
+
+@hookimpl
+def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
+    limiter = options.get("limiter")
+    if limiter is not None and not isinstance(limiter, Limiter):
+        raise ConfigError(
+            f"limiter= must be a limiter such as workhorse_enterprise.limits.concurrent("
+            f'"name", 5), got {limiter!r}')
+
+
+@hookimpl
+def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+    if not _licensed():
+        return []  # no limiter can exist in this process either: creating one raises
+    # The worker installs its own client as the default just before building middleware.
+    return [LimitsMiddleware(settings, default_client().redis)]
+
+
+@hookimpl
+def workhorse_startup(process: ProcessContext) -> None:
+    status = workhorse_licensing.status("enterprise")
+    if not _licensed():
+        log.warning("rate limiting is off (%s); jobs without limiters run as usual",
+                    status.message or status.state)
+
+
+@hookimpl
+def workhorse_dashboard_tabs() -> list[object]:
+    # The tab reads metrics only, so it is shown even without a license (they expire).
+    try:
+        from workhorse_enterprise.limits.web import tab
+    except ImportError:  # the dashboard's extra dependencies are not installed
+        return []
+    return [tab()]
+
+
+@hookimpl
+def workhorse_cli_commands() -> list[click.Command]:
+    from workhorse_enterprise.limits.cli import limits
+
+    return [limits]
