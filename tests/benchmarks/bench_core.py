@@ -232,6 +232,33 @@ def latency(url: str, samples: int = 300) -> tuple[float, float]:
     return statistics.median(values), values[int(len(values) * 0.99) - 1]
 
 
+def schedule_precision(url: str, samples: int = 200) -> tuple[float, float]:
+    """Lateness of scheduled jobs (start time - scheduled time) with idle workers, ms."""
+    import random
+
+    from workhorse.client import Client
+    from workhorse.config import Settings
+
+    client = Client(settings=Settings(redis_url=url))
+    r = client.redis
+    r.flushdb()
+    proc = workhorse_worker(url, 2, 8)
+    try:
+        deadline = time.monotonic() + 60
+        while r.scard("processes") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        now = time.time()
+        for _ in range(samples):
+            at = now + random.uniform(1.0, 8.0)
+            client.push({"class": "bench_jobs.scheduled_for", "args": [at], "queue": "bench", "at": at})
+        while r.llen("bench:lateness") < samples and time.monotonic() < deadline:
+            time.sleep(0.05)
+        values = sorted(float(x) * 1000 for x in r.lrange("bench:lateness", 0, -1))
+    finally:
+        stop(proc)
+    return statistics.median(values), values[int(len(values) * 0.99) - 1]
+
+
 def main() -> None:
     server = redis_server.start()
     url = server.url(0, tcp=True)
@@ -244,6 +271,7 @@ def main() -> None:
         dqs = dramatiq_drain(url, "sleep10", N_SLEEP, 2, 50)
         single, bulk = enqueue_rates(url)
         p50, p99 = latency(url)
+        s50, s99 = schedule_precision(url)
         rows += [
             ("no-op jobs/s, 1 proc x 8 threads", f"{wh1['rate']:,.0f}", "", ""),
             (

@@ -21,3 +21,8 @@ def sleep10() -> None:
 @workhorse.job(queue="bench")
 def latency(enqueued: float) -> None:
     default_client().redis.rpush("bench:latency", time.time() - enqueued)
+
+
+@workhorse.job(queue="bench")
+def scheduled_for(at: float) -> None:
+    default_client().redis.rpush("bench:lateness", time.time() - at)
