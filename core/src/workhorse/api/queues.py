@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import redis
 
@@ -36,13 +37,14 @@ class Queue:
 
     def latency(self, now: float | None = None) -> float:
         """Seconds the oldest job (the next to run) has waited."""
-        oldest = self.redis.lindex(self.key, -1)
+        # Clients here decode responses (connection.connect), so values are str.
+        oldest = cast("str | None", self.redis.lindex(self.key, -1))
         return _latency(oldest, now)
 
     def page(self, offset: int = 0, limit: int = 25) -> list[JobRecord]:
         """Jobs in run order (next to run first)."""
         start, end = -(offset + limit), -(offset + 1)
-        raws = self.redis.lrange(self.key, start, end)
+        raws = cast("list[str]", self.redis.lrange(self.key, start, end))
         return [JobRecord(raw, queue_hint=self.name) for raw in reversed(raws)]
 
     def __iter__(self) -> Iterator[JobRecord]:
@@ -94,7 +96,7 @@ class Queues:
         self.settings = settings
 
     def names(self) -> list[str]:
-        return sorted(self.redis.smembers(self.keys.queues))
+        return sorted(cast("set[str]", self.redis.smembers(self.keys.queues)))
 
     def __getitem__(self, name: str) -> Queue:
         return Queue(self.redis, self.keys, name)

@@ -75,11 +75,13 @@ class JobRecord:
 
     @property
     def error_class(self) -> str | None:
-        return self.get("error_class")
+        value = self.get("error_class")
+        return None if value is None else str(value)
 
     @property
     def error_message(self) -> str | None:
-        return self.get("error_message")
+        value = self.get("error_message")
+        return None if value is None else str(value)
 
     @property
     def retry_count(self) -> int | None:

@@ -15,6 +15,7 @@ from workhorse.keys import Keys
 from workhorse.scripts import Scripts
 
 PAGE = 100
+_GLOB_SPECIAL = frozenset("*?[]\\^-")
 SetName = str  # "schedule" | "retry" | "dead"
 
 
@@ -53,7 +54,8 @@ class JobSet:
 
     def search(self, text: str, limit: int = 100) -> list[JobRecord]:
         """Jobs whose stored JSON contains ``text`` (ZSCAN MATCH, paged on the server)."""
-        pattern = "*" + "".join(f"[{c}]" if c in "*?[]\\" else c for c in text) + "*"
+        # Backslash-escape glob characters: "[]]" would be an empty class to Redis.
+        pattern = "*" + "".join("\\" + c if c in _GLOB_SPECIAL else c for c in text) + "*"
         found = []
         for raw, score in self.redis.zscan_iter(self.key, match=pattern, count=500):
             found.append(JobRecord(raw, float(score)))

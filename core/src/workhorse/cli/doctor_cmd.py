@@ -1,0 +1,157 @@
+"""``workhorse doctor``: check the installation and say how to fix each problem."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import click
+import redis
+from rich.text import Text
+
+from workhorse import embedded, plugins
+from workhorse.cli.options import redis_options
+from workhorse.cli.output import EXIT_FAILED, console, json_option, print_json, table
+from workhorse.connection import LOCAL_DEFAULT, connect, redact, resolve_url
+
+Level = Literal["ok", "warn", "fail", "info"]
+MIN_REDIS = (6, 2)
+MAX_SKEW = 1.0  # seconds; schedules are precise to well under a second (DESIGN.md)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    level: Level
+    detail: str
+    fix: str = ""
+
+
+def url_source(explicit: str | None) -> str:
+    if explicit:
+        return "--redis-url"
+    for name in ("WORKHORSE_REDIS_URL", "REDIS_URL"):
+        if os.environ.get(name):
+            return name
+    return "default (localhost:6379 if it answers, else the embedded server)"
+
+
+def check_redis(explicit: str | None) -> tuple[list[Check], redis.Redis | None]:
+    source = url_source(explicit)
+    try:
+        url = resolve_url(explicit)
+        client = connect(url)
+        started = time.perf_counter()
+        client.ping()
+        rtt = time.perf_counter() - started
+    except Exception as exc:  # noqa: BLE001 - every failure here is the finding
+        return [Check("redis", "fail", f"cannot reach Redis ({source}): {exc}",
+                      "start Redis, or pass --redis-url / set WORKHORSE_REDIS_URL to a running "
+                      "server (redis://host:6379/0, rediss://..., unix:///path/redis.sock)")], None
+    if url == embedded.status().url:
+        source = "the embedded server: no URL configured, nothing on localhost:6379"
+    checks = [Check("redis", "ok",
+                    f"{redact(url)} answered in {rtt * 1000:.1f} ms (from {source})")]
+    return checks + check_server(client), client
+
+
+def check_server(client: redis.Redis) -> list[Check]:
+    info = client.info("server")
+    name = "valkey" if info.get("valkey_version") else "redis"
+    text = str(info.get("valkey_version") or info.get("redis_version", "0"))
+    parts = tuple(int(p) for p in str(info.get("redis_version", "0")).split(".")[:2] if p.isdigit())
+    checks = [
+        Check("redis version", "ok", f"{name} {text}") if parts >= MIN_REDIS else
+        Check("redis version", "fail", f"{name} {text} is older than 6.2",
+              "upgrade to Redis 6.2 or newer (or Valkey 7.2+)")
+    ]
+    policy = str(client.info("memory").get("maxmemory_policy", "noeviction"))
+    if policy != "noeviction":
+        checks.append(Check(
+            "eviction", "warn", f"maxmemory-policy is {policy}: Redis may silently drop jobs "
+            "when memory is full", "set maxmemory-policy noeviction (CONFIG SET or redis.conf)"))
+    return [*checks, check_clock(client)]
+
+
+def check_clock(client: redis.Redis) -> Check:
+    before = time.time()
+    seconds, micros = client.time()
+    after = time.time()
+    skew = (seconds + micros / 1e6) - (before + after) / 2
+    detail = f"this host and Redis differ by {skew * 1000:+.0f} ms"
+    if abs(skew) <= MAX_SKEW:
+        return Check("clock", "ok", detail)
+    return Check("clock", "fail", detail + " (scheduled jobs and retries will run early or late)",
+                 "sync the clocks with NTP (timedatectl set-ntp true, or chrony) on every host")
+
+
+def check_embedded(explicit: str | None) -> Check:
+    state = embedded.status()
+    configured = explicit or os.environ.get("WORKHORSE_REDIS_URL") or os.environ.get("REDIS_URL")
+    if state.running:
+        return Check("embedded", "info", f"running ({state.binary} {state.version}) at "
+                     f"{state.url}, data in {state.data_dir}, {len(state.clients)} client(s)")
+    if state.binary:
+        return Check("embedded", "info", f"available: {state.binary} {state.version} "
+                     f"({state.binary_source}); data would live in {state.data_dir}")
+    if configured or _local_answers():
+        return Check("embedded", "info", "no redis-server/valkey-server found (not needed: "
+                     "a Redis is configured)")
+    return Check("embedded", "fail", "no Redis configured and no server binary to start one",
+                 embedded.binary.INSTALL_HINT)
+
+
+def _local_answers() -> bool:
+    from workhorse.connection import _answers
+
+    return os.environ.get("WORKHORSE_NO_LOCALHOST") != "1" and _answers(LOCAL_DEFAULT)
+
+
+def check_plugins() -> list[Check]:
+    checks = [Check("plugin load", "fail", str(f), "reinstall the package, or uninstall it")
+              for f in plugins.failures()]
+    for report in plugins.diagnostics():
+        detail = f"{report.name} {report.version}: license {report.license_state}"
+        if report.problems:
+            detail += "; " + "; ".join(report.problems)
+        level: Level = "fail" if not report.ok else ("warn" if report.problems else "ok")
+        fix = "" if level == "ok" else ("set WORKHORSE_LICENSE (or WORKHORSE_LICENSE_FILE) to "
+                                        "a valid key; run `workhorse version` for details")
+        checks.append(Check("plugin", level, detail, fix))
+    if not checks:
+        checks.append(Check("plugins", "info", "none installed (free core only)"))
+    return checks
+
+
+def run_checks(explicit: str | None) -> list[Check]:
+    checks, client = check_redis(explicit)
+    checks.append(check_embedded(explicit))
+    checks += check_plugins()
+    if client is not None:
+        client.close()
+    return checks
+
+
+@click.command()
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@json_option
+@redis_options
+def doctor(strict: bool, as_json: bool, redis_url: str | None, prefix: str) -> None:
+    """Check Redis (reachability, version, clock), the embedded server, plugins and licenses."""
+    del prefix  # accepted for symmetry with other commands; the checks are prefix-independent
+    checks = run_checks(redis_url)
+    failing = {"fail", "warn"} if strict else {"fail"}
+    problems = [c for c in checks if c.level in failing]
+    if as_json:
+        print_json({"ok": not problems, "checks": [asdict(c) for c in checks]})
+    else:
+        marks = {"ok": Text("ok", "green"), "info": Text("info", "blue"),
+                 "warn": Text("warn", "yellow"), "fail": Text("FAIL", "bold red")}
+        out = console()
+        out.print(table(None, ["check", "", "detail", "how to fix"],
+                        ([c.name, marks[c.level], c.detail, c.fix] for c in checks)))
+        out.print("no problems found" if not problems else f"{len(problems)} problem(s) found")
+    if problems:
+        raise SystemExit(EXIT_FAILED)

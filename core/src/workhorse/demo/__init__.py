@@ -1,0 +1,5 @@
+"""``workhorse demo``: example jobs, an in-process worker, a live display and the dashboard."""
+
+from workhorse.demo.runner import DemoOptions, run_demo
+
+__all__ = ["DemoOptions", "run_demo"]
