@@ -90,3 +90,21 @@ def test_signalling_an_unknown_process_exits_3_and_lists_live_ones(
     result = cli("stop", "nohost:1:abc")
     assert result.exit_code == 3 and worker.identity in result.output
     assert cli("stop").exit_code == 2
+
+
+def test_status_shows_every_shard(cli: Invoke, redis_srv: object) -> None:
+    from workhorse.sharding import ShardedClient, Shards
+
+    urls = [redis_srv.url(1900), redis_srv.url(1901)]  # type: ignore[attr-defined]
+    for url in urls:
+        redis.Redis.from_url(url).flushdb()
+    shards = Shards.from_urls(urls)
+    client = ShardedClient(shards)
+    for i in range(6):
+        client.enqueue("X", [], queue=f"q{i}")
+    args = ["status", "--json"]
+    for url in urls:
+        args += ["--shard", url]
+    data = as_json(cli(*args, url=""))
+    sizes = [sum(q["size"] for q in shard["queues"]) for shard in data["shards"]]
+    assert len(sizes) == 2 and sum(sizes) == 6 and all(sizes)

@@ -64,11 +64,11 @@ def _register_core_commands() -> None:
         sets_cmd,
         status_cmd,
         version_cmd,
+        web_cmd,
         worker_cmd,
     )
 
     main.add_command(worker_cmd.worker)
-    main.add_command(__import__("workhorse.cli.web_cmd", fromlist=["web"]).web)
     for command in (
         enqueue_cmd.enqueue,
         status_cmd.status,
@@ -81,6 +81,7 @@ def _register_core_commands() -> None:
         version_cmd.version_command,
         doctor_cmd.doctor,
         demo_cmd.demo,
+        web_cmd.web,
     ):
         main.add_command(command)
 

@@ -33,14 +33,18 @@ def collect(api: Inspector) -> dict[str, Any]:
 
 @click.command()
 @json_option
+@click.option("--shard", "shards", multiple=True, metavar="URL",
+              help="Show every shard of a sharded installation (repeat per shard).")
 @redis_options
-def status(as_json: bool, redis_url: str | None, prefix: str) -> None:
+def status(as_json: bool, shards: tuple[str, ...], redis_url: str | None, prefix: str) -> None:
     """Show processes, busy threads, queues, retry/scheduled/dead counts and totals."""
-    data = collect(open_inspector(redis_url, prefix))
+    urls = list(shards) or [redis_url]
+    reports = [collect(open_inspector(url, prefix)) for url in urls]
     if as_json:
-        print_json(data)
+        print_json(reports[0] if not shards else {"shards": reports})
         return
-    render(data)
+    for data in reports:
+        render(data)
 
 
 def render(data: dict[str, Any]) -> None:

@@ -29,9 +29,12 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 @click.option("--poll-interval", type=click.FloatRange(min=0.2), default=5.0, show_default=True,
               help="Seconds between live chart updates.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request.")
+@click.option("--shard", "shards", multiple=True, metavar="URL",
+              help="Show every shard of a sharded installation (repeat per shard).")
 @redis_options
 def web(host: str, port: int, base_path: str, read_only: bool, basic_auth: str | None,
-        poll_interval: float, verbose: bool, redis_url: str | None, prefix: str) -> None:
+        poll_interval: float, verbose: bool, shards: tuple[str, ...], redis_url: str | None,
+        prefix: str) -> None:
     """Serve the dashboard: workhorse web --port 7420 --redis-url redis://localhost:6379/0"""
     try:
         import uvicorn
@@ -47,12 +50,25 @@ def web(host: str, port: int, base_path: str, read_only: bool, basic_auth: str |
     from workhorse.keys import Keys
 
     logs.configure("DEBUG" if verbose else "INFO", "text")
-    settings = Settings.from_env(redis_url=redis_url, prefix=prefix)
+    settings = Settings.from_env(redis_url=redis_url or (shards[0] if shards else None),
+                                 prefix=prefix)
     client = connect(settings)
     check(client, settings.redis_url or "")
     auth = BasicAuth.parse(basic_auth) if basic_auth else None
-    app = create_app(Inspector(client, Keys(settings.prefix), settings), base_path=base_path,
-                     read_only=read_only, auth=auth, poll_interval=poll_interval)
+    if shards:
+        from workhorse.web.shards import create_sharded_app
+
+        inspectors = {}
+        for i, url in enumerate(shards):
+            shard_settings = settings.with_changes(redis_url=url)
+            shard_client = connect(shard_settings)
+            check(shard_client, url)
+            inspectors[f"shard{i}"] = Inspector(shard_client, Keys(settings.prefix), shard_settings)
+        app = create_sharded_app(inspectors, read_only=read_only, auth=auth,
+                                 poll_interval=poll_interval)
+    else:
+        app = create_app(Inspector(client, Keys(settings.prefix), settings), base_path=base_path,
+                         read_only=read_only, auth=auth, poll_interval=poll_interval)
     shown_host = f"[{host}]" if ":" in host else host
     log.info("dashboard at http://%s:%d%s/ (Redis %s%s%s)", shown_host, port,
              normalize_base_path(base_path), _describe(client),

@@ -46,7 +46,9 @@ def page_context(request: Request) -> dict[str, Any]:
         "tabs": dashboard.tabs,
         "title": dashboard.options.title,
         "version": __version__,
-        "active": "",
+        # Highlights the navigation entry of the page's first path segment
+        # (a plugin tab's name); core pages pass their own.
+        "active": _first_segment(request),
     }
 
 
@@ -56,3 +58,8 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
     env = dashboard_of(request).templates
     html = env.get_template(template).render({**page_context(request), **(context or {})})
     return HTMLResponse(html, status_code=status)
+
+
+def _first_segment(request: Request) -> str:
+    path = str(request.scope.get("path", ""))[len(root_of(request)):]
+    return path.strip("/").split("/", 1)[0]

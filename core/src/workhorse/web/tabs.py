@@ -36,10 +36,13 @@ from starlette.staticfiles import StaticFiles
 
 from workhorse import plugins
 from workhorse.api import Inspector
+from workhorse.web.links import Links
+from workhorse.web.pages.common import Pager, pager
 from workhorse.web.rendering import render
-from workhorse.web.state import csrf_token_of, dashboard_of
+from workhorse.web.state import csrf_token_of, dashboard_of, root_of
 
-__all__ = ["DashboardTab", "collect", "csrf_token", "inspector", "read_only", "render"]
+__all__ = ["DashboardTab", "Pager", "collect", "csrf_token", "inspector", "pager", "read_only",
+           "render", "url"]
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +131,11 @@ def csrf_token(request: Request) -> str:
     Templates rendered with :func:`render` already have it as ``csrf_token``.
     """
     return csrf_token_of(request)
+
+
+def url(request: Request, *segments: object, **query: object) -> str:
+    """A link inside the dashboard, e.g. ``url(request, "batches", bid, page=2)``.
+
+    Segments are percent-encoded one by one, so data can never change the path.
+    """
+    return Links(root_of(request))(*segments, **query)

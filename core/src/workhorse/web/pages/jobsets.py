@@ -12,7 +12,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from workhorse.api import JobRecord, JobSet
-from workhorse.api.filtering import search
 from workhorse.web.pages.common import form_list, form_text, notice, pager, redirect
 from workhorse.web.rendering import render
 from workhorse.web.state import dashboard_of
@@ -29,6 +28,7 @@ class SetPage:
     title: str
     time_label: str
     actions: dict[str, str]  # action -> button label, in display order
+    all_actions: dict[str, str]  # action -> label of the button that acts on the whole set
 
     def job_set(self, request: Request) -> JobSet:
         return dashboard_of(request).inspector.job_set(self.set_name)
@@ -36,16 +36,19 @@ class SetPage:
 
 SET_PAGES = (
     SetPage("retries", "retry", "Retries", "Next retry",
-            {"retry": "Retry now", "delete": "Delete", "kill": "Kill"}),
+            {"retry": "Retry now", "delete": "Delete", "kill": "Kill"},
+            {"retry": "Retry all", "delete": "Delete all", "kill": "Kill all"}),
     SetPage("scheduled", "schedule", "Scheduled", "Runs",
-            {"retry": "Run now", "delete": "Delete"}),
+            {"retry": "Run now", "delete": "Delete"},
+            {"retry": "Run all now", "delete": "Delete all"}),
     SetPage("dead", "dead", "Dead", "Died",
-            {"retry": "Retry now", "delete": "Delete"}),
+            {"retry": "Retry now", "delete": "Delete"},
+            {"retry": "Retry all", "delete": "Delete all"}),
 )
 
 
 def _filtered(jobs: JobSet, text: str) -> list[JobRecord]:
-    found = search(jobs, text, limit=SEARCH_LIMIT)
+    found = jobs.search(text, limit=SEARCH_LIMIT)
     # ZSCAN returns hash order; show matches in the page's usual order.
     found.sort(key=lambda rec: rec.score or 0.0, reverse=jobs.name == "dead")
     return found

@@ -1,0 +1,59 @@
+"""Busy: live processes (workhorse's and Ruby Sidekiq's), their running jobs, quiet/stop."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from workhorse.web.pages.common import form_text, notice, pager, redirect
+from workhorse.web.rendering import render
+from workhorse.web.state import dashboard_of
+
+
+def index(request: Request) -> Response:
+    api = dashboard_of(request).inspector
+    processes = api.processes.list()
+    running = [(proc, job) for proc in processes for job in proc.running]
+    running.sort(key=lambda pair: pair[1].run_at)
+    proc_pages = pager(request, len(processes))
+    job_pages = pager(request, len(running), name="jobs_page")
+    return render(request, "busy.html", {
+        "processes": processes[proc_pages.offset:proc_pages.offset + proc_pages.per_page],
+        "proc_pager": proc_pages,
+        "running": running[job_pages.offset:job_pages.offset + job_pages.per_page],
+        "job_pager": job_pages,
+        "total_processes": len(processes),
+        "total_threads": sum(p.concurrency for p in processes),
+        "total_busy": sum(p.busy for p in processes),
+        "leader": api.processes.leader(),
+        "notice": notice(request),
+        "active": "busy",
+    })
+
+
+async def signal(request: Request) -> Response:
+    form = await request.form()
+    action = form_text(form, "action")
+    if action not in ("quiet", "stop"):
+        raise HTTPException(400, f"unknown action {action!r} for processes; use quiet or stop")
+    processes = dashboard_of(request).inspector.processes
+    identity = form_text(form, "identity")
+    if identity:
+        known = await run_in_threadpool(processes.identities)
+        if identity not in known:
+            return redirect(request, "busy", did="left")
+        await run_in_threadpool(processes.signal, identity, "TSTP" if action == "quiet" else "TERM")
+        count = 1
+    else:
+        every = processes.quiet_all if action == "quiet" else processes.stop_all
+        count = await run_in_threadpool(every)
+    return redirect(request, "busy", did=action, n=count)
+
+
+routes = [
+    Route("/busy", index, methods=["GET"], name="busy"),
+    Route("/busy", signal, methods=["POST"]),
+]

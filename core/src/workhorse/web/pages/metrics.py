@@ -1,0 +1,43 @@
+"""Metrics: executions, failures and run time per job name, from the core's minute buckets."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from workhorse.web.rendering import render
+from workhorse.web.state import dashboard_of
+
+WINDOWS = (60, 240, 480)  # minutes; the core keeps 8 hours of buckets
+
+
+def rows(metrics: dict[str, dict[str, float]]) -> list[dict[str, float | str]]:
+    table: list[dict[str, float | str]] = []
+    for name, row in metrics.items():
+        runs, fails = row.get("p", 0.0), row.get("f", 0.0)
+        table.append({
+            "name": name, "runs": runs, "failures": fails,
+            "failure_pct": 100.0 * fails / runs if runs else 0.0,
+            "mean_ms": row.get("mean_ms", 0.0), "total_s": row.get("ms", 0.0) / 1000.0,
+        })
+    table.sort(key=lambda r: (-float(r["total_s"]), -float(r["runs"]), str(r["name"])))
+    return table
+
+
+def index(request: Request) -> Response:
+    try:
+        minutes = int(request.query_params.get("minutes", 60))
+    except ValueError:
+        minutes = 60
+    if minutes not in WINDOWS:
+        minutes = 60
+    table = rows(dashboard_of(request).inspector.stats.job_metrics(minutes))
+    busiest = max((float(r["total_s"]) for r in table), default=0.0)
+    return render(request, "metrics.html", {
+        "rows": table, "minutes": minutes, "windows": WINDOWS, "busiest": busiest,
+        "active": "metrics",
+    })
+
+
+routes = [Route("/metrics", index, methods=["GET"], name="metrics")]
