@@ -112,27 +112,25 @@ def run_until(worker_count: Callable[[], int], target: int, timeout: float = 300
 
 def test_batch_job_throughput_vs_plain_jobs(r: redis.Redis, client: Client) -> None:
     n, rounds = 20_000, 2
-    worker = WorkerProcess(client.settings.with_changes(concurrency=10))
-    worker.start()
-    try:
-        def processed() -> int:
-            return snapshot(worker.executor.stats).processed
+    results: dict[str, list[float]] = {"plain": [], "batch": []}
 
-        results: dict[str, list[float]] = {"plain": [], "batch": []}
-        for _ in range(rounds):  # alternate so warm-up and drift hit both alike
-            done = processed()
-            worker.executor.fetching.clear()  # hold the worker while we enqueue
+    def drain() -> float:
+        """Start a worker on the filled queue; jobs/s until it has run all n."""
+        worker = WorkerProcess(client.settings.with_changes(concurrency=10))
+        worker.start()
+        try:
+            return n / run_until(lambda: snapshot(worker.executor.stats).processed, n)
+        finally:
+            worker.stop()
+            worker.shutdown()
+
+    for _ in range(rounds):  # alternate so warm-up and drift hit both alike
+        noop.perform_bulk([] for _ in range(n))
+        results["plain"].append(drain())
+        with Batch(description="throughput") as batch:
             noop.perform_bulk([] for _ in range(n))
-            worker.executor.fetching.set()
-            results["plain"].append(n / run_until(processed, done + n))
-            done = processed()
-            with Batch(description="throughput") as batch:
-                noop.perform_bulk([] for _ in range(n))
-            results["batch"].append(n / run_until(processed, done + n))
-            assert BatchStatus(batch.bid).join(30)
-    finally:
-        worker.stop()
-        worker.shutdown()
+        results["batch"].append(drain())
+        assert BatchStatus(batch.bid).pending == 0
     plain, batched = max(results["plain"]), max(results["batch"])
     figure("plain no-op jobs/s (1 process, 10 threads)", f"{plain:,.0f}")
     figure("batch no-op jobs/s (same worker, same run)", f"{batched:,.0f}")

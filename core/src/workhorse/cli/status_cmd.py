@@ -38,7 +38,7 @@ def collect(api: Inspector) -> dict[str, Any]:
 @redis_options
 def status(as_json: bool, shards: tuple[str, ...], redis_url: str | None, prefix: str) -> None:
     """Show processes, busy threads, queues, retry/scheduled/dead counts and totals."""
-    urls = list(shards) or [redis_url]
+    urls: list[str | None] = [*shards] if shards else [redis_url]
     reports = [collect(open_inspector(url, prefix)) for url in urls]
     if as_json:
         print_json(reports[0] if not shards else {"shards": reports})
