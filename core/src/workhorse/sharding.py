@@ -45,7 +45,9 @@ class Shards:
                 f"queue routes name unknown shard(s) {', '.join(unknown)}; "
                 f"known shards: {', '.join(self.urls)}"
             )
-        ring = sorted((_hash(f"{name}#{i}"), name) for name in self.urls for i in range(VIRTUAL_NODES))
+        ring = sorted(
+            (_hash(f"{name}#{i}"), name) for name in self.urls for i in range(VIRTUAL_NODES)
+        )
         self._points = [point for point, _ in ring]
         self._owners = [name for _, name in ring]
 

@@ -40,13 +40,18 @@ def create_sharded_app(inspectors: Mapping[str, Inspector], **options: Any) -> S
                 f"<td>{s.retries:,}</td><td>{s.dead:,}</td></tr>"
             )
         page = _PAGE.format(first=f"{escape(root)}/{escape(names[0])}", rows="".join(rows))
-        return HTMLResponse(page, headers={
-            "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'",
-            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
-        })
+        return HTMLResponse(
+            page,
+            headers={
+                "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'",
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+            },
+        )
 
     routes: list[Any] = [Route("/", index)]
     for name in names:
-        routes.append(Mount(f"/{name}", create_app(
-            inspectors[name], title=f"workhorse · {name}", **options)))
+        routes.append(
+            Mount(f"/{name}", create_app(inspectors[name], title=f"workhorse · {name}", **options))
+        )
     return Starlette(routes=routes)

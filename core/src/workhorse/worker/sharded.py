@@ -48,8 +48,12 @@ def run_sharded_worker(settings: Settings, shards: Shards) -> int:
 
         return handle
 
-    for sig, name in ((signal.SIGTERM, "TERM"), (signal.SIGINT, "INT"),
-                      (signal.SIGTSTP, "TSTP"), (signal.SIGTTIN, "TTIN")):
+    for sig, name in (
+        (signal.SIGTERM, "TERM"),
+        (signal.SIGINT, "INT"),
+        (signal.SIGTSTP, "TSTP"),
+        (signal.SIGTTIN, "TTIN"),
+    ):
         signal.signal(sig, on(name))
     for worker in workers:
         worker.start()
