@@ -23,6 +23,9 @@ _PAGE = """<!doctype html>
 <th>retries</th><th>dead</th></tr></thead><tbody>{rows}</tbody></table></main></body></html>"""
 
 
+_CSP = "default-src 'self'; script-src 'none'; object-src 'none'"
+
+
 def create_sharded_app(inspectors: Mapping[str, Inspector], **options: Any) -> Starlette:
     """``/`` lists the shards with their totals; ``/<shard>/`` is that shard's dashboard."""
     names = list(inspectors)
@@ -43,7 +46,7 @@ def create_sharded_app(inspectors: Mapping[str, Inspector], **options: Any) -> S
         return HTMLResponse(
             page,
             headers={
-                "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'",
+                "Content-Security-Policy": _CSP,
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "no-store",
             },
