@@ -114,6 +114,14 @@ def workhorse_shutdown(process: ProcessContext) -> None:
 
 
 @hookspec
+def workhorse_leader(process: ProcessContext, elected: bool) -> None:
+    """This process became (``elected=True``) or stopped being the cluster's leader.
+
+    Fired by workhorse-enterprise's leader election; core never fires it.
+    """
+
+
+@hookspec
 def workhorse_services(process: ProcessContext) -> list[Service]:
     """Background services to run inside every worker process (cron, recovery...)."""
     raise NotImplementedError

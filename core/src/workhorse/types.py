@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, runtime_checkable
 
@@ -103,7 +104,7 @@ class PluginReport:
     problems: tuple[str, ...] = ()
 
 
-ProcessEvent = Literal["startup", "quiet", "shutdown", "heartbeat"]
+ProcessEvent = Literal["startup", "quiet", "shutdown", "heartbeat", "leader"]
 
 
 class ProcessContext(Protocol):
@@ -117,6 +118,11 @@ class ProcessContext(Protocol):
 
     @property
     def quiet(self) -> bool: ...
+
+    @property
+    def stopping(self) -> threading.Event:
+        """Set the moment a shutdown begins (before running jobs are waited for)."""
+        ...
 
     @property
     def redis(self) -> Redis: ...

@@ -11,8 +11,8 @@ from .limits import OverLimit
 __all__ += ["OverLimit", "limits"]
 
 # Periodic (cron) jobs and leader election (issue 10).
-from . import leader, periodic
-from .leader import current_leader, is_leader, on_leader
-from .periodic import periodic as periodic_job
+from . import leader, periodic  # noqa: E402 - appended per feature, after the gate's exports
+from .leader import current_leader, is_leader, on_leader  # noqa: E402
+from .periodic import periodic as periodic_job  # noqa: E402
 
 __all__ += ["current_leader", "is_leader", "leader", "on_leader", "periodic", "periodic_job"]
