@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import redis
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
+from web_client import DashboardClient
+
 from workhorse.api import Inspector
 from workhorse.config import Settings
 from workhorse.connection import connect
 from workhorse.keys import Keys
 from workhorse.web import create_app
-
-_TOKEN = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
 
 
 @pytest.fixture
@@ -44,20 +42,6 @@ def make_app(inspector: Inspector) -> Callable[..., Starlette]:
         return create_app(inspector, **options)
 
     return make
-
-
-class DashboardClient(TestClient):
-    """A browser stand-in: keeps cookies, finds the CSRF token on a page, posts forms."""
-
-    def token(self, page: str = "/") -> str:
-        found = _TOKEN.search(self.get(page).text)
-        assert found, f"no CSRF token on {page}"
-        return found.group(1)
-
-    def submit(self, path: str, data: dict[str, Any] | None = None, *, page: str = "/",
-               headers: dict[str, str] | None = None) -> Any:
-        form = {"csrf_token": self.token(page), **(data or {})}
-        return self.post(path, data=form, headers=headers, follow_redirects=False)
 
 
 @pytest.fixture

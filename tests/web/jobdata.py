@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import redis
+
 from workhorse import payload
 from workhorse.keys import Keys
 

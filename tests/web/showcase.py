@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 from jobdata import add_to_set, failed, fill_queue, job, process
+
 from workhorse import stats
 from workhorse.keys import Keys
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 import redis
-from conftest import DashboardClient
 from jobdata import add_to_set, failed, fill_set, job, process, push
+from web_client import DashboardClient
+
 from workhorse import payload
 from workhorse.keys import Keys
 

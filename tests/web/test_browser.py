@@ -22,6 +22,7 @@ import web_jobs
 from jobdata import HOSTILE, HOSTILE_QUEUE, add_to_set, failed, fill_set, job, process, push
 from starlette.applications import Starlette
 from support.waiting import wait_for
+
 from workhorse import client as client_module
 from workhorse.client import Client
 from workhorse.config import Settings, parse_queues

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from redis_server import free_port
 from support.waiting import wait_for
+
 from workhorse.cli import main
 
 Starter = Callable[..., tuple[subprocess.Popen[bytes], str]]

@@ -8,11 +8,12 @@ from typing import Any
 
 import httpx
 import redis
-from conftest import DashboardClient
 from jobdata import add_to_set, failed
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
+from web_client import DashboardClient
+
 from workhorse.api import Inspector
 from workhorse.keys import Keys
 from workhorse.web import create_app, wsgi_app

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 import redis
-from conftest import DashboardClient
 from jobdata import add_to_set, failed, fill_set, job, process, push
+from web_client import DashboardClient
+
 from workhorse import stats
 from workhorse.keys import Keys
 
@@ -179,6 +180,7 @@ def test_unreadable_payload_is_shown_not_crashed_on(client: DashboardClient, rr:
 
 def test_redis_outage_shows_a_clear_503(keys: Keys) -> None:
     from redis_server import free_port
+
     from workhorse.api import Inspector
     from workhorse.config import Settings
     from workhorse.connection import connect

@@ -10,10 +10,11 @@ from urllib.parse import quote
 
 import pytest
 import redis
-from conftest import DashboardClient
 from jobdata import HOSTILE, HOSTILE_QUEUE, add_to_set, failed, job, process, push
 from starlette.applications import Starlette
 from starlette.requests import Request
+from web_client import DashboardClient
+
 from workhorse import stats
 from workhorse.keys import Keys
 from workhorse.payload import compress_backtrace

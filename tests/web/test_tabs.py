@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DashboardClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from web_client import DashboardClient
+
 from workhorse import plugins
 from workhorse.hookspecs import hookimpl
 from workhorse.web.tabs import DashboardTab, inspector, read_only, render
