@@ -3,3 +3,8 @@
 from .license_gate import FeatureNotLicensed, require_pro
 
 __all__ = ["FeatureNotLicensed", "require_pro"]
+
+# Pro batches (issue 8): `with workhorse_pro.Batch(...):`, `workhorse_pro.BatchStatus(bid)`.
+from workhorse_pro.batches import Batch, BatchStatus
+
+__all__ += ["Batch", "BatchStatus"]

@@ -109,7 +109,12 @@ class Processor:
             return
         if decision.outcome == "dead":
             self.bury(payload.encode(decision.job))
-        plugins.job_died(decision.job, exc, self.process)
+        try:
+            plugins.job_died(decision.job, exc, self.process)
+        except (redis.ConnectionError, redis.TimeoutError):
+            raise  # _settle retries the whole outcome through the outage
+        except Exception:
+            log.exception("a death handler failed for jid=%s", decision.job.get("jid"))
 
     def bury(self, raw: str, now: float | None = None) -> None:
         """ZADD to ``dead`` and trim it to its caps, in one transaction."""

@@ -1,0 +1,88 @@
+"""Hook implementations of Pro batches (entry point ``pro-batches``). Hooks only: they
+configure; the objects they return (``tracking``) run on the job path."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator, Mapping
+
+import click
+
+import workhorse_licensing
+from workhorse.client import default_client
+from workhorse.config import Settings
+from workhorse.hookspecs import hookimpl
+from workhorse.middleware import ClientMiddleware, ServerMiddleware
+from workhorse.types import Fetcher, JobPayload, ProcessContext
+from workhorse_pro.batches import acks, callback, config, tracking
+from workhorse_pro.batches.batch import FEATURE
+
+log = logging.getLogger("workhorse_pro.batches")
+__all__ = ["callback"]  # imported so every worker registers the callback job
+
+
+def _licensed() -> bool:
+    try:
+        workhorse_licensing.require("pro", FEATURE)
+    except workhorse_licensing.FeatureNotLicensed:
+        return False
+    return True
+
+
+@hookimpl
+def workhorse_settings_defaults() -> Mapping[str, object]:
+    return config.defaults()
+
+
+@hookimpl
+def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
+    return [tracking.FlushMiddleware()]
+
+
+@hookimpl(wrapper=True)
+def workhorse_make_fetcher(process: ProcessContext) -> Generator[None, Fetcher, Fetcher]:
+    # Wrap whichever fetcher won (reliable or basic) so batch jobs are
+    # acknowledged only after their success is recorded (see acks.py).
+    fetcher = yield
+    if fetcher is None or not _licensed():
+        return fetcher
+    return acks.wrap(fetcher, id(process.settings))
+
+
+@hookimpl
+def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+    # Without a license, batch jobs still run as plain jobs; only tracking is off.
+    if not _licensed():
+        return []
+    return [tracking.BatchMiddleware(settings, acks.claim(id(settings)))]
+
+
+@hookimpl
+def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
+    if "bid" in job and _licensed():
+        tracking.record_death(job, default_client())
+
+
+@hookimpl
+def workhorse_startup(process: ProcessContext) -> None:
+    try:
+        workhorse_licensing.require("pro", FEATURE)
+    except workhorse_licensing.FeatureNotLicensed as exc:
+        log.warning("batches are off in this worker: batch jobs run as plain jobs, their "
+                    "batches are not tracked and their callbacks do not fire. %s", exc)
+        return
+    log.info("batches on (%s)", workhorse_licensing.describe("pro"))
+
+
+@hookimpl
+def workhorse_dashboard_tabs() -> list[object]:
+    from workhorse_pro.batches.web import tab
+
+    return [tab()]
+
+
+@hookimpl
+def workhorse_cli_commands() -> list[click.Command]:
+    from workhorse_pro.batches.cli import batches
+
+    return [batches]

@@ -1,0 +1,38 @@
+"""Per-Redis bundle of batch scripts, cached facts and settings, shared by a process."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+from workhorse.client import Client
+from workhorse_pro.batches.config import BatchConfig
+from workhorse_pro.batches.keys import BatchKeys
+from workhorse_pro.batches.meta import MetaCache
+from workhorse_pro.batches.recorder import DoneRecorder
+from workhorse_pro.batches.scripts import BatchScripts
+
+_trackers: weakref.WeakKeyDictionary[Client, Tracker] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+class Tracker:
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.redis = client.redis
+        self.bkeys = BatchKeys(client.keys)
+        self.scripts = BatchScripts(self.redis, client.keys, client.settings.timestamp_format)
+        self.meta = MetaCache(self.redis, self.bkeys)
+        self.config = BatchConfig.from_settings(client.settings)
+        self.done = DoneRecorder(self.scripts, self.meta)
+
+    @staticmethod
+    def of(client: Client) -> Tracker:
+        """The tracker of ``client`` (built on first use)."""
+        found = _trackers.get(client)
+        if found is None:
+            with _lock:
+                found = _trackers.get(client)
+                if found is None:
+                    found = _trackers[client] = Tracker(client)
+        return found
