@@ -10,7 +10,7 @@ from typing import cast
 import redis
 
 from workhorse import payload
-from workhorse.api.records import JobRecord
+from workhorse.api.records import JobRecord, paged
 from workhorse.config import Settings
 from workhorse.keys import Keys
 
@@ -48,13 +48,7 @@ class Queue:
         return [JobRecord(raw, queue_hint=self.name) for raw in reversed(raws)]
 
     def __iter__(self) -> Iterator[JobRecord]:
-        offset = 0
-        while True:
-            records = self.page(offset, PAGE)
-            yield from records
-            if len(records) < PAGE:
-                return
-            offset += PAGE
+        return paged(self.page, PAGE)
 
     def find(self, jid: str) -> JobRecord | None:
         return next((rec for rec in self if rec.jid == jid), None)

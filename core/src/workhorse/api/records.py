@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -115,3 +116,16 @@ class JobRecord:
             "parse_error": self.parse_error,
             "raw": self.raw,
         }
+
+
+def paged(
+    fetch_page: Callable[[int, int], list[JobRecord]], size: int = 100
+) -> Iterator[JobRecord]:
+    """Every record, fetched ``size`` at a time so a large set is never loaded whole."""
+    offset = 0
+    while True:
+        records = fetch_page(offset, size)
+        yield from records
+        if len(records) < size:
+            return
+        offset += size

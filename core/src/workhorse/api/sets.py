@@ -9,7 +9,7 @@ from typing import Any, cast
 import redis
 
 from workhorse import payload
-from workhorse.api.records import JobRecord
+from workhorse.api.records import JobRecord, paged
 from workhorse.config import Settings
 from workhorse.keys import Keys
 from workhorse.scripts import Scripts
@@ -44,13 +44,7 @@ class JobSet:
         return [JobRecord(raw, float(score)) for raw, score in cast(list[tuple[str, float]], rows)]
 
     def __iter__(self) -> Iterator[JobRecord]:
-        offset = 0
-        while True:
-            records = self.page(offset, PAGE)
-            yield from records
-            if len(records) < PAGE:
-                return
-            offset += PAGE
+        return paged(self.page, PAGE)
 
     def search(self, text: str, limit: int = 100) -> list[JobRecord]:
         """Jobs whose stored JSON contains ``text`` (ZSCAN MATCH, paged on the server)."""
