@@ -66,7 +66,8 @@ class BasicFetch:
         return None  # nothing to do: the job left Redis when it was popped
 
     def requeue(self, units: Sequence[UnitOfWork]) -> None:
-        self.scripts.requeue_front([(self.keys.queue(u.queue), u.raw) for u in units])
+        # RPUSH the last-fetched first, so the first-fetched ends up next in line.
+        self.scripts.requeue_front([(self.keys.queue(u.queue), u.raw) for u in reversed(units)])
 
     def close(self) -> None:
         return None

@@ -8,3 +8,8 @@ __all__ = ["FeatureNotLicensed", "require_pro"]
 from workhorse_pro.batches import Batch, BatchStatus
 
 __all__ += ["Batch", "BatchStatus"]
+
+# Pro reliable fetch (issue 7): queue pausing and status; the fetch itself switches on by license.
+from workhorse_pro.reliable import pause, paused_queues, read_status, unpause  # noqa: E402
+
+__all__ += ["pause", "paused_queues", "read_status", "unpause"]

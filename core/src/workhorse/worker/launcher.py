@@ -165,7 +165,8 @@ class WorkerProcess:
 
     def _requeue_running(self) -> None:
         self.hard_stopping = True
-        units = [unit for unit, _ in list(self.processor.running.values())]
+        running = sorted(self.processor.running.values(), key=lambda entry: entry[1])
+        units = [unit for unit, _ in running]  # oldest first: it goes back to the head
         log.warning(
             "shutdown timeout (%.0fs) reached: pushing %d unfinished job(s) back to their queues",
             self.settings.shutdown_timeout,

@@ -1,0 +1,106 @@
+"""Hook implementations of reliable fetch (entry point ``pro-reliable-fetch``).
+
+Hooks configure; the objects they return run: ``ReliableFetch`` on the job path,
+``RecoveryService`` in the background.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from workhorse.config import Settings
+from workhorse.hookspecs import hookimpl
+from workhorse.middleware import ClientMiddleware
+from workhorse.types import Fetcher, JobPayload, PluginReport, ProcessContext, Service
+from workhorse_pro.reliable import expiry, gate
+from workhorse_pro.reliable.config import ReliableConfig
+from workhorse_pro.reliable.fetch import ReliableFetch
+from workhorse_pro.reliable.recovery import Recoverer, RecoveryService
+
+if TYPE_CHECKING:
+    import click
+
+log = logging.getLogger("workhorse_pro.reliable")
+
+
+@hookimpl
+def workhorse_job_options() -> Mapping[str, bool]:
+    return {expiry.OPTION: True}
+
+
+@hookimpl
+def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
+    expiry.validate(options)
+
+
+@hookimpl
+def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
+    # Stamping the deadline is free for anyone; discarding at fetch is the licensed part.
+    return [expiry.stamp_deadline]
+
+
+@hookimpl
+def workhorse_make_fetcher(process: ProcessContext) -> Fetcher | None:
+    problem = gate.problem()
+    if problem is not None:
+        log.warning(
+            "reliable fetch is OFF, using core's basic fetch: jobs running in a process that "
+            "dies are lost, paused queues are not honoured and expires_in is not enforced. %s",
+            problem,
+        )
+        return None
+    config = ReliableConfig.from_settings(process.settings)
+    if not config.enabled:
+        log.warning("reliable fetch is switched off (WORKHORSE_RELIABLE_FETCH=0): basic fetch")
+        return None
+    return ReliableFetch(
+        process.redis, process.keys, process.identity, process.settings.queues, config
+    )
+
+
+@hookimpl
+def workhorse_services(process: ProcessContext) -> list[Service]:
+    if gate.problem() is not None:
+        return []
+    from workhorse import plugins  # late: only to report poison pills to job_died hooks
+
+    def died(job: JobPayload, error: BaseException) -> None:
+        plugins.job_died(job, error, process)
+
+    config = ReliableConfig.from_settings(process.settings)
+    recoverer = Recoverer(process.redis, process.keys, process.settings, config, died)
+    return [RecoveryService(recoverer)]
+
+
+@hookimpl
+def workhorse_cli_commands() -> list[click.Command]:
+    from workhorse_pro.reliable import cli
+
+    return [cli.pause, cli.unpause, cli.reliable]
+
+
+@hookimpl
+def workhorse_dashboard_tabs() -> list[object]:
+    from workhorse_pro.reliable.web import tab
+
+    return [tab()]
+
+
+@hookimpl
+def workhorse_diagnostics() -> list[PluginReport]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("workhorse-pro")
+    except PackageNotFoundError:
+        installed = "unknown"
+    problem = gate.problem()
+    return [
+        PluginReport(
+            "workhorse-pro reliable fetch", installed,
+            "licensed" if problem is None else "not licensed",
+            ok=True, problems=() if problem is None else (problem,),
+        )
+    ]

@@ -1,0 +1,57 @@
+"""The dashboard's Reliable tab: jobs in progress per process, recovered / poison-pill /
+expired counts, and pause buttons per queue (through ``workhorse.web.tabs``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from workhorse.client import Client
+from workhorse.web.tabs import DashboardTab, inspector, read_only, render, url
+from workhorse_licensing import FeatureNotLicensed
+from workhorse_pro.reliable import pausing
+from workhorse_pro.reliable.status import read_status
+
+
+def _client(request: Request) -> Client:
+    api = inspector(request)
+    return Client(api.redis, api.settings, middleware=[])
+
+
+async def index(request: Request) -> Response:
+    client = _client(request)
+    status = await run_in_threadpool(read_status, client)
+    queues = await run_in_threadpool(lambda: sorted(client.redis.smembers(client.keys.queues)))
+    return render(request, "reliable/index.html", {
+        "status": status, "queues": sorted(set(queues) | set(status.paused)),
+        "notice": request.query_params.get("notice", "")[:300], "active": "reliable",
+    })
+
+
+async def act(request: Request) -> Response:
+    if read_only(request):
+        raise HTTPException(403, "the dashboard is read-only")
+    form = await request.form()
+    action, queue = str(form.get("action", "")), str(form.get("queue", ""))
+    if action not in ("pause", "unpause") or not queue:
+        raise HTTPException(400, "post action=pause|unpause and a queue name")
+    change = pausing.pause if action == "pause" else pausing.unpause
+    try:
+        await run_in_threadpool(change, queue, _client(request))
+        notice = f"{action}d {queue}"
+    except FeatureNotLicensed as exc:
+        notice = str(exc)
+    return RedirectResponse(url(request, "reliable", "", notice=notice), status_code=303)
+
+
+def tab() -> DashboardTab:
+    return DashboardTab(
+        "reliable", "Reliable", [Route("/", index, methods=["GET"]),
+                                 Route("/", act, methods=["POST"])],
+        templates_dir=Path(__file__).with_name("templates"), order=20,
+    )
