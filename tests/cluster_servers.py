@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass, field
 
 import redis
-
 import redis_server
 
 
@@ -47,17 +46,34 @@ def start_cluster(masters: int = 3) -> Cluster:
     base = tempfile.mkdtemp(prefix="wh-cluster-")
     nodes = [
         redis_server.start(
-            ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-             "--cluster-node-timeout", "2000"],
-            databases=1, directory=f"{base}/n{i}", port=_cluster_port(),
+            [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-node-timeout",
+                "2000",
+            ],
+            databases=1,
+            directory=f"{base}/n{i}",
+            port=_cluster_port(),
         )
         for i in range(masters)
     ]
     cli = shutil.which("redis-cli") or "redis-cli"
     subprocess.run(
-        [cli, "--cluster", "create", *[f"127.0.0.1:{n.port}" for n in nodes],
-         "--cluster-replicas", "0", "--cluster-yes"],
-        check=True, capture_output=True, timeout=60,
+        [
+            cli,
+            "--cluster",
+            "create",
+            *[f"127.0.0.1:{n.port}" for n in nodes],
+            "--cluster-replicas",
+            "0",
+            "--cluster-yes",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     probe = redis.Redis(port=nodes[0].port)
     _wait(lambda: probe.cluster("info").get("cluster_state") == "ok", "cluster state ok")
@@ -93,8 +109,9 @@ class SentinelGroup:
 def start_sentinels(count: int = 3) -> SentinelGroup:
     base = tempfile.mkdtemp(prefix="wh-sentinel-")
     primary = redis_server.start(databases=16, directory=f"{base}/primary")
-    replica = redis_server.start(["--replicaof", "127.0.0.1", str(primary.port)], databases=16,
-                                 directory=f"{base}/replica")
+    replica = redis_server.start(
+        ["--replicaof", "127.0.0.1", str(primary.port)], databases=16, directory=f"{base}/replica"
+    )
     group = SentinelGroup(primary, replica, directory=base)
     binary = redis_server.find_server_binary()
     for i in range(count):
@@ -108,11 +125,17 @@ def start_sentinels(count: int = 3) -> SentinelGroup:
                 f"sentinel failover-timeout {group.service} 5000\n"
                 f"sentinel parallel-syncs {group.service} 1\n"
             )
-        group.sentinels.append(subprocess.Popen([binary, conf, "--sentinel"],
-                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        group.sentinels.append(
+            subprocess.Popen(
+                [binary, conf, "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        )
         group.sentinel_ports.append(port)
     s = redis.Redis(port=group.sentinel_ports[0], decode_responses=True)
-    _wait(lambda: _sentinel_ready(s, group.service, count), "sentinels to see each other and the replica")
+    _wait(
+        lambda: _sentinel_ready(s, group.service, count),
+        "sentinels to see each other and the replica",
+    )
     return group
 
 
@@ -121,4 +144,7 @@ def _sentinel_ready(s: redis.Redis, service: str, count: int) -> bool:
         master = s.sentinel_master(service)
     except redis.RedisError:
         return False
-    return int(master.get("num-other-sentinels", 0)) >= count - 1 and int(master.get("num-slaves", 0)) >= 1
+    return (
+        int(master.get("num-other-sentinels", 0)) >= count - 1
+        and int(master.get("num-slaves", 0)) >= 1
+    )

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import redis
-import workhorse
 from support.licenses import licensed
 from support.waiting import wait_for
+
+import workhorse
 from workhorse import client as client_module
 from workhorse.client import Client
 from workhorse.config import Settings

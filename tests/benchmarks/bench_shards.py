@@ -36,10 +36,22 @@ def run(shard_count: int) -> float:
         client = ShardedClient(Shards.from_urls(urls))
         per_queue = JOBS // len(QUEUES)
         for queue in QUEUES:
-            client.push_bulk({"class": "bench_jobs.noop", "args": [], "queue": queue}
-                             for _ in range(per_queue))
+            client.push_bulk(
+                {"class": "bench_jobs.noop", "args": [], "queue": queue} for _ in range(per_queue)
+            )
         conns = [redis.Redis.from_url(u) for u in urls]
-        argv = [sys.executable, "-m", "workhorse", "worker", "-r", "bench_jobs", "-p", "2", "-c", "8"]
+        argv = [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "worker",
+            "-r",
+            "bench_jobs",
+            "-p",
+            "2",
+            "-c",
+            "8",
+        ]
         for url in urls:
             argv += ["--shard", url]
         for queue in QUEUES:
@@ -49,8 +61,13 @@ def run(shard_count: int) -> float:
         def remaining() -> int:
             return sum(c.llen(f"queue:{q}") for c in conns for q in QUEUES)
 
-        proc = subprocess.Popen(argv, cwd=HERE, env={**os.environ, "PYTHONPATH": str(HERE)},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            argv,
+            cwd=HERE,
+            env={**os.environ, "PYTHONPATH": str(HERE)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             while remaining() == total:
                 time.sleep(0.001)
@@ -71,7 +88,8 @@ def main() -> None:
     print(f"\n{'shards':>6} {'no-op jobs/s':>14} {'vs 1 shard':>10}")
     for n, rate in rows:
         print(f"{n:>6} {rate:>14,.0f} {rate / rows[0][1]:>9.2f}x")
-    print(f"(2 cores: {os.cpu_count()} CPUs shared by 2 worker processes and {rows[-1][0]} redis-servers)")
+    cpus, servers = os.cpu_count(), rows[-1][0]
+    print(f"({cpus} CPUs shared by 2 worker processes and {servers} redis-servers)")
 
 
 def test_shard_benchmark() -> None:

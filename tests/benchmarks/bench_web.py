@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 import jobdata
 import showcase
+
 from workhorse.api import Inspector
 from workhorse.config import Settings
 from workhorse.connection import connect

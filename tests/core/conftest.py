@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
 from workhorse import client as client_module
 from workhorse.client import Client
 from workhorse.config import Settings, parse_queues

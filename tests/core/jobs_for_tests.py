@@ -7,6 +7,7 @@ import os
 import time
 
 import redis
+
 import workhorse
 
 _url = os.environ.get("WH_TEST_RECORD_URL")

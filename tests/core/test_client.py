@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import jobs_for_tests as jobs
 import pytest
 import redis
+
 import workhorse
 from workhorse.client import Client
 from workhorse.errors import ArgumentError, ConfigError

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 import redis
-import workhorse
 from click.testing import CliRunner
 from support.waiting import wait_for
+
+import workhorse
 from workhorse import plugins
 from workhorse.cli import main
 from workhorse.client import Client

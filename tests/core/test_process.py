@@ -58,7 +58,7 @@ def test_process_registers_heartbeat_and_info(
 ) -> None:
     procs.append(spawn(redis_url, "-q", "critical,2", "-q", "default,1", "-c", "3", "-g", "web"))
     (identity,) = wait_for(lambda: identities(r), "the process to register")
-    host, pid, nonce = identity.rsplit(":", 2)
+    _, pid, nonce = identity.rsplit(":", 2)
     assert int(pid) == procs[0].pid and len(nonce) == 12
     fields = r.hgetall(identity)
     info = json.loads(fields["info"])

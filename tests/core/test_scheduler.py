@@ -10,6 +10,7 @@ from collections.abc import Callable
 import jobs_for_tests as jobs
 import redis
 from support.waiting import wait_for
+
 from workhorse.client import Client
 from workhorse.config import Settings
 from workhorse.keys import Keys

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import jobs_for_tests as jobs
 import redis
 from support.waiting import wait_for
+
 from workhorse.client import Client
 from workhorse.worker.launcher import WorkerProcess
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 
 import redis
+
 import workhorse
 
 _results = redis.Redis.from_url(os.environ["E2E_REDIS_URL"])

@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from redis_server import free_port  # noqa: E402
 from support.licenses import TEST_KEY  # noqa: E402
 from support.waiting import wait_for  # noqa: E402
+
 from workhorse_licensing.testing import sample_license  # noqa: E402
 
 BIN = Path(sys.executable).parent

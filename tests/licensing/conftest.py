@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from workhorse_licensing import testing
 from workhorse_licensing.testing import SigningKey
 

@@ -6,6 +6,7 @@ import contextlib
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from workhorse_licensing import LicenseError, verify_license
 from workhorse_licensing.keyring import Keyring
 from workhorse_licensing.revocation import parse_revocation_list

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+
 from workhorse_licensing.vendor.index.accounts import Accounts
 from workhorse_licensing.vendor.index.cli import main
 

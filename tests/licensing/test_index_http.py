@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from index_support import make_wheel, seed_accounts, wheel_metadata
 from starlette.testclient import TestClient
+
 from workhorse_licensing.vendor.index.app import IndexConfig, create_app
 
 JSON = "application/vnd.pypi.simple.v1+json"

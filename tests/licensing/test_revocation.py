@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from workhorse_licensing import InvalidLicense, status
 from workhorse_licensing.keyring import Keyring
 from workhorse_licensing.revocation import load_revocations, parse_revocation_list

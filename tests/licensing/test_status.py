@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from workhorse_licensing import FeatureNotLicensed, LicenseError, describe, require, status
 from workhorse_licensing.testing import SigningKey, frozen_clock, reset, sample_license
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 
 import pytest
+
 from workhorse_licensing import InvalidLicense, verify_license
 from workhorse_licensing.codec import b64url_encode
 from workhorse_licensing.keyring import Keyring

@@ -8,6 +8,7 @@ from typing import cast
 
 import pytest
 from click.testing import CliRunner, Result
+
 from workhorse_licensing import InvalidLicense, verify_license
 from workhorse_licensing.revocation import parse_revocation_list
 from workhorse_licensing.testing import trusted_keys

@@ -7,6 +7,7 @@ check ``PRO.entitled(...)`` in their hooks, or ``require_pro(...)`` in APIs.
 from __future__ import annotations
 
 import click
+
 from workhorse.hookspecs import hookimpl
 from workhorse.types import PluginReport, ProcessContext
 

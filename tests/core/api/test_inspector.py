@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import redis
+
 from workhorse import payload
 from workhorse.api import Inspector
 from workhorse.config import Settings

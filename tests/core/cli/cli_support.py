@@ -9,6 +9,7 @@ from typing import Any
 
 import redis
 from click.testing import Result
+
 from workhorse import payload
 
 Invoke = Callable[..., Result]

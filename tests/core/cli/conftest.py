@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from cli_support import Invoke  # type: ignore[import-not-found]
 from click.testing import CliRunner, Result
+
 from workhorse.cli import main
 
 

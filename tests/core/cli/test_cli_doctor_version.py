@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import redis
 from cli_support import Invoke, as_json  # type: ignore[import-not-found]
+
 from workhorse import plugins
 from workhorse.cli import doctor_cmd
 from workhorse.errors import PluginLoadError

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import redis
 from cli_support import Invoke, as_json, job  # type: ignore[import-not-found]
+
 from workhorse.worker.launcher import WorkerProcess
 
 WaitFor = Callable[..., object]

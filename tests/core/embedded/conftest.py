@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from embedded_support import CHILD, Child  # type: ignore[import-not-found]
+
 from workhorse import embedded
 
 

@@ -12,6 +12,7 @@ import os
 import sys
 
 import redis
+
 from workhorse import embedded
 
 url = embedded.ensure_server()

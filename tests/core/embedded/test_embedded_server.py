@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 from embedded_support import Child  # type: ignore[import-not-found]
+
 from workhorse import embedded
 from workhorse.embedded import binary
 from workhorse.errors import RedisUnavailable

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import redis
 from support.waiting import wait_for
+
 from workhorse.client import Client
 from workhorse.config import Settings
 

@@ -14,10 +14,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import cluster_servers
+import pytest
 from support.waiting import wait_for
+
 from workhorse.api import Inspector
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings, parse_queues
@@ -39,8 +39,14 @@ def cluster() -> Iterator[cluster_servers.Cluster]:
 
 @pytest.fixture
 def settings(cluster: cluster_servers.Cluster) -> Iterator[Settings]:
-    s = Settings(redis_url=cluster.url, prefix=PREFIX, fetch_timeout=1.0, shutdown_timeout=2.0,
-                 heartbeat_interval=0.5, poll_interval=0.1)
+    s = Settings(
+        redis_url=cluster.url,
+        prefix=PREFIX,
+        fetch_timeout=1.0,
+        shutdown_timeout=2.0,
+        heartbeat_interval=0.5,
+        poll_interval=0.1,
+    )
     conn = connect(s)
     conn.flushall()
     yield s
@@ -51,8 +57,11 @@ def settings(cluster: cluster_servers.Cluster) -> Iterator[Settings]:
 def no_crossslot(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.set_level(logging.WARNING)
     yield
-    bad = [r.getMessage() for r in caplog.records if "CROSSSLOT" in r.getMessage()
-           or (r.exc_text and "CROSSSLOT" in r.exc_text)]
+    bad = [
+        r.getMessage()
+        for r in caplog.records
+        if "CROSSSLOT" in r.getMessage() or (r.exc_text and "CROSSSLOT" in r.exc_text)
+    ]
     assert not bad, bad
 
 
@@ -80,16 +89,20 @@ def test_worker_runs_jobs_retries_schedules_and_reports_on_a_cluster(
         conn = client.redis
         keys = Keys(PREFIX)
         wait_for(lambda: conn.llen("test:ran") == 53, "53 successful jobs on the cluster")
-        wait_for(lambda: conn.zcard(keys.retry) == 1 and conn.zcard(keys.dead) == 1,
-                 "one retry and one dead entry")
+        wait_for(
+            lambda: conn.zcard(keys.retry) == 1 and conn.zcard(keys.dead) == 1,
+            "one retry and one dead entry",
+        )
         wait_for(lambda: conn.get(keys.stat("processed")) == "55", "stats flushed")
         api = Inspector(conn, keys, settings)
         summary = api.stats.summary()
         assert (summary.retries, summary.dead, summary.processes) == (1, 1, 1)
         (retry,) = api.retries.page()
         assert api.retries.retry_now(retry)
-        wait_for(lambda: conn.zcard(keys.retry) == 1 and api.stats.summary().failed == 3,
-                 "the manual retry to run and fail again")
+        wait_for(
+            lambda: conn.zcard(keys.retry) == 1 and api.stats.summary().failed == 3,
+            "the manual retry to run and fail again",
+        )
         assert [p.identity for p in api.processes.list()] == [worker.identity]
     finally:
         set_default_client(previous)
@@ -103,10 +116,24 @@ def test_worker_process_on_a_cluster_url_stops_gracefully(
 ) -> None:
     client = Client(settings=settings)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests", "--redis-url",
-         cluster.url, "--prefix", PREFIX, "-t", "2"],
-        cwd=CORE_TESTS, env={**os.environ, "PYTHONPATH": str(CORE_TESTS)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "worker",
+            "-r",
+            "jobs_for_tests",
+            "--redis-url",
+            cluster.url,
+            "--prefix",
+            PREFIX,
+            "-t",
+            "2",
+        ],
+        cwd=CORE_TESTS,
+        env={**os.environ, "PYTHONPATH": str(CORE_TESTS)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         client.enqueue("jobs_for_tests.record", ["via-cli"])

@@ -10,10 +10,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import cluster_servers
+import pytest
 from support.waiting import wait_for
+
 from workhorse.client import Client
 from workhorse.config import Settings
 
@@ -28,19 +28,32 @@ def sentinels() -> Iterator[cluster_servers.SentinelGroup]:
 
 
 def primary_port(group: cluster_servers.SentinelGroup) -> int:
-    host, port = group.sentinel().sentinel_get_master_addr_by_name(group.service)
+    _, port = group.sentinel().sentinel_get_master_addr_by_name(group.service)
     return int(port)
 
 
-def test_worker_follows_failover_and_primary_crash(sentinels: cluster_servers.SentinelGroup) -> None:
+def test_worker_follows_failover_and_primary_crash(
+    sentinels: cluster_servers.SentinelGroup,
+) -> None:
     url = sentinels.url
     client = Client(settings=Settings(redis_url=url))
     worker = subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests", "--redis-url", url,
-         "-t", "2"],
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "worker",
+            "-r",
+            "jobs_for_tests",
+            "--redis-url",
+            url,
+            "-t",
+            "2",
+        ],
         cwd=CORE_TESTS,
         env={**os.environ, "PYTHONPATH": str(CORE_TESTS), "WORKHORSE_FETCH_TIMEOUT": "1"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     ran = lambda: client.redis.lrange("test:ran", 0, -1)  # noqa: E731
     try:
@@ -51,15 +64,27 @@ def test_worker_follows_failover_and_primary_crash(sentinels: cluster_servers.Se
         sentinels.sentinel().execute_command("SENTINEL", "FAILOVER", sentinels.service)
         wait_for(lambda: primary_port(sentinels) != first, "sentinels to promote the replica", 30)
         time.sleep(1.0)  # let the demoted primary finish switching to replica
-        wait_for(lambda: _try_enqueue(client, "after-failover"), "the client to reach the new primary", 30)
-        wait_for(lambda: "after-failover" in ran(), "the worker to run a job after the failover", 30)
+        wait_for(
+            lambda: _try_enqueue(client, "after-failover"),
+            "the client to reach the new primary",
+            30,
+        )
+        wait_for(
+            lambda: "after-failover" in ran(), "the worker to run a job after the failover", 30
+        )
 
         promoted = primary_port(sentinels)
         victim = sentinels.primary if sentinels.primary.port == promoted else sentinels.replica
         victim.process.kill()
         victim.process.wait()
-        wait_for(lambda: primary_port(sentinels) != promoted, "sentinels to replace the killed primary", 40)
-        wait_for(lambda: _try_enqueue(client, "after-crash"), "the client to reach the survivor", 30)
+        wait_for(
+            lambda: primary_port(sentinels) != promoted,
+            "sentinels to replace the killed primary",
+            40,
+        )
+        wait_for(
+            lambda: _try_enqueue(client, "after-crash"), "the client to reach the survivor", 30
+        )
         wait_for(lambda: "after-crash" in ran(), "the worker to run a job after the crash", 40)
     finally:
         worker.send_signal(signal.SIGTERM)

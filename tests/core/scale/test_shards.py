@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import redis
-
 import redis_server
 from support.waiting import wait_for
+
 from workhorse.errors import ConfigError
 from workhorse.sharding import ShardedClient, Shards
 
@@ -65,12 +65,19 @@ def test_sharded_client_and_worker_over_three_servers(
         argv += ["--shard", url]
     for queue in queues:
         argv += ["-q", queue]
-    proc = subprocess.Popen(argv, cwd=CORE_TESTS, env={**os.environ, "PYTHONPATH": str(CORE_TESTS)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv,
+        cwd=CORE_TESTS,
+        env={**os.environ, "PYTHONPATH": str(CORE_TESTS)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         ran = lambda: sorted(x for c in conns for x in c.lrange("test:ran", 0, -1))  # noqa: E731
         wait_for(lambda: ran() == sorted(queues), "every queue's job on its own shard", 20)
-        assert sum(c.scard("processes") for c in conns) == len({shards.shard_for(q) for q in queues})
+        assert sum(c.scard("processes") for c in conns) == len(
+            {shards.shard_for(q) for q in queues}
+        )
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0
     finally:

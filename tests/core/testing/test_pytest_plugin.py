@@ -9,6 +9,7 @@ from pathlib import Path
 
 import redis
 import testing_jobs as jobs  # type: ignore[import-not-found]
+
 from workhorse.client import Client, default_client
 from workhorse.testing import Fake, Inline
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 import testing_jobs as jobs  # type: ignore[import-not-found]
+
 from workhorse import client as client_module
 from workhorse import plugins, testing
 from workhorse.errors import ArgumentError, UnknownJobError

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import redis
 from support.licenses import licensed
+
 from workhorse import client as client_module
 from workhorse.client import Client
 from workhorse.config import Settings, parse_queues

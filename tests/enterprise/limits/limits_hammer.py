@@ -19,6 +19,7 @@ key_id, _, public = os.environ["WH_TEST_TRUSTED_KEY"].partition(":")
 install_trusted_keys((key_id, public))
 
 from limits_hammer_local import start  # noqa: E402
+
 from workhorse.client import Client, set_default_client  # noqa: E402
 from workhorse.config import Settings  # noqa: E402
 from workhorse_enterprise import limits  # noqa: E402

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import redis
+
 from workhorse.client import Client
 from workhorse.errors import ConfigError
 from workhorse_enterprise import limits

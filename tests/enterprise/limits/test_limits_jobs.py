@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 import redis
-import workhorse
 from limits_checks import most_holders, most_per_bucket
 from support.licenses import subprocess_env, worker_command
 from support.waiting import wait_for
+
+import workhorse
 from workhorse.client import Client
 from workhorse.errors import ConfigError
 from workhorse.worker.launcher import WorkerProcess

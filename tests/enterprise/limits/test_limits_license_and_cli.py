@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-import workhorse_licensing
 from click.testing import CliRunner
 from support.licenses import licensed
+
+import workhorse_licensing
 from workhorse.cli import main
 from workhorse.config import Settings
 from workhorse_enterprise import limits
@@ -100,6 +101,7 @@ def test_workhorse_limits_without_a_license_says_what_is_missing(redis_url: str)
 @pytest.mark.usefixtures("enterprise", "wh_client")
 def test_the_dashboard_limits_tab_shows_each_limiter(rc: redis.Redis) -> None:
     from starlette.testclient import TestClient
+
     from workhorse.api import Inspector
     from workhorse.web import create_app
     from workhorse_enterprise.limits import web

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from limits_checks import most_holders, most_per_bucket, most_per_window
+
 from workhorse.errors import ConfigError
 from workhorse_enterprise import limits
 from workhorse_enterprise.limits.names import check_name

@@ -21,6 +21,7 @@ from limits_checks import leaky_excess, most_holders, most_per_bucket, most_per_
 from limits_hammer_local import start
 from support.licenses import subprocess_env
 from support.waiting import wait_for
+
 from workhorse_enterprise import limits
 
 pytestmark = pytest.mark.usefixtures("enterprise", "wh_client")

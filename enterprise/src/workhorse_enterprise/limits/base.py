@@ -13,9 +13,9 @@ from abc import ABC, abstractmethod
 from types import TracebackType
 
 import redis
+
 from workhorse.client import default_client
 from workhorse.errors import ConfigError
-
 from workhorse_enterprise.license_gate import require_enterprise
 from workhorse_enterprise.limits.errors import OverLimit
 from workhorse_enterprise.limits.lease import Lease

@@ -6,10 +6,10 @@ import json
 from dataclasses import asdict
 
 import click
+
 from workhorse.cli.options import redis_options
 from workhorse.config import Settings
 from workhorse.connection import connect
-
 from workhorse_enterprise.limits.base import require_license
 from workhorse_enterprise.limits.inventory import LimiterStats, delete_limiter, list_limiters
 

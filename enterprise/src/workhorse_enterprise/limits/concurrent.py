@@ -13,8 +13,8 @@ import asyncio
 import logging
 
 import redis
-from workhorse.errors import ConfigError
 
+from workhorse.errors import ConfigError
 from workhorse_enterprise.limits.base import DEFAULT_TTL, DEFAULT_WAIT, Limiter
 from workhorse_enterprise.limits.lease import Lease
 from workhorse_enterprise.limits.scripts import Verdict

@@ -14,11 +14,11 @@ import logging
 import random
 
 import redis
+
 from workhorse import payload
 from workhorse.config import Settings
 from workhorse.keys import Keys
 from workhorse.middleware import JobContext, RunNext
-
 from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.errors import OverLimit
 

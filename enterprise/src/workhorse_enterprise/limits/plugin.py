@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 
 import click
+
 import workhorse_licensing
 from workhorse.client import default_client
 from workhorse.config import Settings
@@ -16,7 +17,6 @@ from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ServerMiddleware
 from workhorse.types import ProcessContext
-
 from workhorse_enterprise.license_gate import ENTERPRISE
 from workhorse_enterprise.limits.base import FEATURE, Limiter
 from workhorse_enterprise.limits.middleware import SETTINGS_DEFAULTS, LimitsMiddleware

@@ -17,8 +17,8 @@ from typing import Any
 
 import redis
 from redis.commands.core import Script
-from workhorse.errors import ConfigError
 
+from workhorse.errors import ConfigError
 from workhorse_enterprise.limits.names import Kind, LimiterKeys
 
 _RATE_SCRIPT: dict[str, str] = {

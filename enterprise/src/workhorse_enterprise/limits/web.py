@@ -8,8 +8,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from workhorse.web.tabs import DashboardTab, inspector, render
 
+from workhorse.web.tabs import DashboardTab, inspector, render
 from workhorse_enterprise.limits.inventory import list_limiters
 
 TEMPLATES = Path(__file__).with_name("templates")
