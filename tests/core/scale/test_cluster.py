@@ -30,13 +30,6 @@ CORE_TESTS = Path(__file__).parent.parent
 PREFIX = "{wh}"
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[cluster_servers.Cluster]:
-    c = cluster_servers.start_cluster()
-    yield c
-    c.stop()
-
-
 @pytest.fixture
 def settings(cluster: cluster_servers.Cluster) -> Iterator[Settings]:
     s = Settings(
