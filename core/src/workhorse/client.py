@@ -158,13 +158,17 @@ class Client:
         if not isinstance(name, str) or not name:
             raise ConfigError(f'a job needs a "class" naming it, got {name!r}')
         args = item.get("args", [])
-        if not isinstance(args, list | tuple):
+        if not isinstance(args, (list, tuple)):
             raise ArgumentError(f"job args must be a list, got {type(args).__name__}")
         item["args"] = payload.check_args(args) if self.settings.strict_args else list(args)
-        item.setdefault("queue", "default")
-        item.setdefault("retry", True)
-        item.setdefault("jid", payload.new_jid())
-        item.setdefault("created_at", payload.timestamp(self.settings.timestamp_format))
+        if "queue" not in item:
+            item["queue"] = "default"
+        if "retry" not in item:
+            item["retry"] = True
+        if "jid" not in item:
+            item["jid"] = payload.new_jid()
+        if "created_at" not in item:
+            item["created_at"] = payload.timestamp(self.settings.timestamp_format)
         at = item.pop("at", None)
         if at is not None and float(at) > time.time():
             item["at"] = float(at)
