@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ClientMiddleware
-from workhorse.types import Fetcher, JobPayload, PluginReport, ProcessContext, Service
+from workhorse.types import Fetcher, JobPayload, ProcessContext, Service
 from workhorse_pro.reliable import expiry, gate
 from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.fetch import ReliableFetch
@@ -86,21 +86,3 @@ def workhorse_dashboard_tabs() -> list[object]:
     from workhorse_pro.reliable.web import tab
 
     return [tab()]
-
-
-@hookimpl
-def workhorse_diagnostics() -> list[PluginReport]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        installed = version("workhorse-pro")
-    except PackageNotFoundError:
-        installed = "unknown"
-    problem = gate.problem()
-    return [
-        PluginReport(
-            "workhorse-pro reliable fetch", installed,
-            "licensed" if problem is None else "not licensed",
-            ok=True, problems=() if problem is None else (problem,),
-        )
-    ]
