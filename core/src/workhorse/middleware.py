@@ -33,6 +33,21 @@ class JobContext:
     raw: str
     definition: Job[..., Any] | None
     stash: dict[str, object] = field(default_factory=dict)
+    acknowledge: Callable[[], None] | None = None
+    deferred: bool = False
+
+    def defer_acknowledgement(self) -> Callable[[], None]:
+        """Take over acknowledging this job: the worker will not, the caller must.
+
+        For middleware that must record something durable before the fetcher
+        lets go of the job (Pro batches). Returns the acknowledging callable;
+        with reliable fetch, a process that dies before calling it has the job
+        recovered and run again.
+        """
+        if self.acknowledge is None:
+            raise RuntimeError("this job's acknowledgement cannot be deferred")
+        self.deferred = True
+        return self.acknowledge
 
     @property
     def jid(self) -> str:

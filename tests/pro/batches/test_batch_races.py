@@ -15,6 +15,7 @@ import redis
 from batch_jobs import on_event, record
 
 from workhorse.client import Client
+from workhorse.config import Settings
 from workhorse.worker.launcher import WorkerProcess
 from workhorse_pro.batches import Batch, BatchClosed, BatchStatus
 from workhorse_pro.batches.scripts import Ref
@@ -155,33 +156,23 @@ def test_a_job_delivered_twice_counts_once_and_fires_nothing_more(
 
 
 def test_a_batch_job_is_acknowledged_only_after_its_success_is_recorded(
-        r: redis.Redis, wh_client: Client) -> None:
-    from collections.abc import Sequence
-
-    from workhorse.types import UnitOfWork
-    from workhorse_pro.batches.acks import DeferredAckFetch, DoneRecorderSource
+        r: redis.Redis, wh_client: Client, settings: Settings) -> None:
+    from workhorse.middleware import JobContext
+    from workhorse_pro.batches import tracker
+    from workhorse_pro.batches.tracking import BatchMiddleware
 
     with Batch() as batch:
         record.perform_async(1)
     pending_key = f"batch:{batch.bid}:pending"
     seen: list[bool] = []
-
-    class Inner:
-        def fetch(self, max_jobs: int, timeout: float) -> Sequence[UnitOfWork]:
-            return []
-
-        def acknowledge(self, unit: UnitOfWork) -> None:
-            seen.append(r.sismember(pending_key, batch.jids[0]) == 0)
-
-        def requeue(self, units: Sequence[UnitOfWork]) -> None: ...
-
-        def close(self) -> None: ...
-
-    fetch = DeferredAckFetch(Inner(), DoneRecorderSource())
-    assert isinstance(fetch, Inner), "a transparent proxy of the real fetcher"
-    fetch.defer(batch.bid, batch.jids[0])
-    fetch.acknowledge(UnitOfWork("default", "{}"))
-    fetch.close()  # drains: every deferred acknowledgement has happened
-    assert seen == [True]
-    fetch.acknowledge(UnitOfWork("default", "{}"))  # a plain job: straight through
-    assert len(seen) == 2
+    job = {"class": "x", "args": [], "jid": batch.jids[0], "bid": batch.bid}
+    ctx = JobContext(job, "default", "{}", None,  # type: ignore[arg-type]
+                     acknowledge=lambda: seen.append(r.sismember(pending_key, batch.jids[0]) == 0))
+    BatchMiddleware(settings)(ctx, lambda: None)
+    assert ctx.deferred, "the middleware took the acknowledgement over from the worker"
+    assert tracker.drain_all(5.0)  # what the worker's shutdown hook does
+    assert seen == [True]  # acknowledged once, after the success was in Redis
+    plain = JobContext({"class": "x", "args": []}, "default", "{}", None,
+                       acknowledge=lambda: seen.append(False))
+    BatchMiddleware(settings)(plain, lambda: None)
+    assert not plain.deferred  # a job outside any batch: the worker acknowledges it

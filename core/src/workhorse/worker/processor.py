@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 import redis
@@ -47,26 +48,35 @@ class Processor:
         tid = threading.get_ident()
         started = time.time()
         self.running[tid] = (unit, started)
+        deferred = False
         try:
-            self._execute(unit, stats)
+            deferred = self._execute(unit, stats)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
             error = PayloadError(f"internal error: {exc!r}")
             self._settle(lambda: self._bury_unparseable(unit, error))
         finally:
             del self.running[tid]
-        self.fetcher.acknowledge(unit)
+        if not deferred:  # else a middleware took the acknowledgement over
+            self.fetcher.acknowledge(unit)
 
-    def _execute(self, unit: UnitOfWork, stats: ThreadStats) -> None:
+    def _execute(self, unit: UnitOfWork, stats: ThreadStats) -> bool:
+        """Run the job and settle its outcome; True if a middleware deferred the ack."""
         try:
             job = payload.decode(unit.raw)
         except PayloadError as exc:
             stats.record(UNPARSEABLE, False, 0.0)
             error = exc
             self._settle(lambda: self._bury_unparseable(unit, error))
-            return
+            return False
         name = job["class"]  # type: ignore[typeddict-item]
-        ctx = JobContext(job, unit.queue, unit.raw, find(name))
+        ctx = JobContext(
+            job,
+            unit.queue,
+            unit.raw,
+            find(name),
+            acknowledge=partial(self.fetcher.acknowledge, unit),
+        )
         t0 = time.perf_counter()
         if self._debug:
             log.debug("start %s jid=%s", name, job.get("jid"))
@@ -76,11 +86,12 @@ class Processor:
             elapsed = time.perf_counter() - t0
             stats.record(name, False, elapsed * 1000)
             self._fail(ctx, exc, elapsed)
-            return
+            return ctx.deferred
         elapsed = time.perf_counter() - t0
         stats.record(name, True, elapsed * 1000)
         if self._debug:
             log.debug("done %s jid=%s elapsed=%.3f", name, job.get("jid"), elapsed)
+        return ctx.deferred
 
     def _invoker(self, ctx: JobContext) -> RunNext:
         definition = ctx.definition

@@ -4,7 +4,7 @@ configure; the objects they return (``tracking``) run on the job path."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Mapping
+from collections.abc import Mapping
 
 import click
 
@@ -13,11 +13,12 @@ from workhorse.client import default_client
 from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ClientMiddleware, ServerMiddleware
-from workhorse.types import Fetcher, JobPayload, ProcessContext
-from workhorse_pro.batches import acks, callback, config, tracking
+from workhorse.types import JobPayload, ProcessContext
+from workhorse_pro.batches import callback, config, tracker, tracking
 from workhorse_pro.batches.batch import FEATURE
 
 log = logging.getLogger("workhorse_pro.batches")
+_SHUTDOWN_DRAIN = 10.0
 __all__ = ["callback"]  # imported so every worker registers the callback job
 
 
@@ -39,22 +40,12 @@ def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
     return [tracking.FlushMiddleware()]
 
 
-@hookimpl(wrapper=True)
-def workhorse_make_fetcher(process: ProcessContext) -> Generator[None, Fetcher, Fetcher]:
-    # Wrap whichever fetcher won (reliable or basic) so batch jobs are
-    # acknowledged only after their success is recorded (see acks.py).
-    fetcher = yield
-    if fetcher is None or not _licensed():
-        return fetcher
-    return acks.wrap(fetcher, id(process.settings))
-
-
 @hookimpl
 def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
     # Without a license, batch jobs still run as plain jobs; only tracking is off.
     if not _licensed():
         return []
-    return [tracking.BatchMiddleware(settings, acks.claim(id(settings)))]
+    return [tracking.BatchMiddleware(settings)]
 
 
 @hookimpl
@@ -68,10 +59,25 @@ def workhorse_startup(process: ProcessContext) -> None:
     try:
         workhorse_licensing.require("pro", FEATURE)
     except workhorse_licensing.FeatureNotLicensed as exc:
-        log.warning("batches are off in this worker: batch jobs run as plain jobs, their "
-                    "batches are not tracked and their callbacks do not fire. %s", exc)
+        log.warning(
+            "batches are off in this worker: batch jobs run as plain jobs, their "
+            "batches are not tracked and their callbacks do not fire. %s",
+            exc,
+        )
         return
     log.info("batches on (%s)", workhorse_licensing.describe("pro"))
+
+
+@hookimpl
+def workhorse_shutdown(process: ProcessContext) -> None:
+    # Core closes the fetcher after this hook: record every pending success
+    # first, so its job is acknowledged rather than run again.
+    if not tracker.drain_all(_SHUTDOWN_DRAIN):
+        log.warning(
+            "batch job successes were still unrecorded after %.0fs at shutdown; "
+            "their jobs stay unacknowledged and will run again",
+            _SHUTDOWN_DRAIN,
+        )
 
 
 @hookimpl

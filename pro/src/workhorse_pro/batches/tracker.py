@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 
 from workhorse.client import Client
@@ -36,3 +37,11 @@ class Tracker:
                 if found is None:
                     found = _trackers[client] = Tracker(client)
         return found
+
+
+def drain_all(timeout: float) -> bool:
+    """Wait until every tracker's background successes are recorded (worker shutdown)."""
+    deadline = time.monotonic() + timeout
+    return all(
+        t.done.drain(max(0.0, deadline - time.monotonic())) for t in list(_trackers.values())
+    )

@@ -20,7 +20,6 @@ from workhorse.client import Client, default_client
 from workhorse.config import Settings
 from workhorse.middleware import JobContext, PushNext, RunNext
 from workhorse.types import JobPayload
-from workhorse_pro.batches.acks import DeferredAckFetch
 from workhorse_pro.batches.context import RunningJob, open_batches, running_job
 from workhorse_pro.batches.tracker import Tracker
 
@@ -41,8 +40,12 @@ def record(tracker: Tracker, kind: Outcome, bid: str, jid: str) -> None:
                 return
             ref = tracker.meta.ref(bid)
             if ref is None:
-                log.warning("job %s belongs to batch %s, which no longer exists (expired?); "
-                            "its outcome is not recorded", jid, bid)
+                log.warning(
+                    "job %s belongs to batch %s, which no longer exists (expired?); "
+                    "its outcome is not recorded",
+                    jid,
+                    bid,
+                )
                 return
             tracker.scripts.job_event(kind, ref, jid)
             return
@@ -54,11 +57,17 @@ def record(tracker: Tracker, kind: Outcome, bid: str, jid: str) -> None:
 
 
 class BatchMiddleware:
-    """Server middleware: sets the running batch job, records success or failure."""
+    """Server middleware: sets the running batch job, records success or failure.
 
-    def __init__(self, settings: Settings, deferred: DeferredAckFetch | None = None) -> None:
+    A success is recorded in the background, grouped with other threads'
+    successes, and the job is acknowledged only once it is in Redis: the
+    middleware takes the acknowledgement over (``ctx.defer_acknowledgement``),
+    so the thread moves on at once, and a worker that dies in between leaves
+    the job unacknowledged for reliable fetch to run again (counted once).
+    """
+
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.deferred = deferred  # None: record each success before returning (blocking)
         self._tracker: Tracker | None = None
 
     def tracker(self) -> Tracker:
@@ -79,10 +88,7 @@ class BatchMiddleware:
             self._failed(bid, ctx.jid)
             raise
         running_job.reset(token)
-        if self.deferred is not None:
-            self.deferred.defer(bid, ctx.jid)  # recorded before the job is acknowledged
-        else:
-            record(self.tracker(), "job_done", bid, ctx.jid)
+        self.tracker().done.record_then(bid, ctx.jid, ctx.defer_acknowledgement())
         return result
 
     def _failed(self, bid: str, jid: str) -> None:
