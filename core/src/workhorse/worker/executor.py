@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _STOP = UnitOfWork("", "")
+# Prefetch only while recent jobs average under this: a short job waiting in
+# memory behind another costs microseconds, a long one behind a long one is the
+# head-of-line blocking Celery and Dramatiq users complain about.
+FAST_JOB = 0.002
 
 
 class AsyncRunner:
@@ -61,6 +65,10 @@ class Executor:
         self.concurrency = concurrency
         self.fetch_timeout = fetch_timeout
         self.permits = threading.Semaphore(concurrency)
+        # Extra permits (jobs fetched beyond the idle threads) while jobs are fast.
+        self.buffer_max = concurrency // 2
+        self.buffer = 0
+        self.mean_job_seconds = 1.0  # assume slow until jobs prove otherwise
         self.work: queue.SimpleQueue[UnitOfWork] = queue.SimpleQueue()
         self.stats: list[ThreadStats] = []
         self.fetching = threading.Event()
@@ -84,16 +92,20 @@ class Executor:
 
     def _work_loop(self, stats: ThreadStats) -> None:
         process_unit = self.processor.process_unit
+        clock = time.perf_counter
         while True:
             unit = self.work.get()
             if unit is _STOP:
                 return
+            started = clock()
             try:
                 process_unit(unit, stats)
             except Exception:
                 log.exception("internal error while running a job; it was left for recovery")
             finally:
                 self.permits.release()
+            # A moving average; threads race on it harmlessly (it only steers prefetch).
+            self.mean_job_seconds += (clock() - started - self.mean_job_seconds) * 0.02
 
     def _fetch_loop(self) -> None:
         outage = _Outage()
@@ -121,12 +133,22 @@ class Executor:
                 self.work.put(unit)
 
     def _take_permits(self) -> int:
+        self._size_buffer()
         if not self.permits.acquire(timeout=0.5):
             return 0
-        taken = 1
-        while taken < self.concurrency and self.permits.acquire(blocking=False):
+        taken, limit = 1, self.concurrency + self.buffer
+        while taken < limit and self.permits.acquire(blocking=False):
             taken += 1
         return taken
+
+    def _size_buffer(self) -> None:
+        """Grow the prefetch buffer while jobs are fast; take it back when they are not."""
+        wanted = self.buffer_max if self.mean_job_seconds < FAST_JOB else 0
+        while self.buffer < wanted:
+            self.permits.release()
+            self.buffer += 1
+        while self.buffer > wanted and self.permits.acquire(blocking=False):
+            self.buffer -= 1
 
     def _give_back(self, count: int) -> None:
         for _ in range(count):
