@@ -7,14 +7,23 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The engine's test jobs (tests/core/jobs_for_tests.py) are imported by name from
+# several directories, and by worker subprocesses as `-r jobs_for_tests`.
+sys.path.insert(0, str(Path(__file__).parent / "core"))
 
 import redis_server
 from support.waiting import wait_for
+
+from workhorse import client as client_module
+from workhorse.client import Client
+from workhorse.config import Settings, parse_queues
+from workhorse.worker.launcher import WorkerProcess
 
 _db_numbers = itertools.count(1)
 
@@ -47,3 +56,46 @@ def r(redis_url: str) -> Iterator[redis.Redis]:
 @pytest.fixture
 def waiter() -> Callable[..., object]:
     return wait_for
+
+
+@pytest.fixture
+def settings(redis_url: str) -> Settings:
+    """Worker settings tuned for tests: short fetch blocks, fast beats and polls.
+
+    Directories override this fixture to add their plugin's extras.
+    """
+    return Settings(
+        redis_url=redis_url,
+        fetch_timeout=1.0,
+        shutdown_timeout=2.0,
+        heartbeat_interval=0.5,
+        poll_interval=0.1,
+    )
+
+
+@pytest.fixture
+def wh_client(settings: Settings) -> Iterator[Client]:
+    """The default client (what perform_async uses) pointed at this test's database."""
+    c = Client(settings=settings)
+    previous = client_module.set_default_client(c)
+    yield c
+    client_module.set_default_client(previous)
+
+
+@pytest.fixture
+def start_worker(settings: Settings, wh_client: Client) -> Iterator[Callable[..., WorkerProcess]]:
+    """``start_worker(queues, **setting_changes)``: an in-process worker, stopped after the test."""
+    started: list[WorkerProcess] = []
+
+    def start(queues: tuple[str, ...] = ("default",), **changes: Any) -> WorkerProcess:
+        worker = WorkerProcess(settings.with_changes(queues=parse_queues(queues), **changes))
+        worker.start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        if not worker.stopped.is_set():
+            worker.stop()
+            worker.shutdown()
+    client_module.set_default_client(wh_client)

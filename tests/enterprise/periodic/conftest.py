@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 import redis
 from support.licenses import licensed
 
-from workhorse import client as client_module
 from workhorse.client import Client
-from workhorse.config import Settings, parse_queues
+from workhorse.config import Settings
 from workhorse.keys import Keys
 from workhorse.worker.launcher import WorkerProcess
 from workhorse_enterprise.leader import LeaderConfig, LeaderElector
@@ -42,13 +40,6 @@ def settings(redis_url: str) -> Settings:
                     extras={"leader_lease": 1.0, "leader_renew": 0.3, "leader_retry": 0.2})
 
 
-@pytest.fixture
-def wh_client(settings: Settings) -> Iterator[Client]:
-    c = Client(settings=settings)
-    previous = client_module.set_default_client(c)
-    yield c
-    client_module.set_default_client(previous)
-
 
 @pytest.fixture
 def rc(wh_client: Client) -> redis.Redis:
@@ -75,19 +66,7 @@ def make_elector(rc: redis.Redis) -> Iterator[Callable[..., LeaderElector]]:
 
 @pytest.fixture
 def start_worker(
-    settings: Settings, wh_client: Client, enterprise: None
-) -> Iterator[Callable[..., WorkerProcess]]:
-    started: list[WorkerProcess] = []
-
-    def start(queues: tuple[str, ...] = ("default",), **changes: Any) -> WorkerProcess:
-        worker = WorkerProcess(settings.with_changes(queues=parse_queues(queues), **changes))
-        worker.start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        if not worker.stopped.is_set():
-            worker.stop()
-            worker.shutdown()
-    client_module.set_default_client(wh_client)
+    start_worker: Callable[..., WorkerProcess], enterprise: None
+) -> Callable[..., WorkerProcess]:
+    """The root factory, inside an Enterprise license."""
+    return start_worker

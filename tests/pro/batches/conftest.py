@@ -3,19 +3,15 @@ workers, real worker subprocesses, and a clock that makes retries due at once.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 import redis
 from batch_support import RetryClock, Workers
 from support.licenses import licensed
 
-from workhorse import client as client_module
-from workhorse.client import Client
-from workhorse.config import Settings, parse_queues
+from workhorse.config import Settings
 from workhorse.keys import Keys
-from workhorse.worker.launcher import WorkerProcess
 
 
 @pytest.fixture(autouse=True)
@@ -31,31 +27,6 @@ def settings(redis_url: str) -> Settings:
                     heartbeat_interval=0.5, poll_interval=0.05)
 
 
-@pytest.fixture
-def wh_client(settings: Settings) -> Iterator[Client]:
-    """The default client (what perform_async and Batch use) on this test's database."""
-    c = Client(settings=settings)
-    previous = client_module.set_default_client(c)
-    yield c
-    client_module.set_default_client(previous)
-
-
-@pytest.fixture
-def start_worker(settings: Settings, wh_client: Client) -> Iterator[Callable[..., WorkerProcess]]:
-    started: list[WorkerProcess] = []
-
-    def start(queues: tuple[str, ...] = ("default",), **changes: Any) -> WorkerProcess:
-        worker = WorkerProcess(settings.with_changes(queues=parse_queues(queues), **changes))
-        worker.start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        if not worker.stopped.is_set():
-            worker.stop()
-            worker.shutdown()
-    client_module.set_default_client(wh_client)
 
 
 @pytest.fixture

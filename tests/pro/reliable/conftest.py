@@ -5,14 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from support.licenses import licensed
 
-from workhorse import client as client_module
-from workhorse.client import Client
-from workhorse.config import Settings, parse_queues
+from workhorse.config import Settings
 from workhorse.worker.launcher import WorkerProcess
 
 HERE = Path(__file__).parent
@@ -39,32 +36,6 @@ def settings(redis_url: str) -> Settings:
                     heartbeat_interval=0.5, poll_interval=0.1, extras=dict(FAST))
 
 
-@pytest.fixture
-def wh_client(settings: Settings) -> Iterator[Client]:
-    c = Client(settings=settings)
-    previous = client_module.set_default_client(c)
-    yield c
-    client_module.set_default_client(previous)
-
-
-@pytest.fixture
-def start_worker(settings: Settings, wh_client: Client) -> Iterator[Callable[..., WorkerProcess]]:
-    """In-process worker factory (licensed only inside a ``pro_license`` test)."""
-    import reliable_jobs  # noqa: F401 - registers the jobs
-
-    started: list[WorkerProcess] = []
-
-    def start(queues: tuple[str, ...] = ("default",), **changes: Any) -> WorkerProcess:
-        worker = WorkerProcess(settings.with_changes(queues=parse_queues(queues), **changes))
-        worker.start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        if not worker.stopped.is_set():
-            worker.stop()
-            worker.shutdown()
 
 
 @pytest.fixture
@@ -72,3 +43,12 @@ def workers(redis_url: str, tmp_path: Path) -> Iterator[Workers]:
     group = Workers(redis_url, tmp_path)
     yield group
     group.stop_all()
+
+
+@pytest.fixture
+def start_worker(start_worker: Callable[..., WorkerProcess]) -> Callable[..., WorkerProcess]:
+    """The root factory, with this directory's jobs registered (licensed only inside
+    a ``pro_license`` test)."""
+    import reliable_jobs  # noqa: F401 - registers the jobs
+
+    return start_worker
