@@ -88,7 +88,11 @@ def live_clients(directory: Path) -> list[int]:
 
 
 def write_pid(path: Path, pid: int) -> None:
-    path.write_text(f"{pid} {start_token(pid)}\n", encoding="ascii")
+    # Write then rename: a reader polling the file (ensure_server's readiness
+    # wait) must never see it empty or half-written and take the writer for dead.
+    partial = path.with_name(f".{path.name}.{pid}.tmp")
+    partial.write_text(f"{pid} {start_token(pid)}\n", encoding="ascii")
+    os.replace(partial, path)
 
 
 def read_pid(path: Path) -> int | None:
