@@ -174,9 +174,6 @@ class Client:
             item["at"] = float(at)
         return cast(JobPayload, item)
 
-    def write_to(self, pipe: Any, job: JobPayload) -> None:
-        """Queue the commands that store ``job`` on ``pipe`` (schedule or queue)."""
-        self.write_many_to(pipe, [job])
 
 
 _default: Client | None = None

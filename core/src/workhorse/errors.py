@@ -59,7 +59,3 @@ class PluginLoadError(WorkhorseError):
             f"plugin {plugin!r} failed to load: {type(cause).__name__}: {cause}; "
             "it is skipped. Reinstall it or uninstall it (pip uninstall) to silence this."
         )
-
-
-class JobTimeoutError(WorkhorseError):
-    """Raised inside nothing: recorded as the error of a job killed at shutdown."""

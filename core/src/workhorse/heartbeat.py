@@ -7,7 +7,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -15,6 +15,7 @@ import redis
 from workhorse import payload, stats
 from workhorse.config import Settings
 from workhorse.keys import Keys
+from workhorse.types import WorkEntry
 
 if TYPE_CHECKING:
     from workhorse.types import UnitOfWork
@@ -156,9 +157,8 @@ class Heartbeat:
 def work_entries(busy: Mapping[int, tuple[UnitOfWork, float]]) -> dict[str, str]:
     entries = {}
     for tid, (unit, started) in list(busy.items()):
-        entries[_tid(tid)] = payload.encode(
-            {"queue": unit.queue, "payload": unit.raw, "run_at": int(started)}
-        )
+        entry: WorkEntry = {"queue": unit.queue, "payload": unit.raw, "run_at": int(started)}
+        entries[_tid(tid)] = payload.encode(entry)
     return entries
 
 
@@ -169,6 +169,3 @@ def _tid(ident: int) -> str:
         n, r = divmod(n, 36)
         out = digits[r] + out
     return out or "0"
-
-
-SignalHandler = Callable[[str], None]

@@ -10,7 +10,7 @@ import secrets
 import threading
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from workhorse.config import TimestampFormat
@@ -60,7 +60,7 @@ def seconds(value: object) -> float | None:
     return float(value)
 
 
-def encode(job: JobPayload | dict[str, Any]) -> str:
+def encode(job: Mapping[str, Any]) -> str:
     try:
         return dumps(job)
     except (TypeError, ValueError) as exc:

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from workhorse.config import Settings
     from workhorse.keys import Keys
 
-JSONScalar = str | int | float | bool | None
 JSONValue = Any  # recursive JSON; checked at enqueue by payload.check_args
 
 

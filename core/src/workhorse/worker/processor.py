@@ -96,7 +96,7 @@ class Processor:
     def _invoker(self, ctx: JobContext) -> RunNext:
         definition = ctx.definition
         if definition is None:
-            return lambda: _raise_unknown(ctx.job, self.settings.max_retries)
+            return lambda: _raise_unknown(ctx.job, retry.max_attempts(ctx.job, self.settings))
         args = ctx.job.get("args", [])
         if definition.is_async:
             return lambda: self.run_async(definition.call(args))
@@ -199,9 +199,7 @@ class Processor:
                 delay = min(delay * 2, 5.0)
 
 
-def _raise_unknown(job: JobPayload, max_retries: int) -> None:
+def _raise_unknown(job: JobPayload, retries: int) -> None:
     count = job.get("retry_count")
     attempt = 1 if count is None else int(count) + 2
-    retry_opt = job.get("retry", True)
-    limit = max_retries if retry_opt is True else (0 if retry_opt is False else int(retry_opt))
-    raise UnknownJobError(str(job.get("class")), f"attempt {attempt} of {limit + 1}")
+    raise UnknownJobError(str(job.get("class")), f"attempt {attempt} of {retries + 1}")
