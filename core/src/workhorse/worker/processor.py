@@ -44,13 +44,14 @@ class Processor:
         self.run_chain = compose_server(plugins.server_middleware(process.settings))
         self._debug = log.isEnabledFor(logging.DEBUG)
 
-    def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> None:
+    def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> float:
+        """Run one fetched job to its outcome; returns the seconds its body ran."""
         tid = threading.get_ident()
         started = time.time()
         self.running[tid] = (unit, started)
-        deferred = False
+        deferred, elapsed = False, 0.0
         try:
-            deferred = self._execute(unit, stats)
+            deferred, elapsed = self._execute(unit, stats)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
             error = PayloadError(f"internal error: {exc!r}")
@@ -59,16 +60,17 @@ class Processor:
             del self.running[tid]
         if not deferred:  # else a middleware took the acknowledgement over
             self.fetcher.acknowledge(unit)
+        return elapsed
 
-    def _execute(self, unit: UnitOfWork, stats: ThreadStats) -> bool:
-        """Run the job and settle its outcome; True if a middleware deferred the ack."""
+    def _execute(self, unit: UnitOfWork, stats: ThreadStats) -> tuple[bool, float]:
+        """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
         try:
             job = payload.decode(unit.raw)
         except PayloadError as exc:
             stats.record(UNPARSEABLE, False, 0.0)
             error = exc
             self._settle(lambda: self._bury_unparseable(unit, error))
-            return False
+            return False, 0.0
         name = job["class"]  # type: ignore[typeddict-item]
         ctx = JobContext(
             job,
@@ -86,12 +88,12 @@ class Processor:
             elapsed = time.perf_counter() - t0
             stats.record(name, False, elapsed * 1000)
             self._fail(ctx, exc, elapsed)
-            return ctx.deferred
+            return ctx.deferred, elapsed
         elapsed = time.perf_counter() - t0
         stats.record(name, True, elapsed * 1000)
         if self._debug:
             log.debug("done %s jid=%s elapsed=%.3f", name, job.get("jid"), elapsed)
-        return ctx.deferred
+        return ctx.deferred, elapsed
 
     def _invoker(self, ctx: JobContext) -> RunNext:
         definition = ctx.definition
