@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import redis
 import redis_server
+from support.processes import output, spawn_worker, stop
 from support.waiting import wait_for
-
-HERE = Path(__file__).parent
 
 
 def test_worker_survives_a_redis_restart(tmp_path: Path) -> None:
     directory = str(tmp_path / "redis")
     server = redis_server.start(directory=directory, appendonly=True)
     url = server.url(0, tcp=True)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workhorse",
-            "worker",
-            "-r",
-            "jobs_for_tests",
-            "--redis-url",
-            url,
-            "-t",
-            "2",
-        ],
-        cwd=HERE,
-        env={**os.environ, "PYTHONPATH": str(HERE), "WORKHORSE_FETCH_TIMEOUT": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    worker = spawn_worker(url, "-t", "2", env={"WORKHORSE_FETCH_TIMEOUT": "1"})
     try:
         r = redis.Redis.from_url(url, decode_responses=True)
         r.lpush("queue:default", '{"class":"jobs_for_tests.record","args":["before"],"jid":"a"}')
@@ -51,13 +29,10 @@ def test_worker_survives_a_redis_restart(tmp_path: Path) -> None:
         wait_for(
             lambda: "after" in r.lrange("test:ran", 0, -1), "the job after the restart", timeout=20
         )
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(15) == 0
-        log = worker.stdout.read().decode() if worker.stdout else ""
+        assert stop(worker, 15) == 0
+        log = output(worker)
         assert log.count("lost connection to Redis") == 1, log
         assert "connection to Redis restored" in log
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        stop(worker)
         server.stop()

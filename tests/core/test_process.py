@@ -6,37 +6,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
+from support.processes import spawn_worker
 from support.waiting import wait_for
-
-HERE = Path(__file__).parent
 
 
 def spawn(url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workhorse",
-            "worker",
-            "-r",
-            "jobs_for_tests",
-            "--redis-url",
-            url,
-            "-t",
-            "3",
-            *args,
-        ],
-        cwd=HERE,
-        env={**os.environ, "PYTHONPATH": str(HERE), **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    return spawn_worker(url, "-t", "3", *args, env=env)
 
 
 @pytest.fixture

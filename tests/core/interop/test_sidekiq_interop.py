@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+from support.processes import spawn_worker, stop
 from support.waiting import wait_for
 
 from workhorse.client import Client
@@ -25,7 +24,6 @@ from workhorse.config import Settings
 
 pytestmark = pytest.mark.ruby
 HERE = Path(__file__).parent
-CORE_TESTS = HERE.parent
 
 
 def ruby_available() -> str | None:
@@ -66,35 +64,9 @@ def tcp_url(redis_srv: Any, redis_url: str) -> str:
 
 @pytest.fixture
 def python_worker(tcp_url: str) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workhorse",
-            "worker",
-            "-r",
-            "jobs_for_tests",
-            "--redis-url",
-            tcp_url,
-            "--timestamps",
-            "float",
-            "-t",
-            "2",
-            "-c",
-            "2",
-        ],
-        cwd=CORE_TESTS,
-        env={**os.environ, "PYTHONPATH": str(CORE_TESTS)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = spawn_worker(tcp_url, "--timestamps", "float", "-t", "2", "-c", "2", capture=False)
     yield proc
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop(proc, 15)
 
 
 def test_job_pushed_by_ruby_client_runs_in_workhorse(
@@ -121,12 +93,7 @@ def test_job_pushed_by_workhorse_runs_in_ruby_sidekiq(tcp_url: str, r: redis.Red
             timeout=60,
         )
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def test_workhorse_failure_is_read_by_ruby_retry_set(

@@ -7,15 +7,11 @@ the test or as a logged error of a worker thread, and both are checked.
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import cluster_servers
 import pytest
+from support.processes import output, spawn_worker, stop
 from support.waiting import wait_for
 
 from workhorse.api import Inspector
@@ -26,7 +22,6 @@ from workhorse.errors import ConfigError
 from workhorse.keys import Keys
 from workhorse.worker.launcher import WorkerProcess
 
-CORE_TESTS = Path(__file__).parent.parent
 PREFIX = "{wh}"
 
 
@@ -108,34 +103,12 @@ def test_worker_process_on_a_cluster_url_stops_gracefully(
     settings: Settings, cluster: cluster_servers.Cluster
 ) -> None:
     client = Client(settings=settings)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workhorse",
-            "worker",
-            "-r",
-            "jobs_for_tests",
-            "--redis-url",
-            cluster.url,
-            "--prefix",
-            PREFIX,
-            "-t",
-            "2",
-        ],
-        cwd=CORE_TESTS,
-        env={**os.environ, "PYTHONPATH": str(CORE_TESTS)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    proc = spawn_worker(cluster.url, "--prefix", PREFIX, "-t", "2")
     try:
         client.enqueue("jobs_for_tests.record", ["via-cli"])
         wait_for(lambda: client.redis.lrange("test:ran", 0, -1) == ["via-cli"], "the job", 20)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(20) == 0
-        log = proc.stdout.read().decode() if proc.stdout else ""
+        assert stop(proc) == 0
+        log = output(proc)
         assert "CROSSSLOT" not in log and "Traceback" not in log, log
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import cluster_servers
 import pytest
+from support.processes import output, spawn_worker, stop
 from support.waiting import wait_for
 
 from workhorse.client import Client
 from workhorse.config import Settings
-
-CORE_TESTS = Path(__file__).parent.parent
 
 
 @pytest.fixture
@@ -37,24 +31,7 @@ def test_worker_follows_failover_and_primary_crash(
 ) -> None:
     url = sentinels.url
     client = Client(settings=Settings(redis_url=url))
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workhorse",
-            "worker",
-            "-r",
-            "jobs_for_tests",
-            "--redis-url",
-            url,
-            "-t",
-            "2",
-        ],
-        cwd=CORE_TESTS,
-        env={**os.environ, "PYTHONPATH": str(CORE_TESTS), "WORKHORSE_FETCH_TIMEOUT": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    worker = spawn_worker(url, "-t", "2", env={"WORKHORSE_FETCH_TIMEOUT": "1"})
     ran = lambda: client.redis.lrange("test:ran", 0, -1)  # noqa: E731
     try:
         client.enqueue("jobs_for_tests.record", ["before"])
@@ -87,14 +64,8 @@ def test_worker_follows_failover_and_primary_crash(
         )
         wait_for(lambda: "after-crash" in ran(), "the worker to run a job after the crash", 40)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-    log = worker.stdout.read().decode() if worker.stdout else ""
-    print(log)
+        stop(worker)
+    print(output(worker))
 
 
 def _try_enqueue(client: Client, marker: str) -> bool:

@@ -1,0 +1,52 @@
+"""Real `workhorse worker` subprocesses for tests: start one on the engine's test jobs, stop it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+CORE_TESTS = Path(__file__).parent.parent / "core"
+
+
+def spawn_worker(
+    url: str, *args: str, env: dict[str, str] | None = None, capture: bool = True
+) -> subprocess.Popen[bytes]:
+    """``workhorse worker -r jobs_for_tests --redis-url URL ARGS...`` (captures output)."""
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "worker",
+            "-r",
+            "jobs_for_tests",
+            "--redis-url",
+            url,
+            *args,
+        ],
+        cwd=CORE_TESTS,
+        env={**os.environ, "PYTHONPATH": str(CORE_TESTS), **(env or {})},
+        stdout=out,
+        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
+    )
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int | None:
+    """SIGTERM, wait ``timeout`` s, then SIGKILL; the exit code of a graceful stop, else None."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+
+
+def output(process: subprocess.Popen[bytes]) -> str:
+    """Everything a finished process printed (empty if its output was not captured)."""
+    return process.stdout.read().decode() if process.stdout else ""
