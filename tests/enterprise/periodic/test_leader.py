@@ -114,7 +114,7 @@ def test_leader_hook_fires_for_plugins(start_worker: Callable[..., object]) -> N
     events: list[bool] = []
 
     class Plugin:
-        @hookimpl(optionalhook=True)
+        @hookimpl
         def workhorse_leader(self, process: object, elected: bool) -> None:
             events.append(elected)
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from workhorse import plugins
-from workhorse_enterprise.leader import hookspecs
 
 log = logging.getLogger(__name__)
 Listener = Callable[[bool], None]
@@ -39,14 +38,6 @@ def remove_listener(callback: Listener) -> None:
 def global_listeners() -> list[Listener]:
     with _global_lock:
         return list(_global_listeners)
-
-
-def add_leader_hookspec() -> None:
-    """Teach the plugin manager the ``workhorse_leader`` hook (once, after plugins loaded)."""
-    manager = plugins.manager()
-    if not hasattr(manager.hook, "workhorse_leader") or \
-            manager.hook.workhorse_leader.spec is None:
-        manager.add_hookspecs(hookspecs)
 
 
 class Dispatcher:
@@ -77,7 +68,6 @@ class Dispatcher:
                 _call(self._fire_hook, elected)
 
     def _fire_hook(self, elected: bool) -> None:
-        add_leader_hookspec()
         hook: Any = plugins.manager().hook
         hook.workhorse_leader(process=self.process, elected=elected)
 

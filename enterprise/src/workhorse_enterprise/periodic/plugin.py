@@ -18,7 +18,6 @@ from workhorse.middleware import ServerMiddleware
 from workhorse.types import ProcessContext, Service
 from workhorse_enterprise.leader.config import LeaderConfig
 from workhorse_enterprise.leader.elector import LeaderElector
-from workhorse_enterprise.leader.events import add_leader_hookspec
 from workhorse_enterprise.leader.services import LeaderOnly, registered_services
 from workhorse_enterprise.periodic import license, registry
 from workhorse_enterprise.periodic.results import RecordResults
@@ -29,7 +28,6 @@ log = logging.getLogger("workhorse_enterprise.periodic")
 
 @hookimpl
 def workhorse_startup(process: ProcessContext) -> None:
-    add_leader_hookspec()
     problem = license.problem()
     count = len(registry.entries())
     if problem:
@@ -62,20 +60,14 @@ def _step_down_on_shutdown(process: ProcessContext, elector: LeaderElector) -> N
     """Hand over the moment shutdown begins, not after running jobs drain (up to 25 s).
 
     A quiet (TSTP) leader keeps leading, as in Sidekiq Enterprise: cron does
-    not depend on fetching. Core fires no event at the start of a shutdown
-    (``quiet`` comes after the fetcher stops), so watch the worker's
-    ``stopping`` event, which ProcessContext does not declare yet.
+    not depend on fetching.
     """
-    stopping = getattr(process, "stopping", None)
-    if not isinstance(stopping, threading.Event):
-        return
 
-    def watch(event: threading.Event) -> None:
-        event.wait()
+    def watch() -> None:
+        process.stopping.wait()
         elector.stop(2.0)
 
-    threading.Thread(target=watch, args=(stopping,), name="workhorse-leader-step-down",
-                     daemon=True).start()
+    threading.Thread(target=watch, name="workhorse-leader-step-down", daemon=True).start()
 
 
 @hookimpl
