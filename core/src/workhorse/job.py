@@ -80,8 +80,9 @@ class Job(Generic[P, R]):
             return self.target().perform(*args, **(kwargs or {}))
         return self.target(*args, **(kwargs or {}))
 
-    def wire_options(self) -> dict[str, object]:
-        known = known_options()
+    def wire_options(self, known: Mapping[str, bool] | None = None) -> dict[str, object]:
+        """The options that travel in the payload (``known``: option name -> travels)."""
+        known = known_options() if known is None else known
         return {k: v for k, v in self.options.items() if known.get(k, True)}
 
     def set(self, **options: object) -> JobCall[P, R]:
@@ -131,7 +132,7 @@ class JobCall(Generic[P, R]):
     def _base(self) -> dict[str, Any]:
         known = known_options()
         wire = {k: v for k, v in self.options.items() if known.get(k, True)}
-        return {"class": self.job.name, **self.job.wire_options(), **wire}
+        return {"class": self.job.name, **self.job.wire_options(known), **wire}
 
     def _client(self) -> Client:
         return self.client or default_client()

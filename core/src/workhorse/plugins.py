@@ -68,10 +68,12 @@ def register(plugin: object, name: str | None = None) -> None:
     """Register a plugin object directly (tests, or an app's own plugin)."""
     manager().register(plugin, name=name)
     manager().check_pending()
+    _forget_cached_answers()
 
 
 def unregister(plugin: object) -> None:
     manager().unregister(plugin)
+    _forget_cached_answers()
 
 
 def reset() -> None:
@@ -80,6 +82,7 @@ def reset() -> None:
     with _lock:
         _manager = None
         _failures.clear()
+        _forget_cached_answers()
 
 
 def names() -> list[str]:
@@ -101,22 +104,26 @@ def settings_defaults() -> dict[str, object]:
     return merged
 
 
-_job_options_cache: tuple[pluggy.PluginManager, int, dict[str, bool]] | None = None
+# Read on every enqueue, so computed once per set of registered plugins.
+_job_options_cache: dict[str, bool] | None = None
 
 
 def job_options() -> dict[str, bool]:
-    """Option names plugins accept (cached: it is read on every enqueue)."""
+    """Option names plugins accept, and whether each travels in the payload."""
     global _job_options_cache
-    pm = manager()
-    count = len(pm.get_plugins())
     cached = _job_options_cache
-    if cached is not None and cached[0] is pm and cached[1] == count:
-        return cached[2]
+    if cached is not None:
+        return cached
     merged: dict[str, bool] = {}
     for result in _hook().workhorse_job_options():
         merged.update(result or {})
-    _job_options_cache = (pm, count, merged)
+    _job_options_cache = merged
     return merged
+
+
+def _forget_cached_answers() -> None:
+    global _job_options_cache
+    _job_options_cache = None
 
 
 def validate_job_options(options: Mapping[str, object]) -> None:
