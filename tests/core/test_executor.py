@@ -40,12 +40,12 @@ def test_no_prefetch_until_jobs_prove_fast_and_none_once_they_slow_down() -> Non
     assert executor.buffer == 0  # a new process assumes its jobs are slow
     executor.mean_job_seconds = FAST_JOB / 10
     executor._size_buffer()
-    assert executor.buffer == 4  # half the threads' worth of jobs may wait in memory
-    assert executor._take_permits() == 12
+    assert executor.buffer == 16  # twice the threads' worth of jobs may wait in memory
+    assert executor._take_permits() == 24
     executor.mean_job_seconds = 1.0
     executor._size_buffer()
-    assert executor.buffer == 4, "buffered permits are taken back only once free"
-    for _ in range(12):
+    assert executor.buffer == 16, "buffered permits are taken back only once free"
+    for _ in range(24):
         executor.permits.release()
     executor._size_buffer()
     assert executor.buffer == 0

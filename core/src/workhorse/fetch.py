@@ -9,6 +9,7 @@ from typing import cast
 import redis
 
 from workhorse.config import QueueWeight
+from workhorse.dedicated import DedicatedConnection
 from workhorse.keys import Keys
 from workhorse.scripts import Scripts
 from workhorse.types import UnitOfWork
@@ -42,24 +43,25 @@ class BasicFetch:
         self.keys = keys
         self.order = QueueOrder(queues, keys)
         self.scripts = Scripts(client)
+        self._send = DedicatedConnection(client)  # only the fetch thread calls fetch()
 
     def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork]:
         queue_keys = self.order()
         units = self._pop_now(queue_keys, max_jobs)
         if units:
             return units
-        popped = self.redis.brpop(queue_keys, timeout=max(1, round(timeout)))
+        popped = self._send("BRPOP", *queue_keys, max(1, round(timeout)))
         if not popped:
             return []
-        key, raw = cast(tuple[str, str], popped)
+        key, raw = cast(list[str], popped)
         return [UnitOfWork(self.keys.queue_name(key), raw)]
 
     def _pop_now(self, queue_keys: list[str], max_jobs: int) -> list[UnitOfWork]:
         if len(queue_keys) == 1:
-            popped = cast(list[str], self.redis.rpop(queue_keys[0], max_jobs) or [])
+            popped = cast(list[str], self._send("RPOP", queue_keys[0], max_jobs) or [])
             name = self.keys.queue_name(queue_keys[0])
             return [UnitOfWork(name, raw) for raw in popped]
-        pairs = self.scripts.fetch_many(queue_keys, max_jobs)
+        pairs = self.scripts.fetch_many(queue_keys, max_jobs, self._send)
         return [UnitOfWork(self.keys.queue_name(key), raw) for key, raw in pairs]
 
     def acknowledge(self, unit: UnitOfWork) -> None:
@@ -70,4 +72,4 @@ class BasicFetch:
         self.scripts.requeue_front([(self.keys.queue(u.queue), u.raw) for u in reversed(units)])
 
     def close(self) -> None:
-        return None
+        self._send.close()

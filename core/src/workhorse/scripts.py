@@ -10,6 +10,8 @@ from typing import Any
 import redis
 from redis.commands.core import Script
 
+from workhorse.dedicated import DedicatedConnection
+
 
 @cache
 def source(name: str, package: str = "workhorse") -> str:
@@ -26,8 +28,13 @@ class Scripts:
         self._requeue: Script = client.register_script(source("requeue_front"))
         self._zmove: Script = client.register_script(source("zmove"))
 
-    def fetch_many(self, queue_keys: Sequence[str], max_jobs: int) -> list[tuple[str, str]]:
-        flat: list[Any] = self._fetch_many(keys=list(queue_keys), args=[max_jobs])
+    def fetch_many(
+        self, queue_keys: Sequence[str], max_jobs: int, send: DedicatedConnection | None = None
+    ) -> list[tuple[str, str]]:
+        keys, args = list(queue_keys), [max_jobs]
+        flat: list[Any] = (
+            send.evalsha(self._fetch_many, keys, args) if send else self._fetch_many(keys, args)
+        )
         return [(queue_keys[int(flat[i]) - 1], flat[i + 1]) for i in range(0, len(flat), 2)]
 
     def move_due(

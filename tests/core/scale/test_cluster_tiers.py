@@ -22,6 +22,7 @@ from workhorse_enterprise.periodic import registry
 from workhorse_pro import Batch, BatchStatus
 from workhorse_pro.reliable.fetch import ReliableFetch
 from workhorse_pro.reliable.keys import ReliableKeys
+from workhorse_pro.reliable.scripts import ReliableScripts
 
 PREFIX = "{wh}"
 
@@ -87,10 +88,11 @@ def test_paid_features_run_on_a_cluster(cluster_worker: tuple[WorkerProcess, Cli
     keys = Keys(PREFIX)
     assert conn.get(keys.key("dear-leader")) == worker.identity
     pattern = ReliableKeys(keys).in_progress_pattern()
+    scripts = ReliableScripts(conn, ReliableKeys(keys))
 
     def unacknowledged() -> list[str]:
         # Periodic ticks keep arriving every second, so only our jobs must be gone.
-        held = [v for k in conn.scan_iter(match=pattern) for v in conn.hvals(k)]
+        held = [v for k in conn.scan_iter(match=pattern) for v in scripts.unfinished(k)]
         return [v for v in held if '"tick"' not in v]
 
     wait_for(lambda: not unacknowledged(), "every finished job to be acknowledged", 15)

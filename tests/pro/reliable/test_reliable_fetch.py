@@ -17,6 +17,12 @@ from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.fetch import ReliableFetch
 
 IDENTITY = "host:1:abcdefabcdef"
+PRIVATE = f"inprogress|{IDENTITY}|default"
+
+
+def held(fetch: ReliableFetch, key: str = PRIVATE) -> list[str]:
+    """The unfinished jobs Redis holds in an in-progress hash, oldest first."""
+    return fetch.scripts.unfinished(key)
 
 
 def job(n: int, queue: str = "default") -> str:
@@ -45,12 +51,29 @@ def test_fetched_jobs_stay_in_the_in_progress_list_until_acknowledged(
     fetch = make_fetch()
     units = fetch.fetch(2, 0)
     assert [json.loads(u.raw)["args"] for u in units] == [[1], [2]]  # FIFO: oldest first
-    private = f"inprogress|{IDENTITY}|default"
-    assert sorted(r.hvals(private)) == [job(1), job(2)] and r.llen("queue:default") == 1
+    assert held(fetch) == [job(1), job(2)] and r.llen("queue:default") == 1
     fetch.acknowledge(units[0])
-    assert r.hlen(private) == 2  # acks ride on the next round trip
+    assert held(fetch) == [job(1), job(2)]  # acks ride on the next round trip
     fetch.fetch(1, 0)
-    assert sorted(r.hvals(private)) == sorted([job(2), job(3)])
+    assert held(fetch) == [job(2), job(3)]
+
+
+def test_one_fetch_stores_its_jobs_as_one_field_and_records_partial_progress(
+    r: redis.Redis, make_fetch: Callable[..., ReliableFetch]
+) -> None:
+    r.lpush("queue:default", job(1), job(2), job(3), job(4))
+    fetch = make_fetch()
+    units = fetch.fetch(3, 0)
+    assert r.hkeys(PRIVATE) == ["1/3"]
+    fetch.acknowledge(units[0])
+    fetch.acknowledge(units[2])
+    fetch.fetch(1, 0)
+    assert sorted(r.hkeys(PRIVATE)) == ["1/3", "1/3:done", "4/1"]
+    assert r.hget(PRIVATE, "1/3:done") == "1,3"
+    assert held(fetch) == [job(2), job(4)]
+    fetch.acknowledge(units[1])
+    fetch.fetch(1, 0)
+    assert r.hkeys(PRIVATE) == ["4/1"]  # a finished batch leaves no trace
 
 
 def test_one_fetch_takes_jobs_from_several_queues_in_strict_order(
@@ -81,7 +104,7 @@ def test_blocking_fetch_returns_a_job_pushed_while_it_waits(
     threading.Timer(0.3, lambda: r.lpush("queue:default", job(7))).start()
     units = fetch.fetch(3, 5.0)
     assert [json.loads(u.raw)["args"] for u in units] == [[7]]
-    assert r.hvals(f"inprogress|{IDENTITY}|default") == [job(7)]
+    assert held(fetch) == [job(7)]
 
 
 def test_requeue_puts_unfinished_jobs_back_at_the_head_exactly_once(
@@ -93,7 +116,23 @@ def test_requeue_puts_unfinished_jobs_back_at_the_head_exactly_once(
     fetch.requeue(units)
     fetch.requeue(units)  # a second requeue (or one racing recovery) must not duplicate
     assert r.lrange("queue:default", 0, -1) == [job(3), job(2), job(1)]
-    assert r.hlen(f"inprogress|{IDENTITY}|default") == 0
+    assert r.exists(PRIVATE) == 0
+
+
+def test_requeue_of_part_of_a_batch_leaves_the_rest_in_progress(
+    r: redis.Redis, make_fetch: Callable[..., ReliableFetch]
+) -> None:
+    r.lpush("queue:default", job(1), job(2), job(3))
+    fetch = make_fetch()
+    first, second, third = fetch.fetch(3, 0)
+    fetch.acknowledge(first)
+    fetch.requeue([third])
+    assert r.lrange("queue:default", 0, -1) == [job(3)]
+    assert held(fetch) == [job(1), job(2)]  # the ack of job(1) is not written yet
+    fetch.acknowledge(second)
+    fetch.close()
+    assert r.lrange("queue:default", 0, -1) == [job(3)]  # nothing pushed twice
+    assert r.keys("inprogress|*") == []
 
 
 def test_close_pushes_leftovers_back_and_unregisters(
@@ -130,7 +169,7 @@ def test_acks_of_jobs_finishing_during_a_blocking_fetch_are_flushed_while_idle(
     blocked.start()
     time.sleep(0.1)
     fetch.acknowledge(unit)
-    wait_for(lambda: r.hlen(f"inprogress|{IDENTITY}|default") == 0,
+    wait_for(lambda: r.exists(PRIVATE) == 0,
              "the ack to reach Redis during the blocking fetch", timeout=3)
     blocked.join(5)
 
@@ -143,7 +182,7 @@ def test_identical_payloads_in_progress_together_are_tracked_separately(
     first, second = fetch.fetch(2, 0)
     fetch.acknowledge(first)
     fetch.fetch(1, 0)
-    assert r.hvals(f"inprogress|{IDENTITY}|default") == [second.raw]
+    assert held(fetch) == [second.raw]
 
 
 def test_a_failed_round_trip_keeps_its_acks_and_reconciles_before_the_next_fetch(
@@ -166,4 +205,4 @@ def test_a_failed_round_trip_keeps_its_acks_and_reconciles_before_the_next_fetch
     # job(2) went into the in-progress hash, but we never received it: it must come back.
     (again,) = fetch.fetch(1, 0)
     assert again.raw == job(2)
-    assert r.hvals(f"inprogress|{IDENTITY}|default") == [job(2)]
+    assert held(fetch) == [job(2)]

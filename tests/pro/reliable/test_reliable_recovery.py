@@ -27,10 +27,19 @@ def crashed(r: redis.Redis, identity: str, jobs: dict[str, list[str]], lease: bo
     """Leave Redis as a process that died holding ``jobs`` (queue -> raws) would."""
     r.hset("reliable:processes", identity, json.dumps({"queues": sorted(jobs)}))
     for queue, raws in jobs.items():
-        for seq, raw in enumerate(raws, 1):  # in-progress hashes: sequence number -> job
-            r.hset(f"inprogress|{identity}|{queue}", str(seq), raw)
+        if raws:
+            hold(r, f"inprogress|{identity}|{queue}", 1, raws)
     if lease:
         r.set(f"reliable:lease|{identity}", "1", px=10_000)
+
+
+def hold(r: redis.Redis, key: str, first_seq: int, raws: list[str], done: str = "") -> None:
+    """Write one fetch batch as fetch.lua does (``done``: finished offsets, "1,3")."""
+    field = f"{first_seq}/{len(raws)}"
+    r.eval("redis.call('HSET', KEYS[1], ARGV[1], cmsgpack.pack({unpack(ARGV, 2)}))",
+           1, key, field, *raws)
+    if done:
+        r.hset(key, f"{field}:done", done)
 
 
 def recoverer(r: redis.Redis, **config: object) -> Recoverer:
@@ -45,6 +54,15 @@ def test_jobs_of_a_process_whose_lease_expired_go_back_to_their_queues(r: redis.
     assert r.lrange("queue:low", 0, -1) == [job(3)]
     assert r.keys("inprogress|*") == [] and r.hlen("reliable:processes") == 0
     assert r.hget("reliable:stats", "recovered") == "3"
+
+
+def test_finished_jobs_of_a_partly_finished_batch_are_not_recovered(r: redis.Redis) -> None:
+    crashed(r, DEAD, {"default": []})
+    hold(r, f"inprogress|{DEAD}|default", 1, [job(1), job(2), job(3)], done="2")
+    hold(r, f"inprogress|{DEAD}|default", 4, [job(4)])
+    assert recoverer(r).recover_expired() == 3
+    assert r.lrange("queue:default", 0, -1) == [job(4), job(3), job(1)]
+    assert r.keys("inprogress|*") == []
 
 
 def test_a_live_lease_is_never_recovered(r: redis.Redis) -> None:
@@ -76,7 +94,8 @@ def test_many_processes_recovering_the_same_death_requeue_each_job_once(r: redis
 
 
 def test_orphan_scan_recovers_lists_no_registration_points_to(r: redis.Redis) -> None:
-    r.hset(f"inprogress|{DEAD}|default", "1", job(1))  # its registration was lost
+    # Its registration was lost. (A plain "<seq>" -> job field counts as a batch of one.)
+    r.hset(f"inprogress|{DEAD}|default", "1", job(1))
     crashed(r, ALIVE, {"default": [job(2)]}, lease=True)
     r.hdel("reliable:processes", ALIVE)  # alive but not (yet) registered: left alone
     rec = recoverer(r, orphan_scan_interval=60)

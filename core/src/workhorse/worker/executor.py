@@ -66,7 +66,10 @@ class Executor:
         self.fetch_timeout = fetch_timeout
         self.permits = threading.Semaphore(concurrency)
         # Extra permits (jobs fetched beyond the idle threads) while jobs are fast.
-        self.buffer_max = concurrency // 2
+        # Twice the threads, like Dramatiq's default prefetch: a fetch then takes a batch
+        # big enough that its round trip is paid once per many jobs, and the next batch
+        # is already on its way while this one runs.
+        self.buffer_max = 2 * concurrency
         self.buffer = 0
         self.mean_job_seconds = 1.0  # assume slow until jobs prove otherwise
         self.work: queue.SimpleQueue[UnitOfWork] = queue.SimpleQueue()

@@ -2,20 +2,20 @@
 in-progress hash and leave it only when they finished (issue 7).
 
 Speed: one round trip (fetch.lua) moves up to as many jobs as there are idle
-threads (RPOP count + one HSET per queue) and carries the acknowledgements of
-the jobs finished since the last fetch (one HDEL), so acking costs no round
-trip of its own and Redis runs a handful of commands per fetch, not two per job.
-Each job gets a per-process sequence number as its field, so identical payloads
-never collide. When the queues are empty the fetch waits in a "blocking peek"
-(``BLMOVE q q RIGHT RIGHT``, a rotation that leaves the list unchanged) on one
-queue at a time, flushing pending acks with it, then fetches for real.
+threads (RPOP count, then one HSET of the whole batch per queue) and carries the
+acknowledgements of the jobs finished since the last fetch, one entry per batch
+(see ``inflight``), so acking costs no round trip of its own and Redis runs a
+handful of commands per fetch, not two per job. The round trip goes over a
+connection the fetch thread keeps for itself (``workhorse.dedicated``). When the
+queues are empty the fetch waits in a "blocking peek" (``BLMOVE q q RIGHT RIGHT``,
+a rotation that leaves the list unchanged) on one queue at a time, writing pending
+acks with it, then fetches for real.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +27,11 @@ from workhorse.keys import Keys
 from workhorse.types import UnitOfWork
 from workhorse_pro.reliable import expiry
 from workhorse_pro.reliable.config import ReliableConfig
+from workhorse_pro.reliable.inflight import AckBook, Change, FetchBatch, Token, finished
 from workhorse_pro.reliable.keys import ReliableKeys
 from workhorse_pro.reliable.lease import Lease
 from workhorse_pro.reliable.order import QueueOrder
-from workhorse_pro.reliable.scripts import ReliableScripts
+from workhorse_pro.reliable.scripts import HeldJob, ReliableScripts
 
 log = logging.getLogger(__name__)
 _REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
@@ -67,10 +68,7 @@ class ReliableFetch:
         self.lease = Lease(client, self.keys, identity, self.order.names, config)
         self._plans: dict[tuple[str, ...], FetchPlan] = {}
         self._next_seq = 1
-        # Finished (queue, field) pairs whose HDEL is not sent yet. Worker threads append,
-        # only the fetch thread drains: a deque needs no lock (append/popleft are atomic).
-        self._acks: deque[tuple[str, int]] = deque()
-        self._expired = 0
+        self._acks = AckBook()
         # Sequence numbers reserved by fetches whose reply never arrived: Redis may hold
         # those jobs in our hashes although no thread got them (reconcile() returns them).
         self._lost: list[range] = []
@@ -90,23 +88,28 @@ class ReliableFetch:
         return self._block(plan, max_jobs, timeout)
 
     def acknowledge(self, unit: UnitOfWork) -> None:
-        self._acks.append((unit.queue, unit.token))  # type: ignore[arg-type]
+        finished(unit.token)  # type: ignore[arg-type]
 
     def requeue(self, units: Sequence[UnitOfWork]) -> None:
+        """Called by the fetch thread, or by the shutdown thread once it stopped."""
+        held = [u for u in units if isinstance(u.token, tuple) and u.queue in self.private]
+        tokens: list[Token] = [u.token for u in held]  # type: ignore[misc]
         # RPUSH the newest first so the oldest ends up at the very head, as it was.
-        jobs = [(self.keys.queue(u.queue), self.private[u.queue], str(u.token))
-                for u in reversed(units) if u.queue in self.private]
+        jobs = [self._held(batch, offset) for batch, offset in reversed(tokens)]
         self.scripts.requeue(jobs)
+        for token in tokens:  # done in Redis now: later writes of the done list keep them
+            finished(token)
 
     def close(self) -> None:
         """Flush acks, push anything still in progress back to its queue, unregister."""
-        self._flush_acks()
+        self._write_acks()
         leftovers = self._listed()
         self._lost.clear()
-        moved = self.scripts.requeue(sorted(leftovers, key=_newest_first))
+        moved = self.scripts.requeue(leftovers)
         if moved:
             log.warning("pushed %d unfinished job(s) back to their queues at shutdown", moved)
         self.lease.release()
+        self.scripts.close()
         self._registered = False
 
     # -- registration -------------------------------------------------------
@@ -137,30 +140,35 @@ class ReliableFetch:
         return plan
 
     def _fetch_now(self, plan: FetchPlan, want: int) -> tuple[list[UnitOfWork], bool]:
-        acks, expired = self._take_acks()
-        if not acks:
-            joined = plan.no_acks
-        elif len(plan.names) == 1:
-            joined = [",".join([str(seq) for _, seq in acks])]
-        else:
-            per_queue: list[list[str]] = [[] for _ in plan.names]
-            for queue, seq in acks:
-                per_queue[plan.index[queue] - 1].append(str(seq))
-            joined = [",".join(fields) for fields in per_queue]
+        changes, expired = self._acks.take()
+        acks = self._ack_args(plan, changes)
         # Reserve `want` sequence numbers before the call: if its reply is lost,
         # the next call must still never reuse a field the script may have written.
         first, self._next_seq = self._next_seq, self._next_seq + want
         try:
             paused, counts, jobs = self.scripts.fetch(
-                plan.keys, plan.names, want, first, joined, expired
+                plan.keys, plan.names, want, first, acks, expired
             )
         except _REDIS_DOWN:
             self._lost.append(range(first, first + want))
-            self._failed(acks, expired)
+            self._acks.failed(expired)
             raise
+        self._acks.written(changes)
         if paused or self._paused:
             self._paused = frozenset(plan.names[int(i) - 1] for i in paused)
         return self._hand_out(plan, counts, jobs, first), bool(jobs)
+
+    @staticmethod
+    def _ack_args(plan: FetchPlan, changes: list[Change]) -> list[str]:
+        """fetch.lua's ack lists, one per queue of ``plan``."""
+        if not changes:
+            return plan.no_acks
+        if len(plan.names) == 1:
+            return [";".join([batch.ack_entry(done, end) for batch, done, end in changes])]
+        per_queue: list[list[str]] = [[] for _ in plan.names]
+        for batch, done, end in changes:
+            per_queue[plan.index[batch.queue] - 1].append(batch.ack_entry(done, end))
+        return [";".join(entries) for entries in per_queue]
 
     def _block(self, plan: FetchPlan, want: int, timeout: float) -> list[UnitOfWork]:
         deadline = time.monotonic() + timeout
@@ -182,99 +190,98 @@ class ReliableFetch:
 
     def _peek(self, name: str, wait: float) -> bool:
         """Block until ``name`` has a job (or ``wait`` passed), leaving the queue unchanged."""
-        acks, expired = self._take_acks()
-        pipe = self.redis.pipeline(transaction=False)
-        for queue, seq in acks:
-            pipe.hdel(self.private[queue], str(seq))
-        if expired:
-            pipe.hincrby(self.keys.stats, "expired", expired)
+        self._write_acks()
         queue_key = self.keys.queue(name)
         timeout: Any = round(wait, 3)  # Redis takes fractions; redis-py types it as int
-        pipe.blmove(queue_key, queue_key, timeout, "RIGHT", "RIGHT")
+        return self.redis.blmove(queue_key, queue_key, timeout, "RIGHT", "RIGHT") is not None
+
+    def _write_acks(self) -> None:
+        """Write pending acks now (fetch.lua taking no jobs). Any thread may call it."""
+        changes, expired = self._acks.take()
+        if not changes and not expired:
+            return
+        plan = self._plan(self.order.names)
         try:
-            found = pipe.execute()[-1]
+            self.scripts.write_acks(plan.keys, plan.names, self._ack_args(plan, changes), expired)
         except _REDIS_DOWN:
-            self._failed(acks, expired)
+            self._acks.failed(expired)
             raise
-        return found is not None
+        self._acks.written(changes)
 
     def _hand_out(
         self, plan: FetchPlan, counts: list[Any], jobs: list[str], seq: int
     ) -> list[UnitOfWork]:
-        units = []
+        units: list[UnitOfWork] = []
         at = 0
         for queue, count in zip(plan.names, counts, strict=True):
-            for raw in jobs[at : at + int(count)]:
-                if _EXPIRY_MARKER in raw and expiry.is_expired(raw, time.time()):
-                    self._discard_expired(queue, seq)
-                else:
-                    units.append(UnitOfWork(queue, raw, seq))
-                seq += 1
-            at += int(count)
+            if not count:
+                continue
+            batch = FetchBatch(queue, seq, int(count))
+            self._acks.opened(batch)
+            taken = jobs[at : at + batch.size]
+            at += batch.size
+            seq += batch.size
+            if _EXPIRY_MARKER in "\n".join(taken):  # one C-level scan for the whole batch
+                units += self._unexpired(batch, taken)
+            else:
+                units += [UnitOfWork(queue, raw, (batch, n)) for n, raw in enumerate(taken, 1)]
         return units
 
-    def _discard_expired(self, queue: str, seq: int) -> None:
-        self._acks.append((queue, seq))
-        self._expired += 1
-        log.info("discarded an expired job from queue %s (expires_in passed)", queue)
+    def _unexpired(self, batch: FetchBatch, taken: list[str]) -> list[UnitOfWork]:
+        units, now = [], time.time()
+        for offset, raw in enumerate(taken, 1):
+            if expiry.is_expired(raw, now):
+                self._acks.expired((batch, offset))
+                log.info("discarded an expired job from queue %s (expires_in passed)", batch.queue)
+            else:
+                units.append(UnitOfWork(batch.queue, raw, (batch, offset)))
+        return units
 
-    # -- acknowledgement bookkeeping ---------------------------------------
-    def _take_acks(self) -> tuple[list[tuple[str, int]], int]:
-        acks, pop = [], self._acks.popleft
-        try:
-            while True:
-                acks.append(pop())
-        except IndexError:
-            pass
-        expired, self._expired = self._expired, 0
-        return acks, expired
-
-    def _failed(self, acks: list[tuple[str, int]], expired: int) -> None:
-        """A round trip failed: keep its acks for the next one and reconcile before fetching."""
-        self._acks.extendleft(reversed(acks))
-        self._expired += expired
-
-    def _flush_acks(self) -> None:
-        """Send pending acks now."""
-        acks, expired = self._take_acks()
-        if acks or expired:
-            pipe = self.redis.pipeline(transaction=False)
-            for queue, seq in acks:
-                pipe.hdel(self.private[queue], str(seq))
-            if expired:
-                pipe.hincrby(self.keys.stats, "expired", expired)
-            try:
-                pipe.execute()
-            except _REDIS_DOWN:
-                self._failed(acks, expired)
-                raise
-
-    def _listed(self) -> list[tuple[str, str, str]]:
-        """Every job in this process's in-progress hashes as (queue key, hash key, field)."""
+    # -- what Redis still holds for us ---------------------------------------
+    def _held_fields(self) -> list[tuple[str, str, int, int]]:
+        """Every batch field in this process's in-progress hashes, as
+        (queue, field, first sequence number, size)."""
         pipe = self.redis.pipeline(transaction=False)
         for key in self.private.values():
             pipe.hkeys(key)
         found = []
-        for (queue, key), fields in zip(self.private.items(), pipe.execute(), strict=True):
-            found += [(self.keys.queue(queue), key, field) for field in fields]
+        for queue, fields in zip(self.private, pipe.execute(), strict=True):
+            for field in fields:
+                if not field.endswith(":done"):
+                    first, _, size = field.partition("/")
+                    found.append((queue, field, _int(first), _int(size or "1")))
         return found
+
+    def _newest_first(self, fields: list[tuple[str, str, int, int]]) -> list[HeldJob]:
+        jobs = [(first + offset, self._held_at(queue, field, offset + 1))
+                for queue, field, first, size in fields for offset in range(size)]
+        return [job for _, job in sorted(jobs, key=lambda pair: -pair[0])]
+
+    def _held_at(self, queue: str, field: str, offset: int) -> HeldJob:
+        return HeldJob(self.keys.queue(queue), self.private[queue], field, offset)
+
+    def _held(self, batch: FetchBatch, offset: int) -> HeldJob:
+        return self._held_at(batch.queue, batch.field, offset)
+
+    def _listed(self) -> list[HeldJob]:
+        """Every job this process's hashes hold, newest first (the requeue script skips
+        the finished ones)."""
+        return self._newest_first(self._held_fields())
 
     def reconcile(self) -> int:
         """Push back the jobs of fetches whose reply was lost (they ran in Redis, but no
         thread got their jobs). Only their reserved sequence numbers can hold such jobs."""
-        self._flush_acks()
-        fields = [str(seq) for lost in self._lost for seq in reversed(lost)]
-        strays = [(self.keys.queue(queue), key, field)
-                  for queue, key in self.private.items() for field in fields]
-        moved = self.scripts.requeue(strays)
+        self._write_acks()
+        lost = [f for f in self._held_fields() if any(f[2] in span for span in self._lost)]
+        moved = self.scripts.requeue(self._newest_first(lost))
         self._lost.clear()
         if moved:
             log.warning("pushed %d job(s) back to their queues after a Redis outage", moved)
         return moved
 
 
-def _newest_first(job: tuple[str, str, str]) -> int:
+def _int(text: str) -> int:
     try:
-        return -int(job[2])
+        return int(text)
     except ValueError:
         return 0

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 from redis.commands.core import Script
-from redis.exceptions import NoScriptError
 
+from workhorse.dedicated import DedicatedConnection
 from workhorse.scripts import source
 from workhorse_pro.reliable.keys import ReliableKeys
 
 PACKAGE = "workhorse_pro.reliable"
 RECOVERIES_TTL = 7 * 24 * 3600  # seconds a job's recovery count is remembered
+
+
+def _reading(name: str) -> str:
+    """A script that reads in-progress hashes, with the helpers it shares."""
+    return source("inprogress", PACKAGE) + source(name, PACKAGE)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldJob:
+    """Where one fetched job is held: its queue, the in-progress hash, and its place
+    there (batch field and 1-based offset; see lua/fetch.lua)."""
+
+    queue_key: str
+    hash_key: str
+    field: str
+    offset: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +44,12 @@ class ReliableScripts:
     def __init__(self, client: redis.Redis, keys: ReliableKeys) -> None:
         self.keys = keys
         self._client = client
-        self._execute: Callable[..., Any] = client.execute_command
+        self._send = DedicatedConnection(client)  # fetch() runs on the fetch thread only
         self._fetch: Script = client.register_script(source("fetch", PACKAGE))
-        self._fetch_sha = self._fetch.sha
-        self._requeue: Script = client.register_script(source("requeue", PACKAGE))
-        self._recover: Script = client.register_script(source("recover", PACKAGE))
+        self._requeue: Script = client.register_script(_reading("requeue"))
+        self._recover: Script = client.register_script(_reading("recover"))
+        self._unfinished: Script = client.register_script(_reading("unfinished"))
+        self._counts: Script = client.register_script(_reading("counts"))
         self._bury: Script = client.register_script(source("bury_poison", PACKAGE))
 
     def fetch(
@@ -47,28 +64,38 @@ class ReliableScripts:
         """Run fetch.lua. ``keys``: paused, stats, the queues, their in-progress hashes
         (see ``FetchPlan``); ``acks``: per queue, its finished fields joined by commas.
         Returns (paused 1-based queue indexes, jobs taken per queue, jobs in order)."""
-        # EVALSHA by hand: the hot path of every fetch skips redis-py's Script wrapper.
-        try:
-            paused, counts, jobs = self._execute(
-                "EVALSHA", self._fetch_sha, len(keys), *keys,
-                want, len(names), first_seq, expired, *names, *acks,
-            )
-        except NoScriptError:  # Redis restarted or SCRIPT FLUSH: load it again
-            self._fetch_sha = self._client.script_load(self._fetch.script)
-            return self.fetch(keys, names, want, first_seq, acks, expired)
+        paused, counts, jobs = self._send.evalsha(
+            self._fetch, keys, [want, len(names), first_seq, expired, *names, *acks]
+        )
         return paused, counts, jobs
 
-    def requeue(self, jobs: Sequence[tuple[str, str, str]]) -> int:
-        """``jobs``: (queue key, in-progress key, field). Pushes back only what is still ours."""
+    def counts(self, hash_keys: list[str]) -> list[int]:
+        """How many unfinished jobs each in-progress hash holds."""
+        return [int(n) for n in self._counts(keys=hash_keys)] if hash_keys else []
+
+    def write_acks(self, keys: list[str], names: list[str], acks: list[str], expired: int) -> None:
+        """fetch.lua taking no jobs, over the shared pool: callable from any thread."""
+        self._fetch(keys=keys, args=[0, len(names), 0, expired, *names, *acks])
+
+    def close(self) -> None:
+        self._send.close()
+
+    def requeue(self, jobs: Sequence[HeldJob]) -> int:
+        """Push ``jobs`` (newest first) back to their queues; only those still unfinished
+        in this process's hashes move. Returns how many did."""
         if not jobs:
             return 0
-        pairs = list(dict.fromkeys((queue, private) for queue, private, _ in jobs))
+        pairs = list(dict.fromkeys((job.queue_key, job.hash_key) for job in jobs))
         index = {pair: i + 1 for i, pair in enumerate(pairs)}
         keys = [key for pair in pairs for key in pair]
         args: list[Any] = []
-        for queue, private, field in jobs:
-            args += [index[(queue, private)], field]
+        for job in jobs:
+            args += [index[(job.queue_key, job.hash_key)], job.field, job.offset]
         return int(self._requeue(keys=keys, args=args))
+
+    def unfinished(self, hash_key: str) -> list[str]:
+        """The unfinished jobs held in one in-progress hash, oldest first."""
+        return list(self._unfinished(keys=[hash_key]))
 
     def recover(
         self, identity: str, lists: Sequence[tuple[str, str]], max_recoveries: int

@@ -9,6 +9,7 @@ from typing import cast
 from workhorse.client import Client, default_client
 from workhorse_pro.reliable.keys import ReliableKeys
 from workhorse_pro.reliable.lease import registered_queues
+from workhorse_pro.reliable.scripts import ReliableScripts
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,24 +48,28 @@ def read_status(client: Client | None = None) -> ReliableStatus:
     c = client or default_client()
     keys = ReliableKeys(c.keys)
     registered = cast(dict[str, str], c.redis.hgetall(keys.processes))
+    hashes = {identity: [keys.in_progress(identity, q) for q in registered_queues(info)]
+              for identity, info in registered.items()}
     pipe = c.redis.pipeline(transaction=False)
-    for identity, info in registered.items():
+    for identity in registered:
         pipe.pttl(keys.lease(identity))
-        for queue in registered_queues(info):
-            pipe.hlen(keys.in_progress(identity, queue))
     pipe.hgetall(keys.stats)
     pipe.smembers(keys.paused)
-    results = pipe.execute()
-    processes = []
-    at = 0
-    for identity, info in registered.items():
-        ttl = int(results[at])
-        count = len(registered_queues(info))
-        in_progress = sum(int(n) for n in results[at + 1 : at + 1 + count])
-        at += 1 + count
-        processes.append(ProcessLease(identity, ttl > 0, ttl, in_progress))
-    stats: dict[str, str] = results[at]
+    *ttls, stats, paused = pipe.execute()
+    counts = iter(ReliableScripts(c.redis, keys).counts(
+        [key for keys_of in hashes.values() for key in keys_of]))
+    processes = [
+        ProcessLease(identity, int(ttl) > 0, int(ttl), sum(next(counts) for _ in keys_of))
+        for (identity, keys_of), ttl in zip(hashes.items(), ttls, strict=True)
+    ]
     return ReliableStatus(
         processes, int(stats.get("recovered", 0)), int(stats.get("poisoned", 0)),
-        int(stats.get("expired", 0)), sorted(results[at + 1]), time.time(),
+        int(stats.get("expired", 0)), sorted(paused), time.time(),
     )
+
+
+def unfinished_jobs(identity: str, queue: str, client: Client | None = None) -> list[str]:
+    """The jobs ``identity`` took from ``queue`` and has not finished, oldest first."""
+    c = client or default_client()
+    keys = ReliableKeys(c.keys)
+    return ReliableScripts(c.redis, keys).unfinished(keys.in_progress(identity, queue))

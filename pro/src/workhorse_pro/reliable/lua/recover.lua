@@ -24,15 +24,10 @@ local function jid_of(job)
 end
 
 for i = 1, n do
-  local flat = redis.call('HGETALL', KEYS[5 + i])
-  local jobs = {}
-  for f = 1, #flat, 2 do
-    jobs[#jobs + 1] = {tonumber(flat[f]) or 0, flat[f + 1]}
-  end
+  local jobs = unfinished(KEYS[5 + i])
   -- Newest first, so after the RPUSHes the oldest job is at the very head.
-  table.sort(jobs, function(a, b) return a[1] > b[1] end)
-  for _, entry in ipairs(jobs) do
-    local job = entry[2]
+  for j = #jobs, 1, -1 do
+    local job = jobs[j][3]
     local count = redis.call('HINCRBY', KEYS[3], jid_of(job), 1)
     if limit > 0 and count >= limit then
       redis.call('LPUSH', KEYS[4], job)

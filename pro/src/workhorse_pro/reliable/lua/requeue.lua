@@ -1,16 +1,31 @@
 -- Put unfinished jobs back at the head (right end) of their queues, each only if
--- it is still in this process's in-progress hash, so a job that orphan recovery
--- already moved is never pushed twice.
--- KEYS: pairs (queue:<name>, in-progress hash); ARGV: pairs (index of the pair, field).
+-- this process still holds it unfinished, so a job that orphan recovery already
+-- moved (or that finished) is never pushed twice. A pushed job counts as done in
+-- its batch; a batch with every job done is deleted.
+-- KEYS: pairs (queue:<name>, in-progress hash);
+-- ARGV: triples (index of the pair, batch field, 1-based offset), newest job first.
 -- Returns the number of jobs requeued.
 local moved = 0
-for a = 1, #ARGV, 2 do
-  local pair = tonumber(ARGV[a])
-  local job = redis.call('HGET', KEYS[2 * pair], ARGV[a + 1])
-  if job then
-    redis.call('HDEL', KEYS[2 * pair], ARGV[a + 1])
-    redis.call('RPUSH', KEYS[2 * pair - 1], job)
-    moved = moved + 1
+for a = 1, #ARGV, 3 do
+  local pair, field, offset = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
+  local hash = KEYS[2 * pair]
+  local value = redis.call('HGET', hash, field)
+  if value then
+    local jobs = batch_jobs(field, value)
+    local done_field = field .. ':done'
+    local done = redis.call('HGET', hash, done_field) or ''
+    local finished, count = done_offsets(done)
+    if jobs[offset] and not finished[offset] then
+      redis.call('RPUSH', KEYS[2 * pair - 1], jobs[offset])
+      moved = moved + 1
+      count = count + 1
+      done = done == '' and tostring(offset) or (done .. ',' .. offset)
+    end
+    if count >= #jobs then
+      redis.call('HDEL', hash, field, done_field)
+    else
+      redis.call('HSET', hash, done_field, done)
+    end
   end
 end
 return moved

@@ -1,0 +1,69 @@
+"""A Redis connection owned by one thread, for the commands it sends per fetch.
+
+redis-py's ``execute_command`` checks a connection out of the pool, wraps the
+call in its retry machinery and records observability events: about 50 us of
+CPU per call on a 2-core host, as much as the round trip itself. The fetch
+thread sends one command per batch of jobs, for the life of the process, and the
+executor already retries with backoff when Redis goes away; so it keeps one
+connection for itself and talks to it directly. Redis Cluster clients route
+per key and keep the ordinary path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from redis.commands.core import Script
+from redis.connection import Connection
+from redis.exceptions import NoScriptError
+
+_BROKEN = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+class DedicatedConnection:
+    """Send commands on a connection this object keeps out of the pool until ``close``.
+
+    Not thread-safe by design: exactly one thread (the fetcher) uses it.
+    """
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        self._pool: redis.ConnectionPool | None = (
+            client.connection_pool if isinstance(client, redis.Redis) else None
+        )
+        self._conn: Connection | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        """Run one command and return its reply as the connection decodes it (no
+        redis-py response callbacks: BRPOP gives a list, not a tuple)."""
+        if self._pool is None:
+            return self._client.execute_command(*args)  # type: ignore[no-untyped-call]
+        conn = self._conn or self._checkout(self._pool)
+        try:
+            conn.send_command(*args)  # type: ignore[no-untyped-call]
+            return conn.read_response()
+        except _BROKEN:
+            self.close()  # its state is unknown: the next call opens a fresh one
+            raise
+
+    def evalsha(self, script: Script, keys: list[Any], args: list[Any]) -> Any:
+        """Run a registered script by its SHA, loading it first if Redis forgot it
+        (a restart or SCRIPT FLUSH)."""
+        try:
+            return self("EVALSHA", script.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            self("SCRIPT", "LOAD", script.script)
+            return self("EVALSHA", script.sha, len(keys), *keys, *args)
+
+    def close(self) -> None:
+        """Close the connection and hand it back to the pool (which reopens it on use).
+        Closing first stays safe even if the fetch thread is still blocked on it."""
+        conn, self._conn = self._conn, None
+        if conn is not None and self._pool is not None:
+            conn.disconnect()  # type: ignore[no-untyped-call]
+            self._pool.release(conn)
+
+    def _checkout(self, pool: redis.ConnectionPool) -> Connection:
+        self._conn = pool.get_connection()
+        return self._conn

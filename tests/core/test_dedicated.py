@@ -1,0 +1,57 @@
+"""The fetch thread's own connection: one socket, recovered after a drop, scripts reloaded."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from workhorse.dedicated import DedicatedConnection
+
+NAME = "workhorse-fetch-test"
+
+
+def test_commands_share_one_connection_kept_out_of_the_pool(r: redis.Redis) -> None:
+    send = DedicatedConnection(r)
+    send("CLIENT", "SETNAME", NAME)
+    r.rpush("q", "a", "b", "c")
+    assert send("RPOP", "q", 2) == ["c", "b"]
+    assert send("CLIENT", "GETNAME") == NAME  # still the same socket
+    pooled = r.connection_pool.get_connection()
+    try:
+        pooled.send_command("CLIENT", "GETNAME")
+        assert pooled.read_response() != NAME  # the pool never hands it to anyone else
+    finally:
+        r.connection_pool.release(pooled)
+    send.close()
+
+
+def test_a_dropped_connection_fails_one_call_and_the_next_reconnects(r: redis.Redis) -> None:
+    send = DedicatedConnection(r)
+    send("CLIENT", "SETNAME", NAME)
+    r.client_kill_filter(_type=None, skipme=True, client_id=_client_id(r, NAME))
+    with pytest.raises(redis.ConnectionError):
+        send("PING")
+    assert send("PING") == "PONG"
+    send.close()
+
+
+def test_a_script_redis_forgot_is_loaded_again(r: redis.Redis) -> None:
+    send = DedicatedConnection(r)
+    script = r.register_script("return ARGV[1] .. KEYS[1]")
+    assert send.evalsha(script, ["k"], ["v"]) == "vk"  # never loaded before
+    r.script_flush()
+    assert send.evalsha(script, ["k"], ["w"]) == "wk"
+    send.close()
+
+
+def test_error_replies_raise_and_leave_the_connection_usable(r: redis.Redis) -> None:
+    send = DedicatedConnection(r)
+    r.set("s", "x")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        send("RPOP", "s", 1)
+    assert send("PING") == "PONG"
+    send.close()
+
+
+def _client_id(r: redis.Redis, name: str) -> int:
+    return next(int(c["id"]) for c in r.client_list() if c.get("name") == name)
