@@ -39,8 +39,8 @@ from support.waiting import wait_for
 from workhorse.client import Client
 from workhorse.config import Settings
 
-NOOP_JOBS = 50_000
-ROUNDS = 7
+NOOP_JOBS = 40_000
+ROUNDS = 11
 DEFAULTS = {"WORKHORSE_RELIABLE_LEASE": "20", "WORKHORSE_RELIABLE_RECOVERY_INTERVAL": "2"}
 
 
