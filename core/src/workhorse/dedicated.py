@@ -11,6 +11,7 @@ per key and keep the ordinary path.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import redis
@@ -33,13 +34,16 @@ class DedicatedConnection:
             client.connection_pool if isinstance(client, redis.Redis) else None
         )
         self._conn: Connection | None = None
+        self._pid = 0
 
     def __call__(self, *args: Any) -> Any:
         """Run one command and return its reply as the connection decodes it (no
         redis-py response callbacks: BRPOP gives a list, not a tuple)."""
         if self._pool is None:
             return self._client.execute_command(*args)  # type: ignore[no-untyped-call]
-        conn = self._conn or self._checkout(self._pool)
+        conn = self._conn
+        if conn is None or self._pid != os.getpid():  # never share a socket across a fork
+            conn = self._checkout(self._pool)
         try:
             conn.send_command(*args)  # type: ignore[no-untyped-call]
             return conn.read_response()
@@ -65,5 +69,5 @@ class DedicatedConnection:
             self._pool.release(conn)
 
     def _checkout(self, pool: redis.ConnectionPool) -> Connection:
-        self._conn = pool.get_connection()
+        self._conn, self._pid = pool.get_connection(), os.getpid()
         return self._conn

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -48,7 +48,9 @@ class DoneRecorder:
     def __init__(self, scripts: BatchScripts, meta: MetaCache) -> None:
         self.scripts = scripts
         self.meta = meta
-        self._waiting: list[_Success] = []
+        # Job threads append without the lock (a deque append is atomic); the lock
+        # guards the flusher's sleeping, waking and exit (see _submit and _take).
+        self._waiting: deque[_Success] = deque()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._in_flight = 0
@@ -69,16 +71,19 @@ class DoneRecorder:
         self._submit(_Success(bid, jid, then))
 
     def _submit(self, item: _Success) -> _Success:
-        with self._cond:
-            while len(self._waiting) >= _MAX_WAITING:
+        while len(self._waiting) >= _MAX_WAITING:  # back-pressure: Redis fell far behind
+            with self._cond:
                 self._cond.wait(0.1)
-            self._waiting.append(item)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="workhorse-batch-done",
-                                                daemon=True)
-                self._thread.start()
-            elif self._idle:
-                self._cond.notify_all()  # only a sleeping flusher needs waking
+        self._waiting.append(item)
+        if self._thread is None or self._idle:  # the flusher is gone or asleep: the slow path
+            with self._cond:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="workhorse-batch-done", daemon=True
+                    )
+                    self._thread.start()
+                elif self._idle:
+                    self._cond.notify_all()
         return item
 
     def drain(self, timeout: float) -> bool:
@@ -102,14 +107,17 @@ class DoneRecorder:
             if self._draining:
                 self._cond.notify_all()
             if not self._waiting:
-                self._idle = True
-                self._cond.wait(_IDLE_EXIT)
+                self._idle = True  # published before the re-check, so a racing append wakes us
+                if not self._waiting:
+                    self._cond.wait(_IDLE_EXIT)
                 self._idle = False
             if not self._waiting:
-                self._thread = None
-                return None
-            group = self._waiting[:_MAX_GROUP]
-            del self._waiting[:_MAX_GROUP]
+                current, self._thread = self._thread, None
+                if not self._waiting:  # an append that saw the old thread is caught here
+                    return None
+                self._thread = current
+            pop = self._waiting.popleft
+            group = [pop() for _ in range(min(len(self._waiting), _MAX_GROUP))]
             self._in_flight = len(group)
             return group
 
@@ -143,7 +151,7 @@ class DoneRecorder:
                         "retrying in %.1fs", len(retry), exc, delay)
             time.sleep(delay)
             with self._cond:
-                self._waiting[:0] = retry
+                self._waiting.extendleft(reversed(retry))
 
     @staticmethod
     def _finish(item: _Success) -> None:

@@ -14,6 +14,7 @@ from redis.commands.core import Script
 
 from workhorse import payload
 from workhorse.config import TimestampFormat
+from workhorse.dedicated import DedicatedConnection
 from workhorse.keys import Keys
 from workhorse_pro.batches.errors import BatchClosed, BatchError, BatchNotFound
 from workhorse_pro.batches.keys import BatchKeys
@@ -61,6 +62,9 @@ class BatchScripts:
                          "callback_done")
         }
         self._loaded: set[str] = set()
+        # jobs_done runs on the success flusher's thread (one at a time) many times a
+        # second: it skips redis-py's per-call pool, retry and telemetry work.
+        self._flusher = DedicatedConnection(client)
 
     def _common(self) -> list[str | int | float]:
         """ARGV[1..3]: now (ms), the wire timestamp, a jid prefix for callback jobs."""
@@ -86,13 +90,17 @@ class BatchScripts:
         return self._run(kind, keys, [*self._common(), ref.bid, jid])
 
     def jobs_done(self, groups: Sequence[tuple[Ref, Sequence[str]]]) -> int:
-        """Record successes of several batches in one call; returns how many counted."""
+        """Record successes of several batches in one call; returns how many counted.
+        Only the success flusher calls it (it owns the connection used)."""
         keys = [self.keys.queues]
         args = self._common()
         for ref, jids in groups:
             keys += self.bkeys.view(ref.bid, ref.callback_queue)
             args += [ref.bid, len(jids), *jids]
-        return self._run("jobs_done", keys, args)
+        try:
+            return int(self._flusher.evalsha(self._scripts["jobs_done"], keys, args))
+        except redis.ResponseError as exc:
+            raise _translate(exc) from None
 
     def callback_done(self, ref: Ref, event: Event, parent: Ref | None, linger: float) -> int:
         keys = [self.keys.queues, *self.bkeys.view(ref.bid, ref.callback_queue)]
