@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,3 +100,14 @@ def start_worker(settings: Settings, wh_client: Client) -> Iterator[Callable[...
             worker.stop()
             worker.shutdown()
     client_module.set_default_client(wh_client)
+
+
+@pytest.fixture
+def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Subprocesses a test starts; each is killed (if still running) and reaped after it."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for p in started:
+        if p.poll() is None:
+            p.kill()
+        p.wait(10)

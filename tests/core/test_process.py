@@ -6,9 +6,7 @@ import json
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
 
-import pytest
 import redis
 from support.processes import spawn_worker
 from support.waiting import wait_for
@@ -16,16 +14,6 @@ from support.waiting import wait_for
 
 def spawn(url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return spawn_worker(url, "-t", "3", *args, env=env)
-
-
-@pytest.fixture
-def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for p in started:
-        if p.poll() is None:
-            p.kill()
-        p.wait(10)
 
 
 def identities(r: redis.Redis) -> list[str]:

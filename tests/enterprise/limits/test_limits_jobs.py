@@ -7,7 +7,7 @@ import os
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -153,30 +153,20 @@ def test_the_limiter_option_must_be_a_limiter() -> None:
         workhorse.job(name="limits.bad", limiter="stripe")(lambda: None)
 
 
-@pytest.fixture
-def worker_procs() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for p in started:
-        if p.poll() is None:
-            p.kill()
-        p.wait(10)
-
-
 def test_two_worker_processes_share_a_declarative_concurrent_limit(
     rc: redis.Redis, redis_url: str, wh_client: Client,
-    worker_procs: list[subprocess.Popen[bytes]],
+    procs: list[subprocess.Popen[bytes]],
 ) -> None:
     wh_client.push_bulk({"class": "limits_jobs.hold", "args": [i]} for i in range(60))
     path = os.pathsep.join([str(HERE), str(HERE.parent.parent)])
     env = subprocess_env(("enterprise",), PYTHONPATH=path)
     for _ in range(2):
-        worker_procs.append(subprocess.Popen(
+        procs.append(subprocess.Popen(
             worker_command("worker", "-r", "limits_jobs", "--redis-url", redis_url, "-c", "5",
                            "-t", "3"),
             cwd=HERE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
     wait_for(lambda: rc.llen("ran") == 60, "60 jobs to run in two processes", timeout=60)
-    for proc in worker_procs:
+    for proc in procs:
         proc.terminate()
         proc.wait(15)
     held = [tuple(float(x) for x in line.split()) for line in rc.lrange("log:job-pool", 0, -1)]
