@@ -206,3 +206,35 @@ def test_a_failed_round_trip_keeps_its_acks_and_reconciles_before_the_next_fetch
     (again,) = fetch.fetch(1, 0)
     assert again.raw == job(2)
     assert held(fetch) == [job(2)]
+
+
+def test_acks_of_a_fetch_across_several_queues_go_to_each_queues_hash(
+    r: redis.Redis, make_fetch: Callable[..., ReliableFetch]
+) -> None:
+    r.lpush("queue:critical", job(1, "critical"), job(2, "critical"))
+    r.lpush("queue:default", job(3), job(4))
+    fetch = make_fetch("critical", "default")
+    units = fetch.fetch(10, 0)
+    critical = f"inprogress|{IDENTITY}|critical"
+    assert r.hkeys(critical) == ["1/2"] and r.hkeys(PRIVATE) == ["3/2"]
+    fetch.acknowledge(units[0])  # job(1), critical
+    fetch.acknowledge(units[2])  # job(3), default
+    fetch.acknowledge(units[1])  # job(2): the critical batch is complete
+    fetch.fetch(1, 0)
+    assert r.exists(critical) == 0
+    assert held(fetch) == [job(4)] and r.hget(PRIVATE, "3/2:done") == "1"
+
+
+def test_a_job_pushed_back_and_then_finished_does_not_complete_its_batch_early(
+    r: redis.Redis, make_fetch: Callable[..., ReliableFetch]
+) -> None:
+    # A hard shutdown pushes running jobs back; one of them may still finish after.
+    r.lpush("queue:default", job(1), job(2), job(3))
+    fetch = make_fetch()
+    first, second, _still_running = fetch.fetch(3, 0)
+    fetch.requeue([first])
+    assert r.rpop("queue:default") == job(1)  # pushed back (and taken by someone else)
+    fetch.acknowledge(first)  # finished after all: its offset is now listed twice
+    fetch.acknowledge(second)
+    fetch.fetch(1, 0)  # carries the acks; nothing left to take
+    assert held(fetch) == [job(3)]  # third is still running, so its batch stays
