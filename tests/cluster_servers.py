@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import redis
 import redis_server
 
+from workhorse.config import Settings
+
 
 def _wait(predicate: object, what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
@@ -40,6 +42,19 @@ class Cluster:
         for node in self.nodes:
             node.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def fast_settings(cluster: Cluster, prefix: str, **changes: object) -> Settings:
+    """Worker settings for ``cluster`` with short timeouts, so tests turn around quickly."""
+    return Settings(
+        redis_url=cluster.url,
+        prefix=prefix,
+        fetch_timeout=1.0,
+        shutdown_timeout=2.0,
+        heartbeat_interval=0.5,
+        poll_interval=0.1,
+        **changes,  # type: ignore[arg-type]
+    )
 
 
 def start_cluster(masters: int = 3) -> Cluster:

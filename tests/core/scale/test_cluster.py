@@ -27,14 +27,7 @@ PREFIX = "{wh}"
 
 @pytest.fixture
 def settings(cluster: cluster_servers.Cluster) -> Iterator[Settings]:
-    s = Settings(
-        redis_url=cluster.url,
-        prefix=PREFIX,
-        fetch_timeout=1.0,
-        shutdown_timeout=2.0,
-        heartbeat_interval=0.5,
-        poll_interval=0.1,
-    )
+    s = cluster_servers.fast_settings(cluster, PREFIX)
     conn = connect(s)
     conn.flushall()
     yield s

@@ -13,7 +13,6 @@ from support.licenses import licensed
 from support.waiting import wait_for
 
 from workhorse.client import Client, set_default_client
-from workhorse.config import Settings
 from workhorse.connection import connect
 from workhorse.keys import Keys
 from workhorse.worker.launcher import WorkerProcess
@@ -32,14 +31,8 @@ def cluster_worker(
     cluster: cluster_servers.Cluster, caplog: pytest.LogCaptureFixture
 ) -> Iterator[tuple[WorkerProcess, Client]]:
     caplog.set_level(logging.WARNING)
-    settings = Settings(
-        redis_url=cluster.url,
-        prefix=PREFIX,
-        fetch_timeout=1.0,
-        shutdown_timeout=2.0,
-        heartbeat_interval=0.5,
-        poll_interval=0.1,
-        extras={"leader_lease": 1.0, "leader_renew": 0.3, "leader_retry": 0.2},
+    settings = cluster_servers.fast_settings(
+        cluster, PREFIX, extras={"leader_lease": 1.0, "leader_renew": 0.3, "leader_retry": 0.2}
     )
     connect(settings).flushall()
     with licensed(("enterprise",)):

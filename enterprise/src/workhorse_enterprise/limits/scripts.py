@@ -8,8 +8,6 @@ after a server restart (NOSCRIPT).
 from __future__ import annotations
 
 import secrets
-import threading
-import weakref
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -19,6 +17,7 @@ import redis
 from redis.commands.core import Script
 
 from workhorse.errors import ConfigError
+from workhorse.memo import PerOwner
 from workhorse_enterprise.limits.names import Kind, LimiterKeys
 
 _RATE_SCRIPT: dict[str, str] = {
@@ -105,16 +104,5 @@ class LimiterScripts:
         return bool(int(reply[0])), int(reply[1])
 
 
-_bound: weakref.WeakKeyDictionary[redis.Redis, LimiterScripts] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
-def scripts_for(client: redis.Redis) -> LimiterScripts:
-    """The scripts of ``client``, registered once per client."""
-    found = _bound.get(client)
-    if found is None:
-        with _lock:
-            found = _bound.get(client)
-            if found is None:
-                found = _bound[client] = LimiterScripts(client)
-    return found
+# The scripts of a client, registered once per client.
+scripts_for: PerOwner[redis.Redis, LimiterScripts] = PerOwner(LimiterScripts)

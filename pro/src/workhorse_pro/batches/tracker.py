@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import time
-import weakref
 
 from workhorse.client import Client
+from workhorse.memo import PerOwner
 from workhorse_pro.batches.config import BatchConfig
 from workhorse_pro.batches.keys import BatchKeys
 from workhorse_pro.batches.meta import MetaCache
 from workhorse_pro.batches.recorder import DoneRecorder
 from workhorse_pro.batches.scripts import BatchScripts
-
-_trackers: weakref.WeakKeyDictionary[Client, Tracker] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
 
 
 class Tracker:
@@ -30,18 +26,15 @@ class Tracker:
     @staticmethod
     def of(client: Client) -> Tracker:
         """The tracker of ``client`` (built on first use)."""
-        found = _trackers.get(client)
-        if found is None:
-            with _lock:
-                found = _trackers.get(client)
-                if found is None:
-                    found = _trackers[client] = Tracker(client)
-        return found
+        return _trackers(client)
+
+
+_trackers: PerOwner[Client, Tracker] = PerOwner(Tracker)
 
 
 def drain_all(timeout: float) -> bool:
     """Wait until every tracker's background successes are recorded (worker shutdown)."""
     deadline = time.monotonic() + timeout
     return all(
-        t.done.drain(max(0.0, deadline - time.monotonic())) for t in list(_trackers.values())
+        t.done.drain(max(0.0, deadline - time.monotonic())) for t in _trackers.values()
     )
