@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import redis
+
 from workhorse.api import Inspector
+from workhorse.client import Client
 from workhorse.config import Settings
 from workhorse.connection import check, connect, resolve_url
 from workhorse.keys import Keys
@@ -14,9 +17,20 @@ def settings_for(redis_url: str | None, prefix: str) -> Settings:
     return settings.with_changes(redis_url=resolve_url(settings.redis_url))
 
 
+def _checked(settings: Settings) -> redis.Redis:
+    client = connect(settings)
+    check(client, settings.redis_url or "")
+    return client
+
+
 def open_inspector(redis_url: str | None, prefix: str) -> Inspector:
     """An :class:`Inspector` on a Redis that answered PING (else ``RedisUnavailable``)."""
     settings = settings_for(redis_url, prefix)
-    client = connect(settings)
-    check(client, settings.redis_url or "")
-    return Inspector(client, Keys(settings.prefix), settings)
+    return Inspector(_checked(settings), Keys(settings.prefix), settings)
+
+
+def open_client(redis_url: str | None, prefix: str) -> Client:
+    """A :class:`Client` on a Redis that answered PING, for plugin commands built on
+    ``redis_options`` (the same URL resolution and errors as core's commands)."""
+    settings = settings_for(redis_url, prefix)
+    return Client(_checked(settings), settings)

@@ -36,13 +36,14 @@ from starlette.staticfiles import StaticFiles
 
 from workhorse import plugins
 from workhorse.api import Inspector
+from workhorse.client import Client
 from workhorse.web.links import Links
 from workhorse.web.pages.common import Pager, pager
 from workhorse.web.rendering import render
 from workhorse.web.state import csrf_token_of, dashboard_of, root_of
 
-__all__ = ["DashboardTab", "Pager", "collect", "csrf_token", "inspector", "pager", "read_only",
-           "render", "url"]
+__all__ = ["DashboardTab", "Pager", "client_for", "collect", "csrf_token", "inspector", "pager",
+           "read_only", "render", "url"]
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,13 @@ def collect() -> list[DashboardTab]:
 def inspector(request: Request) -> Inspector:
     """The dashboard's :class:`workhorse.api.Inspector` (its Redis, keys and settings)."""
     return dashboard_of(request).inspector
+
+
+def client_for(request: Request) -> Client:
+    """A :class:`workhorse.client.Client` on the dashboard's Redis and settings, for tabs
+    that call a plugin API taking one (pushes go through the usual client middleware)."""
+    api = inspector(request)
+    return Client(api.redis, api.settings)
 
 
 def read_only(request: Request) -> bool:

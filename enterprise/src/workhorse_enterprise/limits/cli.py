@@ -8,8 +8,7 @@ from dataclasses import asdict
 import click
 
 from workhorse.cli.options import redis_options
-from workhorse.config import Settings
-from workhorse.connection import connect
+from workhorse.cli.session import open_client
 from workhorse_enterprise.limits.base import require_license
 from workhorse_enterprise.limits.inventory import LimiterStats, delete_limiter, list_limiters
 
@@ -24,7 +23,7 @@ _COLUMNS = ("name", "type", "limit", "per", "held", "admitted", "waited", "over"
 def limits(redis_url: str | None, prefix: str, as_json: bool, delete: str | None) -> None:
     """Rate limiters (Enterprise): admitted, waited, over-limit and reclaimed counts."""
     require_license()  # a WorkhorseError: the CLI prints it as a one-line error
-    client = connect(Settings.from_env(redis_url=redis_url, prefix=prefix))
+    client = open_client(redis_url, prefix).redis
     if delete is not None:
         found = delete_limiter(client, prefix, delete)
         click.echo(f"deleted limiter {delete!r}" if found else f"no limiter named {delete!r}")

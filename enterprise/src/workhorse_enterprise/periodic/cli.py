@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-import workhorse_licensing
 from workhorse.cli.options import redis_options
-from workhorse.client import Client
-from workhorse.config import Settings
+from workhorse.cli.session import open_client
 from workhorse_enterprise.periodic import control
-
-T = TypeVar("T")
-
-
-def _run(redis_url: str | None, prefix: str, action: Callable[[Client], T]) -> T:
-    client = Client(settings=Settings.from_env(redis_url=redis_url, prefix=prefix))
-    try:
-        return action(client)
-    except workhorse_licensing.FeatureNotLicensed as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @click.group()
@@ -36,7 +23,8 @@ def cron() -> None:
 @redis_options
 def list_entries(as_json: bool, redis_url: str | None, prefix: str) -> None:
     """Every entry: schedule, next run (in its time zone), last run and jid."""
-    rows, leader = _run(redis_url, prefix, lambda c: (control.status(c), control.leader(c)))
+    client = open_client(redis_url, prefix)
+    rows, leader = control.status(client), control.leader(client)
     if as_json:
         click.echo(json.dumps({"leader": leader, "entries": [_json(r) for r in rows]}, indent=2))
         return
@@ -61,7 +49,7 @@ def list_entries(as_json: bool, redis_url: str | None, prefix: str) -> None:
 @redis_options
 def pause(name: str, redis_url: str | None, prefix: str) -> None:
     """Stop enqueuing NAME until resumed (ticks while paused are not made up)."""
-    _run(redis_url, prefix, lambda c: control.pause(name, c))
+    control.pause(name, open_client(redis_url, prefix))
     click.echo(f"paused {name}")
 
 
@@ -70,7 +58,7 @@ def pause(name: str, redis_url: str | None, prefix: str) -> None:
 @redis_options
 def resume(name: str, redis_url: str | None, prefix: str) -> None:
     """Enqueue NAME on its schedule again."""
-    _run(redis_url, prefix, lambda c: control.resume(name, c))
+    control.resume(name, open_client(redis_url, prefix))
     click.echo(f"resumed {name}")
 
 
@@ -79,7 +67,7 @@ def resume(name: str, redis_url: str | None, prefix: str) -> None:
 @redis_options
 def run_now(name: str, redis_url: str | None, prefix: str) -> None:
     """Enqueue NAME's job now, once (its schedule is unchanged)."""
-    jid = _run(redis_url, prefix, lambda c: control.run_now(name, c))
+    jid = control.run_now(name, open_client(redis_url, prefix))
     click.echo(f"enqueued {name}: jid {jid}" if jid else f"{name}: dropped by client middleware")
 
 

@@ -10,8 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from workhorse.client import Client
-from workhorse.web.tabs import DashboardTab, inspector, render, url
+from workhorse.web.tabs import DashboardTab, client_for, render, url
 from workhorse_enterprise.license_gate import FeatureNotLicensed
 from workhorse_enterprise.periodic import control
 
@@ -21,15 +20,10 @@ NOTICES = {"pause": "Entry paused.", "resume": "Entry resumed.", "run": "Job enq
            "dropped": "A client middleware dropped the job."}
 
 
-def _client(request: Request) -> Client:
-    api = inspector(request)
-    return Client(api.redis, api.settings)
-
-
 def index(request: Request) -> Response:
     context: dict[str, object] = {"active": "periodic", "rows": [], "leader": None,
                                   "notice": NOTICES.get(request.query_params.get("did", ""), "")}
-    client = _client(request)
+    client = client_for(request)
     try:
         context.update(rows=control.status(client), leader=control.leader(client))
     except FeatureNotLicensed as exc:
@@ -40,7 +34,7 @@ def index(request: Request) -> Response:
 async def action(request: Request) -> Response:
     form = await request.form()
     name, verb = request.path_params["name"], form.get("action")
-    client = _client(request)
+    client = client_for(request)
     try:
         if verb == "pause":
             await run_in_threadpool(control.pause, name, client)

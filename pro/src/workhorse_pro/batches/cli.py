@@ -7,13 +7,9 @@ from datetime import UTC, datetime
 
 import click
 
-from workhorse.client import Client
-from workhorse.config import Settings
+from workhorse.cli.options import redis_options
+from workhorse.cli.session import open_client
 from workhorse_pro.batches.status import BatchStatus, list_batches
-
-
-def _client(redis_url: str | None, prefix: str) -> Client:
-    return Client(settings=Settings.from_env(redis_url=redis_url, prefix=prefix), middleware=[])
 
 
 def _when(seconds: float | None) -> str:
@@ -35,22 +31,16 @@ def batches() -> None:
     """Pro batches: list them and show one's progress."""
 
 
-_redis_url = click.option("--redis-url", default=None, metavar="URL",
-                          help="Redis URL; else WORKHORSE_REDIS_URL, REDIS_URL, localhost.")
-_prefix = click.option("--prefix", envvar="WORKHORSE_PREFIX", default="", help="Key prefix.")
-
-
 @batches.command("list")
 @click.option("-s", "--search", default=None, help="Only batches whose bid or description "
               "contains this text.")
 @click.option("-n", "--limit", type=click.IntRange(1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@_redis_url
-@_prefix
+@redis_options
 def list_command(search: str | None, limit: int, as_json: bool, redis_url: str | None,
                  prefix: str) -> None:
     """Batches, newest first."""
-    found = list_batches(_client(redis_url, prefix), search, limit)
+    found = list_batches(open_client(redis_url, prefix), search, limit)
     if as_json:
         for status in found:
             click.echo(json.dumps(status.as_dict(jid_limit=0)))
@@ -68,11 +58,10 @@ def list_command(search: str | None, limit: int, as_json: bool, redis_url: str |
 @batches.command("status")
 @click.argument("bid")
 @click.option("--json", "as_json", is_flag=True)
-@_redis_url
-@_prefix
+@redis_options
 def status_command(bid: str, as_json: bool, redis_url: str | None, prefix: str) -> None:
     """One batch: counts, times, callbacks, failed and dead jobs."""
-    st = BatchStatus(bid, _client(redis_url, prefix))
+    st = BatchStatus(bid, open_client(redis_url, prefix))
     if as_json:
         click.echo(json.dumps(st.as_dict()))
         return

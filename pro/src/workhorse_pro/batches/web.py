@@ -9,18 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from workhorse.client import Client
-from workhorse.web.tabs import DashboardTab, inspector, render
+from workhorse.web.tabs import DashboardTab, client_for, render
 from workhorse_pro.batches.errors import BatchNotFound
 from workhorse_pro.batches.status import BatchStatus, list_batches
 
 _LIST_LIMIT = 100
 _JID_LIMIT = 200
-
-
-def _client(request: Request) -> Client:
-    api = inspector(request)
-    return Client(api.redis, api.settings, middleware=[])
 
 
 def _row(status: BatchStatus) -> dict[str, object]:
@@ -31,7 +25,7 @@ def _row(status: BatchStatus) -> dict[str, object]:
 
 async def index(request: Request) -> Response:
     search = request.query_params.get("q", "").strip()[:200]
-    found = list_batches(_client(request), search or None, _LIST_LIMIT)
+    found = list_batches(client_for(request), search or None, _LIST_LIMIT)
     return render(request, "batches/index.html",
                   {"rows": [_row(s) for s in found], "q": search, "limit": _LIST_LIMIT})
 
@@ -39,7 +33,7 @@ async def index(request: Request) -> Response:
 async def show(request: Request) -> Response:
     bid = str(request.path_params["bid"])
     try:
-        status = BatchStatus(bid, _client(request))
+        status = BatchStatus(bid, client_for(request))
     except BatchNotFound as exc:
         return render(request, "batches/missing.html", {"bid": bid, "error": str(exc)},
                       status=404)

@@ -7,14 +7,9 @@ import json
 import click
 
 from workhorse.cli.options import redis_options
-from workhorse.client import Client
-from workhorse.config import Settings
+from workhorse.cli.session import open_client
 from workhorse_pro.reliable import pausing
 from workhorse_pro.reliable.status import read_status
-
-
-def _client(redis_url: str | None, prefix: str) -> Client:
-    return Client(settings=Settings.from_env(redis_url=redis_url, prefix=prefix))
 
 
 @click.command()
@@ -22,7 +17,7 @@ def _client(redis_url: str | None, prefix: str) -> Client:
 @redis_options
 def pause(queues: tuple[str, ...], redis_url: str | None, prefix: str) -> None:
     """Pause QUEUES cluster-wide: pushes are kept, no worker takes their jobs (Pro)."""
-    client = _client(redis_url, prefix)
+    client = open_client(redis_url, prefix)
     for queue in queues:
         changed = pausing.pause(queue, client)
         click.echo(f"paused {queue}" if changed else f"{queue} was already paused")
@@ -33,7 +28,7 @@ def pause(queues: tuple[str, ...], redis_url: str | None, prefix: str) -> None:
 @redis_options
 def unpause(queues: tuple[str, ...], redis_url: str | None, prefix: str) -> None:
     """Let workers take jobs from QUEUES again (Pro)."""
-    client = _client(redis_url, prefix)
+    client = open_client(redis_url, prefix)
     for queue in queues:
         changed = pausing.unpause(queue, client)
         click.echo(f"unpaused {queue}" if changed else f"{queue} was not paused")
@@ -44,7 +39,7 @@ def unpause(queues: tuple[str, ...], redis_url: str | None, prefix: str) -> None
 @redis_options
 def reliable(as_json: bool, redis_url: str | None, prefix: str) -> None:
     """Reliable fetch: jobs in progress per process, recovered, poison pills, expired, paused."""
-    status = read_status(_client(redis_url, prefix))
+    status = read_status(open_client(redis_url, prefix))
     if as_json:
         click.echo(json.dumps(status.as_dict(), indent=2))
         return

@@ -11,20 +11,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from workhorse.client import Client
-from workhorse.web.tabs import DashboardTab, inspector, read_only, render, url
+from workhorse.web.tabs import DashboardTab, client_for, read_only, render, url
 from workhorse_licensing import FeatureNotLicensed
 from workhorse_pro.reliable import pausing
 from workhorse_pro.reliable.status import read_status
 
 
-def _client(request: Request) -> Client:
-    api = inspector(request)
-    return Client(api.redis, api.settings, middleware=[])
-
-
 async def index(request: Request) -> Response:
-    client = _client(request)
+    client = client_for(request)
     status = await run_in_threadpool(read_status, client)
     queues = await run_in_threadpool(lambda: sorted(client.redis.smembers(client.keys.queues)))
     return render(request, "reliable/index.html", {
@@ -42,7 +36,7 @@ async def act(request: Request) -> Response:
         raise HTTPException(400, "post action=pause|unpause and a queue name")
     change = pausing.pause if action == "pause" else pausing.unpause
     try:
-        await run_in_threadpool(change, queue, _client(request))
+        await run_in_threadpool(change, queue, client_for(request))
         notice = f"{action}d {queue}"
     except FeatureNotLicensed as exc:
         notice = str(exc)
