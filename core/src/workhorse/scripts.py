@@ -29,12 +29,11 @@ class Scripts:
         self._zmove: Script = client.register_script(source("zmove"))
 
     def fetch_many(
-        self, queue_keys: Sequence[str], max_jobs: int, send: DedicatedConnection | None = None
+        self, queue_keys: Sequence[str], max_jobs: int, send: DedicatedConnection
     ) -> list[tuple[str, str]]:
-        keys, args = list(queue_keys), [max_jobs]
-        flat: list[Any] = (
-            send.evalsha(self._fetch_many, keys, args) if send else self._fetch_many(keys, args)
-        )
+        """Pop up to ``max_jobs`` across the queues in order, over the fetch thread's
+        own connection."""
+        flat: list[Any] = send.evalsha(self._fetch_many, list(queue_keys), [max_jobs])
         return [(queue_keys[int(flat[i]) - 1], flat[i + 1]) for i in range(0, len(flat), 2)]
 
     def move_due(

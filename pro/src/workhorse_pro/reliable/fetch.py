@@ -104,9 +104,9 @@ class ReliableFetch:
     def close(self) -> None:
         """Flush acks, push anything still in progress back to its queue, unregister."""
         self._write_acks()
-        leftovers = self._listed()
         self._lost.clear()
-        moved = self.scripts.requeue(leftovers)
+        # Every job our hashes hold, newest first; the script skips the finished ones.
+        moved = self.scripts.requeue(self._newest_first(self._held_fields()))
         if moved:
             log.warning("pushed %d unfinished job(s) back to their queues at shutdown", moved)
         self.lease.release()
@@ -164,8 +164,6 @@ class ReliableFetch:
         """fetch.lua's ack lists, one per queue of ``plan``."""
         if not changes:
             return plan.no_acks
-        if len(plan.names) == 1:
-            return [";".join([batch.ack_entry(done, end) for batch, done, end in changes])]
         per_queue: list[list[str]] = [[] for _ in plan.names]
         for batch, done, end in changes:
             per_queue[plan.index[batch.queue] - 1].append(batch.ack_entry(done, end))
@@ -263,11 +261,6 @@ class ReliableFetch:
 
     def _held(self, batch: FetchBatch, offset: int) -> HeldJob:
         return self._held_at(batch.queue, batch.field, offset)
-
-    def _listed(self) -> list[HeldJob]:
-        """Every job this process's hashes hold, newest first (the requeue script skips
-        the finished ones)."""
-        return self._newest_first(self._held_fields())
 
     def reconcile(self) -> int:
         """Push back the jobs of fetches whose reply was lost (they ran in Redis, but no
