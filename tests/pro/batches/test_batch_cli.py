@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from workhorse.cli import main
 from workhorse.client import Client
 from workhorse_pro.batches import Batch
+from workhorse_pro.batches.batch import new_bid
 
 
 def test_batches_list_and_status_show_progress(redis_url: str, wh_client: Client) -> None:
@@ -33,3 +34,7 @@ def test_status_of_an_unknown_batch_is_a_clean_error(redis_url: str) -> None:
     result = CliRunner().invoke(main, ["batches", "status", "nope", "--redis-url", redis_url])
     assert result.exit_code == 1
     assert "batch nope does not exist" in result.output
+
+
+def test_bids_never_start_with_a_dash_so_the_cli_takes_them_as_arguments() -> None:
+    assert not any(new_bid().startswith("-") for _ in range(5_000))

@@ -40,8 +40,11 @@ FEATURE = "batches"
 
 
 def new_bid() -> str:
-    """14 URL-safe characters (80 random bits), the shape of Sidekiq Pro's bids."""
-    return secrets.token_urlsafe(10)
+    """14 URL-safe characters (80 random bits), the shape of Sidekiq Pro's bids, never
+    starting with '-' (``workhorse batches status -x...`` would read it as an option)."""
+    while (bid := secrets.token_urlsafe(10)).startswith("-"):
+        pass
+    return bid
 
 
 def _callback_name(value: Callback, event: str) -> str:
