@@ -53,5 +53,19 @@ def test_error_replies_raise_and_leave_the_connection_usable(r: redis.Redis) -> 
     send.close()
 
 
+def test_a_script_and_the_commands_after_it_share_one_round_trip(r: redis.Redis) -> None:
+    send = DedicatedConnection(r)
+    script = r.register_script("redis.call('RPUSH', KEYS[1], ARGV[1]); return 1")
+    assert send.evalsha_then(script, ["l"], ["a"], ("LRANGE", "l", 0, -1)) == [1, ["a"]]
+    r.script_flush()  # forgotten: the script is loaded and everything runs again, once
+    assert send.evalsha_then(script, ["l"], ["b"], ("LRANGE", "l", 0, -1)) == [1, ["a", "b"]]
+    r.set("s", "x")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        send.evalsha_then(script, ["l"], ["c"], ("RPOP", "s", 1), ("LLEN", "l"))
+    assert send("PING") == "PONG", "every reply was read: the connection is still in step"
+    assert r.lrange("l", 0, -1) == ["a", "b", "c"]
+    send.close()
+
+
 def _client_id(r: redis.Redis, name: str) -> int:
     return next(int(c["id"]) for c in r.client_list() if c.get("name") == name)

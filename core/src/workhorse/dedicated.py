@@ -39,26 +39,46 @@ class DedicatedConnection:
     def __call__(self, *args: Any) -> Any:
         """Run one command and return its reply as the connection decodes it (no
         redis-py response callbacks: BRPOP gives a list, not a tuple)."""
-        if self._pool is None:
-            return self._client.execute_command(*args)  # type: ignore[no-untyped-call]
-        conn = self._conn
-        if conn is None or self._pid != os.getpid():  # never share a socket across a fork
-            conn = self._checkout(self._pool)
-        try:
-            conn.send_command(*args)  # type: ignore[no-untyped-call]
-            return conn.read_response()
-        except _BROKEN:
-            self.close()  # its state is unknown: the next call opens a fresh one
-            raise
+        return self._pipeline([args])[0]
 
     def evalsha(self, script: Script, keys: list[Any], args: list[Any]) -> Any:
         """Run a registered script by its SHA, loading it first if Redis forgot it
         (a restart or SCRIPT FLUSH)."""
+        return self.evalsha_then(script, keys, args)[0]
+
+    def evalsha_then(
+        self, script: Script, keys: list[Any], args: list[Any], *after: tuple[Any, ...]
+    ) -> list[Any]:
+        """Run a script, then the commands ``after``, in one round trip; their replies.
+        If Redis forgot the script, it is loaded and all of them run again."""
+        commands = [("EVALSHA", script.sha, len(keys), *keys, *args), *after]
         try:
-            return self("EVALSHA", script.sha, len(keys), *keys, *args)
+            return self._pipeline(commands)
         except NoScriptError:
             self("SCRIPT", "LOAD", script.script)
-            return self("EVALSHA", script.sha, len(keys), *keys, *args)
+            return self._pipeline(commands)
+
+    def _pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        if self._pool is None:
+            return [self._client.execute_command(*c) for c in commands]  # type: ignore[no-untyped-call]
+        conn = self._conn
+        if conn is None or self._pid != os.getpid():  # never share a socket across a fork
+            conn = self._checkout(self._pool)
+        replies: list[Any] = []
+        try:
+            conn.send_packed_command(conn.pack_commands(commands))  # type: ignore[no-untyped-call]
+            for _ in commands:  # read every reply, so the connection stays in step
+                try:
+                    replies.append(conn.read_response())
+                except redis.ResponseError as error:
+                    replies.append(error)
+        except _BROKEN:
+            self.close()  # its state is unknown: the next call opens a fresh one
+            raise
+        for reply in replies:
+            if isinstance(reply, redis.ResponseError):
+                raise reply
+        return replies
 
     def close(self) -> None:
         """Close the connection and hand it back to the pool (which reopens it on use).

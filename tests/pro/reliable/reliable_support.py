@@ -62,7 +62,7 @@ def registered(r: redis.Redis) -> list[str]:
 
 
 def in_progress_keys(r: redis.Redis) -> list[str]:
-    return sorted(r.scan_iter(match="inprogress|*"))
+    return sorted(r.scan_iter(match="inprogress*"))  # the hashes and their batch lists
 
 
 @dataclass

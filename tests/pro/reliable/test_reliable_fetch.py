@@ -64,16 +64,18 @@ def test_one_fetch_stores_its_jobs_as_one_field_and_records_partial_progress(
     r.lpush("queue:default", job(1), job(2), job(3), job(4))
     fetch = make_fetch()
     units = fetch.fetch(3, 0)
-    assert r.hkeys(PRIVATE) == ["1/3"]
+    batch = f"inprogress-batch|{IDENTITY}|default|1"
+    assert r.hgetall(PRIVATE) == {"1+3": batch}
+    assert r.lrange(batch, 0, -1) == [job(3), job(2), job(1)]  # the queue's own order
     fetch.acknowledge(units[0])
     fetch.acknowledge(units[2])
     fetch.fetch(1, 0)
-    assert sorted(r.hkeys(PRIVATE)) == ["1/3", "1/3:done", "4/1"]
-    assert r.hget(PRIVATE, "1/3:done") == "1,3"
+    assert sorted(r.hkeys(PRIVATE)) == ["1+3", "1+3:done", "4+1"]
+    assert r.hget(PRIVATE, "1+3:done") == "1,3"
     assert held(fetch) == [job(2), job(4)]
     fetch.acknowledge(units[1])
     fetch.fetch(1, 0)
-    assert r.hkeys(PRIVATE) == ["4/1"]  # a finished batch leaves no trace
+    assert r.hkeys(PRIVATE) == ["4+1"] and r.exists(batch) == 0  # a finished batch goes
 
 
 def test_one_fetch_takes_jobs_from_several_queues_in_strict_order(
@@ -216,13 +218,14 @@ def test_acks_of_a_fetch_across_several_queues_go_to_each_queues_hash(
     fetch = make_fetch("critical", "default")
     units = fetch.fetch(10, 0)
     critical = f"inprogress|{IDENTITY}|critical"
-    assert r.hkeys(critical) == ["1/2"] and r.hkeys(PRIVATE) == ["3/2"]
+    # Each queue's batch starts at its own reserved sequence number (10 per queue here).
+    assert r.hkeys(critical) == ["1+2"] and r.hkeys(PRIVATE) == ["11+2"]
     fetch.acknowledge(units[0])  # job(1), critical
     fetch.acknowledge(units[2])  # job(3), default
     fetch.acknowledge(units[1])  # job(2): the critical batch is complete
     fetch.fetch(1, 0)
     assert r.exists(critical) == 0
-    assert held(fetch) == [job(4)] and r.hget(PRIVATE, "3/2:done") == "1"
+    assert held(fetch) == [job(4)] and r.hget(PRIVATE, "11+2:done") == "1"
 
 
 def test_a_job_pushed_back_and_then_finished_does_not_complete_its_batch_early(

@@ -65,11 +65,11 @@ class Executor:
         self.concurrency = concurrency
         self.fetch_timeout = fetch_timeout
         self.permits = threading.Semaphore(concurrency)
-        # Extra permits (jobs fetched beyond the idle threads) while jobs are fast.
-        # Twice the threads, like Dramatiq's default prefetch: a fetch then takes a batch
-        # big enough that its round trip is paid once per many jobs, and the next batch
-        # is already on its way while this one runs.
-        self.buffer_max = 2 * concurrency
+        # Extra permits (jobs fetched beyond the idle threads) while jobs are fast:
+        # eight per thread (at most 16 ms of work at the 2 ms bound), so half of all
+        # permits (one batch, see _take_permits) pays its round trip once per dozens
+        # of jobs.
+        self.buffer_max = 8 * concurrency
         self.buffer = 0
         self.mean_job_seconds = 1.0  # assume slow until jobs prove otherwise
         self.work: queue.SimpleQueue[UnitOfWork] = queue.SimpleQueue()
@@ -136,10 +136,20 @@ class Executor:
                 self.work.put(unit)
 
     def _take_permits(self) -> int:
+        """Wait for a free permit, then take all free ones, up to a batch's worth.
+
+        While jobs are fast a batch is half the permits. The fetch thread gets the
+        GIL back only once the threads ran out of work; taking half leaves the
+        permits the previous batch freed, so the next fetch goes out as soon as this
+        batch is handed out and its round trip overlaps this batch's run, instead of
+        every thread waiting for Redis once per batch.
+        """
         self._size_buffer()
         if not self.permits.acquire(timeout=0.5):
             return 0
         taken, limit = 1, self.concurrency + self.buffer
+        if self.buffer:
+            limit = (limit + 1) // 2
         while taken < limit and self.permits.acquire(blocking=False):
             taken += 1
         return taken

@@ -1,11 +1,11 @@
-"""``ReliableFetch``: jobs move atomically from ``queue:<q>`` into this process's
-in-progress hash and leave it only when they finished (issue 7).
+"""``ReliableFetch``: jobs move atomically from ``queue:<q>`` into lists this process
+holds in progress, and leave them only when they finished (issue 7).
 
-Speed: one round trip (fetch.lua) moves up to as many jobs as there are idle
-threads (RPOP count, then one HSET of the whole batch per queue) and carries the
-acknowledgements of the jobs finished since the last fetch, one entry per batch
-(see ``inflight``), so acking costs no round trip of its own and Redis runs a
-handful of commands per fetch, not two per job. The round trip goes over a
+Speed: one round trip (fetch.lua, and an LRANGE pipelined behind it) moves a batch
+of jobs per queue into a list of its own without passing them through Lua, and
+carries the acknowledgements of the jobs finished since the last fetch, one entry
+per batch (see ``inflight``), so acking costs no round trip of its own and Redis
+runs a handful of commands per fetch, not two per job. The round trip goes over a
 connection the fetch thread keeps for itself (``workhorse.dedicated``). When the
 queues are empty the fetch waits in a "blocking peek" (``BLMOVE q q RIGHT RIGHT``,
 a rotation that leaves the list unchanged) on one queue at a time, writing pending
@@ -143,21 +143,23 @@ class ReliableFetch:
     def _fetch_now(self, plan: FetchPlan, want: int) -> tuple[list[UnitOfWork], bool]:
         changes, expired = self._acks.take()
         acks = self._ack_args(plan, changes)
-        # Reserve `want` sequence numbers before the call: if its reply is lost,
-        # the next call must still never reuse a field the script may have written.
-        first, self._next_seq = self._next_seq, self._next_seq + want
+        # Reserve `want` sequence numbers per queue before the call: if its reply is
+        # lost, the next call must still never reuse a batch the script may have made.
+        first, self._next_seq = self._next_seq, self._next_seq + want * len(plan.names)
+        lists = [self.keys.batch(self.identity, name, first + i * want)
+                 for i, name in enumerate(plan.names)]
         try:
-            paused, counts, jobs = self.scripts.fetch(
-                plan.keys, plan.names, want, first, acks, expired
+            paused, counts, taken = self.scripts.fetch(
+                plan.keys, lists, plan.names, want, first, acks, expired
             )
         except _REDIS_DOWN:
-            self._lost.append(range(first, first + want))
+            self._lost.append(range(first, self._next_seq))
             self._acks.failed(expired)
             raise
         self._acks.written(changes)
         if paused or self._paused:
             self._paused = frozenset(plan.names[int(i) - 1] for i in paused)
-        return self._hand_out(plan, counts, jobs, first), bool(jobs)
+        return self._hand_out(plan, counts, taken, first, want), any(counts)
 
     @staticmethod
     def _ack_args(plan: FetchPlan, changes: list[Change]) -> list[str]:
@@ -201,29 +203,33 @@ class ReliableFetch:
             return
         plan = self._plan(self.order.names)
         try:
-            self.scripts.write_acks(plan.keys, plan.names, self._ack_args(plan, changes), expired)
+            self.scripts.write_acks(
+                plan.keys, self._no_lists(plan), plan.names, self._ack_args(plan, changes),
+                expired,
+            )
         except _REDIS_DOWN:
             self._acks.failed(expired)
             raise
         self._acks.written(changes)
 
+    def _no_lists(self, plan: FetchPlan) -> list[str]:
+        """fetch.lua's batch lists for a call that takes no jobs (it never touches them)."""
+        return [self.keys.batch(self.identity, name, 0) for name in plan.names]
+
     def _hand_out(
-        self, plan: FetchPlan, counts: list[Any], jobs: list[str], seq: int
+        self, plan: FetchPlan, counts: list[Any], taken: list[list[str]], first: int, want: int
     ) -> list[UnitOfWork]:
         units: list[UnitOfWork] = []
-        at = 0
-        for queue, count in zip(plan.names, counts, strict=True):
+        for i, (queue, count) in enumerate(zip(plan.names, counts, strict=True)):
             if not count:
                 continue
-            batch = FetchBatch(queue, seq, int(count))
+            batch = FetchBatch(queue, first + i * want, int(count))
             self._acks.opened(batch)
-            taken = jobs[at : at + batch.size]
-            at += batch.size
-            seq += batch.size
-            if _EXPIRY_MARKER in "\n".join(taken):  # one C-level scan for the whole batch
-                units += self._unexpired(batch, taken)
+            jobs = taken[i][::-1]  # the list keeps the queue's order: newest first
+            if _EXPIRY_MARKER in "\n".join(jobs):  # one C-level scan for the whole batch
+                units += self._unexpired(batch, jobs)
             else:
-                units += [UnitOfWork(queue, raw, (batch, n)) for n, raw in enumerate(taken, 1)]
+                units += [UnitOfWork(queue, raw, (batch, n)) for n, raw in enumerate(jobs, 1)]
         return units
 
     def _unexpired(self, batch: FetchBatch, taken: list[str]) -> list[UnitOfWork]:
@@ -246,8 +252,8 @@ class ReliableFetch:
         found = []
         for queue, fields in zip(self.private, pipe.execute(), strict=True):
             for field in fields:
-                if not field.endswith(":done"):
-                    first, _, size = field.partition("/")
+                if not field.endswith(":done"):  # "<first>+<size>", "<first>/<size>", "<seq>"
+                    first, _, size = field.replace("+", "/").partition("/")
                     found.append((queue, field, _int(first), _int(size or "1")))
         return found
 

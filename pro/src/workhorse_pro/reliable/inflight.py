@@ -20,7 +20,7 @@ class FetchBatch:
     def __init__(self, queue: str, first_seq: int, size: int) -> None:
         self.queue = queue
         self.size = size
-        self.field = f"{first_seq}/{size}"
+        self.field = f"{first_seq}+{size}"
         self.done: list[int] = []  # 1-based offsets of finished jobs; threads append
 
     def complete(self, done: list[int]) -> bool:

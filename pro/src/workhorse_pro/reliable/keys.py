@@ -29,8 +29,13 @@ class ReliableKeys:
         return self.base.key(f"reliable:lease|{identity}")
 
     def in_progress(self, identity: str, queue: str) -> str:
-        """Hash (sequence number -> job) of jobs ``identity`` took from ``queue``, unfinished."""
+        """Hash indexing the unfinished batches ``identity`` took from ``queue``."""
         return self.base.key(f"{IN_PROGRESS}|{identity}|{queue}")
+
+    def batch(self, identity: str, queue: str, first_seq: int) -> str:
+        """List of the jobs one fetch took from ``queue``, newest first; indexed by the
+        in-progress hash (see lua/fetch.lua). Not matched by ``in_progress_pattern``."""
+        return self.base.key(f"{IN_PROGRESS}-batch|{identity}|{queue}|{first_seq}")
 
     def in_progress_pattern(self) -> str:
         return self.base.key(f"{IN_PROGRESS}|*")

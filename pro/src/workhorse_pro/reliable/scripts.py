@@ -55,27 +55,33 @@ class ReliableScripts:
     def fetch(
         self,
         keys: list[str],
+        lists: list[str],
         names: list[str],
         want: int,
         first_seq: int,
         acks: list[str],
         expired: int,
-    ) -> tuple[list[Any], list[Any], list[str]]:
-        """Run fetch.lua. ``keys``: paused, stats, the queues, their in-progress hashes
-        (see ``FetchPlan``); ``acks``: per queue, its finished fields joined by commas.
-        Returns (paused 1-based queue indexes, jobs taken per queue, jobs in order)."""
-        paused, counts, jobs = self._send.evalsha(
-            self._fetch, keys, [want, len(names), first_seq, expired, *names, *acks]
+    ) -> tuple[list[Any], list[Any], list[list[str]]]:
+        """Run fetch.lua and read the batches it made, in one round trip. ``keys``:
+        paused, stats, the queues, their in-progress hashes (see ``FetchPlan``);
+        ``lists``: per queue, the list its batch goes to; ``acks``: per queue, its ack
+        list (see fetch.lua). Returns (paused 1-based queue indexes, jobs taken per
+        queue, per queue the jobs taken, newest first)."""
+        args = [want, len(names), first_seq, expired, *names, *acks]
+        (paused, counts), *taken = self._send.evalsha_then(
+            self._fetch, [*keys, *lists], args, *(("LRANGE", key, 0, -1) for key in lists)
         )
-        return paused, counts, jobs
+        return paused, counts, taken
 
     def counts(self, hash_keys: list[str]) -> list[int]:
         """How many unfinished jobs each in-progress hash holds."""
         return [int(n) for n in self._counts(keys=hash_keys)] if hash_keys else []
 
-    def write_acks(self, keys: list[str], names: list[str], acks: list[str], expired: int) -> None:
+    def write_acks(
+        self, keys: list[str], lists: list[str], names: list[str], acks: list[str], expired: int
+    ) -> None:
         """fetch.lua taking no jobs, over the shared pool: callable from any thread."""
-        self._fetch(keys=keys, args=[0, len(names), 0, expired, *names, *acks])
+        self._fetch(keys=[*keys, *lists], args=[0, len(names), 0, expired, *names, *acks])
 
     def close(self) -> None:
         self._send.close()

@@ -1,21 +1,26 @@
 -- Reliable fetch: record finished jobs, then move up to `want` jobs from the public
--- queues into this process's in-progress hashes, skipping paused queues.
--- The jobs one call takes from one queue are stored together as one field,
--- "<first sequence number>/<count>" -> cmsgpack array of the jobs, so the call
--- writes one field per queue however many jobs it takes. While only some jobs of
--- such a batch have finished, "<field>:done" lists their 1-based offsets; when
--- all have, both fields go. (One field per job cost Redis 3x the CPU per job.)
+-- queues into this process's in-progress lists, skipping paused queues.
+-- The jobs one call takes from one queue stay together, in a list of their own
+-- (ReliableKeys.batch), copied from the queue's tail by SORT ... BY nosort LIMIT
+-- ... STORE and trimmed off the queue, so no job ever enters Lua: Redis hashes
+-- every byte of every string a script handles, which was most of this script's
+-- cost. The caller reads the lists in the same round trip. The in-progress hash
+-- indexes them: field "<first>+<count>" -> the list's name. While only some jobs
+-- of a batch have finished, "<field>:done" lists their 1-based offsets (oldest
+-- job first); when all have, the list and both fields go.
 -- KEYS[1]: `paused` set; KEYS[2]: reliable stats hash;
 -- KEYS[3 .. 2+n]: queue:<name> lists (in the caller's strict/weighted order);
--- KEYS[3+n .. 2+2n]: the matching in-progress hashes of this process.
+-- KEYS[3+n .. 2+2n]: the matching in-progress hashes of this process;
+-- KEYS[3+2n .. 2+3n]: the lists this call may fill, one per queue; queue i's
+--   batch starts at sequence number ARGV[3] + (i - 1) * want.
 -- ARGV: want, n, first sequence number, expired count, then n queue names,
 --       then n ack lists, one per queue: entries joined by ';', each either
 --       "<field>" (every job of that batch finished) or "<field>=<offsets>".
--- Returns {paused queue indexes, jobs taken per queue (n counts), jobs}; the jobs
--- of one call have consecutive sequence numbers from the first one, in order.
+-- Returns {paused queue indexes, jobs taken per queue (n counts)}; queue i's jobs
+-- are in KEYS[2 + 2n + i], newest first (the queue's own order).
 local want = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
-local seq = tonumber(ARGV[3])
+local first = tonumber(ARGV[3])
 local expired = tonumber(ARGV[4])
 
 for i = 1, n do
@@ -29,7 +34,11 @@ for i = 1, n do
           redis.call('HSET', hash, field .. ':done', done)
         end
       else
-        redis.call('HDEL', hash, entry, entry .. ':done')
+        local list = redis.call('HGET', hash, entry)
+        if list then
+          redis.call('DEL', list)
+          redis.call('HDEL', hash, entry, entry .. ':done')
+        end
       end
     end
   end
@@ -38,26 +47,28 @@ if expired > 0 then
   redis.call('HINCRBY', KEYS[2], 'expired', expired)
 end
 
-local paused, counts, out = {}, {}, nil
+local paused, counts = {}, {}
+local left = want
 for i = 1, n do
   counts[i] = 0
   if redis.call('SISMEMBER', KEYS[1], ARGV[4 + i]) == 1 then
     paused[#paused + 1] = i
-  elseif want > 0 then
-    local jobs = redis.call('RPOP', KEYS[2 + i], want)
-    if jobs then
-      redis.call('HSET', KEYS[2 + n + i], seq .. '/' .. #jobs, cmsgpack.pack(jobs))
-      counts[i] = #jobs
-      seq = seq + #jobs
-      want = want - #jobs
-      if out == nil then
-        out = jobs
+  elseif left > 0 then
+    local queue = KEYS[2 + i]
+    local length = redis.call('LLEN', queue)
+    local take = math.min(left, length)
+    if take > 0 then
+      local list = KEYS[2 + 2 * n + i]
+      redis.call('SORT', queue, 'BY', 'nosort', 'LIMIT', length - take, take, 'STORE', list)
+      if take == length then
+        redis.call('DEL', queue)
       else
-        for _, job in ipairs(jobs) do
-          out[#out + 1] = job
-        end
+        redis.call('LTRIM', queue, 0, length - take - 1)
       end
+      redis.call('HSET', KEYS[2 + n + i], (first + (i - 1) * want) .. '+' .. take, list)
+      counts[i] = take
+      left = left - take
     end
   end
 end
-return {paused, counts, out or {}}
+return {paused, counts}

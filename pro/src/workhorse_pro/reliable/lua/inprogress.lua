@@ -1,5 +1,10 @@
 -- Prepended to the scripts that read in-progress hashes (see fetch.lua for the layout:
--- "<first seq>/<count>" -> cmsgpack array of jobs, "<field>:done" -> finished offsets).
+-- field "<first seq>+<count>" -> the name of the list holding its jobs, newest first;
+-- "<field>:done" -> the finished offsets). Those lists are not in KEYS, as their
+-- names are read here; they share the prefix, so its hash tag keeps them in the
+-- same cluster slot as every other key.
+-- Versions before 1.1 stored a batch as field "<first seq>/<count>" -> cmsgpack
+-- array; a process of theirs that died is still recovered.
 
 -- The set of offsets listed in a ":done" value, and how many there are.
 local function done_offsets(text)
@@ -11,9 +16,26 @@ local function done_offsets(text)
   return set, count
 end
 
--- The jobs of one batch field, or the field's value as a single job when the field
--- is not a batch (a plain "<seq>" field holding one job, as tests and tools may write).
+-- The list holding the jobs of a "<first>+<count>" field (its value), or nil.
+local function batch_list(field, value)
+  if string.find(field, '+', 1, true) then
+    return value
+  end
+  return nil
+end
+
+-- The jobs of one batch field, oldest first, or the field's value as a single job
+-- when the field is not a batch (a plain "<seq>" field, as tests and tools may write).
 local function batch_jobs(field, value)
+  local list = batch_list(field, value)
+  if list then
+    local newest_first = redis.call('LRANGE', list, 0, -1)
+    local jobs, count = {}, #newest_first
+    for i = 1, count do
+      jobs[i] = newest_first[count + 1 - i]
+    end
+    return jobs
+  end
   if string.find(field, '/', 1, true) then
     local ok, jobs = pcall(cmsgpack.unpack, value)
     if ok and type(jobs) == 'table' then
@@ -21,6 +43,27 @@ local function batch_jobs(field, value)
     end
   end
   return {value}
+end
+
+-- Forget a batch: its fields and its list.
+local function drop_batch(hash, field, value)
+  local list = batch_list(field, value)
+  if list then
+    redis.call('DEL', list)
+  end
+  redis.call('HDEL', hash, field, field .. ':done')
+end
+
+-- Forget every batch of an in-progress hash, and the hash.
+local function drop_all(hash)
+  local flat = redis.call('HGETALL', hash)
+  for i = 1, #flat, 2 do
+    local list = batch_list(flat[i], flat[i + 1])
+    if list then
+      redis.call('DEL', list)
+    end
+  end
+  redis.call('DEL', hash)
 end
 
 -- Every unfinished job in `hash` as {field, offset, job}, in the order they were

@@ -37,7 +37,7 @@ for i = 1, n do
       recovered = recovered + 1
     end
   end
-  redis.call('DEL', KEYS[5 + i])
+  drop_all(KEYS[5 + i])
 end
 if recovered + poisoned > 0 then
   redis.call('EXPIRE', KEYS[3], tonumber(ARGV[4]))

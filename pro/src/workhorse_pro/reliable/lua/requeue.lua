@@ -22,7 +22,7 @@ for a = 1, #ARGV, 3 do
       done = done == '' and tostring(offset) or (done .. ',' .. offset)
     end
     if count >= #jobs then
-      redis.call('HDEL', hash, field, done_field)
+      drop_batch(hash, field, value)
     else
       redis.call('HSET', hash, done_field, done)
     end
