@@ -71,6 +71,9 @@ def test_one_fetch_stores_its_jobs_as_one_field_and_records_partial_progress(
     fetch.acknowledge(units[2])
     fetch.fetch(1, 0)
     assert sorted(r.hkeys(PRIVATE)) == ["1+3", "1+3:done", "4+1"]
+    # The last job: taking a whole queue renames it to the batch list.
+    assert r.lrange(r.hget(PRIVATE, "4+1"), 0, -1) == [job(4)]
+    assert r.exists("queue:default") == 0
     assert r.hget(PRIVATE, "1+3:done") == "1,3"
     assert held(fetch) == [job(2), job(4)]
     fetch.acknowledge(units[1])

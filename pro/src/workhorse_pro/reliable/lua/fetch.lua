@@ -2,7 +2,8 @@
 -- queues into this process's in-progress lists, skipping paused queues.
 -- The jobs one call takes from one queue stay together, in a list of their own
 -- (ReliableKeys.batch), copied from the queue's tail by SORT ... BY nosort LIMIT
--- ... STORE and trimmed off the queue, so no job ever enters Lua: Redis hashes
+-- ... STORE and trimmed off the queue (or, when it takes them all, the queue is
+-- renamed to the batch), so no job ever enters Lua: Redis hashes
 -- every byte of every string a script handles, which was most of this script's
 -- cost. The caller reads the lists in the same round trip. The in-progress hash
 -- indexes them: field "<first>+<count>" -> the list's name. While only some jobs
@@ -59,10 +60,10 @@ for i = 1, n do
     local take = math.min(left, length)
     if take > 0 then
       local list = KEYS[2 + 2 * n + i]
-      redis.call('SORT', queue, 'BY', 'nosort', 'LIMIT', length - take, take, 'STORE', list)
-      if take == length then
-        redis.call('DEL', queue)
+      if take == length then -- the whole queue: the list becomes the batch, in O(1)
+        redis.call('RENAME', queue, list)
       else
+        redis.call('SORT', queue, 'BY', 'nosort', 'LIMIT', length - take, take, 'STORE', list)
         redis.call('LTRIM', queue, 0, length - take - 1)
       end
       redis.call('HSET', KEYS[2 + n + i], (first + (i - 1) * want) .. '+' .. take, list)
