@@ -25,6 +25,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 import redis_server  # noqa: E402
+from support.processes import spawn_worker  # noqa: E402
 
 DRAMATIQ_VENV = HERE / ".venv-dramatiq"
 N_NOOP = int(os.environ.get("BENCH_NOOP_JOBS", "20000"))
@@ -93,27 +94,9 @@ def wait_drained(
 
 
 def workhorse_worker(url: str, processes: int, threads: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workhorse",
-            "worker",
-            "-r",
-            "bench_jobs",
-            "-q",
-            "bench",
-            "-p",
-            str(processes),
-            "-c",
-            str(threads),
-            "--redis-url",
-            url,
-        ],
-        cwd=HERE,
-        env={**os.environ, "PYTHONPATH": str(HERE)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return spawn_worker(
+        url, "-q", "bench", "-p", str(processes), "-c", str(threads),
+        capture=False, jobs="bench_jobs", home=HERE,
     )
 
 

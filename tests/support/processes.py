@@ -12,24 +12,20 @@ CORE_TESTS = Path(__file__).parent.parent / "core"
 
 
 def spawn_worker(
-    url: str, *args: str, env: dict[str, str] | None = None, capture: bool = True
+    url: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    capture: bool = True,
+    jobs: str = "jobs_for_tests",
+    home: Path = CORE_TESTS,
 ) -> subprocess.Popen[bytes]:
-    """``workhorse worker -r jobs_for_tests --redis-url URL ARGS...`` (captures output)."""
+    """``workhorse worker -r JOBS --redis-url URL ARGS...`` run in ``home`` (where the
+    ``jobs`` module lives); captures its output unless ``capture`` is False."""
     out = subprocess.PIPE if capture else subprocess.DEVNULL
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workhorse",
-            "worker",
-            "-r",
-            "jobs_for_tests",
-            "--redis-url",
-            url,
-            *args,
-        ],
-        cwd=CORE_TESTS,
-        env={**os.environ, "PYTHONPATH": str(CORE_TESTS), **(env or {})},
+        [sys.executable, "-m", "workhorse", "worker", "-r", jobs, "--redis-url", url, *args],
+        cwd=home,
+        env={**os.environ, "PYTHONPATH": str(home), **(env or {})},
         stdout=out,
         stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
     )

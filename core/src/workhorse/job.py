@@ -35,6 +35,12 @@ def known_options() -> Mapping[str, bool]:
     return {**CORE_OPTIONS, **plugins.job_options()}
 
 
+def travelling(options: Mapping[str, object], known: Mapping[str, bool]) -> dict[str, object]:
+    """The options that go into the payload (``known``: option name -> travels; an option
+    no plugin declared travels, as Sidekiq's unknown keys do)."""
+    return {k: v for k, v in options.items() if known.get(k, True)}
+
+
 def validate_options(options: Mapping[str, object], where: str) -> None:
     known = known_options()
     unknown = sorted(set(options) - set(known))
@@ -82,8 +88,7 @@ class Job(Generic[P, R]):
 
     def wire_options(self, known: Mapping[str, bool] | None = None) -> dict[str, object]:
         """The options that travel in the payload (``known``: option name -> travels)."""
-        known = known_options() if known is None else known
-        return {k: v for k, v in self.options.items() if known.get(k, True)}
+        return travelling(self.options, known_options() if known is None else known)
 
     def set(self, **options: object) -> JobCall[P, R]:
         """One-off options: ``send_email.set(queue="critical").perform_async(...)``."""
@@ -131,8 +136,11 @@ class JobCall(Generic[P, R]):
 
     def _base(self) -> dict[str, Any]:
         known = known_options()
-        wire = {k: v for k, v in self.options.items() if known.get(k, True)}
-        return {"class": self.job.name, **self.job.wire_options(known), **wire}
+        return {
+            "class": self.job.name,
+            **self.job.wire_options(known),
+            **travelling(self.options, known),
+        }
 
     def _client(self) -> Client:
         return self.client or default_client()

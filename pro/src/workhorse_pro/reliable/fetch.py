@@ -47,6 +47,7 @@ class FetchPlan:
     keys: list[str]
     index: dict[str, int]  # queue name -> 1-based index in this order
     no_acks: list[str]  # the ack arguments when there is nothing to acknowledge
+    batches: list[str]  # per queue, the prefix of its batch lists' names
 
 
 class ReliableFetch:
@@ -134,7 +135,8 @@ class ReliableFetch:
             keys = [self.keys.paused, self.keys.stats, *map(self.keys.queue, names),
                     *(self.private[n] for n in names)]
             index = {n: i + 1 for i, n in enumerate(names)}
-            plan = FetchPlan(names, keys, index, [""] * len(names))
+            batches = [self.keys.batches(self.identity, n) for n in names]
+            plan = FetchPlan(names, keys, index, [""] * len(names), batches)
             if len(self._plans) >= 256:  # weighted order with many queues: bound the cache
                 self._plans.clear()
             self._plans[tuple(names)] = plan
@@ -146,8 +148,7 @@ class ReliableFetch:
         # Reserve `want` sequence numbers per queue before the call: if its reply is
         # lost, the next call must still never reuse a batch the script may have made.
         first, self._next_seq = self._next_seq, self._next_seq + want * len(plan.names)
-        lists = [self.keys.batch(self.identity, name, first + i * want)
-                 for i, name in enumerate(plan.names)]
+        lists = [f"{prefix}{first + i * want}" for i, prefix in enumerate(plan.batches)]
         try:
             paused, counts, taken = self.scripts.fetch(
                 plan.keys, lists, plan.names, want, first, acks, expired
@@ -204,17 +205,12 @@ class ReliableFetch:
         plan = self._plan(self.order.names)
         try:
             self.scripts.write_acks(
-                plan.keys, self._no_lists(plan), plan.names, self._ack_args(plan, changes),
-                expired,
+                plan.keys, plan.batches, plan.names, self._ack_args(plan, changes), expired
             )
         except _REDIS_DOWN:
             self._acks.failed(expired)
             raise
         self._acks.written(changes)
-
-    def _no_lists(self, plan: FetchPlan) -> list[str]:
-        """fetch.lua's batch lists for a call that takes no jobs (it never touches them)."""
-        return [self.keys.batch(self.identity, name, 0) for name in plan.names]
 
     def _hand_out(
         self, plan: FetchPlan, counts: list[Any], taken: list[list[str]], first: int, want: int

@@ -32,10 +32,11 @@ class ReliableKeys:
         """Hash indexing the unfinished batches ``identity`` took from ``queue``."""
         return self.base.key(f"{IN_PROGRESS}|{identity}|{queue}")
 
-    def batch(self, identity: str, queue: str, first_seq: int) -> str:
-        """List of the jobs one fetch took from ``queue``, newest first; indexed by the
+    def batches(self, identity: str, queue: str) -> str:
+        """Prefix of the lists holding the jobs one fetch took from ``queue`` (newest
+        first), each named by the batch's first sequence number and indexed by the
         in-progress hash (see lua/fetch.lua). Not matched by ``in_progress_pattern``."""
-        return self.base.key(f"{IN_PROGRESS}-batch|{identity}|{queue}|{first_seq}")
+        return self.base.key(f"{IN_PROGRESS}-batch|{identity}|{queue}|")
 
     def in_progress_pattern(self) -> str:
         return self.base.key(f"{IN_PROGRESS}|*")

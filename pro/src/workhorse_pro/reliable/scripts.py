@@ -80,7 +80,8 @@ class ReliableScripts:
     def write_acks(
         self, keys: list[str], lists: list[str], names: list[str], acks: list[str], expired: int
     ) -> None:
-        """fetch.lua taking no jobs, over the shared pool: callable from any thread."""
+        """fetch.lua taking no jobs, over the shared pool: callable from any thread.
+        ``lists`` only fill KEYS' batch-list slots; a call taking no jobs never opens them."""
         self._fetch(keys=[*keys, *lists], args=[0, len(names), 0, expired, *names, *acks])
 
     def close(self) -> None:

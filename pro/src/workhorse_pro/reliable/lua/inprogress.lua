@@ -45,6 +45,17 @@ local function batch_jobs(field, value)
   return {value}
 end
 
+-- One job of a batch (1-based offset, oldest first) or false, and the batch's size;
+-- a list batch is read one element at a time, not whole for every job.
+local function batch_job(field, value, offset)
+  local list = batch_list(field, value)
+  if list then
+    return redis.call('LINDEX', list, -offset), tonumber(string.match(field, '%+(%d+)$'))
+  end
+  local jobs = batch_jobs(field, value)
+  return jobs[offset] or false, #jobs
+end
+
 -- Forget a batch: its fields and its list.
 local function drop_batch(hash, field, value)
   local list = batch_list(field, value)
