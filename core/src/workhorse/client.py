@@ -13,7 +13,8 @@ import redis
 
 from workhorse import payload
 from workhorse.config import Settings
-from workhorse.errors import ArgumentError, ConfigError
+from workhorse.connection import RedisTarget, connect, describe_client, resolve, unavailable
+from workhorse.errors import ArgumentError, ConfigError, RedisUnavailable
 from workhorse.keys import Keys
 from workhorse.middleware import ClientMiddleware, compose_client
 from workhorse.types import JobPayload
@@ -51,6 +52,7 @@ class Client:
         self.settings = settings or Settings.from_env()
         self.keys = Keys(self.settings.prefix)
         self._redis = redis_client
+        self._target: RedisTarget | None = None
         self._lock = threading.Lock()
         if middleware is None:
             from workhorse import plugins
@@ -66,9 +68,9 @@ class Client:
         if self._redis is None:
             with self._lock:
                 if self._redis is None:
-                    from workhorse.connection import connect
-
-                    self._redis = connect(self.settings)
+                    self._target = resolve(self.settings)
+                    self._redis = connect(self.settings.with_changes(
+                        redis_url=self._target.url, redis_url_source=self._target.source))
         return self._redis
 
     def push(self, job: JobPayload | dict[str, Any]) -> str | None:
@@ -116,7 +118,20 @@ class Client:
         """Write already-normalised jobs in one pipeline (MULTI/EXEC when ``atomic``)."""
         pipe = self.redis.pipeline(transaction=atomic)
         self.write_many_to(pipe, jobs)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            # The one place a push meets the network: say which Redis, from where.
+            if isinstance(exc, RedisUnavailable):
+                raise
+            raise unavailable(exc, self._place()) from exc
+
+    def _place(self) -> RedisTarget | Settings:
+        if self._target is not None:
+            return self._target
+        if self.settings.redis_url:
+            return self.settings
+        return RedisTarget(describe_client(self._redis), "the redis client given to Client")
 
     def write_many_to(self, pipe: Any, jobs: Sequence[JobPayload]) -> None:
         """Queue the commands storing ``jobs``: one LPUSH per queue, one ZADD for schedules."""

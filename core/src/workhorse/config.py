@@ -77,6 +77,9 @@ class Settings:
     """Everything a client or worker process is configured with."""
 
     redis_url: str | None = None
+    # Where redis_url came from ("argument", "WORKHORSE_REDIS_URL", "REDIS_URL", ...), so
+    # start lines and errors can say it; workhorse.connection.resolve fills it when unset.
+    redis_url_source: str = ""
     prefix: str = ""
     queues: tuple[QueueWeight, ...] = (QueueWeight("default"),)
     concurrency: int = 10
@@ -104,8 +107,10 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from ``WORKHORSE_*`` variables, then explicit ``overrides``."""
         env = os.environ if env is None else env
+        url_source = next((n for n in ("WORKHORSE_REDIS_URL", "REDIS_URL") if env.get(n)), "")
         values: dict[str, object] = {
-            "redis_url": env.get("WORKHORSE_REDIS_URL") or env.get("REDIS_URL") or None,
+            "redis_url": env.get(url_source) if url_source else None,
+            "redis_url_source": url_source,
             "prefix": env.get("WORKHORSE_PREFIX", ""),
             "concurrency": _env_int(env, "WORKHORSE_CONCURRENCY", 10),
             "shutdown_timeout": _env_float(env, "WORKHORSE_SHUTDOWN_TIMEOUT", 25.0),
@@ -118,11 +123,15 @@ class Settings:
         if env.get("WORKHORSE_QUEUES"):
             values["queues"] = parse_queues([env["WORKHORSE_QUEUES"]])
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if overrides.get("redis_url") is not None and not overrides.get("redis_url_source"):
+            values["redis_url_source"] = "argument"
         settings = cls(**values)  # type: ignore[arg-type]
         settings.validate()
         return settings
 
     def with_changes(self, **changes: object) -> Settings:
+        if changes.get("redis_url") and "redis_url_source" not in changes:
+            changes["redis_url_source"] = "argument"
         updated = replace(self, **changes)  # type: ignore[arg-type]
         updated.validate()
         return updated

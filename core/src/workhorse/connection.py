@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -12,23 +13,52 @@ from redis.sentinel import Sentinel
 
 from workhorse.config import Settings
 from workhorse.errors import ConfigError, RedisUnavailable
+from workhorse.redaction import redact
+
+__all__ = ["LOCAL_DEFAULT", "RedisTarget", "check", "connect", "describe_client", "redact",
+           "resolve", "resolve_url", "resolved", "unavailable", "where"]
 
 log = logging.getLogger(__name__)
 
 LOCAL_DEFAULT = "redis://localhost:6379/0"
+# Where a resolved URL came from, as the worker's start line, doctor and errors say it.
+LOCALHOST = "localhost:6379 answered"
+EMBEDDED = "embedded server: no URL configured, nothing on localhost:6379"
+
+
+@dataclass(frozen=True, slots=True)
+class RedisTarget:
+    """A resolved Redis URL and where it came from (``argument``, an env var, ...)."""
+
+    url: str
+    source: str
+
+    def __str__(self) -> str:
+        return f"{redact(self.url)} (from {self.source})"
+
+
+def resolve(settings: Settings | str | None = None) -> RedisTarget:
+    """Explicit URL, then WORKHORSE_REDIS_URL, then REDIS_URL, then localhost, then embedded."""
+    if isinstance(settings, Settings):
+        if settings.redis_url:
+            return RedisTarget(settings.redis_url, settings.redis_url_source or "settings")
+        settings = None
+    if settings:
+        return RedisTarget(settings, "argument")
+    for name in ("WORKHORSE_REDIS_URL", "REDIS_URL"):
+        if os.environ.get(name):
+            return RedisTarget(os.environ[name], name)
+    # WORKHORSE_NO_LOCALHOST=1 skips the probe (tests; machines whose 6379 is someone else's).
+    if os.environ.get("WORKHORSE_NO_LOCALHOST") != "1" and _answers(LOCAL_DEFAULT):
+        return RedisTarget(LOCAL_DEFAULT, LOCALHOST)
+    from workhorse import embedded  # late: only needed when nothing is configured
+
+    return RedisTarget(embedded.ensure_server(), EMBEDDED)
 
 
 def resolve_url(explicit: str | None = None) -> str:
-    """Explicit argument, then WORKHORSE_REDIS_URL, then REDIS_URL, then localhost/embedded."""
-    url = explicit or os.environ.get("WORKHORSE_REDIS_URL") or os.environ.get("REDIS_URL")
-    if url:
-        return url
-    # WORKHORSE_NO_LOCALHOST=1 skips the probe (tests; machines whose 6379 is someone else's).
-    if os.environ.get("WORKHORSE_NO_LOCALHOST") != "1" and _answers(LOCAL_DEFAULT):
-        return LOCAL_DEFAULT
-    from workhorse import embedded  # late: only needed when nothing is configured
-
-    return embedded.ensure_server()
+    """:func:`resolve`, URL only."""
+    return resolve(explicit).url
 
 
 def _answers(url: str) -> bool:
@@ -41,8 +71,7 @@ def _answers(url: str) -> bool:
 
 def connect(settings: Settings | str | None = None, *, pool_size: int = 50) -> redis.Redis:
     """A redis-py client with a connection pool, strings decoded."""
-    url_arg = settings if isinstance(settings, str) else (settings.redis_url if settings else None)
-    url = resolve_url(url_arg)
+    url = resolve(settings).url
     common: dict[str, Any] = {
         "decode_responses": True,
         "socket_connect_timeout": 5,
@@ -78,8 +107,8 @@ def _sentinel(url: str, common: dict[str, Any], pool_size: int) -> redis.Redis:
         raise ConfigError(f"sentinel URL {redact(url)} names no service: add /SERVICE_NAME")
     db = int(path[1]) if len(path) > 1 else 0
     password = unquote(parts.password) if parts.password else None
-    sentinel = Sentinel(hosts, socket_timeout=common["socket_connect_timeout"])  # type: ignore[no-untyped-call]
-    return sentinel.master_for(  # type: ignore[no-any-return,no-untyped-call]
+    sentinel = Sentinel(hosts, socket_timeout=common["socket_connect_timeout"])
+    return sentinel.master_for(  # type: ignore[no-any-return]
         path[0], db=db, password=password, max_connections=pool_size, **common
     )
 
@@ -105,21 +134,44 @@ def _cluster(url: str, common: dict[str, Any]) -> redis.Redis:
     return RedisCluster.from_url(plain, **common)  # type: ignore[return-value]
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced, safe for logs and errors."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
+def resolved(settings: Settings) -> Settings:
+    """``settings`` with the Redis URL resolved once, and where it came from filled in."""
+    target = resolve(settings)
+    return settings.with_changes(redis_url=target.url, redis_url_source=target.source)
 
 
-def check(client: redis.Redis, url: str = "") -> None:
+Place = RedisTarget | Settings | str | None
+
+
+def where(place: Place) -> str:
+    """The redacted URL of ``place`` and, when known, where it came from: for messages."""
+    if isinstance(place, Settings):
+        url, source = place.redis_url, place.redis_url_source or "settings"
+        place = RedisTarget(url, source) if url else None
+    if isinstance(place, RedisTarget):
+        return str(place)
+    return redact(place) if place else "the configured URL"
+
+
+def unavailable(exc: BaseException, place: Place) -> RedisUnavailable:
+    """The error for a Redis that did not answer, naming which one and what to do."""
+    return RedisUnavailable(
+        f"cannot reach Redis at {where(place)}: {exc}. Start Redis, or pass --redis-url / set "
+        "WORKHORSE_REDIS_URL to a server that is running"
+    )
+
+
+def check(client: redis.Redis, place: Place = None) -> None:
     """Ping, turning connection failures into an actionable :class:`RedisUnavailable`."""
     try:
         client.ping()
     except (redis.RedisError, OSError) as exc:
-        raise RedisUnavailable(
-            f"cannot reach Redis at {redact(url) or 'the configured URL'} ({exc}); start Redis, "
-            "or pass --redis-url / set WORKHORSE_REDIS_URL to a server that is running"
-        ) from None
+        raise unavailable(exc, place) from None
+
+
+def describe_client(client: object) -> str:
+    """Where an already-built client points (host, port, db), without any password."""
+    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+    if kwargs.get("path"):
+        return f"unix:{kwargs['path']} db {kwargs.get('db', 0)}"
+    return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')} db {kwargs.get('db', 0)}"

@@ -16,6 +16,8 @@ what is wrong, with the offending value, and what to do about it.
 
 from __future__ import annotations
 
+import redis
+
 
 class WorkhorseError(Exception):
     """Base of every error workhorse raises on purpose."""
@@ -45,8 +47,11 @@ class UnknownJobError(WorkhorseError):
         )
 
 
-class RedisUnavailable(WorkhorseError):
-    """Redis could not be reached."""
+class RedisUnavailable(WorkhorseError, redis.ConnectionError):
+    """Redis could not be reached.
+
+    Also a ``redis.ConnectionError``, so code that already retries on redis-py's
+    connection errors keeps doing so."""
 
 
 class PluginLoadError(WorkhorseError):

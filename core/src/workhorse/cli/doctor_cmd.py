@@ -14,7 +14,7 @@ from rich.text import Text
 from workhorse import embedded, plugins
 from workhorse.cli.options import redis_options
 from workhorse.cli.output import EXIT_FAILED, console, json_option, print_json, table
-from workhorse.connection import LOCAL_DEFAULT, connect, redact, resolve_url
+from workhorse.connection import LOCAL_DEFAULT, RedisTarget, connect, redact, resolve
 
 Level = Literal["ok", "warn", "fail", "info"]
 MIN_REDIS = (6, 2)
@@ -29,31 +29,21 @@ class Check:
     fix: str = ""
 
 
-def url_source(explicit: str | None) -> str:
-    if explicit:
-        return "--redis-url"
-    for name in ("WORKHORSE_REDIS_URL", "REDIS_URL"):
-        if os.environ.get(name):
-            return name
-    return "default (localhost:6379 if it answers, else the embedded server)"
-
-
 def check_redis(explicit: str | None) -> tuple[list[Check], redis.Redis | None]:
-    source = url_source(explicit)
+    target: RedisTarget | None = None
     try:
-        url = resolve_url(explicit)
-        client = connect(url)
+        target = resolve(explicit)
+        client = connect(target.url)
         started = time.perf_counter()
         client.ping()
         rtt = time.perf_counter() - started
     except Exception as exc:  # noqa: BLE001 - every failure here is the finding
-        return [Check("redis", "fail", f"cannot reach Redis ({source}): {exc}",
+        place = str(target) if target else "(no URL could be resolved)"
+        return [Check("redis", "fail", f"cannot reach Redis at {place}: {exc}",
                       "start Redis, or pass --redis-url / set WORKHORSE_REDIS_URL to a running "
                       "server (redis://host:6379/0, rediss://..., unix:///path/redis.sock)")], None
-    if url == embedded.status().url:
-        source = "the embedded server: no URL configured, nothing on localhost:6379"
-    checks = [Check("redis", "ok",
-                    f"{redact(url)} answered in {rtt * 1000:.1f} ms (from {source})")]
+    checks = [Check("redis", "ok", f"{redact(target.url)} answered in {rtt * 1000:.1f} ms "
+                                   f"(from {target.source})")]
     return checks + check_server(client), client
 
 

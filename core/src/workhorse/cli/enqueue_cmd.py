@@ -109,7 +109,7 @@ def enqueue(name: str, args_json: str | None, queue: str | None, delay: float | 
         options["at"] = when
     settings = settings_for(redis_url, prefix)
     client = Client(settings=settings)
-    check(client.redis, settings.redis_url or "")
+    check(client.redis, settings)
     jid = client.enqueue(name, args, **options)
     if jid is None:
         raise click.ClickException("a client middleware dropped the job; nothing was enqueued")

@@ -7,19 +7,18 @@ import redis
 from workhorse.api import Inspector
 from workhorse.client import Client
 from workhorse.config import Settings
-from workhorse.connection import check, connect, resolve_url
+from workhorse.connection import check, connect, resolved
 from workhorse.keys import Keys
 
 
 def settings_for(redis_url: str | None, prefix: str) -> Settings:
     """Settings with the Redis URL resolved once (flag, env, localhost or embedded)."""
-    settings = Settings.from_env(redis_url=redis_url, prefix=prefix)
-    return settings.with_changes(redis_url=resolve_url(settings.redis_url))
+    return resolved(Settings.from_env(redis_url=redis_url, prefix=prefix))
 
 
 def _checked(settings: Settings) -> redis.Redis:
     client = connect(settings)
-    check(client, settings.redis_url or "")
+    check(client, settings)
     return client
 
 

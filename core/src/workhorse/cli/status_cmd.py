@@ -20,6 +20,7 @@ def collect(api: Inspector) -> dict[str, Any]:
     processes = api.processes.list(with_work=False)
     return {
         "redis_url": redact(api.settings.redis_url or ""),
+        "redis_url_source": api.settings.redis_url_source,
         "prefix": api.keys.prefix,
         "totals": summary.to_dict(),
         "leader": api.processes.leader(),
@@ -51,7 +52,8 @@ def render(data: dict[str, Any]) -> None:
     out = console()
     t = data["totals"]
     prefix = f" prefix {data['prefix']!r}" if data["prefix"] else ""
-    out.print(f"[bold]Redis[/] {escape(data['redis_url'] + prefix)}")
+    source = f" (from {data['redis_url_source']})" if data["redis_url_source"] else ""
+    out.print(f"[bold]Redis[/] {escape(data['redis_url'] + prefix + source)}")
     out.print(
         f"processed {t['processed']:,}  failed {t['failed']:,}  busy {t['busy']}  "
         f"enqueued {t['enqueued']:,}  scheduled {t['scheduled']:,}  retries {t['retries']:,}  "

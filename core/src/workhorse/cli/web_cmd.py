@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from workhorse import logs
 from workhorse.cli.options import redis_options
 from workhorse.config import Settings
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 log = logging.getLogger("workhorse.web")
 
@@ -39,42 +43,24 @@ def web(host: str, port: int, base_path: str, read_only: bool, basic_auth: str |
     try:
         import uvicorn
 
-        from workhorse.web import BasicAuth, create_app
+        from workhorse.web import BasicAuth
         from workhorse.web.options import normalize_base_path
     except ImportError as exc:
         raise click.ClickException(
             f"the dashboard needs its optional dependencies ({exc.name} is missing): "
             "pip install 'workhorse[web]'") from None
-    from workhorse.api import Inspector
-    from workhorse.connection import check, connect
-    from workhorse.keys import Keys
-
     logs.configure("DEBUG" if verbose else "INFO", "text")
-    settings = Settings.from_env(redis_url=redis_url or (shards[0] if shards else None),
-                                 prefix=prefix)
-    client = connect(settings)
-    check(client, settings.redis_url or "")
-    auth = BasicAuth.parse(basic_auth) if basic_auth else None
-    if shards:
-        from workhorse.web.shards import create_sharded_app
-
-        inspectors = {}
-        for i, url in enumerate(shards):
-            shard_settings = settings.with_changes(redis_url=url)
-            shard_client = connect(shard_settings)
-            check(shard_client, url)
-            inspectors[f"shard{i}"] = Inspector(shard_client, Keys(settings.prefix), shard_settings)
-        app = create_sharded_app(inspectors, read_only=read_only, auth=auth,
-                                 poll_interval=poll_interval)
-    else:
-        app = create_app(Inspector(client, Keys(settings.prefix), settings), base_path=base_path,
-                         read_only=read_only, auth=auth, poll_interval=poll_interval)
+    settings = Settings.from_env(redis_url=redis_url, prefix=prefix)
+    options: dict[str, Any] = {
+        "base_path": base_path, "read_only": read_only, "poll_interval": poll_interval,
+        "auth": BasicAuth.parse(basic_auth) if basic_auth else None}
+    app, shown_redis = build_app(settings, shards, options)
     shown_host = f"[{host}]" if ":" in host else host
     log.info("dashboard at http://%s:%d%s/ (Redis %s%s%s)", shown_host, port,
-             normalize_base_path(base_path), _describe(client),
+             normalize_base_path(base_path), shown_redis,
              f", prefix {settings.prefix!r}" if settings.prefix else "",
              ", read-only" if read_only else "")
-    if host not in _LOOPBACK and auth is None:
+    if host not in _LOOPBACK and options["auth"] is None:
         log.warning("the dashboard listens on %s without authentication: anyone who can reach "
                     "it can delete jobs; add --basic-auth (or WORKHORSE_WEB_AUTH) or "
                     "--read-only", host)
@@ -82,9 +68,36 @@ def web(host: str, port: int, base_path: str, read_only: bool, basic_auth: str |
                 access_log=verbose, server_header=False)
 
 
-def _describe(client: object) -> str:
-    """Where the client points, without any password."""
-    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
-    if kwargs.get("path"):
-        return f"unix:{kwargs['path']} db {kwargs.get('db', 0)}"
-    return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')} db {kwargs.get('db', 0)}"
+def build_app(settings: Settings, shards: tuple[str, ...],
+              options: dict[str, Any]) -> tuple[ASGIApp, str]:
+    """The app ``workhorse web`` serves, and which Redis it shows (for the start line)."""
+    return _sharded_app(settings, shards, options) if shards else _single_app(settings, options)
+
+
+def _single_app(settings: Settings, options: dict[str, Any]) -> tuple[ASGIApp, str]:
+    from workhorse.api import Inspector
+    from workhorse.connection import check, connect, resolved, where
+    from workhorse.keys import Keys
+    from workhorse.web import create_app
+
+    settings = resolved(settings)
+    client = connect(settings)
+    check(client, settings)
+    return create_app(Inspector(client, Keys(settings.prefix), settings), **options), \
+        where(settings)
+
+
+def _sharded_app(base: Settings, shards: tuple[str, ...],
+                 options: dict[str, Any]) -> tuple[ASGIApp, str]:
+    from workhorse.api import Inspector
+    from workhorse.connection import check, connect
+    from workhorse.keys import Keys
+    from workhorse.web.shards import create_sharded_app
+
+    inspectors = {}
+    for i, url in enumerate(shards):
+        settings = base.with_changes(redis_url=url, redis_url_source="--shard")
+        client = connect(settings)
+        check(client, settings)
+        inspectors[f"shard{i}"] = Inspector(client, Keys(settings.prefix), settings)
+    return create_sharded_app(inspectors, **options), f"{len(shards)} shards"

@@ -20,10 +20,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from workhorse.api import Inspector
 from workhorse.config import Settings
-from workhorse.connection import connect, redact
+from workhorse.connection import connect, where
 from workhorse.keys import Keys
 from workhorse.web import tabs as tab_seam
 from workhorse.web.guard import DashboardGuard
@@ -77,10 +78,17 @@ def create_app(
     setattr(app.state, STATE_ATTR, Dashboard(inspector, options, templates, offered))
     if not options.base_path:
         return app
-    return Starlette(routes=[
-        Route("/", RedirectResponse(options.base_path + "/")),
-        Mount(options.base_path, app),
-    ])
+    return under_base_path(app, options)
+
+
+def under_base_path(app: ASGIApp, options: DashboardOptions) -> Starlette:
+    """``app`` served at ``options.base_path``; ``/`` redirects there. Every other path of the
+    wrapper (its 404s included) passes the same auth and gets the same headers."""
+    return Starlette(
+        routes=[Route("/", RedirectResponse(options.base_path + "/")),
+                Mount(options.base_path, app)],
+        middleware=[Middleware(DashboardGuard, options=options, csrf=False)],
+    )
 
 
 def wsgi_app(**kwargs: object) -> ASGIMiddleware:
@@ -113,8 +121,10 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _redis_error(request: Request, exc: Exception) -> Response:
-    url = getattr(getattr(request.app.state, STATE_ATTR).inspector.settings, "redis_url", "")
-    log.warning("dashboard request failed: Redis error: %s", exc)
-    message = (f"Redis at {redact(url or 'the configured URL')} did not answer ({exc}). "
-               "Check that it is running and reachable, then reload this page.")
+    # Which Redis and why go to the log only: a page must never show the URL (it may carry
+    # a password) nor redis-py's text (hosts and ports) to whoever can reach the dashboard.
+    settings = getattr(request.app.state, STATE_ATTR).inspector.settings
+    log.warning("dashboard request failed: Redis at %s: %s", where(settings), exc)
+    message = (f"Redis did not answer ({type(exc).__name__}). Check that it is running and "
+               "reachable (the dashboard's log names the server), then reload this page.")
     return render(request, "error.html", {"status": 503, "message": message}, status=503)

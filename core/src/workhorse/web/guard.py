@@ -1,6 +1,9 @@
 """The dashboard's ASGI middleware: auth, read-only mode, CSRF and security headers.
 
-It wraps every route, plugin tabs included, so a tab cannot forget a check.
+It wraps every route, plugin tabs included, so a tab cannot forget a check. With
+``csrf=False`` it guards an app that only holds dashboards (the base-path wrapper,
+the shard index): the same auth, read-only rule and headers, and no second CSRF
+cookie beside the one each dashboard inside sets.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import inspect
 import time
 from http.cookies import SimpleCookie
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import URL, Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,9 +46,10 @@ SECURITY_HEADERS = {
 
 
 class DashboardGuard:
-    def __init__(self, app: ASGIApp, options: DashboardOptions) -> None:
+    def __init__(self, app: ASGIApp, options: DashboardOptions, *, csrf: bool = True) -> None:
         self.app = app
         self.options = options
+        self.csrf = csrf
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,13 +59,15 @@ class DashboardGuard:
         scope[ROOT_SCOPE_KEY] = root
         request = Request(scope)
         cookie = request.cookies.get(csrf.COOKIE)
-        new_cookie = None if cookie and len(cookie) >= 32 else csrf.new_cookie_value()
-        scope[CSRF_SCOPE_KEY] = csrf.token_for(self.options.secret, new_cookie or cookie or "")
+        new_cookie = None
+        if self.csrf:
+            new_cookie = None if cookie and len(cookie) >= 32 else csrf.new_cookie_value()
+            scope[CSRF_SCOPE_KEY] = csrf.token_for(self.options.secret, new_cookie or cookie or "")
         send = _with_headers(send, _static(scope, root), _cookie_header(new_cookie, root, scope),
-                             time.perf_counter())
+                             time.perf_counter(), _origin(scope))
 
         refusal = await self._refusal(request)
-        if refusal is None and request.method not in csrf.SAFE_METHODS:
+        if refusal is None and self.csrf and request.method not in csrf.SAFE_METHODS:
             refusal, receive = await self._check_post(request, receive, cookie)
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -161,7 +167,30 @@ def _cookie_header(value: str | None, root: str, scope: Scope) -> str | None:
     return morsel.OutputString()
 
 
-def _with_headers(send: Send, static: bool, set_cookie: str | None, started: float) -> Send:
+def _origin(scope: Scope) -> str:
+    """``scheme://host`` as Starlette builds absolute URLs: from the request's Host header."""
+    url = URL(scope=scope)
+    return f"{url.scheme}://{url.netloc}".lower()
+
+
+def relative_location(location: str, origin: str) -> str:
+    """A redirect to ``origin`` (the Host header echoed back) made relative to this host.
+
+    Starlette's trailing-slash redirects are absolute URLs built from the Host header, so a
+    forged Host would send the browser elsewhere. A location on another origin was chosen
+    by code and is kept.
+    """
+    if not location.lower().startswith(origin):
+        return location
+    rest = location[len(origin):]
+    if rest[:1] not in ("", "/", "?", "#"):
+        return location  # "http://host.evil" is not on origin "http://host"
+    # "//evil.example/" would be protocol-relative: leave exactly one leading slash.
+    return "/" + rest.lstrip("/")
+
+
+def _with_headers(send: Send, static: bool, set_cookie: str | None, started: float,
+                  origin: str) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
@@ -170,7 +199,10 @@ def _with_headers(send: Send, static: bool, set_cookie: str | None, started: flo
             for name, value in SECURITY_HEADERS.items():
                 headers.setdefault(name, value)
             # Pages show live job data: never cache them. Assets revalidate by ETag.
-            headers["cache-control"] = "no-cache" if static else "no-store"
+            # (setdefault: a guard around mounted dashboards keeps what the inner one chose.)
+            headers.setdefault("cache-control", "no-cache" if static else "no-store")
+            if "location" in headers:
+                headers["location"] = relative_location(headers["location"], origin)
             if set_cookie:
                 headers.append("set-cookie", set_cookie)
         await send(message)

@@ -19,7 +19,14 @@ import redis
 from workhorse import __version__, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
-from workhorse.connection import check, connect, redact
+from workhorse.connection import (
+    RedisTarget,
+    check,
+    connect,
+    describe_client,
+    resolved,
+    where,
+)
 from workhorse.heartbeat import Heartbeat, new_identity
 from workhorse.keys import Keys
 from workhorse.scheduler import Poller
@@ -48,6 +55,8 @@ class WorkerProcess:
 
     def __init__(self, settings: Settings, redis_client: redis.Redis | None = None) -> None:
         extras = {**plugins.settings_defaults(), **settings.extras}
+        if redis_client is None:
+            settings = resolved(settings)  # once, so the start line can say where it points
         self._settings = settings.with_changes(extras=extras)
         self._keys = Keys(settings.prefix)
         self._identity = new_identity()
@@ -83,7 +92,7 @@ class WorkerProcess:
 
     # -- lifecycle --------------------------------------------------------
     def start(self) -> None:
-        check(self._redis, self.settings.redis_url or "")
+        check(self._redis, self._redis_place())
         set_default_client(Client(self._redis, self.settings))
         self.fetcher: Fetcher = plugins.make_fetcher(self)
         self.processor = Processor(self, self.fetcher, self.async_runner)
@@ -109,8 +118,13 @@ class WorkerProcess:
                 f"{q.name}{',' + str(q.weight) if q.weight else ''}" for q in self.settings.queues
             ),
             type(self.fetcher).__name__,
-            redact(self.settings.redis_url or "(resolved)"),
+            where(self._redis_place()),
         )
+
+    def _redis_place(self) -> Settings | RedisTarget:
+        if self.settings.redis_url:
+            return self.settings
+        return RedisTarget(describe_client(self._redis), "the client given to WorkerProcess")
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
