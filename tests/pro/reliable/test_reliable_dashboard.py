@@ -38,10 +38,14 @@ def test_the_reliable_tab_shows_counts_and_pauses_queues(
             assert token is not None
             done = web.post("/reliable/", data={"csrf_token": token.group(1), "action": "pause",
                                                 "queue": "default"})
-            assert done.status_code == 200 and "paused default" in done.text
+            assert done.status_code == 200 and "Paused queue default." in done.text
             assert r.smembers("paused") == {"default"}
             assert "/reliable/" in web.get("/").text, "the tab is in the navigation"
             assert web.post("/reliable/", data={"action": "pause", "queue": "x"}).status_code == 403
+            forged = web.get("/reliable/", params={"notice": "Call 555-0100 now", "did": "pause",
+                                                   "queue": "Call 555-0100 now"})
+            assert forged.status_code == 200 and "555-0100" not in forged.text
+            assert "Paused queue." in forged.text, "the code's sentence, without the free text"
     finally:
         fetch.lease.release()
     assert json.loads(r.hget("reliable:processes", "host:7:abcabcabcabc") or "null") is None

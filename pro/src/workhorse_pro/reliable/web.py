@@ -17,13 +17,33 @@ from workhorse_pro.reliable import pausing
 from workhorse_pro.reliable.status import read_status
 
 
+# Short codes a POST redirects with; the page shows the matching sentence, so nothing a
+# visitor puts into the URL is echoed back (the core pages' rule).
+NOTICES = {
+    "pause": "Paused queue {queue}.",
+    "unpause": "Unpaused queue {queue}.",
+    "unlicensed": "Pausing queues needs a valid workhorse-pro license: set WORKHORSE_LICENSE "
+                  "(or WORKHORSE_LICENSE_FILE); `workhorse version` says what is wrong.",
+}
+
+
+def notice(request: Request, queues: list[str]) -> str:
+    template = NOTICES.get(request.query_params.get("did", ""))
+    if template is None:
+        return ""
+    # The queue is named only if it is one this page lists anyway: no free text.
+    queue = request.query_params.get("queue", "")
+    return template.format(queue=queue if queue in queues else "").replace(" .", ".")
+
+
 async def index(request: Request) -> Response:
     client = client_for(request)
     status = await run_in_threadpool(read_status, client)
-    queues = await run_in_threadpool(lambda: sorted(client.redis.smembers(client.keys.queues)))
+    known = await run_in_threadpool(lambda: sorted(client.redis.smembers(client.keys.queues)))
+    queues = sorted(set(known) | set(status.paused))
     return render(request, "reliable/index.html", {
-        "status": status, "queues": sorted(set(queues) | set(status.paused)),
-        "notice": request.query_params.get("notice", "")[:300], "active": "reliable",
+        "status": status, "queues": queues, "notice": notice(request, queues),
+        "active": "reliable",
     })
 
 
@@ -37,10 +57,10 @@ async def act(request: Request) -> Response:
     change = pausing.pause if action == "pause" else pausing.unpause
     try:
         await run_in_threadpool(change, queue, client_for(request))
-        notice = f"{action}d {queue}"
-    except FeatureNotLicensed as exc:
-        notice = str(exc)
-    return RedirectResponse(url(request, "reliable", "", notice=notice), status_code=303)
+        done = action
+    except FeatureNotLicensed:
+        done = "unlicensed"
+    return RedirectResponse(url(request, "reliable", "", did=done, queue=queue), status_code=303)
 
 
 def tab() -> DashboardTab:
