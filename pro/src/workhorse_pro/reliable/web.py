@@ -16,7 +16,6 @@ from workhorse_licensing import FeatureNotLicensed
 from workhorse_pro.reliable import pausing
 from workhorse_pro.reliable.status import read_status
 
-
 # Short codes a POST redirects with; the page shows the matching sentence, so nothing a
 # visitor puts into the URL is echoed back (the core pages' rule).
 NOTICES = {
