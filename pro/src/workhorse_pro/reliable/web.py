@@ -38,8 +38,8 @@ def notice(request: Request, queues: list[str]) -> str:
 async def index(request: Request) -> Response:
     client = client_for(request)
     status = await run_in_threadpool(read_status, client)
-    known = await run_in_threadpool(lambda: sorted(client.redis.smembers(client.keys.queues)))
-    queues = sorted(set(known) | set(status.paused))
+    known = await run_in_threadpool(client.redis.smembers, client.keys.queues)
+    queues = sorted({str(q) for q in known} | set(status.paused))
     return render(request, "reliable/index.html", {
         "status": status, "queues": queues, "notice": notice(request, queues),
         "active": "reliable",
