@@ -18,6 +18,8 @@ from workhorse.errors import ArgumentError, PayloadError
 from workhorse.types import JobPayload
 
 ERROR_MESSAGE_LIMIT = 10_000
+# Inflated size of a stored error_backtrace that inspection shows (see expand_backtrace).
+BACKTRACE_LIMIT = 64 * 1024
 _SCALARS = (str, bool, int)
 _PLAIN = frozenset({str, bool, int, type(None)})
 _MS_THRESHOLD = 100_000_000_000  # an int above this is epoch ms, below it epoch seconds
@@ -130,17 +132,45 @@ def compress_backtrace(lines: list[str]) -> str:
     return base64.b64encode(zlib.compress(dumps(lines).encode())).decode("ascii")
 
 
-def expand_backtrace(value: object) -> list[str]:
-    """Inverse of :func:`compress_backtrace`; also reads Sidekiq <= 6's plain list."""
+def expand_backtrace(value: object, limit: int = BACKTRACE_LIMIT) -> list[str]:
+    """Inverse of :func:`compress_backtrace`; also reads Sidekiq <= 6's plain list.
+
+    Inflates at most ``limit`` bytes: a small stored payload can inflate to gigabytes
+    (a zip bomb in the retry set), so a longer backtrace is cut, and its last line says so.
+    """
     if isinstance(value, list):
         return [str(line) for line in value]
     if not isinstance(value, str) or not value:
         return []
     try:
-        lines = loads(zlib.decompress(base64.b64decode(value)))
+        inflater = zlib.decompressobj()
+        text = inflater.decompress(base64.b64decode(value), limit + 1)
     except (ValueError, zlib.error):
         return [value]
+    if len(text) > limit:
+        lines = _leading_strings(text[:limit].decode("utf-8", "replace"))
+        return [*lines, f"… cut: this backtrace inflates to more than {limit // 1024} KiB"]
+    try:
+        lines = loads(text)
+    except ValueError:
+        return [value]
     return [str(line) for line in lines] if isinstance(lines, list) else [str(lines)]
+
+
+def _leading_strings(text: str) -> list[str]:
+    """The complete JSON values at the start of a cut-off JSON list."""
+    decoder = json.JSONDecoder()
+    found: list[str] = []
+    at = text.find("[") + 1
+    while 0 < at < len(text):
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        try:
+            item, at = decoder.raw_decode(text, at)
+        except ValueError:
+            break
+        found.append(str(item))
+    return found
 
 
 def truncate_message(message: str) -> str:

@@ -12,24 +12,27 @@ from __future__ import annotations
 
 import redis
 
-from workhorse.api.processes import Processes, ProcessInfo
+from workhorse.api.processes import Processes, ProcessInfo, ProcessScan, Unreadable
 from workhorse.api.queues import Queue, Queues
 from workhorse.api.records import JobRecord
 from workhorse.api.sets import JobSet
-from workhorse.api.stats import Stats, StatsSummary
+from workhorse.api.stats import JobMetrics, Stats, StatsSummary
 from workhorse.config import Settings
 from workhorse.keys import Keys
 
 __all__ = [
     "Inspector",
+    "JobMetrics",
     "JobRecord",
     "JobSet",
     "ProcessInfo",
+    "ProcessScan",
     "Processes",
     "Queue",
     "Queues",
     "Stats",
     "StatsSummary",
+    "Unreadable",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -41,7 +42,10 @@ class ProcessInfo:
 
     @property
     def queues(self) -> list[str]:
-        return list(dict.fromkeys(self.info.get("queues", [])))
+        queues = self.info.get("queues", [])
+        if not isinstance(queues, list):
+            raise ValueError(f"queues is a {type(queues).__name__}, not a list")
+        return list(dict.fromkeys(str(q) for q in queues))
 
     @property
     def version(self) -> str:
@@ -49,7 +53,10 @@ class ProcessInfo:
 
     @property
     def started_at(self) -> float:
-        return float(self.info.get("started_at", 0))
+        started = float(self.info.get("started_at", 0))
+        if not math.isfinite(started):
+            raise ValueError(f"started_at is {started}")
+        return started
 
     @property
     def is_ruby(self) -> bool:
@@ -83,6 +90,23 @@ class ProcessInfo:
         }
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A live process whose record in Redis cannot be read (another program wrote it)."""
+
+    identity: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.identity}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ProcessScan:
+    processes: list[ProcessInfo]
+    unreadable: list[Unreadable]
+
+
 class Processes:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.redis = client
@@ -93,6 +117,11 @@ class Processes:
 
     def list(self, with_work: bool = True) -> list[ProcessInfo]:
         """Processes whose heartbeat is alive (members whose hash expired are skipped)."""
+        return self.read(with_work).processes
+
+    def read(self, with_work: bool = True) -> ProcessScan:
+        """Live processes, and apart from them those whose record is malformed: one bad
+        heartbeat must not take every page that lists processes down with it."""
         identities = self.identities()
         pipe = self.redis.pipeline(transaction=False)
         for identity in identities:
@@ -101,14 +130,17 @@ class Processes:
                 pipe.hgetall(self.keys.work(identity))
         results = pipe.execute()
         step = 2 if with_work else 1
-        found = []
+        found, unreadable = [], []
         for i, identity in enumerate(identities):
             fields = results[i * step]
             if not fields:
                 continue
             work = results[i * step + 1] if with_work else {}
-            found.append(_process(identity, fields, work))
-        return found
+            try:
+                found.append(_process(identity, fields, work))
+            except (ValueError, TypeError, AttributeError) as exc:
+                unreadable.append(Unreadable(identity, str(exc)))
+        return ProcessScan(found, unreadable)
 
     def get(self, identity: str) -> ProcessInfo | None:
         return next((p for p in self.list() if p.identity == identity), None)
@@ -138,7 +170,8 @@ class Processes:
         return self._all("TERM")
 
     def _all(self, name: str) -> int:
-        identities = [p.identity for p in self.list(with_work=False)]
+        scan = self.read(with_work=False)  # a malformed record is still a live process
+        identities = [p.identity for p in scan.processes] + [u.identity for u in scan.unreadable]
         for identity in identities:
             self.signal(identity, name)
         return len(identities)
@@ -150,34 +183,52 @@ class Processes:
 
 
 def _process(identity: str, fields: dict[str, str], work: dict[str, str]) -> ProcessInfo:
+    """One heartbeat hash as a :class:`ProcessInfo`; ``ValueError`` saying which field is bad."""
     try:
-        info = payload.loads(fields.get("info", "{}"))
+        info = payload.loads(fields.get("info") or "{}")
     except ValueError:
-        info = {}
-    concurrency = fields.get("concurrency") or info.get("concurrency") or 0
-    running = []
-    for thread, entry in sorted(work.items()):
-        try:
-            data = payload.loads(entry)
-        except ValueError:
-            continue
-        raw = data.get("payload")
-        raw = raw if isinstance(raw, str) else payload.encode(raw or {})
-        running.append(
-            Running(
-                thread,
-                str(data.get("queue", "")),
-                JobRecord(raw),
-                float(payload.seconds(data.get("run_at")) or 0),
-            )
-        )
-    return ProcessInfo(
+        raise ValueError("field info is not JSON") from None
+    if not isinstance(info, dict):
+        raise ValueError(f"field info is a JSON {type(info).__name__}, not an object")
+    process = ProcessInfo(
         identity=identity,
-        info=info if isinstance(info, dict) else {},
-        busy=int(fields.get("busy") or 0),
-        beat=float(fields.get("beat") or 0),
+        info=info,
+        busy=int(_number(fields, "busy")),
+        beat=_number(fields, "beat"),
         quiet=fields.get("quiet") == "true",
-        rss_kb=int(float(fields.get("rss") or 0)),
-        concurrency=int(concurrency),
-        running=running,
+        rss_kb=int(_number(fields, "rss")),
+        concurrency=int(_number(fields, "concurrency", info.get("concurrency"))),
+        running=[r for r in (_running(t, e) for t, e in sorted(work.items())) if r is not None],
     )
+    try:
+        process.to_dict()  # every derived field (pid, started_at, queues ...) reads cleanly
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"field info has a bad value ({exc})") from None
+    return process
+
+
+def _number(fields: dict[str, str], name: str, fallback: object = None) -> float:
+    raw = fields.get(name) or fallback or 0
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"field {name} is not a number: {str(raw)[:40]!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"field {name} is not a finite number: {str(raw)[:40]!r}")
+    return value
+
+
+def _running(thread: str, entry: str) -> Running | None:
+    """One ``<identity>:work`` entry, or None if it is not readable (the job is shown
+    without it rather than the process hidden)."""
+    try:
+        data = payload.loads(entry)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    raw = data.get("payload")
+    raw = raw if isinstance(raw, str) else payload.encode(raw or {})
+    run_at = payload.seconds(data.get("run_at")) or 0.0
+    return Running(thread, str(data.get("queue", "")), JobRecord(raw),
+                   run_at if math.isfinite(run_at) else 0.0)

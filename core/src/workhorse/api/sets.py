@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any, cast
@@ -17,6 +18,20 @@ from workhorse.scripts import Scripts
 PAGE = 100
 _GLOB_SPECIAL = frozenset("*?[]\\^-")
 SetName = str  # "schedule" | "retry" | "dead"
+
+
+def parse_key(key: str) -> tuple[float, str] | None:
+    """``"<score>-<jid>"`` -> ``(score, jid)``; the score may itself hold a dash (``-1.5``,
+    ``1e-05``), so the first split whose left side is a number wins."""
+    at = key.find("-", 1)
+    while at > 0:
+        try:
+            score = float(key[:at])
+        except ValueError:
+            at = key.find("-", at + 1)
+            continue
+        return None if math.isnan(score) or "_" in key[:at] else (score, key[at + 1:])
+    return None
 
 
 class JobSet:
@@ -61,9 +76,13 @@ class JobSet:
         return next((rec for rec in self.search(jid, limit=10) if rec.jid == jid), None)
 
     def get(self, key: str) -> JobRecord | None:
-        """By dashboard row key ``<score>-<jid>``."""
-        score_text, _, jid = key.partition("-")
-        rows = self.redis.zrange(self.key, score_text, score_text, byscore=True, withscores=True)
+        """By dashboard row key ``<score>-<jid>``; None if there is none or the key is
+        malformed (it comes from a URL or a form: only a number reaches Redis)."""
+        parsed = parse_key(key)
+        if parsed is None:
+            return None
+        score, jid = parsed
+        rows = self.redis.zrange(self.key, score, score, byscore=True, withscores=True)
         for raw, score in cast(list[tuple[str, float]], rows):
             record = JobRecord(raw, float(score))
             if record.jid == jid:

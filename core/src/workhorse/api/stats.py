@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -10,6 +11,15 @@ from typing import Any
 import redis
 
 from workhorse.keys import Keys
+
+
+@dataclass(frozen=True)
+class JobMetrics:
+    """Per job name: ``p`` executions, ``f`` failures, ``ms`` total time, ``mean_ms``;
+    ``unreadable`` counts stored values that were not numbers and were left out."""
+
+    jobs: dict[str, dict[str, float]]
+    unreadable: int = 0
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,8 @@ class StatsSummary:
     busy: int
     enqueued: int
     default_latency: float
+    # Live processes left out of ``processes`` and ``busy``: their records are malformed.
+    unreadable_processes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,10 +62,11 @@ class Stats:
         for name in queues:
             pipe.llen(self.keys.queue(name))
         enqueued = sum(int(n) for n in pipe.execute()) if queues else 0
-        procs = Processes(self.redis, self.keys).list(with_work=False)
+        scan = Processes(self.redis, self.keys).read(with_work=False)
+        procs = scan.processes
         return StatsSummary(
-            processed=int(processed or 0),
-            failed=int(failed or 0),
+            processed=_count(processed),
+            failed=_count(failed),
             scheduled=int(scheduled),
             retries=int(retries),
             dead=int(dead),
@@ -61,6 +74,7 @@ class Stats:
             busy=sum(p.busy for p in procs),
             enqueued=enqueued,
             default_latency=_latency(oldest, time.time()),
+            unreadable_processes=len(scan.unreadable),
         )
 
     def history(self, days: int = 30, end: date | None = None) -> list[dict[str, Any]]:
@@ -70,7 +84,7 @@ class Stats:
         processed = self.redis.mget([self.keys.stat("processed", d) for d in dates])
         failed = self.redis.mget([self.keys.stat("failed", d) for d in dates])
         return [
-            {"date": d.isoformat(), "processed": int(p or 0), "failed": int(f or 0)}
+            {"date": d.isoformat(), "processed": _count(p), "failed": _count(f)}
             for d, p, f in zip(dates, processed, failed, strict=True)
         ]
 
@@ -78,6 +92,10 @@ class Stats:
         self, minutes: int = 60, now: float | None = None
     ) -> dict[str, dict[str, float]]:
         """Per job name over the last ``minutes``: executions, failures, total and mean ms."""
+        return self.job_metrics_report(minutes, now).jobs
+
+    def job_metrics_report(self, minutes: int = 60, now: float | None = None) -> JobMetrics:
+        """:meth:`job_metrics`, and how many stored values were not numbers (skipped)."""
         from workhorse.stats import minute_bucket
 
         now = time.time() if now is None else now
@@ -86,13 +104,36 @@ class Stats:
         for key in buckets:
             pipe.hgetall(key)
         totals: dict[str, dict[str, float]] = {}
+        unreadable = 0
         for fields in pipe.execute():
             for field_name, value in fields.items():
                 name, _, kind = field_name.rpartition("|")
-                row = totals.setdefault(name, {"p": 0, "f": 0, "ms": 0})
-                if kind in row:
-                    row[kind] += float(value)
+                if kind not in ("p", "f", "ms"):
+                    continue
+                number = _finite(value)
+                if number is None:
+                    unreadable += 1
+                    continue
+                totals.setdefault(name, {"p": 0, "f": 0, "ms": 0})[kind] += number
         for row in totals.values():
             ok = row["p"] - row["f"]
             row["mean_ms"] = row["ms"] / ok if ok > 0 else 0.0
-        return totals
+        return JobMetrics(totals, unreadable)
+
+
+def _finite(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _count(value: object) -> int:
+    """A counter another program may have written: not a whole number reads as 0."""
+    if not isinstance(value, str | bytes | int):
+        return 0
+    try:
+        return int(value)
+    except ValueError:
+        return 0

@@ -46,6 +46,8 @@ def page_context(request: Request) -> dict[str, Any]:
         "tabs": dashboard.tabs,
         "title": dashboard.options.title,
         "version": __version__,
+        # Sentences about data in Redis the page had to leave out (malformed records).
+        "warnings": [],
         # Highlights the navigation entry of the page's first path segment
         # (a plugin tab's name); core pages pass their own.
         "active": _first_segment(request),

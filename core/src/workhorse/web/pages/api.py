@@ -24,8 +24,8 @@ def history(request: Request) -> Response:
 
 def metrics(request: Request) -> Response:
     minutes = int_param(request, "minutes", 60, 1, 480)
-    return JSONResponse({"minutes": minutes,
-                         "jobs": dashboard_of(request).inspector.stats.job_metrics(minutes)})
+    report = dashboard_of(request).inspector.stats.job_metrics_report(minutes)
+    return JSONResponse({"minutes": minutes, "jobs": report.jobs, "unreadable": report.unreadable})
 
 
 routes = [

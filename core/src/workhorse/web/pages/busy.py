@@ -8,14 +8,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from workhorse.web.pages.common import form_text, notice, pager, redirect
+from workhorse.web.pages.common import (
+    form_text,
+    notice,
+    pager,
+    redirect,
+    unreadable_processes,
+)
 from workhorse.web.rendering import render
 from workhorse.web.state import dashboard_of
 
 
 def index(request: Request) -> Response:
     api = dashboard_of(request).inspector
-    processes = api.processes.list()
+    scan = api.processes.read()
+    processes = scan.processes
     running = [(proc, job) for proc in processes for job in proc.running]
     running.sort(key=lambda pair: pair[1].run_at)
     proc_pages = pager(request, len(processes))
@@ -30,6 +37,8 @@ def index(request: Request) -> Response:
         "total_busy": sum(p.busy for p in processes),
         "leader": api.processes.leader(),
         "notice": notice(request),
+        "warnings": unreadable_processes(len(scan.unreadable),
+                                         [str(u) for u in scan.unreadable[:20]]),
         "active": "busy",
     })
 

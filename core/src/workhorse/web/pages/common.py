@@ -72,6 +72,14 @@ def notice(request: Request) -> str:
     return template.format(n=int_param(request, "n", 0, 0, 10**9))
 
 
+def unreadable_processes(count: int, detail: list[str] | None = None) -> list[str]:
+    """The note on pages that leave out processes whose heartbeat record is malformed."""
+    if not count:
+        return []
+    what = f": {'; '.join(detail)}" if detail else "; the Busy page names them"
+    return [f"{count} live process record(s) in Redis could not be read and are left out{what}."]
+
+
 def redirect(request: Request, *segments: object, did: str, n: int | None = None,
              keep: Mapping[str, Any] | None = None) -> RedirectResponse:
     """303 back to a page (Post/Redirect/Get), with the outcome as a notice code."""

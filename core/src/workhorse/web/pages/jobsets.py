@@ -139,8 +139,9 @@ def _routes() -> list[BaseRoute]:
         routes += [
             Route(f"/{spec.slug}", list_view(spec), methods=["GET"], name=spec.slug),
             Route(f"/{spec.slug}", bulk_action(spec), methods=["POST"]),
-            Route(f"/{spec.slug}/{{key}}", detail_view(spec), methods=["GET"]),
-            Route(f"/{spec.slug}/{{key}}", single_action(spec), methods=["POST"]),
+            # ":path": a jid written by another program may hold "/" (its link encodes it).
+            Route(f"/{spec.slug}/{{key:path}}", detail_view(spec), methods=["GET"]),
+            Route(f"/{spec.slug}/{{key:path}}", single_action(spec), methods=["POST"]),
         ]
     return routes
 

@@ -32,11 +32,14 @@ def index(request: Request) -> Response:
         minutes = 60
     if minutes not in WINDOWS:
         minutes = 60
-    table = rows(dashboard_of(request).inspector.stats.job_metrics(minutes))
+    report = dashboard_of(request).inspector.stats.job_metrics_report(minutes)
+    table = rows(report.jobs)
     busiest = max((float(r["total_s"]) for r in table), default=0.0)
+    warnings = [f"{report.unreadable} stored metric value(s) were not numbers and are left "
+                "out of these figures."] if report.unreadable else []
     return render(request, "metrics.html", {
         "rows": table, "minutes": minutes, "windows": WINDOWS, "busiest": busiest,
-        "active": "metrics",
+        "warnings": warnings, "active": "metrics",
     })
 
 

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from workhorse.api.server import server_info
-from workhorse.web.pages.common import int_param
+from workhorse.web.pages.common import int_param, unreadable_processes
 from workhorse.web.rendering import render
 from workhorse.web.state import dashboard_of
 
@@ -20,8 +20,10 @@ def index(request: Request) -> Response:
     days = int_param(request, "days", 30, 1, 180)
     if days not in HISTORY_CHOICES:
         days = 30
+    summary = api.stats.summary()
     return render(request, "dashboard.html", {
-        "summary": api.stats.summary(),
+        "summary": summary,
+        "warnings": unreadable_processes(summary.unreadable_processes),
         "days": days,
         "history_choices": HISTORY_CHOICES,
         "poll_ms": int(dashboard.options.poll_interval * 1000),
