@@ -51,6 +51,11 @@ def test_redact_leaves_a_url_without_secrets_alone() -> None:
     assert redact("") == ""
 
 
+def test_settings_repr_leaves_the_url_out() -> None:
+    settings = Settings(redis_url=f"redis://:{SECRET}@cache.internal/0")
+    assert SECRET not in repr(settings) and "redis_url_source" in repr(settings)
+
+
 def test_resolution_says_where_the_url_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WORKHORSE_REDIS_URL", raising=False)
     monkeypatch.setenv("REDIS_URL", "redis://from-redis-url/0")

@@ -76,7 +76,8 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
 class Settings:
     """Everything a client or worker process is configured with."""
 
-    redis_url: str | None = None
+    # Out of repr: the URL may carry a password (workhorse.redaction.redact shows it safely).
+    redis_url: str | None = field(default=None, repr=False)
     # Where redis_url came from ("argument", "WORKHORSE_REDIS_URL", "REDIS_URL", ...), so
     # start lines and errors can say it; workhorse.connection.resolve fills it when unset.
     redis_url_source: str = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -30,8 +30,8 @@ EMBEDDED = "embedded server: no URL configured, nothing on localhost:6379"
 class RedisTarget:
     """A resolved Redis URL and where it came from (``argument``, an env var, ...)."""
 
-    url: str
-    source: str
+    url: str = field(repr=False)  # may carry a password; str() shows it redacted
+    source: str = ""
 
     def __str__(self) -> str:
         return f"{redact(self.url)} (from {self.source})"
