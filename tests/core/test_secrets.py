@@ -180,3 +180,21 @@ def test_a_client_built_on_a_given_redis_still_says_which_server(redis_srv: Redi
     client = Client(redis.Redis(host="127.0.0.1", port=port), Settings(), middleware=[])
     with pytest.raises(RedisUnavailable, match=f"127.0.0.1:{port}"):
         client.enqueue("HardJob", [1])
+
+
+def test_a_command_on_a_redis_that_does_not_answer_names_it_redacted_with_its_source(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", f"redis://:{SECRET}@127.0.0.1:{free_port()}/0")
+    result = CliRunner().invoke(main, ["status"])
+    assert result.exit_code != 0
+    assert SECRET not in result.output and "(from REDIS_URL)" in result.output
+    assert "redis://:***@127.0.0.1" in result.output
+
+
+def test_a_worker_whose_redis_does_not_answer_says_which_and_from_where(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKHORSE_REDIS_URL", f"redis://:{SECRET}@127.0.0.1:{free_port()}/0")
+    worker = WorkerProcess(Settings.from_env())
+    with pytest.raises(RedisUnavailable) as caught:
+        worker.start()
+    assert SECRET not in str(caught.value) and "(from WORKHORSE_REDIS_URL)" in str(caught.value)
