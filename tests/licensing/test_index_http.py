@@ -91,6 +91,21 @@ def test_a_token_works_only_with_its_own_customer_id(index: Index) -> None:
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize("tokens_issued", [0, 2])
+def test_a_customer_with_no_live_token_is_a_401_whatever_the_password(
+        fresh_index: Index, tokens_issued: int) -> None:
+    """A former customer whose tokens were all revoked (or one never given a token) is out."""
+    from workhorse_licensing.vendor.index.accounts import Accounts
+    accounts = Accounts(fresh_index.data)
+    accounts.add_customer("cus_former", "Former Customer", ("enterprise",))
+    for _ in range(tokens_issued):
+        accounts.revoke_token("cus_former", accounts.issue_token("cus_former")[0])
+    for password in ("no such customer", "", "whd_"):
+        response = fresh_index.client.get("/simple/workhorse-pro/",
+                                          auth=("cus_former", password))
+        assert response.status_code == 401, password
+
+
 def test_a_malformed_authorization_header_is_a_401(index: Index) -> None:
     response = index.client.get("/simple/", headers={"Authorization": "Basic !!!not-base64"})
     assert response.status_code == 401
