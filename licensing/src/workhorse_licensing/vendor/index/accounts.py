@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ...claims import IDENTIFIER, TIERS, Tier
-from ..files import write_atomic
+from ..files import private_dir, write_atomic
 
 TOKEN_PREFIX = "whd_"
 # Random per process: no password hashes to it, and it is never accepted anyway.
@@ -103,7 +103,7 @@ class Accounts:
         return copy
 
     def _save(self, data: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         write_atomic(self.path, json.dumps(data, indent=2, sort_keys=True).encode(), 0o600)
         self._cache = None
 
