@@ -98,3 +98,49 @@ def test_every_check_compares_in_constant_time_even_for_unknown_customers(
     assert all(len(a) == len(b) == 64 for a, b in calls)  # sha256 hex digests, never raw tokens
     stored = json.loads((data / "accounts.json").read_text())
     assert "whd_guess" not in json.dumps(stored)
+
+
+# The stand-in digest unknown ids are compared with once had a known preimage;
+# these are the passwords an attacker would try first against a tokenless account.
+FIXED_GUESSES = ("no such customer", "", "whd_guess")
+
+
+@pytest.mark.parametrize("state", ["no token yet", "every token revoked", "suspended"])
+def test_a_customer_without_a_live_token_cannot_log_in(data: Path, state: str) -> None:
+    accounts = Accounts(data)
+    if state == "every token revoked":
+        for _ in range(2):
+            token_id, _token = accounts.issue_token("cus_acme")
+            accounts.revoke_token("cus_acme", token_id)
+    if state == "suspended":
+        accounts.update_customer("cus_acme", suspended=True)
+    for guess in FIXED_GUESSES:
+        assert accounts.authenticate("cus_acme", guess) is None, guess
+
+
+def test_a_live_token_logs_in_and_a_suspended_account_is_marked_for_its_403(data: Path) -> None:
+    accounts = Accounts(data)
+    _token_id, token = accounts.issue_token("cus_acme")
+    live = accounts.authenticate("cus_acme", token)
+    assert live is not None and not live.suspended
+    assert all(accounts.authenticate("cus_acme", guess) is None for guess in FIXED_GUESSES)
+    accounts.update_customer("cus_acme", suspended=True)
+    suspended = accounts.authenticate("cus_acme", token)
+    assert suspended is not None and suspended.suspended  # the index answers 403 "suspended"
+
+
+def test_a_tokenless_customer_costs_the_same_comparisons_as_one_with_a_token(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = hmac.compare_digest
+
+    def spy(a: str, b: str) -> bool:
+        calls.append(b)
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    accounts = Accounts(data)
+    assert accounts.authenticate("cus_acme", "whd_guess") is None
+    accounts.issue_token("cus_acme")
+    assert accounts.authenticate("cus_acme", "whd_guess") is None
+    assert len(calls) == 2 and all(len(digest) == 64 for digest in calls)

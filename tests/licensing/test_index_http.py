@@ -91,6 +91,21 @@ def test_a_token_works_only_with_its_own_customer_id(index: Index) -> None:
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize("tokens_issued", [0, 2])
+def test_a_customer_with_no_live_token_is_a_401_whatever_the_password(
+        fresh_index: Index, tokens_issued: int) -> None:
+    """A former customer whose tokens were all revoked (or one never given a token) is out."""
+    from workhorse_licensing.vendor.index.accounts import Accounts
+    accounts = Accounts(fresh_index.data)
+    accounts.add_customer("cus_former", "Former Customer", ("enterprise",))
+    for _ in range(tokens_issued):
+        accounts.revoke_token("cus_former", accounts.issue_token("cus_former")[0])
+    for password in ("no such customer", "", "whd_"):
+        response = fresh_index.client.get("/simple/workhorse-pro/",
+                                          auth=("cus_former", password))
+        assert response.status_code == 401, password
+
+
 def test_a_malformed_authorization_header_is_a_401(index: Index) -> None:
     response = index.client.get("/simple/", headers={"Authorization": "Basic !!!not-base64"})
     assert response.status_code == 401
@@ -98,17 +113,39 @@ def test_a_malformed_authorization_header_is_a_401(index: Index) -> None:
 
 # -- entitlement and leaks -----------------------------------------------------------
 
-def test_a_pro_customer_sees_only_workhorse_pro(index: Index) -> None:
+def test_a_pro_customer_sees_the_free_packages_and_workhorse_pro(index: Index) -> None:
     response = index.client.get("/simple/", auth=index.auth("cus_pro"), headers={"Accept": JSON})
-    assert [p["name"] for p in response.json()["projects"]] == ["workhorse-pro"]
+    assert [p["name"] for p in response.json()["projects"]] == [
+        "workhorse", "workhorse-licensing", "workhorse-pro"]
     html = index.client.get("/simple/", auth=index.auth("cus_pro"), headers={"Accept": "text/html"})
     assert "enterprise" not in html.text and "workhorse-pro" in html.text
 
 
-def test_an_enterprise_customer_sees_both_paid_packages(index: Index) -> None:
+def test_an_enterprise_customer_sees_every_vendor_package(index: Index) -> None:
     response = index.client.get("/simple/", auth=index.auth("cus_ent"), headers={"Accept": JSON})
     assert [p["name"] for p in response.json()["projects"]] == [
-        "workhorse-enterprise", "workhorse-pro"]
+        "workhorse", "workhorse-enterprise", "workhorse-licensing", "workhorse-pro"]
+
+
+def test_the_free_packages_are_hosted_here_and_served_to_every_customer(
+        fresh_index: Index, tmp_path: Path) -> None:
+    """Pro depends on them: an empty environment must get them from this same index."""
+    for name in ("workhorse", "workhorse-licensing"):
+        wheel = make_wheel(tmp_path, name, "1.0.0")
+        assert fresh_index.upload(wheel) == (200, f"published {wheel.name}\n")
+        page = fresh_index.client.get(f"/simple/{name}/", auth=fresh_index.auth("cus_pro"),
+                                      headers={"Accept": JSON})
+        assert [f["filename"] for f in page.json()["files"]] == [wheel.name]
+        download = fresh_index.client.get(f"/files/{name}/{wheel.name}",
+                                          auth=fresh_index.auth("cus_pro"))
+        assert download.content == wheel.read_bytes()
+
+
+def test_a_suspended_customer_gets_nothing_not_even_the_free_packages(index: Index) -> None:
+    listing = index.client.get("/simple/", auth=index.auth("cus_off"), headers={"Accept": JSON})
+    assert listing.json()["projects"] == []
+    page = index.client.get("/simple/workhorse/", auth=index.auth("cus_off"))
+    assert page.status_code == 403 and "suspended" in page.text
 
 
 def test_a_pro_customer_gets_403_for_enterprise_pages_and_files(index: Index) -> None:
@@ -147,6 +184,22 @@ def test_names_not_hosted_redirect_upstream_without_credentials(index: Index) ->
     response = index.client.get("/simple/requests/", auth=index.auth("cus_pro"))
     assert response.status_code == 302
     assert response.headers["location"] == "https://pypi.org/simple/requests/"
+
+
+@pytest.mark.parametrize("name", ["workhorse", "workhorse-licensing", "workhorse-pro",
+                                  "workhorse-enterprise"])
+def test_no_vendor_name_ever_redirects_upstream_even_before_its_first_upload(
+        tmp_path: Path, name: str) -> None:
+    """Whoever registers one of our names on PyPI first must not land in a customer install."""
+    data = tmp_path / "empty-index"
+    _admin, tokens = seed_accounts(data)
+    with TestClient(create_app(IndexConfig(data)), follow_redirects=False) as client:
+        for spelling in (name, name.upper().replace("-", "_")):
+            response = client.get(f"/simple/{spelling}/", auth=("cus_ent", tokens["cus_ent"]),
+                                  headers={"Accept": JSON}, follow_redirects=True)
+            assert response.status_code == 200, spelling
+            assert str(response.url).startswith("http://testserver/simple/")
+            assert response.json()["files"] == []
 
 
 def test_a_paid_name_never_redirects_upstream_even_when_unentitled(index: Index) -> None:
@@ -360,3 +413,48 @@ def test_tokens_are_stored_only_as_hashes(index: Index) -> None:
     assert all(token not in stored for token in [index.admin, *index.tokens.values()])
     assert (index.data / "accounts.json").stat().st_mode & 0o077 == 0
     assert json.loads(stored)["customers"]["cus_pro"]["tokens"]
+
+
+# -- entitlements (what `workhorse license check-index` reads) ---------------------------
+
+@pytest.mark.parametrize(("customer", "packages", "tiers"), [
+    ("cus_pro", ["workhorse", "workhorse-licensing", "workhorse-pro"], ["pro"]),
+    ("cus_ent", ["workhorse", "workhorse-enterprise", "workhorse-licensing", "workhorse-pro"],
+     ["enterprise"]),
+])
+def test_entitlements_list_the_callers_own_packages(index: Index, customer: str,
+                                                    packages: list[str], tiers: list[str]) -> None:
+    response = index.client.get("/api/entitlements", auth=index.auth(customer))
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    assert response.json() == {"customer_id": customer, "tiers": tiers, "packages": packages,
+                               "problem": None}
+
+
+def test_entitlements_say_why_a_suspended_customer_gets_nothing(index: Index) -> None:
+    body = index.client.get("/api/entitlements", auth=index.auth("cus_off")).json()
+    assert body["packages"] == [] and "suspended" in body["problem"]
+
+
+def test_entitlements_say_when_the_license_was_revoked(fresh_index: Index) -> None:
+    from datetime import UTC, datetime
+
+    from workhorse_licensing.testing import SigningKey, trusted_keys
+    key = SigningKey.generate("idx-2")
+    (fresh_index.data / "revocations.wh").write_text(
+        key.sign_revocations(["lic_pro"], datetime(2026, 1, 1, tzinfo=UTC)))
+    with trusted_keys(key):
+        body = fresh_index.client.get("/api/entitlements", auth=fresh_index.auth("cus_pro")).json()
+    assert body["packages"] == [] and "revoked" in body["problem"]
+
+
+@pytest.mark.parametrize("auth", [None, ("cus_pro", "wrong"), ("nobody", "x")])
+def test_entitlements_need_valid_credentials(index: Index,
+                                            auth: tuple[str, str] | None) -> None:
+    response = index.client.get("/api/entitlements", auth=auth)
+    assert response.status_code == 401 and "cus_" not in response.text
+
+
+def test_entitlements_never_mention_other_customers(index: Index) -> None:
+    text = index.client.get("/api/entitlements", auth=index.auth("cus_pro")).text
+    for leak in ("cus_ent", "cus_off", "Enterprise Customer", "lic_", "enterprise", "Pro Customer"):
+        assert leak not in text

@@ -131,3 +131,24 @@ def test_test_keys_are_trusted_only_inside_the_block(keys: Path) -> None:
         assert verify_license(token, trusted_keyring()).key_id == "k1"
     with pytest.raises(InvalidLicense):
         verify_license(token, trusted_keyring())
+
+
+def test_export_public_refuses_to_replace_an_existing_file_without_force(
+        keys: Path, tmp_path: Path) -> None:
+    committed = tmp_path / "builtin_keys.py"
+    committed.write_text("PUBLIC_KEYS = {'the-real-key': '...'}\n")
+    refused = run("export-public", "--keys", str(keys), "-o", str(committed), ok=False)
+    assert f"{committed} already exists" in refused.output and "--force" in refused.output
+    assert committed.read_text() == "PUBLIC_KEYS = {'the-real-key': '...'}\n"
+    run("export-public", "--keys", str(keys), "-o", str(committed), "--force")
+    assert '"k1":' in committed.read_text()
+
+
+def test_the_docs_never_use_a_real_signing_key_id_as_an_example() -> None:
+    """Copying a command from the docs must not create, rotate or retire the real key."""
+    from workhorse_licensing import builtin_keys
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    pages = {page.name: page.read_text() for page in docs.glob("*.md")}
+    real = set(builtin_keys.PUBLIC_KEYS) | set(builtin_keys.RETIRED_KEY_IDS)
+    assert real and pages
+    assert {(name, kid) for name, text in pages.items() for kid in real if kid in text} == set()

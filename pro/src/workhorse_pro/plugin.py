@@ -2,16 +2,15 @@
 
 Hooks only; the work lives in the modules they call. Features added here
 check ``PRO.entitled(...)`` in their hooks, or ``require_pro(...)`` in APIs.
+``workhorse license`` comes from workhorse-licensing (its own workhorse
+plugin), so a customer with no paid tier installed can still use it.
 """
 
 from __future__ import annotations
 
-import click
-
 from workhorse.hookspecs import hookimpl
 from workhorse.types import PluginReport, ProcessContext
 
-from .license_cli import license_command
 from .license_gate import PRO
 
 
@@ -23,8 +22,3 @@ def workhorse_startup(process: ProcessContext) -> None:
 @hookimpl
 def workhorse_diagnostics() -> list[PluginReport]:
     return [PRO.report()]
-
-
-@hookimpl
-def workhorse_cli_commands() -> list[click.Command]:
-    return [license_command]

@@ -4,7 +4,7 @@
     workhorse-license rotate  --keys DIR            new signing key; old ones keep verifying
     workhorse-license retire  --keys DIR KEY_ID     stop trusting a key id
     workhorse-license keys    --keys DIR            list keys
-    workhorse-license export-public --keys DIR -o licensing/src/workhorse_licensing/builtin_keys.py
+    workhorse-license export-public --keys DIR [-o builtin_keys.py [--force]]
     workhorse-license issue   --keys DIR --customer-id ID --customer-name NAME --tier pro \
                               --expires 2027-01-01
     workhorse-license inspect [--keys DIR] TOKEN|-
@@ -87,14 +87,21 @@ def list_keys(keys_dir: Path) -> None:
 @main.command(name="export-public")
 @keys_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
-def export_public(keys_dir: Path, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Replace --output if it exists.")
+def export_public(keys_dir: Path, output: Path | None, force: bool) -> None:
     """Write builtin_keys.py (public keys and retired ids) for the next release."""
     source = _run(lambda: KeyStore(keys_dir).export_builtin())
     if output is None:
         click.echo(source, nl=False)
-    else:
-        write_atomic(output, source.encode())
-        click.echo(f"wrote {output}")
+        return
+    if output.exists() and not force:
+        # The usual target is the committed builtin_keys.py: replacing it with the keys
+        # of another key directory would silently change whom every install trusts.
+        raise click.ClickException(
+            f"{output} already exists; compare it with `workhorse-license export-public"
+            f" --keys {keys_dir}` (prints to stdout), then add --force to replace it")
+    _run(lambda: write_atomic(output, source.encode()))
+    click.echo(f"wrote {output}")
 
 
 @main.command()

@@ -56,6 +56,7 @@ class KeyStore:
         return keys
 
     def _save(self, data: dict[str, object]) -> None:
+        private_dir(self.path)
         write_atomic(self._index, json.dumps(data, indent=2, sort_keys=True).encode() + b"\n")
 
     def keys(self) -> list[KeyInfo]:

@@ -3,9 +3,11 @@
 Stored in ``DATA/accounts.json`` (mode 0600). Only SHA-256 hashes of tokens
 are kept: the tokens are 256-bit random strings, so a fast hash is enough
 (there is nothing to brute-force) and a stolen file grants no access.
-Comparisons use ``hmac.compare_digest`` and an unknown customer is checked
-against a dummy hash, so response time does not tell which customer ids
-exist (issue 6).
+Comparisons use ``hmac.compare_digest``, and a customer with no live token
+(unknown, never issued one, every token revoked) is compared once against a
+stand-in digest, so response time does not tell which ids exist or hold a
+token (issue 6). The stand-in never counts as a match: its value is random
+per process, and a login needs a stored token hash to match (issue 16).
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ...claims import IDENTIFIER, TIERS, Tier
-from ..files import write_atomic
+from ..files import private_dir, write_atomic
 
 TOKEN_PREFIX = "whd_"
-_DUMMY = hashlib.sha256(b"no such customer").hexdigest()
+# Random per process: no password hashes to it, and it is never accepted anyway.
+_STAND_IN = secrets.token_hex(32)
 
 
 class AccountError(ValueError):
@@ -63,17 +66,25 @@ class Accounts:
         return self._cache[1]
 
     def authenticate(self, customer_id: str, token: str) -> Customer | None:
+        """The customer whose live download token this is, else None.
+
+        A suspended customer with a live token is returned (marked suspended),
+        so the index can answer 403 with the reason instead of a bare 401.
+        """
         record = self._data()["customers"].get(customer_id)
-        hashes = list(record["tokens"].values()) if record else []
+        hashes = [str(t["sha256"]) for t in record["tokens"].values()] if record else []
         presented = _digest(token)
         matched = False
-        for stored in hashes or [{"sha256": _DUMMY}]:
-            matched |= hmac.compare_digest(presented, stored["sha256"])
+        for stored in hashes:
+            matched |= hmac.compare_digest(presented, stored)
+        if not hashes:
+            hmac.compare_digest(presented, _STAND_IN)  # same work; the result cannot log in
         return self._customer(customer_id, record) if record and matched else None
 
     def is_admin(self, token: str) -> bool:
-        stored = self._data().get("admin_token_sha256") or _DUMMY
-        return hmac.compare_digest(_digest(token), stored) and stored != _DUMMY
+        stored = self._data().get("admin_token_sha256")
+        matched = hmac.compare_digest(_digest(token), stored or _STAND_IN)
+        return matched and bool(stored)
 
     def customers(self) -> list[Customer]:
         return [self._customer(cid, rec) for cid, rec in sorted(self._data()["customers"].items())]
@@ -92,7 +103,7 @@ class Accounts:
         return copy
 
     def _save(self, data: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         write_atomic(self.path, json.dumps(data, indent=2, sort_keys=True).encode(), 0o600)
         self._cache = None
 

@@ -7,10 +7,13 @@ Routes (DESIGN.md section 6)::
     GET/HEAD /files/<project>/<file>      a distribution (Range, ETag) or its .metadata
     POST     /legacy/                     upload (admin token)
     GET      /revocations.wh              the signed revocation list, if the vendor put one
+    GET/HEAD /api/entitlements            JSON: this customer's packages, or why none
+                                          (``workhorse license check-index`` reads it)
 
 Every customer route authenticates first, so an anonymous caller learns
 nothing, not even which names are hosted. Messages never name another
-customer or a package the caller is not entitled to.
+customer or a package the caller is not entitled to. The names the vendor
+publishes (``entitlements.PACKAGE_TIERS``) are never redirected upstream.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ...advice import CONTACT
@@ -30,7 +33,7 @@ from ...keyring import trusted_keyring
 from ...revocation import parse_revocation_list
 from .accounts import Accounts, Customer
 from .catalog import Catalog
-from .entitlements import entitled, hosted, visible_projects
+from .entitlements import entitled, entitlement, hosted, visible_projects
 from .names import project_name
 from .pages import CONTENT_TYPES, index_page, negotiate, project_page
 from .responses import basic_credentials, challenge, file, page, refuse
@@ -78,7 +81,16 @@ class PrivateIndex:
         if customer.suspended:
             return refuse(403, f"access for this account is suspended; contact {CONTACT}")
         return refuse(403, f"your workhorse license does not include this package, or it was"
-                           f" revoked; contact {CONTACT}")
+                           f" revoked; contact {CONTACT}; `workhorse license check-index URL`"
+                           " shows what your plan covers")
+
+    async def entitlements(self, request: Request) -> Response:
+        """The caller's own account: never another customer, never an unentitled name."""
+        customer = self.customer(request)
+        if isinstance(customer, Response):
+            return customer
+        body = entitlement(customer, self.revoked()).as_json()
+        return JSONResponse(body, headers={"Cache-Control": "no-store", "Vary": "Authorization"})
 
     async def simple_index(self, request: Request) -> Response:
         customer = self.customer(request)
@@ -160,4 +172,5 @@ def create_app(config: IndexConfig) -> Starlette:
         Route("/files/{project}/{filename}", index.download),
         Route("/legacy/", index.upload, methods=["POST"]),
         Route("/revocations.wh", index.revocation_list),
+        Route("/api/entitlements", index.entitlements),
     ])

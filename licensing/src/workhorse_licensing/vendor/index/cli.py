@@ -18,6 +18,7 @@ from typing import TypeVar
 import click
 
 from ...claims import TIERS, Tier
+from ..files import private_dir
 from .accounts import AccountError, Accounts
 from .app import DEFAULT_UPSTREAM, IndexConfig
 
@@ -54,7 +55,7 @@ def serve(data_dir: Path, host: str, port: int, upstream: str, max_upload_mb: in
 
     from .app import create_app
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     config = IndexConfig(data_dir, upstream, max_upload_mb * 1024 * 1024)
     uvicorn.run(create_app(config), host=host, port=port, log_level="info",
                 proxy_headers=True, server_header=False)
