@@ -223,8 +223,13 @@ class ReliableFetch:
             batch = FetchBatch(queue, first + i * want, int(count))
             self._acks.opened(batch)
             jobs = taken[i][::-1]  # the list keeps the queue's order: newest first
-            tokens = [(batch, n) for n in range(1, len(jobs) + 1)]
-            batch_units = quarantine.units(queue, jobs, tokens)
+            try:  # decoded here, job by job (issue 17); inlined: this runs once per job
+                batch_units = [
+                    UnitOfWork(queue, raw.decode(), (batch, n)) for n, raw in enumerate(jobs, 1)
+                ]
+            except UnicodeDecodeError:  # one is not UTF-8: it becomes a unit for the dead set
+                batch_units = [quarantine.unit(queue, raw, (batch, n))
+                               for n, raw in enumerate(jobs, 1)]
             if _EXPIRY_MARKER in b"\n".join(jobs):  # one C-level scan for the whole batch
                 batch_units = self._unexpired(batch_units)
             units += batch_units
