@@ -28,19 +28,12 @@ ORIGINAL_FIELD = "original_base64"
 ERROR_CLASS = "workhorse.errors.PayloadError"
 
 
-def units(
-    queue: str, popped: Sequence[bytes], tokens: Sequence[object] | None = None
-) -> list[UnitOfWork]:
-    """The units of work for jobs popped from ``queue`` (with their fetcher tokens)."""
-    try:  # the common case: every job decodes, at the cost redis-py's decoding had
-        if tokens is None:
-            return [UnitOfWork(queue, raw.decode()) for raw in popped]
-        return [UnitOfWork(queue, raw.decode(), t) for raw, t in zip(popped, tokens, strict=True)]
+def units(queue: str, popped: Sequence[bytes]) -> list[UnitOfWork]:
+    """The units of work for jobs popped from ``queue``, in order."""
+    try:  # the common case: every job decodes, at about the cost redis-py's decoding had
+        return [UnitOfWork(queue, raw.decode()) for raw in popped]
     except UnicodeDecodeError:
-        pass
-    if tokens is None:
         return [unit(queue, raw) for raw in popped]
-    return [unit(queue, raw, t) for raw, t in zip(popped, tokens, strict=True)]
 
 
 def unit(queue: str, raw: bytes, token: object = None) -> UnitOfWork:
