@@ -69,3 +69,11 @@ def test_a_script_and_the_commands_after_it_share_one_round_trip(r: redis.Redis)
 
 def _client_id(r: redis.Redis, name: str) -> int:
     return next(int(c["id"]) for c in r.client_list() if c.get("name") == name)
+
+
+def test_without_decoding_replies_are_the_stored_bytes(r: redis.Redis) -> None:
+    send = DedicatedConnection(r, decode=False)
+    r.rpush("q", b"caf\xe9", "ok")
+    assert send("RPOP", "q", 2) == [b"ok", b"caf\xe9"]  # not UTF-8, and no error
+    assert send("PING") == b"PONG"
+    send.close()

@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 import redis
+from redis.client import NEVER_DECODE
 from redis.commands.core import Script
 from redis.connection import Connection
 from redis.exceptions import NoScriptError
@@ -26,10 +27,14 @@ class DedicatedConnection:
     """Send commands on a connection this object keeps out of the pool until ``close``.
 
     Not thread-safe by design: exactly one thread (the fetcher) uses it.
+    With ``decode=False`` replies come as the bytes Redis sent, whatever the client's
+    ``decode_responses``: a job that is not UTF-8 must not fail its whole reply (issue 17).
     """
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, *, decode: bool = True) -> None:
         self._client = client
+        self._raw = not decode
+        self._options: dict[str, Any] = {} if decode else {NEVER_DECODE: True}
         self._pool: redis.ConnectionPool | None = (
             client.connection_pool if isinstance(client, redis.Redis) else None
         )
@@ -60,7 +65,8 @@ class DedicatedConnection:
 
     def _pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         if self._pool is None:
-            return [self._client.execute_command(*c) for c in commands]  # type: ignore[no-untyped-call]
+            send = self._client.execute_command
+            return [send(*c, **self._options) for c in commands]  # type: ignore[no-untyped-call]
         conn = self._conn
         if conn is None or self._pid != os.getpid():  # never share a socket across a fork
             conn = self._checkout(self._pool)
@@ -69,7 +75,7 @@ class DedicatedConnection:
             conn.send_packed_command(conn.pack_commands(commands))  # type: ignore[no-untyped-call]
             for _ in commands:  # read every reply, so the connection stays in step
                 try:
-                    replies.append(conn.read_response())
+                    replies.append(conn.read_response(disable_decoding=self._raw))
                 except redis.ResponseError as error:
                     replies.append(error)
         except _BROKEN:

@@ -8,6 +8,7 @@ from typing import cast
 
 import redis
 
+from workhorse import quarantine
 from workhorse.config import QueueWeight
 from workhorse.dedicated import DedicatedConnection
 from workhorse.keys import Keys
@@ -43,7 +44,10 @@ class BasicFetch:
         self.keys = keys
         self.order = QueueOrder(queues, keys)
         self.scripts = Scripts(client)
-        self._send = DedicatedConnection(client)  # only the fetch thread calls fetch()
+        # Only the fetch thread calls fetch(). Replies stay bytes, decoded job by job
+        # (issue 17: one job that is not UTF-8 used to fail the whole reply, after
+        # every job in it had left Redis).
+        self._send = DedicatedConnection(client, decode=False)
 
     def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork]:
         queue_keys = self.order()
@@ -53,23 +57,23 @@ class BasicFetch:
         popped = self._send("BRPOP", *queue_keys, max(1, round(timeout)))
         if not popped:
             return []
-        key, raw = cast(list[str], popped)
-        return [UnitOfWork(self.keys.queue_name(key), raw)]
+        key, raw = cast(list[bytes], popped)
+        return [quarantine.unit(self.keys.queue_name(key.decode()), raw)]
 
     def _pop_now(self, queue_keys: list[str], max_jobs: int) -> list[UnitOfWork]:
         if len(queue_keys) == 1:
-            popped = cast(list[str], self._send("RPOP", queue_keys[0], max_jobs) or [])
-            name = self.keys.queue_name(queue_keys[0])
-            return [UnitOfWork(name, raw) for raw in popped]
+            popped = cast(list[bytes], self._send("RPOP", queue_keys[0], max_jobs) or [])
+            return quarantine.units(self.keys.queue_name(queue_keys[0]), popped)
         pairs = self.scripts.fetch_many(queue_keys, max_jobs, self._send)
-        return [UnitOfWork(self.keys.queue_name(key), raw) for key, raw in pairs]
+        return [quarantine.unit(self.keys.queue_name(key), raw) for key, raw in pairs]
 
     def acknowledge(self, unit: UnitOfWork) -> None:
         return None  # nothing to do: the job left Redis when it was popped
 
     def requeue(self, units: Sequence[UnitOfWork]) -> None:
-        # RPUSH the last-fetched first, so the first-fetched ends up next in line.
-        self.scripts.requeue_front([(self.keys.queue(u.queue), u.raw) for u in reversed(units)])
+        # RPUSH the last-fetched first, so the first-fetched ends up next in line; each
+        # exactly as it was stored, bytes that are not UTF-8 included.
+        self.scripts.requeue_front([(self.keys.queue(u.queue), u.stored) for u in reversed(units)])
 
     def close(self) -> None:
         self._send.close()

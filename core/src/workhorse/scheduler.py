@@ -3,22 +3,28 @@
 Precision is the point (Sidekiq polls every ~5 s on average): each process
 polls every ``poll_interval`` (randomised +-50 %), and when the earliest due
 job is sooner than that, it sleeps exactly until it.
+
+Members are read as raw bytes and checked one by one (issue 17): a member that
+is not a job we can move (not UTF-8, not job JSON, or JSON that cannot be
+written back such as ``NaN``) goes to the dead set with its original bytes, and
+every other due job still moves.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
 from typing import Any, cast
 
 import redis
+from redis.client import NEVER_DECODE
 
-from workhorse import payload
+from workhorse import payload, quarantine
 from workhorse.config import Settings
+from workhorse.errors import ArgumentError, PayloadError
 from workhorse.keys import Keys
-from workhorse.scripts import Scripts
+from workhorse.scripts import Move, Scripts
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -41,35 +47,62 @@ class Poller:
     def _drain(self, set_key: str, now: float) -> int:
         moved = 0
         while True:
-            due = cast(
-                list[str],
-                self.redis.zrange(set_key, "-inf", now, byscore=True, offset=0, num=BATCH),
-            )
-            if not due:
-                return moved
-            moves = [m for m in (self._prepare(member) for member in due) if m is not None]
+            due = self._read(set_key, "-inf", now, "BYSCORE", "LIMIT", 0, BATCH)
+            moves: list[Move] = []
+            for member in due:
+                try:
+                    moves.append(self._prepare(member))
+                except PayloadError as exc:
+                    self._bury(set_key, member, exc)
             if moves:
                 moved += self.scripts.move_due(set_key, self.keys.queues, moves)
             if len(due) < BATCH:
                 return moved
 
-    def _prepare(self, member: str) -> tuple[str, str, str, str] | None:
-        try:
-            job = cast(dict[str, Any], json.loads(member))
-            queue = str(job.get("queue") or "default")
-        except (ValueError, AttributeError):
-            # Not a job: send it to the default queue untouched, where the worker
-            # buries it in the dead set with a clear error instead of losing it.
-            return (member, member, self.keys.queue("default"), "default")
+    def _read(self, set_key: str, *args: Any) -> list[bytes]:
+        """ZRANGE ``set_key`` ``args``, the members as stored (bytes)."""
+        send = self.redis.execute_command
+        reply = send("ZRANGE", set_key, *args, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
+        return cast(list[bytes], reply)
+
+    def _prepare(self, member: bytes) -> Move:
+        job = payload.decode(quarantine.text(member))
+        queue = str(job.get("queue") or "default")
         job["enqueued_at"] = payload.timestamp(self.settings.timestamp_format)
-        return (member, payload.encode(job), self.keys.queue(queue), queue)
+        try:
+            queued = payload.encode(job).encode()
+        except (ArgumentError, UnicodeEncodeError) as exc:
+            raise PayloadError(f"job cannot be written back as JSON ({exc})") from None
+        return (member, queued, self.keys.queue(queue), queue)
+
+    def _bury(self, set_key: str, member: bytes, exc: PayloadError) -> None:
+        """Move ``member`` to the dead set in a wrapper that keeps its bytes."""
+        now = time.time()
+        reason = f'{exc}; found in the "{set_key}" set'
+        dead = quarantine.wrap(member, "default", reason, self.settings.timestamp_format, now)
+        if not self.scripts.zmove(set_key, self.keys.dead, member, dead, now):
+            return  # another poller (or a dashboard action) took it first
+        log.error("a member of %s is not a job that can be moved; dead set: %s", set_key, exc)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zremrangebyscore(self.keys.dead, "-inf", now - self.settings.dead_timeout)
+        pipe.zremrangebyrank(self.keys.dead, 0, -self.settings.dead_max_jobs - 1)
+        pipe.execute()
 
     def _next_wait(self, now: float) -> float:
         interval = self.settings.poll_interval * random.uniform(0.5, 1.5)
         pipe = self.redis.pipeline(transaction=False)
         for set_key in self.sets:
-            pipe.zrange(set_key, 0, 0, withscores=True)
-        for first in pipe.execute():
-            if first:
-                interval = min(interval, max(0.0, float(first[0][1]) - now))
+            pipe.execute_command(  # type: ignore[no-untyped-call]
+                "ZRANGE", set_key, 0, 0, "WITHSCORES", **{NEVER_DECODE: True}
+            )
+        for reply in pipe.execute():
+            if reply:
+                interval = min(interval, max(0.0, _score(reply) - now))
         return interval
+
+
+def _score(reply: list[Any]) -> float:
+    """The score of a one-member ZRANGE WITHSCORES reply: redis-py gives [[member, score]]
+    or, in older versions, the flat [member, score]."""
+    first = reply[0]
+    return float(first[1] if isinstance(first, list | tuple) else reply[1])

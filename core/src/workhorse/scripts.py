@@ -12,6 +12,9 @@ from redis.commands.core import Script
 
 from workhorse.dedicated import DedicatedConnection
 
+# One due job for move_due: (member exactly as stored, payload to queue, queue key, queue name).
+Move = tuple[str | bytes, str | bytes, str, str]
+
 
 @cache
 def source(name: str, package: str = "workhorse") -> str:
@@ -30,36 +33,36 @@ class Scripts:
 
     def fetch_many(
         self, queue_keys: Sequence[str], max_jobs: int, send: DedicatedConnection
-    ) -> list[tuple[str, str]]:
+    ) -> list[tuple[str, Any]]:
         """Pop up to ``max_jobs`` across the queues in order, over the fetch thread's
-        own connection."""
+        own connection: (queue key, job as ``send`` reads it)."""
         flat: list[Any] = send.evalsha(self._fetch_many, list(queue_keys), [max_jobs])
         return [(queue_keys[int(flat[i]) - 1], flat[i + 1]) for i in range(0, len(flat), 2)]
 
     def move_due(
-        self, set_key: str, queues_key: str, moves: Sequence[tuple[str, str, str, str]]
+        self, set_key: str, queues_key: str, moves: Sequence[Move]
     ) -> int:
         """``moves``: (member, queued payload, queue key, queue name)."""
         queue_keys = list(dict.fromkeys(m[2] for m in moves))
         index = {key: i + 3 for i, key in enumerate(queue_keys)}
-        args: list[str | int] = []
+        args: list[str | bytes | int] = []
         for member, queued, queue_key, queue_name in moves:
             args += [member, queued, index[queue_key], queue_name]
         return int(self._move_due(keys=[set_key, queues_key, *queue_keys], args=args))
 
-    def requeue_front(self, jobs: Sequence[tuple[str, str]]) -> int:
+    def requeue_front(self, jobs: Sequence[tuple[str, str | bytes]]) -> int:
         """``jobs``: (queue key, raw job)."""
         if not jobs:
             return 0
         queue_keys = list(dict.fromkeys(key for key, _ in jobs))
         index = {key: i + 1 for i, key in enumerate(queue_keys)}
-        args: list[str | int] = []
+        args: list[str | bytes | int] = []
         for key, raw in jobs:
             args += [index[key], raw]
         return int(self._requeue(keys=queue_keys, args=args))
 
     def zmove(
-        self, source_key: str, target_key: str, member: str, new_member: str, score: float
+        self, source_key: str, target_key: str, member: str | bytes, new_member: str, score: float
     ) -> bool:
         """Move ``member`` (exact bytes) to ``target_key`` as ``new_member``; False if gone."""
         return bool(self._zmove(keys=[source_key, target_key], args=[member, new_member, score]))

@@ -53,11 +53,19 @@ class UnitOfWork:
 
     ``raw`` is kept unparsed so requeue and deletes use the identical string.
     ``token`` is opaque fetcher state (Pro's reliable fetch keeps its lease list).
+    ``undecodable`` holds the popped bytes when they are not UTF-8 (issue 17); then
+    ``raw`` is only a readable rendering of them and the job goes to the dead set.
     """
 
     queue: str
     raw: str
     token: object = None
+    undecodable: bytes | None = None
+
+    @property
+    def stored(self) -> str | bytes:
+        """The value as Redis held it: what a requeue must write back."""
+        return self.raw if self.undecodable is None else self.undecodable
 
 
 @runtime_checkable

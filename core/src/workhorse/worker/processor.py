@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import redis
 
-from workhorse import payload, plugins, retry
+from workhorse import payload, plugins, quarantine, retry
 from workhorse.errors import PayloadError, UnknownJobError
 from workhorse.job import find
 from workhorse.middleware import JobContext, RunNext, compose_server
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from workhorse.worker.launcher import WorkerProcess
 
 log = logging.getLogger("workhorse.job")
-UNPARSEABLE = "workhorse.UnparseableJob"
+UNPARSEABLE = quarantine.UNPARSEABLE
 
 
 class Processor:
@@ -65,6 +65,8 @@ class Processor:
     def _execute(self, unit: UnitOfWork, stats: ThreadStats) -> tuple[bool, float]:
         """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
         try:
+            if unit.undecodable is not None:
+                raise PayloadError(quarantine.undecodable_reason(unit))
             job = payload.decode(unit.raw)
         except PayloadError as exc:
             stats.record(UNPARSEABLE, False, 0.0)
@@ -139,22 +141,9 @@ class Processor:
         pipe.execute()
 
     def _bury_unparseable(self, unit: UnitOfWork, exc: PayloadError) -> None:
-        now = time.time()
-        stamp = payload.timestamp(self.settings.timestamp_format, now)
-        wrapper = {
-            "class": UNPARSEABLE,
-            "args": [unit.raw],
-            "jid": payload.new_jid(),
-            "queue": unit.queue,
-            "retry": False,
-            "created_at": stamp,
-            "failed_at": stamp,
-            "retry_count": 0,
-            "error_class": "workhorse.errors.PayloadError",
-            "error_message": f"{exc}. The original bytes are args[0]; fix and re-enqueue them.",
-        }
         log.error("unparseable job in queue %s sent to the dead set: %s", unit.queue, exc)
-        self.bury(payload.encode(wrapper), now)
+        fmt = self.settings.timestamp_format
+        self.bury(quarantine.wrap(unit.stored, unit.queue, str(exc), fmt))
 
     def _log_failure(
         self, ctx: JobContext, exc: BaseException, decision: retry.Decision, elapsed: float

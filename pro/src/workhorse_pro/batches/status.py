@@ -8,12 +8,37 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
+from redis.client import NEVER_DECODE
+
 from workhorse.client import Client, default_client
-from workhorse_pro.batches.errors import BatchNotFound
+from workhorse_pro.batches.errors import BatchError, BatchNotFound
 from workhorse_pro.batches.keys import BatchKeys
 
 Until = Literal["complete", "success"]
 _FIRST_POLL, _MAX_POLL = 0.02, 0.5
+
+
+def _text(raw: dict[bytes, bytes]) -> dict[str, str]:
+    """A batch hash read as bytes, as text: anything not UTF-8 shown as \\xNN escapes."""
+    return {k.decode("utf-8", "backslashreplace"): v.decode("utf-8", "backslashreplace")
+            for k, v in raw.items()}
+
+
+def _json_field(bid: str, fields: dict[str, str], name: str, default: str, kind: type) -> Any:
+    """Field ``name`` of the batch hash, parsed; a clear error when it is not what we wrote."""
+    text = fields.get(name, default)
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        value = exc
+    if not isinstance(value, kind):
+        raise BatchError(
+            f"batch {bid}: field {name!r} of its hash is not the JSON {kind.__name__} workhorse "
+            f"writes ({value if isinstance(value, Exception) else type(value).__name__}): "
+            f"{text[:200]!r}; another program changed it. Its callbacks cannot run until the "
+            "field is fixed; the callback job fails and is retried meanwhile"
+        )
+    return value
 
 
 def _seconds(ms: str | None) -> float | None:
@@ -36,7 +61,7 @@ class BatchStatus:
         pipe = self.client.redis.pipeline(transaction=False)
         _queue_read(pipe, self._bkeys, self.bid)
         found = pipe.execute()
-        return found[0], int(found[1]), int(found[2]), int(found[3])
+        return _text(found[0]), int(found[1]), int(found[2]), int(found[3])
 
     def _apply(self, fields: dict[str, str], pending: int, failures: int, dead: int) -> None:
         if not fields:
@@ -53,8 +78,17 @@ class BatchStatus:
         self.complete_at = _seconds(fields.get("complete_at"))
         self.success_at = _seconds(fields.get("success_at"))
         self.death_at = _seconds(fields.get("death_at"))
-        self.callbacks: dict[str, str] = json.loads(fields.get("cb", "{}"))
-        self.callback_args: list[Any] = json.loads(fields.get("cbargs", "[]"))
+
+    @property
+    def callbacks(self) -> dict[str, str]:
+        """Event -> callback job name."""
+        found: dict[str, str] = _json_field(self.bid, self.fields, "cb", "{}", dict)
+        return found
+
+    @property
+    def callback_args(self) -> list[Any]:
+        found: list[Any] = _json_field(self.bid, self.fields, "cbargs", "[]", list)
+        return found
 
     def refresh(self) -> BatchStatus:
         self._apply(*self._read())
@@ -154,7 +188,9 @@ def _wait(status: BatchStatus, timeout: float | None, until: Until,
 
 
 def _queue_read(pipe: Any, bkeys: BatchKeys, bid: str) -> None:
-    pipe.hgetall(bkeys.hash(bid))
+    # The hash as stored (issue 17): another program (Ruby, a script) may have written a
+    # field that is not UTF-8; it must not stop this batch's callbacks or the listing.
+    pipe.execute_command("HGETALL", bkeys.hash(bid), **{NEVER_DECODE: True})
     pipe.scard(bkeys.pending(bid))
     pipe.scard(bkeys.failed(bid))
     pipe.scard(bkeys.dead(bid))
@@ -180,7 +216,8 @@ def iter_batches(client: Client | None = None, search: str | None = None,
         found = pipe.execute()
         gone = []
         for i, bid in enumerate(bids):
-            fields, pending, failed, dead = found[4 * i: 4 * i + 4]
+            raw_fields, pending, failed, dead = found[4 * i: 4 * i + 4]
+            fields = _text(raw_fields)
             if not fields:
                 gone.append(bid)
                 continue

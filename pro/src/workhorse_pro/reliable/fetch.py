@@ -22,6 +22,7 @@ from typing import Any
 
 import redis
 
+from workhorse import quarantine
 from workhorse.config import QueueWeight
 from workhorse.keys import Keys
 from workhorse.types import UnitOfWork
@@ -36,7 +37,7 @@ from workhorse_pro.reliable.scripts import HeldJob, ReliableScripts
 log = logging.getLogger(__name__)
 _REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 SINGLE_QUEUE_BLOCK = 1.0  # cap so acks of jobs finishing while idle wait at most this long
-_EXPIRY_MARKER = '"expires_'
+_EXPIRY_MARKER = b'"expires_'
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +214,7 @@ class ReliableFetch:
         self._acks.written(changes)
 
     def _hand_out(
-        self, plan: FetchPlan, counts: list[Any], taken: list[list[str]], first: int, want: int
+        self, plan: FetchPlan, counts: list[Any], taken: list[list[bytes]], first: int, want: int
     ) -> list[UnitOfWork]:
         units: list[UnitOfWork] = []
         for i, (queue, count) in enumerate(zip(plan.names, counts, strict=True)):
@@ -222,20 +223,26 @@ class ReliableFetch:
             batch = FetchBatch(queue, first + i * want, int(count))
             self._acks.opened(batch)
             jobs = taken[i][::-1]  # the list keeps the queue's order: newest first
-            if _EXPIRY_MARKER in "\n".join(jobs):  # one C-level scan for the whole batch
-                units += self._unexpired(batch, jobs)
-            else:
-                units += [UnitOfWork(queue, raw, (batch, n)) for n, raw in enumerate(jobs, 1)]
+            try:  # decoded here, job by job (issue 17); inlined: this runs once per job
+                batch_units = [
+                    UnitOfWork(queue, raw.decode(), (batch, n)) for n, raw in enumerate(jobs, 1)
+                ]
+            except UnicodeDecodeError:  # one is not UTF-8: it becomes a unit for the dead set
+                batch_units = [quarantine.unit(queue, raw, (batch, n))
+                               for n, raw in enumerate(jobs, 1)]
+            if _EXPIRY_MARKER in b"\n".join(jobs):  # one C-level scan for the whole batch
+                batch_units = self._unexpired(batch_units)
+            units += batch_units
         return units
 
-    def _unexpired(self, batch: FetchBatch, taken: list[str]) -> list[UnitOfWork]:
+    def _unexpired(self, batch_units: list[UnitOfWork]) -> list[UnitOfWork]:
         units, now = [], time.time()
-        for offset, raw in enumerate(taken, 1):
-            if expiry.is_expired(raw, now):
-                self._acks.expired((batch, offset))
-                log.info("discarded an expired job from queue %s (expires_in passed)", batch.queue)
+        for unit in batch_units:
+            if unit.undecodable is None and expiry.is_expired(unit.raw, now):
+                self._acks.expired(unit.token)  # type: ignore[arg-type]
+                log.info("discarded an expired job from queue %s (expires_in passed)", unit.queue)
             else:
-                units.append(UnitOfWork(batch.queue, raw, (batch, offset)))
+                units.append(unit)
         return units
 
     # -- what Redis still holds for us ---------------------------------------

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import cast
 
 import redis
+from redis.client import NEVER_DECODE
 
 from workhorse.config import Settings
 from workhorse.keys import Keys
@@ -74,10 +75,16 @@ class Recoverer:
 
     def bury_poison(self) -> int:
         return poison.bury_all(
-            lambda key, start, end: cast(list[str], self.redis.lrange(key, start, end)),
+            self._lrange_bytes,
             self.scripts, self.settings, self.config.max_recoveries,
             self.on_died,
         )
+
+    def _lrange_bytes(self, key: str, start: int, end: int) -> list[bytes]:
+        """LRANGE as stored: a poison pill that is not UTF-8 must still be buried (issue 17)."""
+        send = self.redis.execute_command
+        reply = send("LRANGE", key, start, end, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
+        return cast(list[bytes], reply)
 
     def scan_orphans(self) -> int:
         """Recover in-progress lists no registration points to (e.g. lost in a Redis restart).

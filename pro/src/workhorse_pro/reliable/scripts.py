@@ -44,7 +44,9 @@ class ReliableScripts:
     def __init__(self, client: redis.Redis, keys: ReliableKeys) -> None:
         self.keys = keys
         self._client = client
-        self._send = DedicatedConnection(client)  # fetch() runs on the fetch thread only
+        # fetch() runs on the fetch thread only. Its replies stay bytes: the caller decodes
+        # job by job, so a job that is not UTF-8 cannot fail the whole batch (issue 17).
+        self._send = DedicatedConnection(client, decode=False)
         self._fetch: Script = client.register_script(source("fetch", PACKAGE))
         self._requeue: Script = client.register_script(_reading("requeue"))
         self._recover: Script = client.register_script(_reading("recover"))
@@ -61,7 +63,7 @@ class ReliableScripts:
         first_seq: int,
         acks: list[str],
         expired: int,
-    ) -> tuple[list[Any], list[Any], list[list[str]]]:
+    ) -> tuple[list[Any], list[Any], list[list[bytes]]]:
         """Run fetch.lua and read the batches it made, in one round trip. ``keys``:
         paused, stats, the queues, their in-progress hashes (see ``FetchPlan``);
         ``lists``: per queue, the list its batch goes to; ``acks``: per queue, its ack
@@ -120,7 +122,7 @@ class ReliableScripts:
         return Recovery(int(recovered), int(poisoned))
 
     def bury_poison(
-        self, raw: str, dead_raw: str | None, jid: str, now: float, dead_timeout: float,
+        self, raw: bytes, dead_raw: str | None, jid: str, now: float, dead_timeout: float,
         dead_max_jobs: int,
     ) -> bool:
         """Move ``raw`` from the poison list to the dead set (drop it if ``dead_raw`` is None)."""
