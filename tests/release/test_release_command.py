@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from release_tree import REPO, copy_tree
 
 from workhorse_release import ReleaseError
 from workhorse_release.publishing import DirectoryTarget, target
@@ -109,8 +109,6 @@ def test_a_paid_package_without_do_not_upload_is_never_published(tree: Path,
 
 
 def test_a_release_without_changelog_notes_is_refused(tmp_path: Path) -> None:
-    from conftest import copy_tree
-
     tree = copy_tree(tmp_path / "tree", notes="")
     result = release("1.0.1", "--dry-run", "--root", tree)
     assert result.returncode == 1
