@@ -1,0 +1,24 @@
+"""A copy of the released part of the repository, to release from in tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+RELEASED = ("core", "licensing", "pro", "enterprise", "CHANGELOG.md")
+NOTES = "\n### workhorse\n\n#### Fixed\n\n- A fix worth a release.\n"
+
+
+def copy_tree(destination: Path, notes: str = NOTES) -> Path:
+    """The released part of the repository in ``destination``, with release notes."""
+    ignore = shutil.ignore_patterns("dist", "build", "__pycache__", "*.egg-info")
+    for name in RELEASED:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, destination / name, ignore=ignore)
+        else:
+            shutil.copy2(REPO / name, destination / name)
+    changelog = destination / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text().replace("## [Unreleased]\n",
+                                                       "## [Unreleased]\n" + notes, 1))
+    return destination
