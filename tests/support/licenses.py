@@ -1,7 +1,7 @@
 """License keys for tests of the paid tiers.
 
 The product trusts only its built-in vendor keys; tests trust a throwaway key
-through ``workhorse_licensing.testing`` (code, never environment). For worker
+through ``workhorse_testkeys`` (code, never environment). For worker
 subprocesses, ``licensed_workhorse.py`` does the same in the child before it
 runs the ``workhorse`` CLI.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from workhorse_licensing.testing import SigningKey, sample_license, trusted_keys
+from workhorse_testkeys import SigningKey, sample_license, trusted_keys
 
 TEST_KEY = SigningKey.generate("test-key")
 LICENSED_CLI = str(Path(__file__).with_name("licensed_workhorse.py"))
