@@ -21,6 +21,7 @@ import redis
 from workhorse.config import Settings
 from workhorse.keys import Keys
 from workhorse.types import JobPayload
+from workhorse_pro.license_gate import RELIABLE_FETCH
 from workhorse_pro.reliable import poison
 from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.keys import ReliableKeys
@@ -39,6 +40,7 @@ class Recoverer:
         self, client: redis.Redis, keys: Keys, settings: Settings, config: ReliableConfig,
         on_died: OnDied | None = None,
     ) -> None:
+        RELIABLE_FETCH.require()
         self.redis = client
         self.keys = ReliableKeys(keys)
         self.settings = settings
@@ -102,6 +104,7 @@ class RecoveryService:
     name = "reliable-fetch-recovery"
 
     def __init__(self, recoverer: Recoverer) -> None:
+        RELIABLE_FETCH.require()
         self.recoverer = recoverer
         self.config = recoverer.config
         self._stop = threading.Event()
