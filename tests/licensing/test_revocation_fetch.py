@@ -38,7 +38,7 @@ class Server:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 try:
                     respond(self)
                 except (BrokenPipeError, ConnectionResetError):
@@ -107,10 +107,10 @@ def declared_huge(handler: BaseHTTPRequestHandler) -> None:
     handler.rfile.read(1)  # then wait for the client to hang up
 
 
-def test_a_server_that_drips_its_body_is_abandoned_at_the_total_deadline(serve: Callable[..., Server]
-                                                                         ) -> None:
+def test_a_server_that_drips_its_body_is_abandoned_at_the_total_deadline(
+        serve: Callable[..., Server]) -> None:
     server = serve(drip)
-    with pytest.raises(httpx.TimeoutException, match="no complete answer within 0.5s"):
+    with pytest.raises(httpx.TimeoutException, match=r"no complete answer within 0\.5s"):
         fetch_url(server.url, deadline=0.5)
     assert server.sent < DRIP_BYTES, "the client waited for the whole drip"
 
