@@ -18,6 +18,7 @@ from workhorse_testkeys import SigningKey, sample_license, trusted_keys
 
 TEST_KEY = SigningKey.generate("test-key")
 LICENSED_CLI = str(Path(__file__).with_name("licensed_workhorse.py"))
+TRUSTING = str(Path(__file__).with_name("trusting"))  # its sitecustomize trusts TEST_KEY
 
 
 def token(tiers: Sequence[str] = ("pro",), **changes: object) -> str:
@@ -51,4 +52,13 @@ def subprocess_env(tiers: Sequence[str] | None = ("pro",), **extra: str) -> dict
     if tiers:
         env["WORKHORSE_LICENSE"] = token(tiers)
     env.update(extra)
+    return env
+
+
+def process_tree_env(license_token: str, pythonpath: str = "", **extra: str) -> dict[str, str]:
+    """Environment in which every Python process (children of ``-p N`` too) trusts TEST_KEY
+    and holds ``license_token``."""
+    env = subprocess_env(None, **extra)
+    env["WORKHORSE_LICENSE"] = license_token
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (TRUSTING, pythonpath) if p)
     return env
