@@ -23,10 +23,7 @@ sys.path.insert(0, os.getcwd())  # the page's setup may write a `myapp` package 
 
 from docs_examples import snippets
 
-try:  # where the test-key helpers live once they leave the shipped wheel (issue 16)
-    from workhorse_testkeys import install_trusted_keys  # type: ignore[import-not-found]
-except ImportError:
-    from workhorse_licensing.testing import install_trusted_keys
+from workhorse_testkeys import install_trusted_keys
 
 key_id, _, public = os.environ["WH_TEST_TRUSTED_KEY"].partition(":")
 install_trusted_keys((key_id, public))

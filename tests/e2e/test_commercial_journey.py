@@ -11,7 +11,8 @@ done with `uv pip install` and with `uv sync` in a small customer project.
 
 The worker trusts the test signing key through ``tests/support/
 licensed_workhorse.py`` (code, not configuration), as DESIGN.md section 5
-requires.
+requires; the helper it calls comes from the test-only ``tests/testkeys``
+source tree on PYTHONPATH, since no installed wheel carries one.
 """
 
 from __future__ import annotations
@@ -37,8 +38,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from redis_server import free_port  # noqa: E402
 from support.licenses import TEST_KEY  # noqa: E402
 from support.waiting import wait_for  # noqa: E402
-
-from workhorse_licensing.testing import sample_license  # noqa: E402
+from workhorse_testkeys import sample_license  # noqa: E402
 
 BIN = Path(sys.executable).parent
 UV = shutil.which("uv", path=str(BIN)) or shutil.which("uv")
@@ -256,7 +256,8 @@ def start_worker(venv: Path, redis_url: str, tmp_path: Path) -> Iterator[Callabl
 
     def start(license_key: str | None) -> Worker:
         import redis
-        env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).parent),
+        path = os.pathsep.join([str(Path(__file__).parent), str(REPO / "tests/testkeys/src")])
+        env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": path,
                "E2E_REDIS_URL": redis_url, "WORKHORSE_REDIS_URL": redis_url,
                "WH_TEST_TRUSTED_KEY": f"{TEST_KEY.key_id}:{TEST_KEY.public_text()}"}
         env.pop("WORKHORSE_LICENSE", None)

@@ -1,6 +1,6 @@
 """Fixtures for the licensing tests: a trusted test key, a clean environment.
 
-Trusted keys are injected in code (``workhorse_licensing.testing``), never
+Trusted keys are injected in code (``workhorse_testkeys``), never
 through the environment, exactly as DESIGN.md section 5 requires.
 """
 
@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from workhorse_licensing import testing
-from workhorse_licensing.testing import SigningKey
+import workhorse_testkeys as testing
+from workhorse_testkeys import SigningKey
 
 # Inside sample_license()'s year: issued 2026-01-01, expires 2027-01-01.
 MID_TERM = datetime(2026, 6, 1, tzinfo=UTC)

@@ -104,7 +104,7 @@ def test_a_refused_customer_learns_why_and_the_exit_code_says_so(
 def test_a_revoked_license_is_named_as_the_reason(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from workhorse_licensing.testing import SigningKey, trusted_keys
+    from workhorse_testkeys import SigningKey, trusted_keys
     data = tmp_path / "data"
     _admin, tokens = seed_accounts(data)
     key = SigningKey.generate("check-1")

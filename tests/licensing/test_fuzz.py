@@ -6,11 +6,11 @@ import contextlib
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from workhorse_testkeys import SigningKey, sample_license
 
 from workhorse_licensing import LicenseError, verify_license
 from workhorse_licensing.keyring import Keyring
 from workhorse_licensing.revocation import parse_revocation_list
-from workhorse_licensing.testing import SigningKey, sample_license
 
 KEY = SigningKey.generate("fuzz-1")
 KEYRING = Keyring({KEY.key_id: KEY.public_key})

@@ -169,7 +169,7 @@ def test_a_suspended_customer_is_refused_with_403(index: Index) -> None:
 def test_a_revoked_license_ends_downloads(fresh_index: Index, tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from workhorse_licensing.testing import SigningKey, trusted_keys
+    from workhorse_testkeys import SigningKey, trusted_keys
     key = SigningKey.generate("idx-1")
     (fresh_index.data / "revocations.wh").write_text(
         key.sign_revocations(["lic_pro"], datetime(2026, 1, 1, tzinfo=UTC)))
@@ -438,7 +438,7 @@ def test_entitlements_say_why_a_suspended_customer_gets_nothing(index: Index) ->
 def test_entitlements_say_when_the_license_was_revoked(fresh_index: Index) -> None:
     from datetime import UTC, datetime
 
-    from workhorse_licensing.testing import SigningKey, trusted_keys
+    from workhorse_testkeys import SigningKey, trusted_keys
     key = SigningKey.generate("idx-2")
     (fresh_index.data / "revocations.wh").write_text(
         key.sign_revocations(["lic_pro"], datetime(2026, 1, 1, tzinfo=UTC)))

@@ -20,9 +20,9 @@ import httpx
 import pytest
 from index_support import ThreadedServer, make_wheel, seed_accounts
 from starlette.types import ASGIApp, Receive, Scope, Send
+from workhorse_testkeys import SigningKey, frozen_clock, sample_license, trusted_keys
 
 from workhorse_licensing import status
-from workhorse_licensing.testing import SigningKey, frozen_clock, sample_license, trusted_keys
 from workhorse_licensing.vendor.index.app import IndexConfig, create_app
 
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from workhorse_testkeys import SigningKey, sample_license
 
 from workhorse_licensing import InvalidLicense, status
 from workhorse_licensing.keyring import Keyring
 from workhorse_licensing.revocation import load_revocations, parse_revocation_list
-from workhorse_licensing.testing import SigningKey, sample_license
 
 JAN = datetime(2026, 1, 10, tzinfo=UTC)
 FEB = datetime(2026, 2, 10, tzinfo=UTC)

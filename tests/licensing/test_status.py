@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from workhorse_testkeys import SigningKey, frozen_clock, reset, sample_license
 
 from workhorse_licensing import FeatureNotLicensed, LicenseError, describe, require, status
-from workhorse_licensing.testing import SigningKey, frozen_clock, reset, sample_license
 
 EXPIRES = datetime(2027, 1, 1, tzinfo=UTC)  # sample_license() expiry, 14 grace days
 

@@ -7,11 +7,11 @@ import json
 from dataclasses import replace
 
 import pytest
+from workhorse_testkeys import SigningKey, sample_license
 
 from workhorse_licensing import InvalidLicense, verify_license
 from workhorse_licensing.codec import b64url_encode
 from workhorse_licensing.keyring import Keyring
-from workhorse_licensing.testing import SigningKey, sample_license
 
 
 def keyring_of(*keys: SigningKey, retired: frozenset[str] = frozenset()) -> Keyring:

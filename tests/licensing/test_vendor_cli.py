@@ -8,10 +8,10 @@ from typing import cast
 
 import pytest
 from click.testing import CliRunner, Result
+from workhorse_testkeys import trusted_keys
 
 from workhorse_licensing import InvalidLicense, verify_license
 from workhorse_licensing.revocation import parse_revocation_list
-from workhorse_licensing.testing import trusted_keys
 from workhorse_licensing.vendor.cli import main
 from workhorse_licensing.vendor.keystore import KeyStore
 

@@ -6,7 +6,7 @@ Test harness only: the product never reads a trusted key from the environment.
 import os
 import sys
 
-from workhorse_licensing.testing import install_trusted_keys
+from workhorse_testkeys import install_trusted_keys
 
 key_id, _, public = os.environ["WH_TEST_TRUSTED_KEY"].partition(":")
 install_trusted_keys((key_id, public))

@@ -1,7 +1,7 @@
 """License keys for tests of the paid tiers.
 
 The product trusts only its built-in vendor keys; tests trust a throwaway key
-through ``workhorse_licensing.testing`` (code, never environment). For worker
+through ``workhorse_testkeys`` (code, never environment). For worker
 subprocesses, ``licensed_workhorse.py`` does the same in the child before it
 runs the ``workhorse`` CLI.
 """
@@ -14,10 +14,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from workhorse_licensing.testing import SigningKey, sample_license, trusted_keys
+from workhorse_testkeys import SigningKey, sample_license, trusted_keys
 
 TEST_KEY = SigningKey.generate("test-key")
 LICENSED_CLI = str(Path(__file__).with_name("licensed_workhorse.py"))
+TRUSTING = str(Path(__file__).with_name("trusting"))  # its sitecustomize trusts TEST_KEY
 
 
 def token(tiers: Sequence[str] = ("pro",), **changes: object) -> str:
@@ -51,4 +52,13 @@ def subprocess_env(tiers: Sequence[str] | None = ("pro",), **extra: str) -> dict
     if tiers:
         env["WORKHORSE_LICENSE"] = token(tiers)
     env.update(extra)
+    return env
+
+
+def process_tree_env(license_token: str, pythonpath: str = "", **extra: str) -> dict[str, str]:
+    """Environment in which every Python process (children of ``-p N`` too) trusts TEST_KEY
+    and holds ``license_token``."""
+    env = subprocess_env(None, **extra)
+    env["WORKHORSE_LICENSE"] = license_token
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (TRUSTING, pythonpath) if p)
     return env

@@ -16,8 +16,10 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
+    from redis import Redis
 
     from workhorse.config import Settings
+    from workhorse.keys import Keys
     from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
     from workhorse.types import Fetcher, JobPayload, PluginReport, ProcessContext, Service
 
@@ -143,6 +145,11 @@ def workhorse_dashboard_tabs() -> list[object]:
 
 
 @hookspec
-def workhorse_diagnostics() -> list[PluginReport]:
-    """Name, version and license state for ``workhorse version`` and ``doctor``."""
+def workhorse_diagnostics(redis: Redis | None, keys: Keys | None) -> list[PluginReport]:
+    """Name, version and license state for ``workhorse version`` and ``doctor``.
+
+    ``redis`` and ``keys`` are the installation's Redis when the caller has one
+    (``doctor``), else None (``version`` stays offline); a plugin may read live
+    state there, such as how many processes run under its license.
+    """
     raise NotImplementedError

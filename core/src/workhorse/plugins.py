@@ -15,8 +15,10 @@ from workhorse.errors import PluginLoadError
 
 if TYPE_CHECKING:
     import click
+    from redis import Redis
 
     from workhorse.config import Settings
+    from workhorse.keys import Keys
     from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
     from workhorse.types import Fetcher, JobPayload, PluginReport, ProcessContext, Service
 
@@ -172,6 +174,6 @@ def dashboard_tabs() -> list[object]:
     return _flatten(_hook().workhorse_dashboard_tabs())
 
 
-def diagnostics() -> list[PluginReport]:
-    reports: list[PluginReport] = _flatten(_hook().workhorse_diagnostics())
+def diagnostics(redis: Redis | None = None, keys: Keys | None = None) -> list[PluginReport]:
+    reports: list[PluginReport] = _flatten(_hook().workhorse_diagnostics(redis=redis, keys=keys))
     return reports

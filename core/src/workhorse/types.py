@@ -109,6 +109,7 @@ class PluginReport:
     license_state: str = "free"
     ok: bool = True
     problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # facts that need no action, e.g. processes counted per license
 
 
 ProcessEvent = Literal["startup", "quiet", "shutdown", "heartbeat", "leader"]

@@ -1,13 +1,17 @@
-"""The license gate of workhorse-enterprise (the same ``Gate`` as Pro, for tier enterprise)."""
+"""The license gate of workhorse-enterprise: Pro's ``Gate`` for tier enterprise, and its
+features (one gate implementation for both tiers)."""
 
 from __future__ import annotations
 
 from workhorse_licensing import License
 from workhorse_pro.license_gate import FeatureNotLicensed, Gate
 
-__all__ = ["ENTERPRISE", "FeatureNotLicensed", "require_enterprise"]
+__all__ = ["ENTERPRISE", "PERIODIC_JOBS", "RATE_LIMITING", "FeatureNotLicensed",
+           "require_enterprise"]
 
 ENTERPRISE = Gate("enterprise")
+RATE_LIMITING = ENTERPRISE.feature("rate_limiting")
+PERIODIC_JOBS = ENTERPRISE.feature("periodic_jobs")  # cron and leader election
 
 
 def require_enterprise(feature: str | None = None) -> License:

@@ -1,7 +1,8 @@
 """workhorse-enterprise's hook implementations (entry point ``workhorse.plugins: enterprise``).
 
-Hooks only; the work lives in the modules they call. Features added here
-check ``ENTERPRISE.entitled(...)`` in hooks, or ``require_enterprise(...)`` in APIs.
+Hooks only; the work lives in the modules they call. Features declare
+themselves on ``ENTERPRISE`` in ``license_gate``. The process count per
+license is kept by Pro's plugin, once for both tiers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from .license_gate import ENTERPRISE
 
 @hookimpl
 def workhorse_startup(process: ProcessContext) -> None:
-    ENTERPRISE.log_startup(process)
+    ENTERPRISE.log_startup()
 
 
 @hookimpl

@@ -1,9 +1,12 @@
 """Which Ed25519 public keys this process trusts, by key id.
 
 The trusted set is the vendor's keys built into the package
-(``builtin_keys.py``); DESIGN.md section 5 forbids adding a key from the
-environment or a config file, so the only override is the code-level
-``workhorse_licensing.testing.trusted_keys``. Rotation: the vendor adds a new
+(``builtin_keys.py``), read once at import into a read-only keyring. DESIGN.md
+section 5: nothing in a shipped distribution can add a key: no environment
+variable, config file, entry point or public function. (The test suite swaps
+the private ``_trusted`` from its own never-published distribution,
+``tests/testkeys``; code already running in the process can patch anything,
+so this is a policy boundary, not a sandbox.) Rotation: the vendor adds a new
 key id while old ones keep verifying; a key id moved to ``retired`` stops
 verifying even though its public key is still known, which is what a leaked
 private key needs.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -27,6 +31,10 @@ from .errors import InvalidLicense
 class Keyring:
     keys: Mapping[str, Ed25519PublicKey]
     retired: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        # Read-only, so a keyring handed out cannot be extended in place.
+        object.__setattr__(self, "keys", MappingProxyType(dict(self.keys)))
 
     def verify(self, sealed: Sealed) -> None:
         """Raise ``InvalidLicense`` unless a trusted, unretired key signed ``sealed``."""
@@ -66,16 +74,11 @@ def builtin_keyring() -> Keyring:
     )
 
 
-_override: Keyring | None = None
+# Fixed when the package is imported, so editing builtin_keys.PUBLIC_KEYS later
+# changes nothing. Deliberately no setter (see the module docstring).
+_trusted: Keyring = builtin_keyring()
 
 
 def trusted_keyring() -> Keyring:
-    """The keyring in force: the test override if one is set, else the built-in keys."""
-    return _override if _override is not None else builtin_keyring()
-
-
-def set_override(keyring: Keyring | None) -> Keyring | None:
-    """Install (or clear, with None) the test keyring; return the previous one."""
-    global _override
-    previous, _override = _override, keyring
-    return previous
+    """The keys this process trusts: the vendor's built-in keys."""
+    return _trusted

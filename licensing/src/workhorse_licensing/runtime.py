@@ -4,9 +4,10 @@ DESIGN.md section 5: an expired key turns paid features off "at the next
 process start" and "a running worker is never stopped by a license check".
 So the key is read, verified and judged against the clock once per process
 and cached; a worker that started licensed stays licensed until it exits.
-Forked children inherit the parent's answer. Tests swap the keyring, the
-clock or the environment through ``workhorse_licensing.testing``, which
-resets this cache.
+Forked children inherit the parent's answer. The only public control is
+``reset()`` (forget the cached answer); there is no public way to set the
+clock or the keyring. The test suite's own distribution (``tests/testkeys``,
+never shipped) swaps the private ``_inputs`` and resets.
 """
 
 from __future__ import annotations
@@ -113,14 +114,8 @@ def describe(tier: Tier) -> str:
     return describe_status(status(tier))
 
 
-def reset(clock: Clock | None = None, environ: Mapping[str, str] | None = None) -> None:
-    """Forget the cached state; the next call re-reads the key. For tests and tools."""
+def reset() -> None:
+    """Forget the cached state; the next call re-reads the key and revocations."""
     global _snapshot
     with _lock:
         _snapshot = None
-        _inputs.clock = clock or system_clock
-        _inputs.environ = environ
-
-
-def current_inputs() -> tuple[Clock, Mapping[str, str] | None]:
-    return _inputs.clock, _inputs.environ

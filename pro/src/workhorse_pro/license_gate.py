@@ -1,22 +1,38 @@
-"""The license gate of the paid tiers: every paid API passes through ``Gate.require``.
+"""The one license gate of both paid tiers: every paid feature passes through a ``Feature``.
 
 DESIGN.md section 5: without a valid key paid features stay off and any use
 raises a clear error; an expired key warns during its grace period; the
 state is decided once per process (in ``workhorse_licensing``), so a running
-worker is never stopped. Enterprise builds its own ``Gate`` from this class.
+worker is never stopped. One shape everywhere (issue 16):
+
+- the object doing the paid work calls ``FEATURE.require()`` in its
+  constructor (``ReliableFetch``, ``Recoverer``, ``BatchMiddleware``, the
+  limiter scripts, ``PeriodicTicker``), so no route around a hook skips it;
+- a hook that switches a feature on asks ``FEATURE.problem()`` and leaves
+  core's default in place (logging the reason) when it is not None;
+- a CLI command is wrapped by ``FEATURE.guard(command)``: unlicensed, it exits
+  1 with one line that says what to do.
+
+Enterprise declares its features on ``ENTERPRISE`` (``workhorse_enterprise.license_gate``).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from dataclasses import dataclass
 from importlib import metadata
+from typing import Any, TypeVar
+
+import click
 
 import workhorse_licensing
 from workhorse.errors import WorkhorseError
-from workhorse.types import PluginReport, ProcessContext
+from workhorse.types import PluginReport
 from workhorse_licensing import License, LicenseStatus, Tier
 
 log = logging.getLogger(__name__)
+C = TypeVar("C", bound=click.Command)
 
 
 class FeatureNotLicensed(workhorse_licensing.FeatureNotLicensed, WorkhorseError):
@@ -28,9 +44,14 @@ class FeatureNotLicensed(workhorse_licensing.FeatureNotLicensed, WorkhorseError)
 
 
 class Gate:
+    """One tier's license: its state, its features, its report lines."""
+
     def __init__(self, tier: Tier) -> None:
         self.tier: Tier = tier
         self.distribution = f"workhorse-{tier}"
+
+    def feature(self, name: str | None = None) -> Feature:
+        return Feature(self, name)
 
     def status(self) -> LicenseStatus:
         return workhorse_licensing.status(self.tier)
@@ -42,39 +63,71 @@ class Gate:
         except workhorse_licensing.FeatureNotLicensed as exc:
             raise FeatureNotLicensed(str(exc)) from None
 
+    def problem(self, feature: str | None = None) -> str | None:
+        """Why ``feature`` is off in this process, or None when it is licensed."""
+        try:
+            self.require(feature)
+        except FeatureNotLicensed as exc:
+            return str(exc)
+        return None
+
     def entitled(self, feature: str | None = None) -> bool:
-        """For hooks that switch a feature on or leave core's default in place."""
-        current = self.status()
-        return current.active and (feature is None or (
-            current.license is not None and current.license.allows(feature)))
+        return self.problem(feature) is None
 
-    def log_startup(self, process: ProcessContext) -> None:
+    def describe(self) -> str:
+        return workhorse_licensing.describe(self.tier)
+
+    def log_startup(self) -> None:
         """The worker's license line: INFO when licensed, WARNING otherwise."""
-        current = self.status()
-        line = workhorse_licensing.describe(self.tier)
-        log.log(logging.INFO if current.state == "valid" else logging.WARNING, "%s", line)
-        if current.license is not None and current.active:
-            for problem in _limit_problems(current.license, process):
-                log.warning("%s: %s", self.distribution, problem)
+        valid = self.status().state == "valid"
+        log.log(logging.INFO if valid else logging.WARNING, "%s", self.describe())
 
-    def report(self) -> PluginReport:
+    def report(self, problems: tuple[str, ...] = (), notes: tuple[str, ...] = ()
+               ) -> PluginReport:
+        """This tier's line in ``workhorse version`` and ``doctor``, plus ``problems``/``notes``."""
         current = self.status()
-        problems = () if current.state == "valid" else (workhorse_licensing.describe(self.tier),)
+        own = () if current.state == "valid" else (self.describe(),)
         return PluginReport(self.distribution, _version(self.distribution), current.state,
-                            current.active, problems)
+                            current.active, (*own, *problems), notes)
 
 
-def _limit_problems(lic: License, process: ProcessContext) -> list[str]:
-    # Limits are reported, never enforced by stopping work (DESIGN.md section 5).
-    settings = process.settings
-    found = []
-    if lic.max_processes is not None and settings.processes > lic.max_processes:
-        found.append(f"running {settings.processes} processes; license {lic.license_id} allows"
-                     f" {lic.max_processes}")
-    if lic.max_threads is not None and settings.concurrency > lic.max_threads:
-        found.append(f"running {settings.concurrency} threads; license {lic.license_id} allows"
-                     f" {lic.max_threads}")
-    return found
+@dataclass(frozen=True)
+class Feature:
+    """A licensed feature of one tier (``None``: the tier itself)."""
+
+    gate: Gate
+    name: str | None
+
+    def require(self) -> License:
+        """Call where the paid work is built; raises ``FeatureNotLicensed`` without a license."""
+        return self.gate.require(self.name)
+
+    def problem(self) -> str | None:
+        return self.gate.problem(self.name)
+
+    @property
+    def licensed(self) -> bool:
+        return self.problem() is None
+
+    def guard(self, command: C) -> C:
+        """Make ``command`` (and, for a group, every subcommand) check the license first.
+
+        ``--help`` still works unlicensed: click answers it before any callback runs.
+        """
+        callback = command.callback
+        if callback is None:
+            raise TypeError(f"command {command.name!r} has no callback to guard")
+
+        @functools.wraps(callback)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            try:
+                self.require()
+            except FeatureNotLicensed as exc:
+                raise click.ClickException(str(exc)) from None
+            return callback(*args, **kwargs)
+
+        command.callback = checked
+        return command
 
 
 def _version(distribution: str) -> str:
@@ -85,6 +138,8 @@ def _version(distribution: str) -> str:
 
 
 PRO = Gate("pro")
+RELIABLE_FETCH = PRO.feature("reliable_fetch")
+BATCHES = PRO.feature("batches")
 
 
 def require_pro(feature: str | None = None) -> License:

@@ -18,13 +18,13 @@ from workhorse.version import __version__
 @pytest.fixture
 def no_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     """As if only the free core were installed."""
-    monkeypatch.setattr(plugins, "diagnostics", lambda: [])
+    monkeypatch.setattr(plugins, "diagnostics", lambda *_: [])
     monkeypatch.setattr(plugins, "failures", lambda: [])
 
 
 def test_version_lists_core_and_every_plugin_with_its_license_state(
         cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plugins, "diagnostics", lambda: [
+    monkeypatch.setattr(plugins, "diagnostics", lambda *_: [
         PluginReport("workhorse-pro", "1.2.0", "valid"),
         PluginReport("workhorse-enterprise", "1.1.0", "missing", ok=False,
                      problems=("set WORKHORSE_LICENSE",)),
@@ -66,7 +66,7 @@ def test_doctor_fails_with_a_fix_when_redis_is_unreachable(cli: Invoke, no_plugi
 
 def test_doctor_reports_a_plugin_that_failed_to_load(
         cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plugins, "diagnostics", lambda: [])
+    monkeypatch.setattr(plugins, "diagnostics", lambda *_: [])
     monkeypatch.setattr(plugins, "failures",
                         lambda: [PluginLoadError("broken", ImportError("no module x"))])
     result = cli("doctor", "--json")
@@ -77,7 +77,7 @@ def test_doctor_reports_a_plugin_that_failed_to_load(
 def test_doctor_fails_on_an_unlicensed_plugin_and_says_how_to_license_it(
         cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(plugins, "failures", lambda: [])
-    monkeypatch.setattr(plugins, "diagnostics", lambda: [
+    monkeypatch.setattr(plugins, "diagnostics", lambda *_: [
         PluginReport("workhorse-pro", "1.0.0", "expired", ok=False, problems=("expired",))])
     result = cli("doctor", "--json")
     assert result.exit_code == 1

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from workhorse_licensing.testing import install_trusted_keys
+from workhorse_testkeys import install_trusted_keys
 
 key_id, _, public = os.environ["WH_TEST_TRUSTED_KEY"].partition(":")
 install_trusted_keys((key_id, public))

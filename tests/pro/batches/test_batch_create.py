@@ -9,13 +9,13 @@ import pytest
 import redis
 from batch_jobs import record
 from support.licenses import licensed
+from workhorse_testkeys import reset as reset_license
 
 import workhorse_licensing
 from workhorse.client import Client
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.keys import Keys
-from workhorse_licensing.testing import reset as reset_license
 from workhorse_pro.batches import Batch, BatchError, BatchStatus, list_batches
 from workhorse_pro.batches.keys import BatchKeys
 

@@ -18,6 +18,8 @@ from workhorse_pro.reliable.fetch import ReliableFetch
 
 IDENTITY = "host:1:abcdefabcdef"
 PRIVATE = f"inprogress|{IDENTITY}|default"
+# ReliableFetch and Recoverer refuse to exist without a Pro license (issue 16).
+pytestmark = pytest.mark.usefixtures("pro_license")
 
 
 def held(fetch: ReliableFetch, key: str = PRIVATE) -> list[str]:

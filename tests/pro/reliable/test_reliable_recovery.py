@@ -6,6 +6,7 @@ import json
 import threading
 from collections import Counter
 
+import pytest
 import redis
 
 from workhorse.config import Settings
@@ -16,6 +17,9 @@ from workhorse_pro.reliable.recovery import Recoverer
 
 DEAD = "host:41:000000000dead"
 ALIVE = "host:42:0000000a11fe"
+
+# ReliableFetch and Recoverer refuse to exist without a Pro license (issue 16).
+pytestmark = pytest.mark.usefixtures("pro_license")
 
 
 def job(n: int, **extra: object) -> str:

@@ -43,11 +43,11 @@ def test_unlicensed_worker_falls_back_to_basic_fetch_and_says_so(
     r: redis.Redis, wh_client: Client, start_worker: StartWorker,
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import workhorse_licensing.testing
+    import workhorse_testkeys
 
     monkeypatch.delenv("WORKHORSE_LICENSE", raising=False)
     monkeypatch.setenv("WORKHORSE_LICENSE_FILE", "/nonexistent/license")
-    workhorse_licensing.testing.reset()
+    workhorse_testkeys.reset()
     with caplog.at_level(logging.WARNING, logger="workhorse_pro.reliable"):
         worker = start_worker()
     assert type(worker.fetcher).__name__ == "BasicFetch"
@@ -57,7 +57,7 @@ def test_unlicensed_worker_falls_back_to_basic_fetch_and_says_so(
     with pytest.raises(FeatureNotLicensed):
         pause("default", wh_client)
     monkeypatch.undo()
-    workhorse_licensing.testing.reset()  # leave no cached "missing" state behind
+    workhorse_testkeys.reset()  # leave no cached "missing" state behind
 
 
 def test_paused_queue_keeps_pushes_and_no_worker_takes_them(

@@ -15,6 +15,7 @@ from workhorse import embedded, plugins
 from workhorse.cli.options import redis_options
 from workhorse.cli.output import EXIT_FAILED, console, json_option, print_json, table
 from workhorse.connection import LOCAL_DEFAULT, RedisTarget, connect, redact, resolve
+from workhorse.keys import Keys
 
 Level = Literal["ok", "warn", "fail", "info"]
 MIN_REDIS = (6, 2)
@@ -99,26 +100,26 @@ def _local_answers() -> bool:
     return os.environ.get("WORKHORSE_NO_LOCALHOST") != "1" and _answers(LOCAL_DEFAULT)
 
 
-def check_plugins() -> list[Check]:
+def check_plugins(client: redis.Redis | None = None, keys: Keys | None = None) -> list[Check]:
     checks = [Check("plugin load", "fail", str(f), "reinstall the package, or uninstall it")
               for f in plugins.failures()]
-    for report in plugins.diagnostics():
-        detail = f"{report.name} {report.version}: license {report.license_state}"
-        if report.problems:
-            detail += "; " + "; ".join(report.problems)
+    for report in plugins.diagnostics(client, keys):
+        detail = "; ".join([f"{report.name} {report.version}: license {report.license_state}",
+                            *report.problems, *report.notes])
         level: Level = "fail" if not report.ok else ("warn" if report.problems else "ok")
-        fix = "" if level == "ok" else ("set WORKHORSE_LICENSE (or WORKHORSE_LICENSE_FILE) to "
-                                        "a valid key; run `workhorse version` for details")
+        fix = {"ok": "", "warn": "see the detail: it says what to do"}.get(
+            level, "set WORKHORSE_LICENSE (or WORKHORSE_LICENSE_FILE) to a valid key; run "
+            "`workhorse version` for details")
         checks.append(Check("plugin", level, detail, fix))
     if not checks:
         checks.append(Check("plugins", "info", "none installed (free core only)"))
     return checks
 
 
-def run_checks(explicit: str | None) -> list[Check]:
+def run_checks(explicit: str | None, prefix: str = "") -> list[Check]:
     checks, client = check_redis(explicit)
     checks.append(check_embedded(explicit))
-    checks += check_plugins()
+    checks += check_plugins(client, Keys(prefix))
     if client is not None:
         client.close()
     return checks
@@ -130,8 +131,7 @@ def run_checks(explicit: str | None) -> list[Check]:
 @redis_options
 def doctor(strict: bool, as_json: bool, redis_url: str | None, prefix: str) -> None:
     """Check Redis (reachability, version, clock), the embedded server, plugins and licenses."""
-    del prefix  # accepted for symmetry with other commands; the checks are prefix-independent
-    checks = run_checks(redis_url)
+    checks = run_checks(redis_url, prefix)
     failing = {"fail", "warn"} if strict else {"fail"}
     problems = [c for c in checks if c.level in failing]
     if as_json:

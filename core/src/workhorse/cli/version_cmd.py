@@ -29,7 +29,7 @@ def collect() -> dict[str, Any]:
         "redis-py": _installed("redis"),
         "plugins": [
             {"name": r.name, "version": r.version, "license_state": r.license_state,
-             "ok": r.ok, "problems": list(r.problems)}
+             "ok": r.ok, "problems": list(r.problems), "notes": list(r.notes)}
             for r in reports
         ],
         "plugin_load_failures": [
@@ -51,7 +51,7 @@ def version_command(as_json: bool) -> None:
               f"redis-py {data['redis-py']})")
     if data["plugins"]:
         out.print(table("Plugins", ["plugin", "version", "license", "notes"], (
-            [p["name"], p["version"], p["license_state"], "; ".join(p["problems"])]
+            [p["name"], p["version"], p["license_state"], "; ".join(p["problems"] + p["notes"])]
             for p in data["plugins"])))
     else:
         out.print("no plugins installed (free core only)")

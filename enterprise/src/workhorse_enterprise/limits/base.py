@@ -16,7 +16,7 @@ import redis
 
 from workhorse.client import default_client
 from workhorse.errors import ConfigError
-from workhorse_enterprise.license_gate import require_enterprise
+from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.errors import OverLimit
 from workhorse_enterprise.limits.lease import Lease
 from workhorse_enterprise.limits.names import Kind, LimiterKeys, check_name
@@ -25,17 +25,11 @@ from workhorse_enterprise.limits.waiting import Deadline
 
 DEFAULT_TTL = 90 * 24 * 3600.0  # idle limiter state expires after 90 days (issue 9)
 DEFAULT_WAIT = 5.0
-FEATURE = "rate_limiting"
 
 # Leases taken by `with limiter:` in this thread or task, innermost last. One
 # module-level variable (not one per limiter): dynamic names create many limiters.
 _held: contextvars.ContextVar[tuple[Lease, ...]] = contextvars.ContextVar(
     "workhorse_limits_held", default=())
-
-
-def require_license() -> None:
-    """Raise ``FeatureNotLicensed`` unless an Enterprise license covers rate limiting."""
-    require_enterprise(FEATURE)
 
 
 class Limiter(ABC):
@@ -48,9 +42,10 @@ class Limiter(ABC):
         ttl: float = DEFAULT_TTL, reschedules: int | None = None,
         redis_client: redis.Redis | None = None, prefix: str | None = None,
     ) -> None:
-        # No license check here: a job module declaring @job(limiter=...) must
-        # still import on an unlicensed worker (which then runs without the
-        # limiter middleware); using the limiter is what needs the license.
+        # The license is checked where a limiter's work is built, its scripts
+        # (``scripts``, then every acquire and release), not here: a job module
+        # declaring @job(limiter=...) must still import on an unlicensed worker,
+        # which then runs its free jobs without the limiter middleware.
         self.name = check_name(name)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ConfigError(f'limiter "{name}": limit must be a whole number >= 1, got {limit!r}')
@@ -89,6 +84,7 @@ class Limiter(ABC):
 
     @property
     def scripts(self) -> LimiterScripts:
+        RATE_LIMITING.require()  # every route to Redis passes here, attempt() included
         return scripts_for(self.redis)
 
     # -- what subclasses provide ------------------------------------------
@@ -131,7 +127,7 @@ class Limiter(ABC):
 
         Raises :class:`OverLimit` (with ``retry_at``) when the wait would be longer.
         """
-        require_license()
+        RATE_LIMITING.require()
         deadline = Deadline.start(self.wait_timeout if wait_timeout is None else wait_timeout)
         self.check_cost(cost)
         while True:
@@ -145,7 +141,7 @@ class Limiter(ABC):
 
     async def acquire_async(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:
         """:meth:`acquire` for asyncio: Redis calls run in a thread, waits do not block the loop."""
-        require_license()
+        RATE_LIMITING.require()
         deadline = Deadline.start(self.wait_timeout if wait_timeout is None else wait_timeout)
         self.check_cost(cost)
         while True:

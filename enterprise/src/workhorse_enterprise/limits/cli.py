@@ -9,12 +9,13 @@ import click
 
 from workhorse.cli.options import redis_options
 from workhorse.cli.session import open_client
-from workhorse_enterprise.limits.base import require_license
+from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.inventory import LimiterStats, delete_limiter, list_limiters
 
 _COLUMNS = ("name", "type", "limit", "per", "held", "admitted", "waited", "over", "reclaimed")
 
 
+@RATE_LIMITING.guard
 @click.command("limits")
 @redis_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -22,7 +23,6 @@ _COLUMNS = ("name", "type", "limit", "per", "held", "admitted", "waited", "over"
               help="Forget the state and metrics of limiter NAME.")
 def limits(redis_url: str | None, prefix: str, as_json: bool, delete: str | None) -> None:
     """Rate limiters (Enterprise): admitted, waited, over-limit and reclaimed counts."""
-    require_license()  # a WorkhorseError: the CLI prints it as a one-line error
     client = open_client(redis_url, prefix).redis
     if delete is not None:
         found = delete_limiter(client, prefix, delete)

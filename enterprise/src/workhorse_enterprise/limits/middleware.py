@@ -19,6 +19,7 @@ from workhorse import payload
 from workhorse.config import Settings
 from workhorse.keys import Keys
 from workhorse.middleware import JobContext, RunNext
+from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.errors import OverLimit
 
@@ -33,6 +34,7 @@ SETTINGS_DEFAULTS: dict[str, object] = {
 
 class LimitsMiddleware:
     def __init__(self, settings: Settings, client: redis.Redis) -> None:
+        RATE_LIMITING.require()
         self.redis = client
         self.schedule_key = Keys(settings.prefix).schedule
         extras = settings.extras

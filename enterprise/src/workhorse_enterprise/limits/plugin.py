@@ -10,22 +10,17 @@ from collections.abc import Mapping
 
 import click
 
-import workhorse_licensing
 from workhorse.client import default_client
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ServerMiddleware
 from workhorse.types import ProcessContext
-from workhorse_enterprise.license_gate import ENTERPRISE
-from workhorse_enterprise.limits.base import FEATURE, Limiter
+from workhorse_enterprise.license_gate import RATE_LIMITING
+from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.middleware import SETTINGS_DEFAULTS, LimitsMiddleware
 
 log = logging.getLogger(__name__)
-
-
-def _licensed() -> bool:
-    return ENTERPRISE.entitled(FEATURE)
 
 
 @hookimpl
@@ -50,7 +45,7 @@ def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
 
 @hookimpl
 def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
-    if not _licensed():
+    if not RATE_LIMITING.licensed:
         return []  # no limiter can exist in this process either: creating one raises
     # The worker installs its own client as the default just before building middleware.
     return [LimitsMiddleware(settings, default_client().redis)]
@@ -58,10 +53,9 @@ def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
 
 @hookimpl
 def workhorse_startup(process: ProcessContext) -> None:
-    status = workhorse_licensing.status("enterprise")
-    if not _licensed():
-        log.warning("rate limiting is off (%s); jobs without limiters run as usual",
-                    status.message or status.state)
+    problem = RATE_LIMITING.problem()
+    if problem is not None:
+        log.warning("rate limiting is off; jobs without limiters run as usual. %s", problem)
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from redis.commands.core import Script
 
 from workhorse.errors import ConfigError
 from workhorse.memo import PerOwner
+from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.names import Kind, LimiterKeys
 
 _RATE_SCRIPT: dict[str, str] = {
@@ -63,6 +64,7 @@ class LimiterScripts:
     """The scripts registered on one Redis client."""
 
     def __init__(self, client: redis.Redis) -> None:
+        RATE_LIMITING.require()
         self._rate: dict[str, Script] = {
             name: client.register_script(source(name)) for name in ("bucket", "window", "leaky")
         }

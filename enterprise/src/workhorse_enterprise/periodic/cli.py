@@ -10,9 +10,11 @@ import click
 
 from workhorse.cli.options import redis_options
 from workhorse.cli.session import open_client
+from workhorse_enterprise.license_gate import PERIODIC_JOBS
 from workhorse_enterprise.periodic import control
 
 
+@PERIODIC_JOBS.guard
 @click.group()
 def cron() -> None:
     """Periodic (cron) jobs of workhorse Enterprise."""

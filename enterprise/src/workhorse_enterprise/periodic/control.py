@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workhorse.client import Client, default_client
 from workhorse_enterprise.leader.lease import current_leader
-from workhorse_enterprise.periodic import license, registry
+from workhorse_enterprise.license_gate import PERIODIC_JOBS
+from workhorse_enterprise.periodic import registry
 from workhorse_enterprise.periodic.entry import Entry
 from workhorse_enterprise.periodic.errors import UnknownEntryError
 
@@ -40,7 +41,7 @@ class EntryStatus:
 
 
 def _client(client: Client | None) -> tuple[Client, PeriodicStore]:
-    license.require()
+    PERIODIC_JOBS.require()
     chosen = client or default_client()
     return chosen, PeriodicStore(chosen.redis, chosen.keys)
 

@@ -19,7 +19,8 @@ from workhorse.types import ProcessContext, Service
 from workhorse_enterprise.leader.config import LeaderConfig
 from workhorse_enterprise.leader.elector import LeaderElector
 from workhorse_enterprise.leader.services import LeaderOnly, registered_services
-from workhorse_enterprise.periodic import license, registry
+from workhorse_enterprise.license_gate import PERIODIC_JOBS
+from workhorse_enterprise.periodic import registry
 from workhorse_enterprise.periodic.results import RecordResults
 from workhorse_enterprise.periodic.ticker import PeriodicTicker
 
@@ -28,7 +29,7 @@ log = logging.getLogger("workhorse_enterprise.periodic")
 
 @hookimpl
 def workhorse_startup(process: ProcessContext) -> None:
-    problem = license.problem()
+    problem = PERIODIC_JOBS.problem()
     count = len(registry.entries())
     if problem:
         log.warning("periodic jobs (%d registered) and leader election are OFF in this worker: "
@@ -42,7 +43,7 @@ def workhorse_startup(process: ProcessContext) -> None:
 
 @hookimpl
 def workhorse_services(process: ProcessContext) -> list[Service]:
-    if license.problem():
+    if not PERIODIC_JOBS.licensed:
         return []
     elector = LeaderElector(process.redis, process.keys, process.identity,
                             LeaderConfig.from_settings(process.settings), process)
@@ -74,12 +75,12 @@ def _step_down_on_shutdown(process: ProcessContext, elector: LeaderElector) -> N
 def workhorse_cli_commands() -> list[click.Command]:
     from workhorse_enterprise.periodic.cli import cron
 
-    return [cron]
+    return [cron]  # guarded: unlicensed, every subcommand exits 1 saying what to do
 
 
 @hookimpl
 def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
-    return [] if license.problem() else [RecordResults()]
+    return [RecordResults()] if PERIODIC_JOBS.licensed else []
 
 
 @hookimpl

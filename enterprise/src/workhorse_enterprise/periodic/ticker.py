@@ -23,6 +23,7 @@ import redis
 from workhorse.client import Client
 from workhorse.keys import Keys
 from workhorse_enterprise.leader.elector import LeaderElector
+from workhorse_enterprise.license_gate import PERIODIC_JOBS
 from workhorse_enterprise.periodic.entry import Entry
 from workhorse_enterprise.periodic.jobs import build_job
 from workhorse_enterprise.periodic.schedule import next_tick
@@ -76,6 +77,7 @@ class PeriodicTicker:
     def __init__(self, client: redis.Redis, keys: Keys, entries: Sequence[Entry],
                  elector: LeaderElector, job_client: Client,
                  clock: Callable[[], float] = time.time, max_sleep: float = 1.0) -> None:
+        PERIODIC_JOBS.require()
         self.store = PeriodicStore(client, keys)
         self.keys = keys
         self.all_entries = list(entries)

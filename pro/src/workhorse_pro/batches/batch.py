@@ -22,7 +22,6 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, cast
 
-import workhorse_licensing
 from workhorse import payload
 from workhorse.client import Client, default_client
 from workhorse.errors import ConfigError
@@ -33,10 +32,10 @@ from workhorse_pro.batches.context import open_batches, running_job
 from workhorse_pro.batches.errors import BatchError, BatchNotFound
 from workhorse_pro.batches.scripts import QueuedJob, Ref
 from workhorse_pro.batches.tracker import Tracker
+from workhorse_pro.license_gate import BATCHES
 
 log = logging.getLogger(__name__)
 Callback = Job[..., Any] | str | None
-FEATURE = "batches"
 
 
 def new_bid() -> str:
@@ -80,7 +79,7 @@ class Batch:
         linger: float | None = None,
         client: Client | None = None,
     ) -> None:
-        workhorse_licensing.require("pro", FEATURE)
+        BATCHES.require()
         if flush_every < 1:
             raise ConfigError(f"flush_every must be 1 or more, got {flush_every}")
         self.client = client or default_client()
@@ -110,7 +109,7 @@ class Batch:
     @classmethod
     def reopen(cls, bid: str, client: Client | None = None) -> Batch:
         """A handle to add jobs (or child batches) to an existing batch, from one of its jobs."""
-        workhorse_licensing.require("pro", FEATURE)
+        BATCHES.require()
         client = client or default_client()
         ref = Tracker.of(client).meta.ref(bid)
         if ref is None:

@@ -17,12 +17,12 @@ import json
 import logging
 from typing import Any
 
-import workhorse_licensing
 from workhorse.client import Client, default_client
 from workhorse.job import find, job
 from workhorse_pro.batches.scripts import Event
 from workhorse_pro.batches.status import BatchStatus
 from workhorse_pro.batches.tracker import Tracker
+from workhorse_pro.license_gate import BATCHES
 
 log = logging.getLogger(__name__)
 NAME = "workhorse_pro.batch_callback"
@@ -32,7 +32,7 @@ EVENTS: tuple[Event, ...] = ("complete", "success", "death")
 @job(name=NAME)
 def batch_callback(event: str, bid: str) -> None:
     """Run ``event``'s callback of batch ``bid`` and record that it ran."""
-    workhorse_licensing.require("pro", "batches")
+    BATCHES.require()
     if event not in EVENTS:
         raise ValueError(f"unknown batch event {event!r}; expected one of {', '.join(EVENTS)}")
     client = default_client()

@@ -10,6 +10,7 @@ import click
 from workhorse.cli.options import redis_options
 from workhorse.cli.session import open_client
 from workhorse_pro.batches.status import BatchStatus, list_batches
+from workhorse_pro.license_gate import BATCHES
 
 
 def _when(seconds: float | None) -> str:
@@ -26,6 +27,7 @@ def _state(status: BatchStatus) -> str:
     return "dead jobs" if status.dead else "running"
 
 
+@BATCHES.guard
 @click.group()
 def batches() -> None:
     """Pro batches: list them and show one's progress."""

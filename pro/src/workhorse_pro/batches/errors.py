@@ -5,7 +5,8 @@
         ├── BatchNotFound   no such batch (never existed, or its data expired)
         └── BatchClosed     the batch already completed: no more jobs or children
 
-Using batches without a Pro license raises ``workhorse_licensing.FeatureNotLicensed``.
+Using batches without a Pro license raises ``workhorse_pro.FeatureNotLicensed`` (also a
+``workhorse_licensing.FeatureNotLicensed``).
 """
 
 from __future__ import annotations

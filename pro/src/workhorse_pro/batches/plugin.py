@@ -8,26 +8,17 @@ from collections.abc import Mapping
 
 import click
 
-import workhorse_licensing
 from workhorse.client import default_client
 from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ClientMiddleware, ServerMiddleware
 from workhorse.types import JobPayload, ProcessContext
 from workhorse_pro.batches import callback, config, tracker, tracking
-from workhorse_pro.batches.batch import FEATURE
+from workhorse_pro.license_gate import BATCHES, PRO
 
 log = logging.getLogger("workhorse_pro.batches")
 _SHUTDOWN_DRAIN = 10.0
 __all__ = ["callback"]  # imported so every worker registers the callback job
-
-
-def _licensed() -> bool:
-    try:
-        workhorse_licensing.require("pro", FEATURE)
-    except workhorse_licensing.FeatureNotLicensed:
-        return False
-    return True
 
 
 @hookimpl
@@ -43,29 +34,28 @@ def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
 @hookimpl
 def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
     # Without a license, batch jobs still run as plain jobs; only tracking is off.
-    if not _licensed():
+    if not BATCHES.licensed:
         return []
     return [tracking.BatchMiddleware(settings)]
 
 
 @hookimpl
 def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
-    if "bid" in job and _licensed():
+    if "bid" in job and BATCHES.licensed:
         tracking.record_death(job, default_client())
 
 
 @hookimpl
 def workhorse_startup(process: ProcessContext) -> None:
-    try:
-        workhorse_licensing.require("pro", FEATURE)
-    except workhorse_licensing.FeatureNotLicensed as exc:
+    problem = BATCHES.problem()
+    if problem is not None:
         log.warning(
             "batches are off in this worker: batch jobs run as plain jobs, their "
             "batches are not tracked and their callbacks do not fire. %s",
-            exc,
+            problem,
         )
         return
-    log.info("batches on (%s)", workhorse_licensing.describe("pro"))
+    log.info("batches on (%s)", PRO.describe())
 
 
 @hookimpl
@@ -91,4 +81,4 @@ def workhorse_dashboard_tabs() -> list[object]:
 def workhorse_cli_commands() -> list[click.Command]:
     from workhorse_pro.batches.cli import batches
 
-    return [batches]
+    return [batches]  # guarded: unlicensed, every subcommand exits 1 saying what to do

@@ -22,6 +22,7 @@ from workhorse.middleware import JobContext, PushNext, RunNext
 from workhorse.types import JobPayload
 from workhorse_pro.batches.context import RunningJob, open_batches, running_job
 from workhorse_pro.batches.tracker import Tracker
+from workhorse_pro.license_gate import BATCHES
 
 log = logging.getLogger(__name__)
 Outcome = Literal["job_done", "job_failed", "job_died"]
@@ -67,6 +68,7 @@ class BatchMiddleware:
     """
 
     def __init__(self, settings: Settings) -> None:
+        BATCHES.require()
         self.settings = settings
         self._tracker: Tracker | None = None
 

@@ -8,10 +8,12 @@ import click
 
 from workhorse.cli.options import redis_options
 from workhorse.cli.session import open_client
+from workhorse_pro.license_gate import RELIABLE_FETCH
 from workhorse_pro.reliable import pausing
 from workhorse_pro.reliable.status import read_status
 
 
+@RELIABLE_FETCH.guard
 @click.command()
 @click.argument("queues", nargs=-1, required=True)
 @redis_options
@@ -23,6 +25,7 @@ def pause(queues: tuple[str, ...], redis_url: str | None, prefix: str) -> None:
         click.echo(f"paused {queue}" if changed else f"{queue} was already paused")
 
 
+@RELIABLE_FETCH.guard
 @click.command()
 @click.argument("queues", nargs=-1, required=True)
 @redis_options
@@ -34,6 +37,7 @@ def unpause(queues: tuple[str, ...], redis_url: str | None, prefix: str) -> None
         click.echo(f"unpaused {queue}" if changed else f"{queue} was not paused")
 
 
+@RELIABLE_FETCH.guard
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @redis_options

@@ -26,6 +26,7 @@ from workhorse import quarantine
 from workhorse.config import QueueWeight
 from workhorse.keys import Keys
 from workhorse.types import UnitOfWork
+from workhorse_pro.license_gate import RELIABLE_FETCH
 from workhorse_pro.reliable import expiry
 from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.inflight import AckBook, Change, FetchBatch, Token, finished
@@ -60,6 +61,7 @@ class ReliableFetch:
         queues: Sequence[QueueWeight],
         config: ReliableConfig,
     ) -> None:
+        RELIABLE_FETCH.require()
         self.redis = client
         self.keys = ReliableKeys(keys)
         self.identity = identity

@@ -11,19 +11,19 @@ from __future__ import annotations
 from typing import cast
 
 from workhorse.client import Client, default_client
-from workhorse_pro.reliable import gate
+from workhorse_pro.license_gate import RELIABLE_FETCH
 
 
 def pause(queue: str, client: Client | None = None) -> bool:
     """Stop every worker taking jobs from ``queue``; True if it was not paused before."""
-    gate.check()
+    RELIABLE_FETCH.require()
     c = client or default_client()
     return bool(c.redis.sadd(c.keys.paused, _checked(queue)))
 
 
 def unpause(queue: str, client: Client | None = None) -> bool:
     """Let workers take jobs from ``queue`` again; True if it was paused."""
-    gate.check()
+    RELIABLE_FETCH.require()
     c = client or default_client()
     return bool(c.redis.srem(c.keys.paused, _checked(queue)))
 

@@ -14,7 +14,8 @@ from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ClientMiddleware
 from workhorse.types import Fetcher, JobPayload, ProcessContext, Service
-from workhorse_pro.reliable import expiry, gate
+from workhorse_pro.license_gate import RELIABLE_FETCH
+from workhorse_pro.reliable import expiry
 from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.fetch import ReliableFetch
 from workhorse_pro.reliable.recovery import Recoverer, RecoveryService
@@ -43,7 +44,7 @@ def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
 
 @hookimpl
 def workhorse_make_fetcher(process: ProcessContext) -> Fetcher | None:
-    problem = gate.problem()
+    problem = RELIABLE_FETCH.problem()
     if problem is not None:
         log.warning(
             "reliable fetch is OFF, using core's basic fetch: jobs running in a process that "
@@ -62,7 +63,7 @@ def workhorse_make_fetcher(process: ProcessContext) -> Fetcher | None:
 
 @hookimpl
 def workhorse_services(process: ProcessContext) -> list[Service]:
-    if gate.problem() is not None:
+    if not RELIABLE_FETCH.licensed:
         return []
     from workhorse import plugins  # late: only to report poison pills to job_died hooks
 

@@ -22,6 +22,7 @@ from redis.client import NEVER_DECODE
 from workhorse.config import Settings
 from workhorse.keys import Keys
 from workhorse.types import JobPayload
+from workhorse_pro.license_gate import RELIABLE_FETCH
 from workhorse_pro.reliable import poison
 from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.keys import ReliableKeys
@@ -40,6 +41,7 @@ class Recoverer:
         self, client: redis.Redis, keys: Keys, settings: Settings, config: ReliableConfig,
         on_died: OnDied | None = None,
     ) -> None:
+        RELIABLE_FETCH.require()
         self.redis = client
         self.keys = ReliableKeys(keys)
         self.settings = settings
@@ -109,6 +111,7 @@ class RecoveryService:
     name = "reliable-fetch-recovery"
 
     def __init__(self, recoverer: Recoverer) -> None:
+        RELIABLE_FETCH.require()
         self.recoverer = recoverer
         self.config = recoverer.config
         self._stop = threading.Event()

@@ -1,16 +1,17 @@
-"""Test helpers: trust test signing keys and freeze the clock, in code only.
+"""Test helpers: trust test signing keys and freeze the license clock, in code only.
 
-DESIGN.md section 5: no environment variable or config file can add a
-trusted key. Tests (and the paid tiers' test suites) use these functions
-instead::
+Not part of any shipped distribution. ``workhorse_licensing`` offers no public
+way to add a trusted key (DESIGN.md section 5); these helpers reach into its
+private state on purpose, which is why they live in the test suite::
 
     key = SigningKey.generate("test-1")
     with trusted_keys(key), frozen_clock(datetime(2026, 5, 1, tzinfo=UTC)):
         monkeypatch.setenv("WORKHORSE_LICENSE", key.issue(sample_license()))
         assert status("pro").state == "valid"
 
-Every helper resets the per-process cache on entry and exit so each test
-sees a fresh process.
+Worker subprocesses started by tests call ``install_trusted_keys`` first (see
+``tests/support/licensed_workhorse.py``). Every helper resets the per-process
+license cache on entry and exit so each test sees a fresh process.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from . import keyring as keyring_module
-from . import runtime
-from .claims import License
-from .keyring import Keyring, public_key_from_text
-from .signing import SigningKey
+from workhorse_licensing import keyring as _keyring_module
+from workhorse_licensing import runtime as _runtime
+from workhorse_licensing.claims import License
+from workhorse_licensing.keyring import Keyring, public_key_from_text
+from workhorse_licensing.signing import SigningKey
 
 __all__ = [
     "SigningKey",
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 TrustedKey = SigningKey | tuple[str, Ed25519PublicKey | str]
 
 
-def _keyring(keys: tuple[TrustedKey, ...], retired: frozenset[str]) -> Keyring:
+def make_keyring(*keys: TrustedKey, retired: frozenset[str] | set[str] = frozenset()) -> Keyring:
     table: dict[str, Ed25519PublicKey] = {}
     for key in keys:
         if isinstance(key, SigningKey):
@@ -52,29 +53,32 @@ def _keyring(keys: tuple[TrustedKey, ...], retired: frozenset[str]) -> Keyring:
         else:
             key_id, public = key
             table[key_id] = public_key_from_text(public) if isinstance(public, str) else public
-    return Keyring(table, retired)
+    return Keyring(table, frozenset(retired))
+
+
+def _swap_keyring(keyring: Keyring) -> Keyring:
+    previous = _keyring_module._trusted
+    _keyring_module._trusted = keyring
+    _runtime.reset()
+    return previous
 
 
 @contextmanager
 def trusted_keys(*keys: TrustedKey, retired: frozenset[str] | set[str] = frozenset()
                  ) -> Iterator[Keyring]:
     """Trust exactly ``keys`` (instead of the built-in ones) inside the block."""
-    keyring = _keyring(keys, frozenset(retired))
-    previous = keyring_module.set_override(keyring)
-    _reset_keeping_inputs()
+    keyring = make_keyring(*keys, retired=retired)
+    previous = _swap_keyring(keyring)
     try:
         yield keyring
     finally:
-        keyring_module.set_override(previous)
-        _reset_keeping_inputs()
+        _swap_keyring(previous)
 
 
 def install_trusted_keys(*keys: TrustedKey) -> None:
-    """Trust ``keys`` for the rest of this process (for subprocess test harnesses)."""
-    keyring = _keyring(keys, frozenset())
-    keyring_module.set_override(keyring)
-    _reset_keeping_inputs()
-    # Loud on purpose: a production process should never print this.
+    """Trust ``keys`` for the rest of this process (for test subprocesses)."""
+    keyring = make_keyring(*keys)
+    _swap_keyring(keyring)
     log.warning("test signing keys are trusted in this process: %s", ", ".join(keyring.keys))
 
 
@@ -83,22 +87,22 @@ def frozen_clock(when: datetime) -> Iterator[None]:
     """Make the license check see ``when`` (timezone-aware) as the current time."""
     if when.tzinfo is None:
         raise ValueError("frozen_clock needs a timezone-aware datetime")
-    _, environ = runtime.current_inputs()
-    runtime.reset(lambda: when, environ)
+    previous = _runtime._inputs.clock
+    _runtime._inputs.clock = lambda: when
+    _runtime.reset()
     try:
         yield
     finally:
-        runtime.reset(None, environ)
+        _runtime._inputs.clock = previous
+        _runtime.reset()
 
 
 def reset(environ: Mapping[str, str] | None = None) -> None:
-    """Forget the cached license state (and read ``environ`` instead of os.environ)."""
-    runtime.reset(None, environ)
-
-
-def _reset_keeping_inputs() -> None:
-    clock, environ = runtime.current_inputs()
-    runtime.reset(clock, environ)
+    """Forget the cached license state, the real clock back (and read ``environ``
+    instead of os.environ when given)."""
+    _runtime._inputs.clock = _runtime.system_clock
+    _runtime._inputs.environ = environ
+    _runtime.reset()
 
 
 def sample_license(**changes: Any) -> License:
