@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, os.getcwd())  # the page's setup may write a `myapp` package here
 
 from docs_examples import snippets
-
 from workhorse_testkeys import install_trusted_keys
 
 key_id, _, public = os.environ["WH_TEST_TRUSTED_KEY"].partition(":")
