@@ -16,7 +16,7 @@ from types import FrameType
 
 import redis
 
-from workhorse import __version__, plugins
+from workhorse import __version__, embedded, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
 from workhorse.connection import check, connect, redact
@@ -100,6 +100,8 @@ class WorkerProcess:
         self.executor.start()
         self._spawn("workhorse-heartbeat", self._heartbeat_loop)
         self._spawn("workhorse-poller", self._poll_loop)
+        # An embedded server is named by its data directory: which project's jobs these are.
+        where = embedded.describe_client(self._redis) or redact(self.settings.redis_url or "")
         log.info(
             "workhorse %s started: %s, %d threads, queues %s, fetch %s, Redis %s",
             __version__,
@@ -109,7 +111,7 @@ class WorkerProcess:
                 f"{q.name}{',' + str(q.weight) if q.weight else ''}" for q in self.settings.queues
             ),
             type(self.fetcher).__name__,
-            redact(self.settings.redis_url or "(resolved)"),
+            where or "(resolved)",
         )
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
