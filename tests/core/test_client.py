@@ -67,6 +67,27 @@ def test_perform_at_accepts_aware_datetimes_and_epochs(wh_client: Client, r: red
         jobs.record.perform_at(datetime.now(), "naive")
 
 
+def test_perform_in_takes_a_timedelta(wh_client: Client, r: redis.Redis) -> None:
+    before = time.time()
+    jobs.record.perform_in(timedelta(minutes=5), "later")
+    jobs.record.set(queue="low").perform_in(timedelta(hours=1), "much later")
+    scores = [s for _, s in r.zrange("schedule", 0, -1, withscores=True)]
+    assert before + 299 < scores[0] < time.time() + 301
+    assert before + 3599 < scores[1] < time.time() + 3601
+
+
+def test_perform_in_a_negative_timedelta_enqueues_now(wh_client: Client, r: redis.Redis) -> None:
+    jobs.record.perform_in(timedelta(seconds=-5), "overdue")
+    assert r.llen("queue:default") == 1 and r.zcard("schedule") == 0
+
+
+def test_perform_at_refuses_a_duration_and_points_to_perform_in(wh_client: Client,
+                                                               r: redis.Redis) -> None:
+    with pytest.raises(ArgumentError, match=r"perform_at takes a time.*perform_in\(timedelta"):
+        jobs.record.perform_at(timedelta(minutes=5), "when?")  # type: ignore[arg-type]
+    assert r.zcard("schedule") == 0 and r.llen("queue:default") == 0
+
+
 def test_perform_in_the_past_enqueues_now(wh_client: Client, r: redis.Redis) -> None:
     jobs.record.perform_at(time.time() - 10, "overdue")
     assert r.llen("queue:default") == 1 and r.zcard("schedule") == 0

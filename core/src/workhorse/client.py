@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import redis
@@ -24,8 +24,15 @@ BULK_CHUNK = 1_000
 _EPOCH_THRESHOLD = 1_000_000_000
 
 
-def run_at(when: float | datetime, *, relative: bool) -> float:
+def run_at(when: float | datetime | timedelta, *, relative: bool) -> float:
     """Epoch seconds for ``perform_in``/``perform_at`` arguments."""
+    if isinstance(when, timedelta):
+        if not relative:
+            raise ArgumentError(
+                f"perform_at takes a time, got the duration {when!r}; use "
+                "perform_in(timedelta(...)) for a delay, or perform_at(datetime.now(UTC) + delay)"
+            )
+        return time.time() + when.total_seconds()
     if isinstance(when, datetime):
         if when.tzinfo is None:
             raise ArgumentError(
@@ -34,7 +41,7 @@ def run_at(when: float | datetime, *, relative: bool) -> float:
             )
         return when.timestamp()
     if isinstance(when, bool) or not isinstance(when, int | float):
-        raise ArgumentError(f"expected seconds or a datetime, got {when!r}")
+        raise ArgumentError(f"expected seconds, a timedelta or a datetime, got {when!r}")
     if relative and when < _EPOCH_THRESHOLD:
         return time.time() + float(when)
     return float(when)

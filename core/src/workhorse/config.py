@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from workhorse.errors import ConfigError
+from workhorse.errors import ConfigError, InputError
 
 TimestampFormat = Literal["ms", "float"]
 LogFormat = Literal["text", "json"]
@@ -27,7 +27,7 @@ def parse_queue(spec: str) -> QueueWeight:
     name, sep, weight_text = spec.strip().partition(",")
     name = name.strip()
     if not name or not _QUEUE_NAME.match(name):
-        raise ConfigError(
+        raise InputError(
             f"invalid queue {spec!r}: use NAME or NAME,WEIGHT with letters, digits, "
             "'_', '-', '.', ':' in the name, e.g. -q critical,3"
         )
@@ -36,11 +36,11 @@ def parse_queue(spec: str) -> QueueWeight:
     try:
         weight = int(weight_text)
     except ValueError:
-        raise ConfigError(
+        raise InputError(
             f"invalid queue weight in {spec!r}: the weight must be a whole number, e.g. -q {name},3"
         ) from None
     if weight < 1:
-        raise ConfigError(f"invalid queue weight in {spec!r}: the weight must be 1 or more")
+        raise InputError(f"invalid queue weight in {spec!r}: the weight must be 1 or more")
     return QueueWeight(name, weight)
 
 
@@ -65,7 +65,7 @@ def _env_float(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number") from None
+        raise InputError(f"{name}={raw!r} is not a number") from None
 
 
 def _env_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -4,6 +4,8 @@
 
     WorkhorseError
     ├── ConfigError          bad settings, options or command-line values
+    │   └── InputError       a value typed on the command line or in the environment is malformed
+    ├── NotFoundError        the job, queue, process or entry named does not exist
     ├── PayloadError         job JSON that cannot be parsed or is not a job
     ├── ArgumentError        enqueue-time: an argument is not JSON-native
     ├── UnknownJobError      a payload names a job this process has not registered
@@ -25,6 +27,18 @@ class WorkhorseError(Exception):
 
 class ConfigError(WorkhorseError):
     """A setting, job option or command-line value is invalid."""
+
+
+class InputError(ConfigError):
+    """A value the user typed (a CLI option or argument, an environment variable) is malformed.
+
+    The ``workhorse`` command exits 2 for it, as for any usage error (docs/cli.md)."""
+
+
+class NotFoundError(WorkhorseError):
+    """The job, queue, process or entry a command names does not exist (any more).
+
+    The ``workhorse`` command exits 3 for it (docs/cli.md); plugins subclass it."""
 
 
 class PayloadError(WorkhorseError):

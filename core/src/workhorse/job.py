@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from workhorse.client import Client, default_client, run_at
@@ -98,7 +98,9 @@ class Job(Generic[P, R]):
     def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> str | None:
         return JobCall(self, {}).perform_async(*args, **kwargs)
 
-    def perform_in(self, seconds: float, *args: P.args, **kwargs: P.kwargs) -> str | None:
+    def perform_in(
+        self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs
+    ) -> str | None:
         return JobCall(self, {}).perform_in(seconds, *args, **kwargs)
 
     def perform_at(self, when: float | datetime, *args: P.args, **kwargs: P.kwargs) -> str | None:
@@ -148,7 +150,9 @@ class JobCall(Generic[P, R]):
     def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> str | None:
         return self._client().push(self._item(args, kwargs))
 
-    def perform_in(self, seconds: float, *args: P.args, **kwargs: P.kwargs) -> str | None:
+    def perform_in(
+        self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs
+    ) -> str | None:
         item = self._item(args, kwargs)
         item["at"] = run_at(seconds, relative=True)
         return self._client().push(item)

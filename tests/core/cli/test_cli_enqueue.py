@@ -44,6 +44,22 @@ def test_enqueue_at_accepts_iso_8601_with_an_offset(cli: Invoke, r: redis.Redis)
     assert score == 4070908800.0
 
 
+def test_enqueue_at_a_future_time_says_when_it_runs(cli: Invoke) -> None:
+    result = cli("enqueue", "HardJob", "--at", "2099-01-01T00:00:00+00:00")
+    assert "(scheduled for 2099-01-01 " in result.output and "runs now" not in result.output
+
+
+def test_enqueue_at_a_time_that_has_passed_says_the_job_runs_now(
+        cli: Invoke, r: redis.Redis) -> None:
+    result = cli("enqueue", "HardJob", "--at", "2020-01-01T00:00:00+00:00")
+    assert result.exit_code == 0, result.output
+    assert "(queue default: 2020-01-0" in result.output
+    assert "has passed, so it runs now)" in result.output and "scheduled" not in result.output
+    assert r.llen("queue:default") == 1 and r.zcard("schedule") == 0
+    data = as_json(cli("enqueue", "HardJob", "--at", "1577836800", "--json"))
+    assert data["at"] is None and data["queue"] == "default"
+
+
 def test_enqueue_at_without_offset_is_a_usage_error(cli: Invoke) -> None:
     result = cli("enqueue", "HardJob", "--at", "2099-01-01T00:00:00")
     assert result.exit_code == 2 and "UTC offset" in result.output

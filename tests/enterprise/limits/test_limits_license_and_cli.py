@@ -90,6 +90,8 @@ def test_workhorse_limits_lists_each_limiter_with_its_metrics(
     deleted = CliRunner().invoke(main, ["limits", "--redis-url", redis_url, "--delete", "api"])
     assert "deleted limiter 'api'" in deleted.output
     assert [s.name for s in limits.list_limiters(rc)] == ["pool"]
+    again = CliRunner().invoke(main, ["limits", "--redis-url", redis_url, "--delete", "api"])
+    assert again.exit_code == 3 and "no limiter named 'api'" in again.output
 
 
 @pytest.mark.usefixtures("pro_only")

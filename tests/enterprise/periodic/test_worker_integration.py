@@ -87,7 +87,7 @@ def test_cron_cli_lists_pauses_resumes_and_runs(
     row = json.loads(cli("list", "--json"))["entries"][0]
     assert row["state"] == "active" and row["last_jid"] == jid
     missing = runner.invoke(main, ["cron", "run", "nope", "--redis-url", redis_url])
-    assert missing.exit_code == 1 and 'no periodic entry named "nope"' in missing.output
+    assert missing.exit_code == 3 and 'no periodic entry named "nope"' in missing.output
 
 
 def test_status_shows_how_recent_runs_ended(start_worker: StartWorker, rc: redis.Redis) -> None:

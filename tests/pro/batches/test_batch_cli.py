@@ -32,7 +32,7 @@ def test_batches_list_and_status_show_progress(redis_url: str, wh_client: Client
 
 def test_status_of_an_unknown_batch_is_a_clean_error(redis_url: str) -> None:
     result = CliRunner().invoke(main, ["batches", "status", "nope", "--redis-url", redis_url])
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # not found (docs/cli.md)
     assert "batch nope does not exist" in result.output
 
 

@@ -14,7 +14,8 @@ from workhorse.demo import DemoOptions, run_demo
               help="Key prefix, so demo jobs never mix with your own.")
 @click.option("--duration", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Stop after this many seconds (default: run until Ctrl-C).")
-@click.option("-c", "--concurrency", type=click.IntRange(1), default=5, show_default=True)
+@click.option("-c", "--concurrency", type=click.IntRange(1), default=5, show_default=True,
+              help="Worker threads.")
 @click.option("--port", type=click.IntRange(0, 65535), default=7420, show_default=True,
               help="Dashboard port (0: any free port).")
 @click.option("--no-dashboard", is_flag=True, help="Do not start the dashboard.")

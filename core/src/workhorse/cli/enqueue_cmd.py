@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import time
 from datetime import datetime
 from typing import Any
 
@@ -113,11 +114,21 @@ def enqueue(name: str, args_json: str | None, queue: str | None, delay: float | 
     jid = client.enqueue(name, args, **options)
     if jid is None:
         raise click.ClickException("a client middleware dropped the job; nothing was enqueued")
-    where = f"scheduled for {datetime.fromtimestamp(when).astimezone():%Y-%m-%d %H:%M:%S %Z}" \
-        if when is not None else f"queue {options.get('queue', 'default')}"
+    queue_name = str(options.get("queue", "default"))
+    # The client pushes a time that has passed straight to the queue (issue 17): say so.
+    runs_now = when is None or when <= time.time()
     if as_json:
-        print_json({"jid": jid, "class": name, "args": args,
-                    "queue": options.get("queue", "default"), "at": when})
+        print_json({"jid": jid, "class": name, "args": args, "queue": queue_name,
+                    "at": None if runs_now else when})
     else:
-        click.echo(f"enqueued {name} jid={jid} ({where})")
+        click.echo(f"enqueued {name} jid={jid} ({where(queue_name, when, runs_now)})")
+
+
+def where(queue: str, when: float | None, runs_now: bool) -> str:
+    if when is None:
+        return f"queue {queue}"
+    shown = f"{datetime.fromtimestamp(when).astimezone():%Y-%m-%d %H:%M:%S %Z}"
+    if runs_now:
+        return f"queue {queue}: {shown} has passed, so it runs now"
+    return f"scheduled for {shown}"
 

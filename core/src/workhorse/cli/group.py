@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from workhorse import plugins
-from workhorse.errors import WorkhorseError
+from workhorse.cli.output import BadInput, NotFound
+from workhorse.errors import InputError, NotFoundError, WorkhorseError
 from workhorse.version import __version__
 
 log = logging.getLogger(__name__)
@@ -44,12 +45,17 @@ class WorkhorseGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except InputError as exc:
+            raise BadInput(str(exc)) from None
+        except NotFoundError as exc:
+            raise NotFound(str(exc)) from None
         except WorkhorseError as exc:
             raise click.ClickException(str(exc)) from None
 
 
 @click.group(cls=WorkhorseGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version-short", prog_name="workhorse")
+@click.version_option(__version__, "-V", "--version", prog_name="workhorse",
+                      help="Print the workhorse version and exit (`workhorse version` says more).")
 def main() -> None:
     """workhorse: background jobs for Python on Redis (Sidekiq-compatible)."""
 

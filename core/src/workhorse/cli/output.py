@@ -32,6 +32,12 @@ class NotFound(click.ClickException):
     exit_code = EXIT_NOT_FOUND
 
 
+class BadInput(click.ClickException):
+    """Malformed input found after click parsed it (e.g. a ``-q`` weight): exit 2, no usage."""
+
+    exit_code = EXIT_USAGE
+
+
 def console() -> Console:
     # Built per call: CliRunner swaps sys.stdout, and a pipe should get no colour codes.
     # Off a terminal (pipes, CI logs) use wide lines so ids never fold across lines.

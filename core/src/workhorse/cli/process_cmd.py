@@ -27,7 +27,7 @@ def resolve_identity(processes: Processes, wanted: str) -> str:
 
 def _signal_command(name: str, signal: str, doc: str) -> click.Command:
     @click.command(name, help=doc)
-    @click.argument("identity", required=False)
+    @click.argument("identity", required=False, metavar="[IDENTITY]")
     @click.option("--all", "all_processes", is_flag=True, help="Every live process.")
     @json_option
     @redis_options
@@ -54,9 +54,11 @@ def _signal_command(name: str, signal: str, doc: str) -> click.Command:
 
 quiet = _signal_command(
     "quiet", "TSTP",
-    "Stop a process (or --all) fetching new jobs; running jobs finish. Use before a deploy.",
+    "Stop process IDENTITY (or --all) fetching new jobs; running jobs finish. Use before a "
+    "deploy. IDENTITY is from `workhorse status`; a unique prefix of it is enough.",
 )
 stop = _signal_command(
     "stop", "TERM",
-    "Shut a process (or --all) down gracefully: running jobs get the shutdown timeout.",
+    "Shut process IDENTITY (or --all) down gracefully: running jobs get the shutdown "
+    "timeout. IDENTITY is from `workhorse status`; a unique prefix of it is enough.",
 )

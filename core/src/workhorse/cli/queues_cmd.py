@@ -44,14 +44,20 @@ def list_queues(as_json: bool, redis_url: str | None, prefix: str) -> None:
 
 @queues.command("jobs")
 @click.argument("name")
-@click.option("--limit", type=click.IntRange(1), default=25, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--limit", type=click.IntRange(1), default=25, show_default=True,
+              help="Show at most this many jobs.")
+@click.option("--offset", type=click.IntRange(0), default=0,
+              help="Skip this many jobs first (next page: --offset 25).")
 @json_option
 @redis_options
 def queue_jobs(name: str, limit: int, offset: int, as_json: bool, redis_url: str | None,
                prefix: str) -> None:
     """Jobs waiting in queue NAME, next to run first."""
-    records = open_inspector(redis_url, prefix).queues[name].page(offset, limit)
+    api = open_inspector(redis_url, prefix)
+    records = api.queues[name].page(offset, limit)
+    if not records and name not in api.queues.names():
+        raise NotFound(f"no queue named {name!r}; known queues: "
+                       f"{', '.join(api.queues.names()) or '(none)'} (see: workhorse queues)")
     if as_json:
         print_json([r.to_dict() for r in records])
         return

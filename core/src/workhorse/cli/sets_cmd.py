@@ -71,8 +71,10 @@ def make_group(command: str, set_name: str, title: str) -> click.Group:  # noqa:
 
     @group.command("list")
     @filter_options
-    @click.option("--limit", type=click.IntRange(1), default=25, show_default=True)
-    @click.option("--offset", type=click.IntRange(0), default=0)
+    @click.option("--limit", type=click.IntRange(1), default=25, show_default=True,
+                  help="Show at most this many jobs.")
+    @click.option("--offset", type=click.IntRange(0), default=0,
+                  help="Skip this many (matching) jobs first (next page: --offset 25).")
     @json_option
     @redis_options
     def list_jobs(klass: str | None = None, queue: str | None = None, grep: str | None = None,
@@ -112,7 +114,7 @@ def make_group(command: str, set_name: str, title: str) -> click.Group:  # noqa:
 
     def bulk(action: str, verb: str, help_text: str) -> None:
         @group.command(action, help=help_text)
-        @click.argument("jids", nargs=-1)
+        @click.argument("jids", nargs=-1, metavar="[JID]...")
         @click.option("--all", "all_jobs", is_flag=True, help="Every job (matching the filters).")
         @filter_options
         @json_option

@@ -56,7 +56,8 @@ from workhorse.config import Settings, parse_queues
     default=None,
     help="Write times as Sidekiq 8 int ms (default) or Sidekiq 7 float seconds.",
 )
-@click.option("--log-format", type=click.Choice(["text", "json"]), default=None)
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
+              help="Log lines as text (default) or one JSON object per line.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every job start and finish.")
 @click.option("--shard", "shards", multiple=True, metavar="URL",
               help="Work queues spread over several Redis servers (repeat per shard); "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -75,15 +74,14 @@ def configure_logging(console: Console) -> None:
 
 
 def watch(api: Inspector, worker: WorkerProcess, options: DemoOptions,
-          dashboard: str | None) -> None:
-    """Redraw until the duration ends; KeyboardInterrupt (Ctrl-C) ends it too."""
+          dashboard: str | None, console: Console | None) -> None:
+    """Redraw on ``console`` (the one log records go to; None: plain lines) until the
+    duration ends; KeyboardInterrupt (Ctrl-C) ends it too."""
     started = time.monotonic()
     deadline = None if options.duration is None else started + options.duration
-    live = sys.stdout.isatty() if options.live is None else options.live
-    if not live:
+    if console is None:
         _plain(api, worker, deadline)
         return
-    console = Console()
     with Live(render(counts(api, worker), dashboard, started), console=console,
               refresh_per_second=4, transient=False) as view:
         while deadline is None or time.monotonic() < deadline:

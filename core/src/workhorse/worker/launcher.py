@@ -16,7 +16,7 @@ from types import FrameType
 
 import redis
 
-from workhorse import __version__, plugins
+from workhorse import __version__, embedded, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
 from workhorse.connection import (
@@ -118,8 +118,14 @@ class WorkerProcess:
                 f"{q.name}{',' + str(q.weight) if q.weight else ''}" for q in self.settings.queues
             ),
             type(self.fetcher).__name__,
-            where(self._redis_place()),
+            self._redis_description(),
         )
+
+    def _redis_description(self) -> str:
+        # An embedded server is also named by its data directory: which project's jobs these are.
+        place = where(self._redis_place())
+        data_dir = embedded.describe_client(self._redis)
+        return f"{place}; {data_dir}" if data_dir else place
 
     def _redis_place(self) -> Settings | RedisTarget:
         if self.settings.redis_url:

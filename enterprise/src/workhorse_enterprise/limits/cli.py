@@ -9,6 +9,7 @@ import click
 
 from workhorse.cli.options import redis_options
 from workhorse.cli.session import open_client
+from workhorse.errors import NotFoundError
 from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.inventory import LimiterStats, delete_limiter, list_limiters
 
@@ -25,8 +26,9 @@ def limits(redis_url: str | None, prefix: str, as_json: bool, delete: str | None
     """Rate limiters (Enterprise): admitted, waited, over-limit and reclaimed counts."""
     client = open_client(redis_url, prefix).redis
     if delete is not None:
-        found = delete_limiter(client, prefix, delete)
-        click.echo(f"deleted limiter {delete!r}" if found else f"no limiter named {delete!r}")
+        if not delete_limiter(client, prefix, delete):
+            raise NotFoundError(f"no limiter named {delete!r}; `workhorse limits` lists them")
+        click.echo(f"deleted limiter {delete!r}")
         return
     stats = list_limiters(client, prefix)
     if as_json:

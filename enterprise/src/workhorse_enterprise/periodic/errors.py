@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from workhorse.errors import ConfigError, WorkhorseError
+from workhorse.errors import ConfigError, NotFoundError
 
 
 class PeriodicConfigError(ConfigError):
     """A periodic entry is invalid: bad cron expression, time zone, job or option."""
 
 
-class UnknownEntryError(WorkhorseError):
+class UnknownEntryError(NotFoundError):
     """A pause/resume/run command named an entry no worker has published."""
 
     def __init__(self, name: str, known: list[str]) -> None:

@@ -41,7 +41,7 @@ keys_option = click.option(
 )
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Create signing keys, issue, inspect and revoke workhorse licenses."""
 
@@ -86,7 +86,9 @@ def list_keys(keys_dir: Path) -> None:
 
 @main.command(name="export-public")
 @keys_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (e.g. licensing/src/workhorse_licensing/builtin_keys.py); "
+              "default: print it.")
 @click.option("--force", is_flag=True, help="Replace --output if it exists.")
 def export_public(keys_dir: Path, output: Path | None, force: bool) -> None:
     """Write builtin_keys.py (public keys and retired ids) for the next release."""
@@ -106,17 +108,22 @@ def export_public(keys_dir: Path, output: Path | None, force: bool) -> None:
 
 @main.command()
 @keys_option
-@click.option("--customer-id", required=True)
-@click.option("--customer-name", required=True)
-@click.option("--tier", "tiers", multiple=True, required=True, type=click.Choice(TIERS))
+@click.option("--customer-id", required=True, help="The customer's id (as on the index).")
+@click.option("--customer-name", required=True, help="Shown by `workhorse license`.")
+@click.option("--tier", "tiers", multiple=True, required=True, type=click.Choice(TIERS),
+              help="A tier to license; repeatable (enterprise includes pro).")
 @click.option("--expires", type=click.DateTime(["%Y-%m-%d"]), help="Expiry date (UTC).")
 @click.option("--days", type=int, default=365, show_default=True, help="Validity if no --expires.")
-@click.option("--grace-days", type=int, default=14, show_default=True)
+@click.option("--grace-days", type=click.IntRange(0), default=14, show_default=True,
+              help="Days paid features keep working, with warnings, after expiry.")
 @click.option("--feature", "features", multiple=True, help="Restrict to these features.")
-@click.option("--max-processes", type=int)
-@click.option("--max-threads", type=int)
+@click.option("--max-processes", type=click.IntRange(1),
+              help="Most worker processes allowed (default: no limit).")
+@click.option("--max-threads", type=click.IntRange(1),
+              help="Most worker threads allowed (default: no limit).")
 @click.option("--license-id", help="Default: lic_ + 16 random hex digits.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the key to this file (mode 0600); default: print it.")
 def issue(keys_dir: Path, customer_id: str, customer_name: str, tiers: tuple[Tier, ...],
           expires: datetime | None, days: int, grace_days: int, features: tuple[str, ...],
           max_processes: int | None, max_threads: int | None, license_id: str | None,

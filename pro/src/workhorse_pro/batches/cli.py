@@ -36,7 +36,8 @@ def batches() -> None:
 @batches.command("list")
 @click.option("-s", "--search", default=None, help="Only batches whose bid or description "
               "contains this text.")
-@click.option("-n", "--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("-n", "--limit", type=click.IntRange(1), default=50, show_default=True,
+              help="Show at most this many batches.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @redis_options
 def list_command(search: str | None, limit: int, as_json: bool, redis_url: str | None,
@@ -59,10 +60,10 @@ def list_command(search: str | None, limit: int, as_json: bool, redis_url: str |
 
 @batches.command("status")
 @click.argument("bid")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @redis_options
 def status_command(bid: str, as_json: bool, redis_url: str | None, prefix: str) -> None:
-    """One batch: counts, times, callbacks, failed and dead jobs."""
+    """Batch BID: counts, times, callbacks, failed and dead jobs."""
     st = BatchStatus(bid, open_client(redis_url, prefix))
     if as_json:
         click.echo(json.dumps(st.as_dict()))

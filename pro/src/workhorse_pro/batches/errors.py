@@ -2,7 +2,8 @@
 
     WorkhorseError
     └── BatchError          a batch cannot be created, changed or read
-        ├── BatchNotFound   no such batch (never existed, or its data expired)
+        ├── BatchNotFound   no such batch (never existed, or its data expired); also a
+        │                   core NotFoundError, so the CLI exits 3
         └── BatchClosed     the batch already completed: no more jobs or children
 
 Using batches without a Pro license raises ``workhorse_pro.FeatureNotLicensed`` (also a
@@ -11,14 +12,14 @@ Using batches without a Pro license raises ``workhorse_pro.FeatureNotLicensed`` 
 
 from __future__ import annotations
 
-from workhorse.errors import WorkhorseError
+from workhorse.errors import NotFoundError, WorkhorseError
 
 
 class BatchError(WorkhorseError):
     """A batch cannot be created, changed or read."""
 
 
-class BatchNotFound(BatchError):
+class BatchNotFound(BatchError, NotFoundError):
     def __init__(self, bid: str) -> None:
         self.bid = bid
         super().__init__(

@@ -37,18 +37,21 @@ def _run(action: Callable[[], T]) -> T:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """The workhorse private package index."""
 
 
 @main.command()
 @data_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535),
+              help="TCP port to listen on.")
 @click.option("--upstream", default=DEFAULT_UPSTREAM, show_default=True,
               help="Where names this index does not host are redirected.")
-@click.option("--max-upload-mb", default=200, show_default=True, type=int)
+@click.option("--max-upload-mb", default=200, show_default=True, type=click.IntRange(1),
+              help="Largest file an upload may carry, in MiB.")
 def serve(data_dir: Path, host: str, port: int, upstream: str, max_upload_mb: int) -> None:
     """Serve the index (put TLS in front of it in production)."""
     import uvicorn
@@ -76,11 +79,13 @@ def customers() -> None:
 @customers.command(name="add")
 @data_option
 @click.argument("customer_id")
-@click.option("--name", required=True)
-@click.option("--tier", "tiers", multiple=True, required=True, type=click.Choice(TIERS))
+@click.option("--name", required=True, help="The customer's name, for your records.")
+@click.option("--tier", "tiers", multiple=True, required=True, type=click.Choice(TIERS),
+              help="A tier they may download; repeatable.")
 @click.option("--license-id", help="Their license id, so revoking it also ends downloads.")
 def add_customer(data_dir: Path, customer_id: str, name: str, tiers: tuple[Tier, ...],
                  license_id: str | None) -> None:
+    """Add customer CUSTOMER_ID (then give them a token with `tokens issue`)."""
     _run(lambda: Accounts(data_dir).add_customer(customer_id, name, tiers, license_id))
     click.echo(f"added {customer_id}; give them a token with `workhorse-index tokens issue`")
 
@@ -88,11 +93,14 @@ def add_customer(data_dir: Path, customer_id: str, name: str, tiers: tuple[Tier,
 @customers.command(name="update")
 @data_option
 @click.argument("customer_id")
-@click.option("--tier", "tiers", multiple=True, type=click.Choice(TIERS))
-@click.option("--license-id")
-@click.option("--suspend/--reinstate", default=None)
+@click.option("--tier", "tiers", multiple=True, type=click.Choice(TIERS),
+              help="Replace their tiers with these; repeatable.")
+@click.option("--license-id", help="Their new license id.")
+@click.option("--suspend/--reinstate", default=None,
+              help="Stop (or allow again) every download of this customer.")
 def update_customer(data_dir: Path, customer_id: str, tiers: tuple[Tier, ...],
                     license_id: str | None, suspend: bool | None) -> None:
+    """Change customer CUSTOMER_ID: tiers, license id, suspended or not."""
     _run(lambda: Accounts(data_dir).update_customer(customer_id, tiers=tiers or None,
                                                     license_id=license_id, suspended=suspend))
     click.echo(f"updated {customer_id}")
@@ -101,6 +109,7 @@ def update_customer(data_dir: Path, customer_id: str, tiers: tuple[Tier, ...],
 @customers.command(name="list")
 @data_option
 def list_customers(data_dir: Path) -> None:
+    """Every customer: name, tiers, license id, state and token ids."""
     for c in _run(lambda: Accounts(data_dir).customers()):
         state = "suspended" if c.suspended else "active"
         click.echo(f"{c.customer_id}\t{c.name}\t{','.join(c.tiers)}\t{c.license_id or '-'}"
@@ -116,7 +125,7 @@ def tokens() -> None:
 @data_option
 @click.argument("customer_id")
 def issue_token(data_dir: Path, customer_id: str) -> None:
-    """Print a new download token (shown once; only its hash is stored)."""
+    """Print a new download token for CUSTOMER_ID (shown once; only its hash is stored)."""
     token_id, token = _run(lambda: Accounts(data_dir).issue_token(customer_id))
     click.echo(f"token id {token_id}", err=True)
     click.echo(token)
@@ -127,5 +136,6 @@ def issue_token(data_dir: Path, customer_id: str) -> None:
 @click.argument("customer_id")
 @click.argument("token_id")
 def revoke_token(data_dir: Path, customer_id: str, token_id: str) -> None:
+    """Revoke download token TOKEN_ID of CUSTOMER_ID (see `customers list`)."""
     _run(lambda: Accounts(data_dir).revoke_token(customer_id, token_id))
     click.echo(f"revoked token {token_id} of {customer_id}")
