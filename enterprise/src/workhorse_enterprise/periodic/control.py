@@ -24,7 +24,7 @@ __all__ = ["EntryStatus", "UnknownEntryError", "known_entries", "leader", "pause
            "run_now", "status"]
 from workhorse_enterprise.periodic.jobs import build_job
 from workhorse_enterprise.periodic.schedule import next_tick
-from workhorse_enterprise.periodic.store import HistoryItem, PeriodicStore
+from workhorse_enterprise.periodic.store import HistoryItem, PeriodicStore, tick_number
 
 
 @dataclass(frozen=True)
@@ -101,9 +101,8 @@ def status(client: Client | None = None, now: float | None = None,
             entry=entry,
             paused=state.get("paused") == "1",
             next_run=_at(next_tick(entry.schedule, now), tz) if entry.schedule else None,
-            last_tick=_at(float(state["last_tick"]), tz) if "last_tick" in state else None,
-            last_run=_at(int(state["last_enqueued_at"]) / 1000, tz)
-            if "last_enqueued_at" in state else None,
+            last_tick=_maybe_at(tick_number(state.get("last_tick")), tz),
+            last_run=_maybe_at(_ms_to_s(state.get("last_enqueued_at")), tz),
             last_jid=state.get("last_jid"),
             history=store.history(entry.name, history),
         ))
@@ -119,3 +118,13 @@ def _zone(entry: Entry) -> ZoneInfo:
 
 def _at(instant: float, tz: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(instant, UTC).astimezone(tz)
+
+
+def _maybe_at(instant: float | None, tz: ZoneInfo) -> datetime | None:
+    return None if instant is None else _at(instant, tz)
+
+
+def _ms_to_s(raw: str | None) -> float | None:
+    """A stored epoch-milliseconds field in seconds; None when absent or garbled."""
+    ms = tick_number(raw)
+    return None if ms is None else ms / 1000

@@ -16,11 +16,13 @@ script Cluster-safe):
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterable
 from typing import Any, Literal, TypedDict, cast
 
 import redis
+from redis.client import NEVER_DECODE
 from redis.commands.core import Script
 
 from workhorse import payload
@@ -107,29 +109,50 @@ class PeriodicStore:
         pipe.execute()
 
     # -- anyone's reads and commands -----------------------------------------------
+    # State and history are read as bytes and parsed leniently: another program may have
+    # written anything there, and one bad field must not stop the ticker or the cron page
+    # (issue 17). A bad ``last_tick`` counts as absent; the tick scripts overwrite it.
     def last_tick(self, name: str) -> int | None:
-        raw = self.redis.hget(self.keys.state(name), "last_tick")
-        return None if raw is None else int(float(cast(str, raw)))
+        return tick_number(self.state(name).get("last_tick"))
 
     def state(self, name: str) -> dict[str, str]:
-        return cast(dict[str, str], self.redis.hgetall(self.keys.state(name)))
+        raw = self.redis.execute_command(  # type: ignore[no-untyped-call]
+            "HGETALL", self.keys.state(name), **{NEVER_DECODE: True}
+        )
+        return {_text(k): _text(v) for k, v in cast(dict[bytes, bytes], raw).items()}
 
     def history(self, name: str, count: int = 10) -> list[HistoryItem]:
         """Recent runs, newest first, each with its outcome once the job has run."""
-        raw = cast(list[str], self.redis.lrange(self.keys.history(name), 0, count - 1))
         outcomes = self._results(name)
-        items = [cast(HistoryItem, json.loads(item)) for item in raw]
-        for item in items:
-            if item["jid"] in outcomes:
-                item["result"] = outcomes[item["jid"]]
+        items = []
+        for data in self._json_list(self.keys.history(name), count):
+            if isinstance(data.get("jid"), str):
+                item = cast(HistoryItem, data)
+                if item["jid"] in outcomes:
+                    item["result"] = outcomes[item["jid"]]
+                items.append(item)
         return items
 
     def _results(self, name: str) -> dict[str, str]:
-        raw = cast(list[str], self.redis.lrange(self.keys.results(name), 0, HISTORY_LENGTH - 1))
         found: dict[str, str] = {}
-        for item in raw:
-            data = json.loads(item)
-            found.setdefault(str(data["jid"]), str(data["result"]))
+        for data in self._json_list(self.keys.results(name), HISTORY_LENGTH):
+            if "jid" in data and "result" in data:
+                found.setdefault(str(data["jid"]), str(data["result"]))
+        return found
+
+    def _json_list(self, key: str, count: int) -> list[dict[str, Any]]:
+        """The JSON objects among a list's first ``count`` items; anything else is skipped."""
+        raw = self.redis.execute_command(  # type: ignore[no-untyped-call]
+            "LRANGE", key, 0, count - 1, **{NEVER_DECODE: True}
+        )
+        found = []
+        for item in cast(list[bytes], raw):
+            try:
+                data = json.loads(item)
+            except ValueError:
+                continue
+            if isinstance(data, dict):
+                found.append(data)
         return found
 
     def catalogue(self) -> dict[str, Entry]:
@@ -155,3 +178,16 @@ class PeriodicStore:
         pipe.lpush(self.keys.history(entry.name), json.dumps(item))
         pipe.ltrim(self.keys.history(entry.name), 0, HISTORY_LENGTH - 1)
         pipe.execute()
+
+
+def tick_number(raw: str | None) -> int | None:
+    """A stored tick as whole epoch seconds, or None when absent or not a finite number."""
+    try:
+        value = float(raw) if raw is not None else math.nan
+    except ValueError:
+        return None
+    return int(value) if math.isfinite(value) else None
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")

@@ -6,8 +6,9 @@
 if redis.call('GET', KEYS[2]) ~= ARGV[2] then
   return -1
 end
-local last = redis.call('HGET', KEYS[1], 'last_tick')
-if last and tonumber(last) >= tonumber(ARGV[1]) then
+-- A last_tick that is not a finite number counts as absent and is overwritten.
+local last = tonumber(redis.call('HGET', KEYS[1], 'last_tick') or '')
+if last and last >= tonumber(ARGV[1]) and last < math.huge then
   return 0
 end
 redis.call('HSET', KEYS[1], 'last_tick', ARGV[1])

@@ -13,8 +13,10 @@ if redis.call('GET', KEYS[5]) ~= ARGV[5] then
   return -1
 end
 local tick = tonumber(ARGV[1])
-local last = redis.call('HGET', KEYS[1], 'last_tick')
-if last and tonumber(last) >= tick then
+-- A last_tick that is not a finite number (written by another program)
+-- finite) counts as absent, so the tick runs and overwrites it instead of failing every second.
+local last = tonumber(redis.call('HGET', KEYS[1], 'last_tick') or '')
+if last and last >= tick and last < math.huge then
   return 0
 end
 if redis.call('HGET', KEYS[1], 'paused') then
