@@ -14,7 +14,7 @@ if redis.call('GET', KEYS[5]) ~= ARGV[5] then
 end
 local tick = tonumber(ARGV[1])
 -- A last_tick that is not a finite number (written by another program)
--- finite) counts as absent, so the tick runs and overwrites it instead of failing every second.
+-- counts as absent, so the tick runs and overwrites it instead of failing every second.
 local last = tonumber(redis.call('HGET', KEYS[1], 'last_tick') or '')
 if last and last >= tick and last < math.huge then
   return 0
