@@ -246,3 +246,15 @@ def test_a_job_pushed_back_and_then_finished_does_not_complete_its_batch_early(
     fetch.acknowledge(second)
     fetch.fetch(1, 0)  # carries the acks; nothing left to take
     assert held(fetch) == [job(3)]  # third is still running, so its batch stays
+
+
+
+def test_the_unfinished_listing_shows_non_utf8_bytes_escaped_instead_of_failing(
+    r: redis.Redis, redis_url: str, make_fetch: Callable[..., ReliableFetch]
+) -> None:
+    raw_client = redis.Redis.from_url(redis_url)  # writes the exact bytes
+    raw_client.lpush("queue:default", b'{"class":"reliable.noop","args":["caf\xe9"]}')
+    raw_client.close()
+    fetch = make_fetch()
+    [_undecodable] = fetch.fetch(1, 0)  # held in progress until the processor buries it
+    assert held(fetch) == ['{"class":"reliable.noop","args":["caf\\xe9"]}']

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.client import NEVER_DECODE
 from redis.commands.core import Script
 
 from workhorse.dedicated import DedicatedConnection
@@ -103,8 +104,20 @@ class ReliableScripts:
         return int(self._requeue(keys=keys, args=args))
 
     def unfinished(self, hash_key: str) -> list[str]:
-        """The unfinished jobs held in one in-progress hash, oldest first."""
-        return list(self._unfinished(keys=[hash_key]))
+        """The unfinished jobs held in one in-progress hash, oldest first. For display:
+        bytes that are not UTF-8 show as ``\\xNN`` escapes instead of failing the listing."""
+        raw = self._raw_reply(self._unfinished, [hash_key])
+        return [bytes(job).decode("utf-8", "backslashreplace") for job in raw]
+
+    def _raw_reply(self, script: Script, keys: list[str]) -> Any:
+        """Run ``script`` with its reply left as the bytes Redis sent."""
+        command = ("EVALSHA", script.sha, len(keys), *keys)
+        send = self._client.execute_command
+        try:
+            return send(*command, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
+        except redis.exceptions.NoScriptError:
+            self._client.script_load(script.script)
+            return send(*command, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
 
     def recover(
         self, identity: str, lists: Sequence[tuple[str, str]], max_recoveries: int
