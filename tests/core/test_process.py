@@ -30,7 +30,9 @@ def test_process_registers_heartbeat_and_info(
     fields = r.hgetall(identity)
     info = json.loads(fields["info"])
     assert info["concurrency"] == 3 and info["tag"] == "web"
-    assert info["queues"] == ["critical", "critical", "default"]
+    assert info["queues"] == ["critical", "default"]  # each once, as Sidekiq 6, 7 and 8 do
+    assert info["weights"] == [{"critical": 2, "default": 1}]
+    assert info["capsules"]["default"]["mode"] == "weighted"
     assert fields["quiet"] == "false" and int(fields["rss"]) > 0
     assert 0 < r.ttl(identity) <= 60
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -37,11 +38,13 @@ class ProcessInfo:
 
     @property
     def pid(self) -> int:
-        return int(self.info.get("pid", 0))
+        return int(_number(self.info.get("pid")))
 
     @property
     def queues(self) -> list[str]:
-        return list(dict.fromkeys(self.info.get("queues", [])))
+        """Each queue once, in the order the process listed them."""
+        queues = self.info.get("queues")
+        return list(dict.fromkeys(map(str, queues))) if isinstance(queues, list) else []
 
     @property
     def version(self) -> str:
@@ -49,7 +52,13 @@ class ProcessInfo:
 
     @property
     def started_at(self) -> float:
-        return float(self.info.get("started_at", 0))
+        return _number(self.info.get("started_at"))
+
+    @property
+    def group(self) -> str | None:
+        """``<hostname>:<supervisor pid>`` for one of `workhorse worker -p N`'s processes."""
+        pid = self.info.get("supervisor_pid")
+        return f"{self.hostname}:{pid}" if isinstance(pid, int) and pid > 0 else None
 
     @property
     def is_ruby(self) -> bool:
@@ -69,6 +78,7 @@ class ProcessInfo:
             "version": self.version,
             "started_at": self.started_at,
             "tag": self.info.get("tag"),
+            "group": self.group,
             "running": [
                 {
                     "thread": r.thread,
@@ -91,22 +101,30 @@ class Processes:
     def identities(self) -> list[str]:
         return sorted(cast(set[str], self.redis.smembers(self.keys.processes)))
 
+    def group_members(self, group: str) -> list[str]:
+        """Identities of the live processes of one `-p N` worker (see ProcessInfo.group)."""
+        return [p.identity for p in self.list(with_work=False) if p.group == group]
+
     def list(self, with_work: bool = True) -> list[ProcessInfo]:
-        """Processes whose heartbeat is alive (members whose hash expired are skipped)."""
+        """Processes whose heartbeat is alive (members whose hash expired are skipped).
+
+        Running jobs are read under both names: ``<identity>:work`` (Sidekiq 7+,
+        workhorse by default) and ``<identity>:workers`` (Sidekiq 6)."""
         identities = self.identities()
         pipe = self.redis.pipeline(transaction=False)
         for identity in identities:
             pipe.hgetall(self.keys.process(identity))
             if with_work:
+                pipe.hgetall(self.keys.workers(identity))
                 pipe.hgetall(self.keys.work(identity))
         results = pipe.execute()
-        step = 2 if with_work else 1
+        step = 3 if with_work else 1
         found = []
         for i, identity in enumerate(identities):
             fields = results[i * step]
             if not fields:
                 continue
-            work = results[i * step + 1] if with_work else {}
+            work = {**results[i * step + 1], **results[i * step + 2]} if with_work else {}
             found.append(_process(identity, fields, work))
         return found
 
@@ -116,7 +134,8 @@ class Processes:
     def signal(self, identity: str, name: str) -> None:
         """Send ``TSTP`` (quiet), ``TERM`` (stop) or ``TTIN`` (dump threads).
 
-        The process acts on it at its next heartbeat."""
+        A workhorse process acts on it within about a second, Ruby Sidekiq at its
+        next heartbeat (5 s in 6.x, 10 s from 7.0)."""
         if name not in ("TSTP", "TERM", "TTIN"):
             raise ValueError(f"unknown signal {name!r}: use TSTP, TERM or TTIN")
         key = self.keys.signals(identity)
@@ -150,34 +169,54 @@ class Processes:
 
 
 def _process(identity: str, fields: dict[str, str], work: dict[str, str]) -> ProcessInfo:
-    try:
-        info = payload.loads(fields.get("info", "{}"))
-    except ValueError:
-        info = {}
-    concurrency = fields.get("concurrency") or info.get("concurrency") or 0
-    running = []
-    for thread, entry in sorted(work.items()):
-        try:
-            data = payload.loads(entry)
-        except ValueError:
-            continue
-        raw = data.get("payload")
-        raw = raw if isinstance(raw, str) else payload.encode(raw or {})
-        running.append(
-            Running(
-                thread,
-                str(data.get("queue", "")),
-                JobRecord(raw),
-                float(payload.seconds(data.get("run_at")) or 0),
-            )
-        )
+    """One process as its heartbeat wrote it; fields another program garbled read as empty."""
+    info = _json_object(fields.get("info"))
     return ProcessInfo(
         identity=identity,
-        info=info if isinstance(info, dict) else {},
-        busy=int(fields.get("busy") or 0),
-        beat=float(fields.get("beat") or 0),
+        info=info,
+        busy=int(_number(fields.get("busy"))),
+        beat=_number(fields.get("beat")),
         quiet=fields.get("quiet") == "true",
-        rss_kb=int(float(fields.get("rss") or 0)),
-        concurrency=int(concurrency),
-        running=running,
+        rss_kb=int(_number(fields.get("rss"))),
+        concurrency=int(_number(fields.get("concurrency") or info.get("concurrency"))),
+        running=[r for thread, entry in sorted(work.items()) if (r := _running(thread, entry))],
     )
+
+
+def _running(thread: str, entry: str) -> Running | None:
+    """One running-job entry: ``payload`` is the job string (Sidekiq >= 6.0) or, from
+    older writers, the job object; ``run_at`` epoch seconds."""
+    data = _json_object(entry)
+    if not data:
+        return None
+    raw = data.get("payload")
+    if not isinstance(raw, str):
+        try:
+            raw = payload.dumps(raw if isinstance(raw, dict) else {})
+        except ValueError:  # NaN or Infinity inside
+            raw = "{}"
+    return Running(
+        thread,
+        str(data.get("queue") or ""),
+        JobRecord(raw),
+        float(payload.seconds(data.get("run_at")) or 0),
+    )
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = payload.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: object) -> float:
+    """A counter or time another program wrote; 0 when it is not a finite number."""
+    if isinstance(value, bool):
+        return 0.0
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0

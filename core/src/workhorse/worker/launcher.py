@@ -27,8 +27,12 @@ from workhorse.stats import snapshot
 from workhorse.types import Fetcher, Service
 from workhorse.worker.executor import AsyncRunner, Executor
 from workhorse.worker.processor import Processor
+from workhorse.worker.supervisor import EXIT_STOPPED, SUPERVISOR_ENV
 
 log = logging.getLogger("workhorse.worker")
+# Quiet and Stop from a dashboard are taken off the signals list this often: one
+# RPOP a second, so they act within a second or two, not at the next heartbeat.
+SIGNAL_POLL_SECONDS = 1.0
 
 
 def require(modules: tuple[str, ...]) -> None:
@@ -55,6 +59,7 @@ class WorkerProcess:
         self._quiet = False
         self.stopping = threading.Event()
         self.stopped = threading.Event()
+        self.told_to_stop = False  # by a TERM/INT signal or a dashboard's Stop
         self.hard_stopping = False
         self.async_runner = AsyncRunner()
         self.services: list[Service] = []
@@ -91,7 +96,7 @@ class WorkerProcess:
             self.processor, self.fetcher, self.settings.concurrency, self.settings.fetch_timeout
         )
         self.heartbeat = Heartbeat(
-            self._redis, self._keys, self.settings, self.identity, __version__
+            self._redis, self._keys, self.settings, self.identity, __version__, _supervisor_pid()
         )
         self.poller = Poller(self._redis, self._keys, self.settings)
         self._beat()
@@ -99,6 +104,7 @@ class WorkerProcess:
         self._start_services()
         self.executor.start()
         self._spawn("workhorse-heartbeat", self._heartbeat_loop)
+        self._spawn("workhorse-signals", self._signal_loop)
         self._spawn("workhorse-poller", self._poll_loop)
         log.info(
             "workhorse %s started: %s, %d threads, queues %s, fetch %s, Redis %s",
@@ -197,6 +203,15 @@ class WorkerProcess:
             if sig:
                 self.handle_signal(sig)
 
+    def _signal_loop(self) -> None:
+        while not self.stopping.wait(SIGNAL_POLL_SECONDS):
+            try:
+                sig = self.heartbeat.poll_signal()
+            except (redis.ConnectionError, redis.TimeoutError):
+                continue  # the heartbeat loop reports the outage
+            if sig:
+                self.handle_signal(sig)
+
     def _poll_loop(self) -> None:
         delay = 0.0
         while not self.stopping.is_set() and not self._quiet:
@@ -215,6 +230,7 @@ class WorkerProcess:
     def handle_signal(self, name: str) -> None:
         log.info("received %s", name)
         if name in ("TERM", "INT"):
+            self.told_to_stop = True
             self.stop()
         elif name == "TSTP":
             threading.Thread(target=self.set_quiet, daemon=True).start()
@@ -246,10 +262,18 @@ def _safely(action: Callable[[], object], what: str) -> None:
         log.exception("failed while %s", what)
 
 
+def _supervisor_pid() -> int | None:
+    value = os.environ.get(SUPERVISOR_ENV, "")
+    return int(value) if value.isdigit() else None
+
+
 def run_worker(settings: Settings) -> int:
-    """Run one worker process in the foreground until it is stopped; returns an exit code."""
+    """Run one worker process in the foreground until it is stopped; returns an exit code.
+
+    Under a ``-p N`` supervisor a process that was told to stop exits with
+    ``EXIT_STOPPED``, so the supervisor does not start a replacement."""
     require(settings.require)
     process = WorkerProcess(settings)
     process.install_signal_handlers()
     process.run()
-    return 0
+    return EXIT_STOPPED if process.told_to_stop and _supervisor_pid() else 0

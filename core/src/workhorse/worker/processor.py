@@ -66,8 +66,7 @@ class Processor:
         """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
         try:
             job = payload.decode(unit.raw)
-        except PayloadError as exc:
-            stats.record(UNPARSEABLE, False, 0.0)
+        except PayloadError as exc:  # not a job: not counted, as Sidekiq does not count it
             error = exc
             self._settle(lambda: self._bury_unparseable(unit, error))
             return False, 0.0
