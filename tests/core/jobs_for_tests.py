@@ -65,6 +65,6 @@ class ClassJob:
 
 @workhorse.job
 def hold(marker: str, seconds: float = 30) -> None:
-    """Runs until the test pushes to ``test:release`` (or ``seconds`` pass): a job to see running."""
+    """Runs until the test pushes to ``test:release`` (or ``seconds`` pass)."""
     recorder().rpush("test:started", marker)
     recorder().blpop(["test:release"], timeout=seconds)

@@ -60,6 +60,7 @@ class WorkerProcess:
         self.stopping = threading.Event()
         self.stopped = threading.Event()
         self.told_to_stop = False  # by a TERM/INT signal or a dashboard's Stop
+        self._beat_soon = threading.Event()  # a state dashboards show changed
         self.hard_stopping = False
         self.async_runner = AsyncRunner()
         self.services: list[Service] = []
@@ -144,12 +145,14 @@ class WorkerProcess:
         if self._quiet:
             return
         self._quiet = True
+        self._beat_soon.set()  # dashboards show "quiet" now, not at the next beat
         log.info("quiet: no new jobs will be fetched (%d running)", self.executor.busy_count())
         self.executor.stop_fetching(self.settings.fetch_timeout + 1)
         plugins.lifecycle("quiet", self)
 
     def stop(self) -> None:
         self.stopping.set()
+        self._beat_soon.set()
 
     def shutdown(self) -> None:
         log.info(
@@ -187,7 +190,7 @@ class WorkerProcess:
 
     def _heartbeat_loop(self) -> None:
         failing = False
-        while not self.stopping.wait(self.settings.heartbeat_interval):
+        while not self._wait_for_beat():
             try:
                 sig = self._beat()
                 self.heartbeat.cleanup_dead_processes()
@@ -202,6 +205,12 @@ class WorkerProcess:
             plugins.lifecycle("heartbeat", self)
             if sig:
                 self.handle_signal(sig)
+
+    def _wait_for_beat(self) -> bool:
+        """Sleep until a beat is due or one is asked for; True once stopping."""
+        self._beat_soon.wait(self.settings.heartbeat_interval)
+        self._beat_soon.clear()
+        return self.stopping.is_set()
 
     def _signal_loop(self) -> None:
         while not self.stopping.wait(SIGNAL_POLL_SECONDS):
