@@ -58,7 +58,8 @@ class ProcessInfo:
     def group(self) -> str | None:
         """``<hostname>:<supervisor pid>`` for one of `workhorse worker -p N`'s processes."""
         pid = self.info.get("supervisor_pid")
-        return f"{self.hostname}:{pid}" if isinstance(pid, int) and pid > 0 else None
+        valid = isinstance(pid, int) and not isinstance(pid, bool) and pid > 0
+        return f"{self.hostname}:{pid}" if valid else None
 
     @property
     def is_ruby(self) -> bool:

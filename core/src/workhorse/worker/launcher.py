@@ -97,7 +97,7 @@ class WorkerProcess:
             self.processor, self.fetcher, self.settings.concurrency, self.settings.fetch_timeout
         )
         self.heartbeat = Heartbeat(
-            self._redis, self._keys, self.settings, self.identity, __version__, _supervisor_pid()
+            self._redis, self._keys, self.settings, self.identity, __version__, supervisor_pid()
         )
         self.poller = Poller(self._redis, self._keys, self.settings)
         self._beat()
@@ -271,7 +271,8 @@ def _safely(action: Callable[[], object], what: str) -> None:
         log.exception("failed while %s", what)
 
 
-def _supervisor_pid() -> int | None:
+def supervisor_pid() -> int | None:
+    """The pid of the `-p N` supervisor that started this process, if one did."""
     value = os.environ.get(SUPERVISOR_ENV, "")
     return int(value) if value.isdigit() else None
 
@@ -285,4 +286,4 @@ def run_worker(settings: Settings) -> int:
     process = WorkerProcess(settings)
     process.install_signal_handlers()
     process.run()
-    return EXIT_STOPPED if process.told_to_stop and _supervisor_pid() else 0
+    return EXIT_STOPPED if process.told_to_stop and supervisor_pid() else 0
