@@ -61,3 +61,10 @@ def slow(seconds: float, marker: str) -> None:
 class ClassJob:
     def perform(self, value: str) -> None:
         recorder().rpush("test:ran", f"class:{value}")
+
+
+@workhorse.job
+def hold(marker: str, seconds: float = 30) -> None:
+    """Runs until the test pushes to ``test:release`` (or ``seconds`` pass)."""
+    recorder().rpush("test:started", marker)
+    recorder().blpop(["test:release"], timeout=seconds)

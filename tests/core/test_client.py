@@ -41,10 +41,17 @@ def test_ruby_class_name_registration(wh_client: Client, r: redis.Redis) -> None
 
 
 def test_float_timestamps_for_sidekiq_7(settings: workhorse.Settings, r: redis.Redis) -> None:
-    client = Client(settings=settings.with_changes(timestamp_format="float"))
+    client = Client(settings=settings.with_changes(sidekiq_compat=7))
     client.enqueue("HardJob", ["x", 1])
     job = json.loads(r.lindex("queue:default", 0))
     assert isinstance(job["created_at"], float) and isinstance(job["enqueued_at"], float)
+
+
+def test_timestamps_override_the_generation(settings: workhorse.Settings, r: redis.Redis) -> None:
+    client = Client(settings=settings.with_changes(sidekiq_compat=8, timestamps="float"))
+    client.enqueue("HardJob", ["x", 1])
+    job = json.loads(r.lindex("queue:default", 0))
+    assert isinstance(job["created_at"], float)
 
 
 def test_perform_in_goes_to_schedule_without_enqueued_at(wh_client: Client, r: redis.Redis) -> None:

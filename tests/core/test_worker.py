@@ -119,6 +119,19 @@ def test_unparseable_payload_goes_to_dead_with_original_bytes(
     assert any('no "class"' in d["error_message"] for d in dead)
 
 
+def test_unparseable_payload_is_not_counted_as_processed_or_failed(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    # Sidekiq sends invalid JSON to the dead set before its stats are counted.
+    r.lpush("queue:default", "{not json")
+    jobs.record.perform_async("counted")
+    worker = start_worker()
+    wait_for(lambda: r.zcard("dead") == 1 and ran(r) == ["counted"], "both jobs to settle")
+    worker.stop()
+    worker.shutdown()  # flushes the counters
+    assert (r.get("stat:processed"), r.get("stat:failed")) == ("1", None)
+
+
 def test_unknown_fields_are_preserved_through_retry(
     wh_client: Client, r: redis.Redis, start_worker: StartWorker
 ) -> None:

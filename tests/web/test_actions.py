@@ -123,6 +123,25 @@ def test_quiet_and_stop_signal_a_process(client: DashboardClient, rr: redis.Redi
     assert gone.headers["location"] == "/busy?did=left"
 
 
+def test_stop_worker_signals_every_process_of_one_supervisor(client: DashboardClient,
+                                                              rr: redis.Redis, keys: Keys) -> None:
+    children = ["host:11:0123456789ab", "host:12:0123456789ab"]
+    for n, identity in enumerate(children):
+        process(rr, keys, identity, {"hostname": "host", "pid": 11 + n, "supervisor_pid": 10})
+    process(rr, keys, "host:10:ffffffffffff", {"hostname": "host", "pid": 10})
+    process(rr, keys, "other:11:0123456789ab", {"hostname": "other", "pid": 11,
+                                                "supervisor_pid": 10})
+    page = client.get("/busy").text
+    assert page.count('name="group" value="host:10"') == 2 and "worker host:10" in page
+    answer = client.submit("/busy", {"action": "stop", "group": "host:10"})
+    assert answer.headers["location"] == "/busy?did=stop&n=2"
+    assert [rr.lrange(keys.signals(i), 0, -1) for i in children] == [["TERM"], ["TERM"]]
+    assert not rr.exists(keys.signals("host:10:ffffffffffff"))
+    assert not rr.exists(keys.signals("other:11:0123456789ab"))
+    gone = client.submit("/busy", {"action": "stop", "group": "host:99"})
+    assert gone.headers["location"] == "/busy?did=left"
+
+
 def test_quiet_all_signals_every_process(client: DashboardClient, rr: redis.Redis,
                                          keys: Keys) -> None:
     for n in range(3):

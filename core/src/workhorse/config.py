@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from workhorse.compat import DEFAULT, GENERATIONS, SUPPORTED, Generation
+from workhorse.compat import TimestampFormat as TimestampFormat  # re-exported
 from workhorse.errors import ConfigError, InputError
 
-TimestampFormat = Literal["ms", "float"]
 LogFormat = Literal["text", "json"]
 
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.:\-{}|]+$")
@@ -72,6 +73,20 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(_env_float(env, name, default))
 
 
+def parse_compat(value: str | int, source: str = "--sidekiq-compat") -> int:
+    """``6``, ``7`` or ``8``: the Sidekiq major version that shares the Redis."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = -1
+    if number not in SUPPORTED:
+        raise ConfigError(
+            f"{source}={value!r} is not a Sidekiq generation workhorse knows: use 6, 7 or 8, "
+            "the major version of the oldest Ruby Sidekiq sharing this Redis"
+        )
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a client or worker process is configured with."""
@@ -92,7 +107,11 @@ class Settings:
     heartbeat_interval: float = 10.0
     process_ttl: float = 60.0
     fetch_timeout: float = 2.0
-    timestamp_format: TimestampFormat = "ms"
+    # The oldest Ruby Sidekiq sharing the Redis (6, 7 or 8); decides what is
+    # written in that generation's form (workhorse.compat).
+    sidekiq_compat: int = DEFAULT
+    # Overrides the generation's job-timestamp format (the older --timestamps).
+    timestamps: TimestampFormat | None = None
     max_retries: int = 25
     dead_max_jobs: int = 10_000
     dead_timeout: float = 180 * 24 * 3600.0
@@ -118,7 +137,10 @@ class Settings:
             "poll_interval": _env_float(env, "WORKHORSE_POLL_INTERVAL", 0.5),
             "heartbeat_interval": _env_float(env, "WORKHORSE_HEARTBEAT_INTERVAL", 10.0),
             "fetch_timeout": _env_float(env, "WORKHORSE_FETCH_TIMEOUT", 2.0),
-            "timestamp_format": env.get("WORKHORSE_TIMESTAMPS", "ms"),
+            "sidekiq_compat": parse_compat(
+                env.get("WORKHORSE_SIDEKIQ_COMPAT") or DEFAULT, "WORKHORSE_SIDEKIQ_COMPAT"
+            ),
+            "timestamps": env.get("WORKHORSE_TIMESTAMPS") or None,
             "log_format": env.get("WORKHORSE_LOG_FORMAT", "text"),
         }
         if env.get("WORKHORSE_QUEUES"):
@@ -142,15 +164,30 @@ class Settings:
             raise ConfigError(f"concurrency must be 1 or more, got {self.concurrency}")
         if self.processes < 1:
             raise ConfigError(f"processes must be 1 or more, got {self.processes}")
-        if self.timestamp_format not in ("ms", "float"):
+        if isinstance(self.sidekiq_compat, bool) or self.sidekiq_compat not in SUPPORTED:
             raise ConfigError(
-                f"timestamp format must be 'ms' (Sidekiq 8) or 'float' (Sidekiq 7), "
-                f"got {self.timestamp_format!r}"
+                f"sidekiq_compat must be 6, 7 or 8 (the major version of the oldest Ruby "
+                f"Sidekiq sharing this Redis), got {self.sidekiq_compat!r}"
+            )
+        if self.timestamps not in (None, "ms", "float"):
+            raise ConfigError(
+                f"timestamp format must be 'ms' (Sidekiq 8) or 'float' (Sidekiq 6 and 7), "
+                f"got {self.timestamps!r}"
             )
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"log format must be 'text' or 'json', got {self.log_format!r}")
         if self.shutdown_timeout < 0 or self.poll_interval <= 0:
             raise ConfigError("shutdown timeout must be >= 0 and poll interval > 0")
+
+    @property
+    def generation(self) -> Generation:
+        """What the configured Sidekiq generation reads (see workhorse.compat)."""
+        return GENERATIONS[self.sidekiq_compat]
+
+    @property
+    def timestamp_format(self) -> TimestampFormat:
+        """How job times are written: the override, else the generation's format."""
+        return self.timestamps or self.generation.timestamps
 
     @property
     def strict_order(self) -> bool:

@@ -50,6 +50,7 @@ class Heartbeat:
         settings: Settings,
         identity: str,
         version: str,
+        supervisor_pid: int | None = None,
     ) -> None:
         self.redis = client
         self.keys = keys
@@ -57,30 +58,35 @@ class Heartbeat:
         self.identity = identity
         self.version = version
         self.started_at = time.time()
+        self.supervisor_pid = supervisor_pid
         self.flushed = stats.Totals()
         self._info = payload.encode(self._info_fields())
+        running_key = {"work": keys.work, "workers": keys.workers}
+        self.work_key = running_key[settings.generation.running_jobs_key](identity)
 
     def _info_fields(self) -> dict[str, Any]:
         s = self.settings
         weights = {q.name: q.weight for q in s.queues}
-        mode = "strict" if s.strict_order else "weighted"
-        expanded = [q.name for q in s.queues for _ in range(max(q.weight, 1))]
-        return {
+        fields: dict[str, Any] = {
             "hostname": self.identity.rsplit(":", 2)[0],
             "started_at": self.started_at,
             "pid": os.getpid(),
             "tag": s.tag,
             "concurrency": s.concurrency,
-            "queues": expanded,
+            # Each name once, as every Sidekiq writes it; the weights say the rest.
+            "queues": list(weights),
             "weights": [weights],
             "capsules": {
-                "default": {"concurrency": s.concurrency, "mode": mode, "weights": weights}
+                "default": {"concurrency": s.concurrency, "mode": _mode(s), "weights": weights}
             },
             "labels": [*s.labels, "workhorse"],
             "identity": self.identity,
             "version": f"workhorse-{self.version}",
             "embedded": False,
         }
+        if self.supervisor_pid:  # one of `workhorse worker -p N`'s processes
+            fields["supervisor_pid"] = self.supervisor_pid
+        return fields
 
     def beat(
         self,
@@ -100,11 +106,16 @@ class Heartbeat:
         signal = result[-1]
         return signal if signal in SIGNALS else None
 
+    def poll_signal(self) -> str | None:
+        """Take one pending signal off this process's list, between heartbeats."""
+        signal = self.redis.rpop(self.keys.signals(self.identity))
+        return signal if signal in SIGNALS else None
+
     def _write_presence(
         self, pipe: Any, busy: Mapping[int, tuple[UnitOfWork, float]], quiet: bool, rtt_us: int
     ) -> None:
         ttl = int(self.settings.process_ttl)
-        key, work_key = self.keys.process(self.identity), self.keys.work(self.identity)
+        key, work_key = self.keys.process(self.identity), self.work_key
         pipe.sadd(self.keys.processes, self.identity)
         pipe.hset(
             key,
@@ -134,7 +145,11 @@ class Heartbeat:
         pipe = self.redis.pipeline(transaction=True)
         stats.write(pipe, self.keys, stats.delta(totals, self.flushed))
         pipe.srem(self.keys.processes, self.identity)
-        pipe.unlink(self.keys.process(self.identity), self.keys.work(self.identity))
+        pipe.unlink(
+            self.keys.process(self.identity),
+            self.keys.work(self.identity),
+            self.keys.workers(self.identity),
+        )
         pipe.execute()
         self.flushed = totals
 
@@ -152,6 +167,13 @@ class Heartbeat:
         if gone:
             self.redis.srem(self.keys.processes, *gone)
         return len(gone)
+
+
+def _mode(settings: Settings) -> str:
+    """Sidekiq 8.1's capsule mode label for the fetch order."""
+    if settings.strict_order:
+        return "strict"
+    return "random" if all(q.weight == 1 for q in settings.queues) else "weighted"
 
 
 def work_entries(busy: Mapping[int, tuple[UnitOfWork, float]]) -> dict[str, str]:

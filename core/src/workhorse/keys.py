@@ -49,7 +49,12 @@ class Keys:
         return self.key(identity)
 
     def work(self, identity: str) -> str:
+        """A process's running jobs, by Sidekiq 7+'s name."""
         return self.key(f"{identity}:work")
+
+    def workers(self, identity: str) -> str:
+        """A process's running jobs, by Sidekiq 6's name."""
+        return self.key(f"{identity}:workers")
 
     def signals(self, identity: str) -> str:
         return self.key(f"{identity}-signals")

@@ -109,3 +109,20 @@ def test_status_shows_every_shard(cli: Invoke, redis_srv: object) -> None:
     data = as_json(cli(*args, url=""))
     sizes = [sum(q["size"] for q in shard["queues"]) for shard in data["shards"]]
     assert len(sizes) == 2 and sum(sizes) == 6 and all(sizes)
+
+
+def test_stop_host_and_supervisor_pid_signals_every_process_of_that_worker(
+        cli: Invoke, r: redis.Redis) -> None:
+    import time
+
+    for identity, info in [
+        ("host:11:0123456789ab", {"hostname": "host", "pid": 11, "supervisor_pid": 10}),
+        ("host:12:0123456789ab", {"hostname": "host", "pid": 12, "supervisor_pid": 10}),
+        ("host:13:0123456789ab", {"hostname": "host", "pid": 13}),
+    ]:
+        r.sadd("processes", identity)
+        r.hset(identity, mapping={"info": json.dumps(info), "beat": time.time()})
+    out = as_json(cli("stop", "host:10", "--json"))
+    assert sorted(out["processes"]) == ["host:11:0123456789ab", "host:12:0123456789ab"]
+    assert not r.exists("host:13:0123456789ab-signals")
+    assert cli("stop", "host:1").exit_code == 2  # a prefix of three identities, not a worker

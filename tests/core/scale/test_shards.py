@@ -84,3 +84,27 @@ def test_sharded_client_and_worker_over_three_servers(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_supervised_sharded_process_told_to_stop_says_so_in_its_exit_code(
+    redis_srv: redis_server.RedisServer, redis_url: str, r: redis.Redis
+) -> None:
+    from workhorse.worker.supervisor import EXIT_STOPPED, SUPERVISOR_ENV
+
+    url = redis_srv.url(int(redis_url.rsplit("=", 1)[1]), tcp=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests", "-t", "1",
+         "--shard", url],
+        cwd=CORE_TESTS,
+        env={**os.environ, "PYTHONPATH": str(CORE_TESTS), SUPERVISOR_ENV: str(os.getpid())},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        (identity,) = wait_for(lambda: r.smembers("processes"), "the process to register", 20)
+        r.lpush(f"{identity}-signals", "TERM")  # a dashboard's Stop
+        assert proc.wait(20) == EXIT_STOPPED  # so its supervisor does not restart it
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

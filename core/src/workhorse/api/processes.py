@@ -42,6 +42,7 @@ class ProcessInfo:
 
     @property
     def queues(self) -> list[str]:
+        """Each queue once, in the order the process listed them."""
         queues = self.info.get("queues", [])
         if not isinstance(queues, list):
             raise ValueError(f"queues is a {type(queues).__name__}, not a list")
@@ -57,6 +58,13 @@ class ProcessInfo:
         if not math.isfinite(started):
             raise ValueError(f"started_at is {started}")
         return started
+
+    @property
+    def group(self) -> str | None:
+        """``<hostname>:<supervisor pid>`` for one of `workhorse worker -p N`'s processes."""
+        pid = self.info.get("supervisor_pid")
+        valid = isinstance(pid, int) and not isinstance(pid, bool) and pid > 0
+        return f"{self.hostname}:{pid}" if valid else None
 
     @property
     def is_ruby(self) -> bool:
@@ -76,6 +84,7 @@ class ProcessInfo:
             "version": self.version,
             "started_at": self.started_at,
             "tag": self.info.get("tag"),
+            "group": self.group,
             "running": [
                 {
                     "thread": r.thread,
@@ -115,27 +124,35 @@ class Processes:
     def identities(self) -> list[str]:
         return sorted(cast(set[str], self.redis.smembers(self.keys.processes)))
 
+    def group_members(self, group: str) -> list[str]:
+        """Identities of the live processes of one `-p N` worker (see ProcessInfo.group)."""
+        return [p.identity for p in self.list(with_work=False) if p.group == group]
+
     def list(self, with_work: bool = True) -> list[ProcessInfo]:
         """Processes whose heartbeat is alive (members whose hash expired are skipped)."""
         return self.read(with_work).processes
 
     def read(self, with_work: bool = True) -> ProcessScan:
         """Live processes, and apart from them those whose record is malformed: one bad
-        heartbeat must not take every page that lists processes down with it."""
+        heartbeat must not take every page that lists processes down with it.
+
+        Running jobs are read under both names: ``<identity>:work`` (Sidekiq 7+,
+        workhorse by default) and ``<identity>:workers`` (Sidekiq 6)."""
         identities = self.identities()
         pipe = self.redis.pipeline(transaction=False)
         for identity in identities:
             pipe.hgetall(self.keys.process(identity))
             if with_work:
+                pipe.hgetall(self.keys.workers(identity))
                 pipe.hgetall(self.keys.work(identity))
         results = pipe.execute()
-        step = 2 if with_work else 1
+        step = 3 if with_work else 1
         found, unreadable = [], []
         for i, identity in enumerate(identities):
             fields = results[i * step]
             if not fields:
                 continue
-            work = results[i * step + 1] if with_work else {}
+            work = {**results[i * step + 1], **results[i * step + 2]} if with_work else {}
             try:
                 found.append(_process(identity, fields, work))
             except (ValueError, TypeError, AttributeError) as exc:
@@ -148,7 +165,8 @@ class Processes:
     def signal(self, identity: str, name: str) -> None:
         """Send ``TSTP`` (quiet), ``TERM`` (stop) or ``TTIN`` (dump threads).
 
-        The process acts on it at its next heartbeat."""
+        A workhorse process acts on it within about a second, Ruby Sidekiq at its
+        next heartbeat (5 s in 6.x, 10 s from 7.0)."""
         if name not in ("TSTP", "TERM", "TTIN"):
             raise ValueError(f"unknown signal {name!r}: use TSTP, TERM or TTIN")
         key = self.keys.signals(identity)
@@ -219,16 +237,28 @@ def _number(fields: dict[str, str], name: str, fallback: object = None) -> float
 
 
 def _running(thread: str, entry: str) -> Running | None:
-    """One ``<identity>:work`` entry, or None if it is not readable (the job is shown
-    without it rather than the process hidden)."""
-    try:
-        data = payload.loads(entry)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    """One running-job entry: ``payload`` is the job string (Sidekiq >= 6.0) or, from
+    older writers, the job object; ``run_at`` epoch seconds."""
+    data = _json_object(entry)
+    if not data:
         return None
     raw = data.get("payload")
-    raw = raw if isinstance(raw, str) else payload.encode(raw or {})
-    run_at = payload.seconds(data.get("run_at")) or 0.0
-    return Running(thread, str(data.get("queue", "")), JobRecord(raw),
-                   run_at if math.isfinite(run_at) else 0.0)
+    if not isinstance(raw, str):
+        try:
+            raw = payload.dumps(raw if isinstance(raw, dict) else {})
+        except ValueError:  # NaN or Infinity inside
+            raw = "{}"
+    return Running(
+        thread,
+        str(data.get("queue") or ""),
+        JobRecord(raw),
+        float(payload.seconds(data.get("run_at")) or 0),
+    )
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = payload.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -10,9 +10,19 @@ from workhorse.cli.output import NotFound, json_option, print_json
 from workhorse.cli.session import open_inspector
 
 
-def resolve_identity(processes: Processes, wanted: str) -> str:
-    """An exact identity, or a unique prefix of one (``host:pid`` is usually enough)."""
-    identities = [p.identity for p in processes.list(with_work=False)]
+def resolve_targets(processes: Processes, wanted: str) -> list[str]:
+    """An exact identity; every process of a ``-p N`` worker named ``host:supervisor-pid``;
+    or a unique prefix of an identity (``host:pid`` is usually enough)."""
+    live = processes.list(with_work=False)
+    identities = [p.identity for p in live]
+    if wanted in identities:
+        return [wanted]
+    group = [p.identity for p in live if p.group == wanted]
+    return group or [resolve_identity(identities, wanted)]
+
+
+def resolve_identity(identities: list[str], wanted: str) -> str:
+    """An exact identity, or a unique prefix of one."""
     if wanted in identities:
         return wanted
     matches = [i for i in identities if i.startswith(wanted)]
@@ -25,8 +35,12 @@ def resolve_identity(processes: Processes, wanted: str) -> str:
                            f"({', '.join(matches)}); give more of the identity")
 
 
+_IDENTITY_HELP = (" IDENTITY may also be HOST:PID of a `workhorse worker -p N` supervisor, "
+                  "for all of its processes.")
+
+
 def _signal_command(name: str, signal: str, doc: str) -> click.Command:
-    @click.command(name, help=doc)
+    @click.command(name, help=doc + _IDENTITY_HELP)
     @click.argument("identity", required=False, metavar="[IDENTITY]")
     @click.option("--all", "all_processes", is_flag=True, help="Every live process.")
     @json_option
@@ -40,14 +54,15 @@ def _signal_command(name: str, signal: str, doc: str) -> click.Command:
         if all_processes:
             targets = [p.identity for p in processes.list(with_work=False)]
         else:
-            targets = [resolve_identity(processes, identity or "")]
+            targets = resolve_targets(processes, identity or "")
         for target in targets:
             processes.signal(target, signal)
         if as_json:
             print_json({"signal": signal, "processes": targets})
         else:
-            click.echo(f"sent {signal} to {len(targets)} process(es); acted on within one "
-                       f"heartbeat (~10 s){''.join(chr(10) + '  ' + t for t in targets)}")
+            click.echo(f"sent {signal} to {len(targets)} process(es); workhorse acts within a "
+                       "second or two, Ruby Sidekiq at its next heartbeat (5-10 s)"
+                       f"{''.join(chr(10) + '  ' + t for t in targets)}")
 
     return command
 

@@ -51,10 +51,19 @@ from workhorse.config import Settings, parse_queues
 )
 @click.option("-g", "--tag", default="", help="Tag shown in the dashboard's process list.")
 @click.option(
+    "--sidekiq-compat",
+    "sidekiq_compat",
+    type=click.Choice(["6", "7", "8"]),
+    default=None,
+    help="Major version of the oldest Ruby Sidekiq sharing this Redis; write what it reads "
+    "(default 8, or WORKHORSE_SIDEKIQ_COMPAT). See docs/sidekiq-compat.md.",
+)
+@click.option(
     "--timestamps",
     type=click.Choice(["ms", "float"]),
     default=None,
-    help="Write times as Sidekiq 8 int ms (default) or Sidekiq 7 float seconds.",
+    help="Override the job-time format --sidekiq-compat chose: int ms (Sidekiq 8) or float "
+    "seconds (Sidekiq 6 and 7).",
 )
 @click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
               help="Log lines as text (default) or one JSON object per line.")
@@ -70,6 +79,7 @@ def worker(
     processes: int,
     shutdown_timeout: float | None,
     tag: str,
+    sidekiq_compat: str | None,
     timestamps: str | None,
     log_format: str | None,
     verbose: bool,
@@ -87,7 +97,8 @@ def worker(
         shutdown_timeout=shutdown_timeout,
         require=require,
         tag=tag,
-        timestamp_format=timestamps,
+        sidekiq_compat=int(sidekiq_compat) if sidekiq_compat else None,
+        timestamps=timestamps,
         log_format=log_format,
     )
     logs.configure("DEBUG" if verbose else "INFO", settings.log_format)

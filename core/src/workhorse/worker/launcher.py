@@ -34,8 +34,12 @@ from workhorse.stats import snapshot
 from workhorse.types import Fetcher, Service
 from workhorse.worker.executor import AsyncRunner, Executor
 from workhorse.worker.processor import Processor
+from workhorse.worker.supervisor import EXIT_STOPPED, SUPERVISOR_ENV
 
 log = logging.getLogger("workhorse.worker")
+# Quiet and Stop from a dashboard are taken off the signals list this often: one
+# RPOP a second, so they act within a second or two, not at the next heartbeat.
+SIGNAL_POLL_SECONDS = 1.0
 
 
 def require(modules: tuple[str, ...]) -> None:
@@ -64,6 +68,8 @@ class WorkerProcess:
         self._quiet = False
         self.stopping = threading.Event()
         self.stopped = threading.Event()
+        self.told_to_stop = False  # by a TERM/INT signal or a dashboard's Stop
+        self._beat_soon = threading.Event()  # a state dashboards show changed
         self.hard_stopping = False
         self.async_runner = AsyncRunner()
         self.services: list[Service] = []
@@ -100,7 +106,7 @@ class WorkerProcess:
             self.processor, self.fetcher, self.settings.concurrency, self.settings.fetch_timeout
         )
         self.heartbeat = Heartbeat(
-            self._redis, self._keys, self.settings, self.identity, __version__
+            self._redis, self._keys, self.settings, self.identity, __version__, supervisor_pid()
         )
         self.poller = Poller(self._redis, self._keys, self.settings)
         self._beat()
@@ -108,6 +114,7 @@ class WorkerProcess:
         self._start_services()
         self.executor.start()
         self._spawn("workhorse-heartbeat", self._heartbeat_loop)
+        self._spawn("workhorse-signals", self._signal_loop)
         self._spawn("workhorse-poller", self._poll_loop)
         log.info(
             "workhorse %s started: %s, %d threads, queues %s, fetch %s, Redis %s",
@@ -158,12 +165,14 @@ class WorkerProcess:
         if self._quiet:
             return
         self._quiet = True
+        self._beat_soon.set()  # dashboards show "quiet" now, not at the next beat
         log.info("quiet: no new jobs will be fetched (%d running)", self.executor.busy_count())
         self.executor.stop_fetching(self.settings.fetch_timeout + 1)
         plugins.lifecycle("quiet", self)
 
     def stop(self) -> None:
         self.stopping.set()
+        self._beat_soon.set()
 
     def shutdown(self) -> None:
         log.info(
@@ -201,7 +210,7 @@ class WorkerProcess:
 
     def _heartbeat_loop(self) -> None:
         failing = False
-        while not self.stopping.wait(self.settings.heartbeat_interval):
+        while not self._wait_for_beat():
             try:
                 sig = self._beat()
                 self.heartbeat.cleanup_dead_processes()
@@ -214,6 +223,21 @@ class WorkerProcess:
                 log.warning("heartbeat restored")
                 failing = False
             plugins.lifecycle("heartbeat", self)
+            if sig:
+                self.handle_signal(sig)
+
+    def _wait_for_beat(self) -> bool:
+        """Sleep until a beat is due or one is asked for; True once stopping."""
+        self._beat_soon.wait(self.settings.heartbeat_interval)
+        self._beat_soon.clear()
+        return self.stopping.is_set()
+
+    def _signal_loop(self) -> None:
+        while not self.stopping.wait(SIGNAL_POLL_SECONDS):
+            try:
+                sig = self.heartbeat.poll_signal()
+            except (redis.ConnectionError, redis.TimeoutError):
+                continue  # the heartbeat loop reports the outage
             if sig:
                 self.handle_signal(sig)
 
@@ -235,6 +259,7 @@ class WorkerProcess:
     def handle_signal(self, name: str) -> None:
         log.info("received %s", name)
         if name in ("TERM", "INT"):
+            self.told_to_stop = True
             self.stop()
         elif name == "TSTP":
             threading.Thread(target=self.set_quiet, daemon=True).start()
@@ -266,10 +291,19 @@ def _safely(action: Callable[[], object], what: str) -> None:
         log.exception("failed while %s", what)
 
 
+def supervisor_pid() -> int | None:
+    """The pid of the `-p N` supervisor that started this process, if one did."""
+    value = os.environ.get(SUPERVISOR_ENV, "")
+    return int(value) if value.isdigit() else None
+
+
 def run_worker(settings: Settings) -> int:
-    """Run one worker process in the foreground until it is stopped; returns an exit code."""
+    """Run one worker process in the foreground until it is stopped; returns an exit code.
+
+    Under a ``-p N`` supervisor a process that was told to stop exits with
+    ``EXIT_STOPPED``, so the supervisor does not start a replacement."""
     require(settings.require)
     process = WorkerProcess(settings)
     process.install_signal_handlers()
     process.run()
-    return 0
+    return EXIT_STOPPED if process.told_to_stop and supervisor_pid() else 0

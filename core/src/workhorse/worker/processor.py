@@ -68,8 +68,7 @@ class Processor:
             if unit.undecodable is not None:
                 raise PayloadError(quarantine.undecodable_reason(unit))
             job = payload.decode(unit.raw)
-        except PayloadError as exc:
-            stats.record(UNPARSEABLE, False, 0.0)
+        except PayloadError as exc:  # not a job: not counted, as Sidekiq does not count it
             error = exc
             self._settle(lambda: self._bury_unparseable(unit, error))
             return False, 0.0

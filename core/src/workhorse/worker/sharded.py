@@ -17,7 +17,8 @@ from workhorse.client import set_default_client
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.sharding import ShardedClient, Shards
-from workhorse.worker.launcher import WorkerProcess, require
+from workhorse.worker.launcher import WorkerProcess, require, supervisor_pid
+from workhorse.worker.supervisor import EXIT_STOPPED
 
 log = logging.getLogger("workhorse.worker")
 
@@ -67,4 +68,5 @@ def run_sharded_worker(settings: Settings, shards: Shards) -> int:
         thread.start()
     for thread in threads:
         thread.join()
-    return 0
+    told = stopping.is_set() or any(w.told_to_stop for w in workers)
+    return EXIT_STOPPED if told and supervisor_pid() else 0

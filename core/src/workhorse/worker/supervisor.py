@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -12,6 +13,11 @@ from types import FrameType
 
 log = logging.getLogger("workhorse.supervisor")
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGTSTP, signal.SIGTTIN)
+# A child exits with this after it was told to stop (by a signal or a dashboard's
+# Stop): it is done, not crashed, so it is not restarted.
+EXIT_STOPPED = 3
+# The supervisor's pid, given to its children: dashboards group them by it.
+SUPERVISOR_ENV = "WORKHORSE_SUPERVISOR_PID"
 
 
 class Supervisor:
@@ -23,7 +29,10 @@ class Supervisor:
         self.stopping = False
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        child = subprocess.Popen([sys.executable, "-m", "workhorse", *self.child_argv])
+        child = subprocess.Popen(
+            [sys.executable, "-m", "workhorse", *self.child_argv],
+            env={**os.environ, SUPERVISOR_ENV: str(os.getpid())},
+        )
         log.info("started worker process pid=%d", child.pid)
         return child
 
@@ -39,19 +48,26 @@ class Supervisor:
             signal.signal(sig, self._forward)
         self.children = [self._spawn() for _ in range(self.count)]
         while True:
-            alive = [c for c in self.children if c.poll() is None]
-            if self.stopping and not alive:
-                return 0
-            if not self.stopping:
+            if self.stopping:
+                if all(c.poll() is not None for c in self.children):
+                    return 0
+            else:
                 self._restart_crashed()
+                if not self.children:
+                    log.info("every worker process was stopped on request; exiting")
+                    return 0
             time.sleep(0.2)
 
     def _restart_crashed(self) -> None:
-        for i, child in enumerate(self.children):
+        for child in list(self.children):
             code = child.poll()
             if code is None:
+                continue
+            if code == EXIT_STOPPED:
+                log.info("worker process pid=%d stopped on request; not restarting it", child.pid)
+                self.children.remove(child)
                 continue
             log.warning("worker process pid=%d exited with %s; restarting it", child.pid, code)
             time.sleep(self.restart_delay)
             if not self.stopping:
-                self.children[i] = self._spawn()
+                self.children[self.children.index(child)] = self._spawn()

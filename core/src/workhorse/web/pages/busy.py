@@ -49,17 +49,28 @@ async def signal(request: Request) -> Response:
     if action not in ("quiet", "stop"):
         raise HTTPException(400, f"unknown action {action!r} for processes; use quiet or stop")
     processes = dashboard_of(request).inspector.processes
-    identity = form_text(form, "identity")
-    if identity:
+    identity, group = form_text(form, "identity"), form_text(form, "group")
+    if group:  # every process of one `workhorse worker -p N`
+        members = await run_in_threadpool(processes.group_members, group)
+        if not members:
+            return redirect(request, "busy", did="left")
+        for member in members:
+            await run_in_threadpool(processes.signal, member, signal_name(action))
+        count = len(members)
+    elif identity:
         known = await run_in_threadpool(processes.identities)
         if identity not in known:
             return redirect(request, "busy", did="left")
-        await run_in_threadpool(processes.signal, identity, "TSTP" if action == "quiet" else "TERM")
+        await run_in_threadpool(processes.signal, identity, signal_name(action))
         count = 1
     else:
         every = processes.quiet_all if action == "quiet" else processes.stop_all
         count = await run_in_threadpool(every)
     return redirect(request, "busy", did=action, n=count)
+
+
+def signal_name(action: str) -> str:
+    return "TSTP" if action == "quiet" else "TERM"
 
 
 routes = [
