@@ -15,6 +15,7 @@ v6.4.1, v7.0.0, v7.3.10, v8.0.0 and v8.1.7 of github.com/sidekiq/sidekiq:
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 
@@ -173,20 +174,29 @@ HOSTILE_WORK = [
 ]
 
 
-def test_garbled_running_jobs_and_process_fields_do_not_break_the_list(r: redis.Redis) -> None:
+def test_garbled_running_jobs_are_skipped_and_the_readable_ones_shown(r: redis.Redis) -> None:
+    identity = "odd:9:dddddddddddd"
+    r.sadd("processes", identity)
+    r.hset(identity, mapping={"info": json.dumps({"pid": 9, "queues": ["default"]}),
+                              "busy": "1", "beat": "1.5", "rss": "10", "concurrency": "5"})
+    r.hset(f"{identity}:workers", mapping={f"t{i}": v for i, v in enumerate(HOSTILE_WORK)})
+    r.hset(f"{identity}:work", "ok", json.dumps(
+        {"queue": "default", "payload": job_json("Fine", "e" * 24), "run_at": 1}))
+    (proc,) = Inspector(r).processes.list()
+    assert "Fine" in [w.job.klass for w in proc.running]
+    assert all(math.isfinite(w.run_at) for w in proc.running)
+    json.dumps(proc.to_dict())  # what `workhorse status --json` prints
+
+
+def test_garbled_process_fields_leave_the_process_out_with_a_reason(r: redis.Redis) -> None:
     identity = "odd:9:dddddddddddd"
     r.sadd("processes", identity)
     r.hset(identity, mapping={
         "info": json.dumps({"pid": "nine", "queues": 5, "started_at": [1], "concurrency": {}}),
         "busy": "many", "beat": "nan", "rss": "1e999", "concurrency": "",
     })
-    r.hset(f"{identity}:workers", mapping={f"t{i}": v for i, v in enumerate(HOSTILE_WORK)})
-    r.hset(f"{identity}:work", "ok", json.dumps(
-        {"queue": "default", "payload": job_json("Fine", "e" * 24), "run_at": 1}))
-    (proc,) = Inspector(r).processes.list()
-    assert (proc.pid, proc.queues, proc.started_at, proc.busy, proc.beat, proc.rss_kb) == (
-        0, [], 0.0, 0, 0.0, 0)
-    assert "Fine" in [w.job.klass for w in proc.running]
-    json.dumps(proc.to_dict())  # what `workhorse status --json` prints
-    r.hset(identity, "info", "[not an object]")
-    assert Inspector(r).processes.list()[0].info == {}
+    scan = Inspector(r).processes.read()
+    assert scan.processes == []
+    assert [u.identity for u in scan.unreadable] == [identity]
+    r.hset(identity, mapping={"info": "[not an object]", "busy": "1", "beat": "1", "rss": "1"})
+    assert "info" in Inspector(r).processes.read().unreadable[0].reason

@@ -248,12 +248,9 @@ def _running(thread: str, entry: str) -> Running | None:
             raw = payload.dumps(raw if isinstance(raw, dict) else {})
         except ValueError:  # NaN or Infinity inside
             raw = "{}"
-    return Running(
-        thread,
-        str(data.get("queue") or ""),
-        JobRecord(raw),
-        float(payload.seconds(data.get("run_at")) or 0),
-    )
+    run_at = float(payload.seconds(data.get("run_at")) or 0)
+    run_at = run_at if math.isfinite(run_at) else 0.0
+    return Running(thread, str(data.get("queue") or ""), JobRecord(raw), run_at)
 
 
 def _json_object(text: str | None) -> dict[str, Any]:
