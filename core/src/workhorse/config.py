@@ -88,6 +88,10 @@ class Settings:
     heartbeat_interval: float = 10.0
     process_ttl: float = 60.0
     fetch_timeout: float = 2.0
+    # Jobs per thread a process may fetch beyond its idle threads while jobs are
+    # fast (under 2 ms). With basic fetch they are lost if the process is killed;
+    # 0 = Sidekiq's exposure, at most one job per thread. See docs/reliable-fetch.md.
+    prefetch: int = 8
     timestamp_format: TimestampFormat = "ms"
     max_retries: int = 25
     dead_max_jobs: int = 10_000
@@ -112,6 +116,7 @@ class Settings:
             "poll_interval": _env_float(env, "WORKHORSE_POLL_INTERVAL", 0.5),
             "heartbeat_interval": _env_float(env, "WORKHORSE_HEARTBEAT_INTERVAL", 10.0),
             "fetch_timeout": _env_float(env, "WORKHORSE_FETCH_TIMEOUT", 2.0),
+            "prefetch": _env_int(env, "WORKHORSE_PREFETCH", 8),
             "timestamp_format": env.get("WORKHORSE_TIMESTAMPS", "ms"),
             "log_format": env.get("WORKHORSE_LOG_FORMAT", "text"),
         }
@@ -130,6 +135,11 @@ class Settings:
     def validate(self) -> None:
         if self.concurrency < 1:
             raise ConfigError(f"concurrency must be 1 or more, got {self.concurrency}")
+        if self.prefetch < 0:
+            raise ConfigError(
+                f"prefetch must be 0 (no jobs held beyond the running ones) or more, "
+                f"got {self.prefetch}"
+            )
         if self.processes < 1:
             raise ConfigError(f"processes must be 1 or more, got {self.processes}")
         if self.timestamp_format not in ("ms", "float"):
