@@ -25,6 +25,7 @@ THREADS = 2
 SHUTDOWN_TIMEOUT = 1.0
 # Enough to see a hang: an exit takes the shutdown timeout plus a second or two.
 EXIT_DEADLINE = SHUTDOWN_TIMEOUT + 20
+WORKER = [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests"]
 
 
 class Worker:
@@ -34,8 +35,7 @@ class Worker:
         self.log = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests"]
-                + ["--redis-url", url, "-c", str(THREADS), *args],
+                [*WORKER, "--redis-url", url, "-c", str(THREADS), *args],
                 cwd=CORE_TESTS,
                 env={**os.environ, "PYTHONPATH": str(CORE_TESTS)},
                 stdout=out,
