@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from workhorse.config import Settings
+from workhorse.worker.launcher import WorkerProcess
 from workhorse.worker.signals import SAME_REQUEST_SECONDS, SignalInbox, StopRequests, serve
 
 
@@ -115,3 +117,12 @@ def test_serve_stops_all_workers_when_one_is_stopped_another_way(inbox: SignalIn
     workers[1].stopping.set()  # e.g. a TERM from the dashboard, through Redis
     serve(workers, inbox, poll=0.01)
     assert [w.shutdowns for w in workers] == [1, 1]
+
+
+def test_a_worker_run_without_signal_handlers_returns_once_stopped(settings: Settings) -> None:
+    worker = WorkerProcess(settings)
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    worker.stop()
+    thread.join(30)
+    assert not thread.is_alive() and worker.stopped.is_set() and not worker.forced

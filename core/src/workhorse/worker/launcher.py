@@ -133,7 +133,7 @@ class WorkerProcess:
         """Start, then act on the signals ``inbox`` receives until stopped (by a signal,
         the Redis signals list or :meth:`stop`) and shut down."""
         self.start()
-        serve([self], inbox or SignalInbox())
+        serve([self], inbox)
 
     def set_quiet(self) -> None:
         if self._quiet:

@@ -109,10 +109,16 @@ class Stoppable(Protocol):
     def begin_shutdown(self) -> None: ...
 
 
-def serve(workers: Sequence[Stoppable], inbox: SignalInbox, poll: float = 0.5) -> None:
+def serve(workers: Sequence[Stoppable], inbox: SignalInbox | None, poll: float = 0.5) -> None:
     """The main thread's loop: hand every signal to every worker; once one is stopping,
     shut all of them down (on threads of their own, so signals are still read) and
-    return when all have stopped."""
+    return when all have stopped. Without ``inbox`` only :meth:`stop` stops them."""
+    if inbox is None:
+        inbox = SignalInbox()
+        try:
+            return serve(workers, inbox, poll)
+        finally:
+            inbox.close()
     shutting_down = False
     while not all(worker.is_stopped() for worker in workers):
         for name in inbox.receive(poll):
