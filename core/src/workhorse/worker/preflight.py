@@ -86,9 +86,13 @@ def _explain(spec: str, name: str, exc: BaseException) -> str:
 
 
 def _not_found(spec: str, name: str, missing: str | None = None) -> str:
-    shown = [p for p in sys.path if p][:4]
-    more = len([p for p in sys.path if p]) - len(shown)
-    looked = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+    # The user's own directories are the interesting part; Python's and the venv's
+    # (stdlib, site-packages) are only counted.
+    installed = (sys.prefix, sys.base_prefix, sys.exec_prefix)
+    paths = [p for p in sys.path if p]
+    own = [p for p in paths if not p.startswith(installed)]
+    looked = ", ".join(own[:5]) + (f" and {len(own) - 5} more" if len(own) > 5 else "")
+    looked += f"{', then ' if own else ''}{len(paths) - len(own)} of Python's own"
     return (
         f"cannot import -r {spec}: no module named {missing or name!r}; Python looked in "
         f"the current directory {os.getcwd()} and on sys.path ({looked}). Start the worker in "
