@@ -107,6 +107,10 @@ class Settings:
     heartbeat_interval: float = 10.0
     process_ttl: float = 60.0
     fetch_timeout: float = 2.0
+    # Jobs per thread a process may fetch beyond its idle threads while jobs are
+    # fast (under 2 ms). With basic fetch they are lost if the process is killed;
+    # 0 = Sidekiq's exposure, at most one job per thread. See docs/reliable-fetch.md.
+    prefetch: int = 8
     # The oldest Ruby Sidekiq sharing the Redis (6, 7 or 8); decides what is
     # written in that generation's form (workhorse.compat).
     sidekiq_compat: int = DEFAULT
@@ -141,6 +145,7 @@ class Settings:
                 env.get("WORKHORSE_SIDEKIQ_COMPAT") or DEFAULT, "WORKHORSE_SIDEKIQ_COMPAT"
             ),
             "timestamps": env.get("WORKHORSE_TIMESTAMPS") or None,
+            "prefetch": _env_int(env, "WORKHORSE_PREFETCH", 8),
             "log_format": env.get("WORKHORSE_LOG_FORMAT", "text"),
         }
         if env.get("WORKHORSE_QUEUES"):
@@ -162,6 +167,11 @@ class Settings:
     def validate(self) -> None:
         if self.concurrency < 1:
             raise ConfigError(f"concurrency must be 1 or more, got {self.concurrency}")
+        if self.prefetch < 0:
+            raise ConfigError(
+                f"prefetch must be 0 (no jobs held beyond the running ones) or more, "
+                f"got {self.prefetch}"
+            )
         if self.processes < 1:
             raise ConfigError(f"processes must be 1 or more, got {self.processes}")
         if isinstance(self.sidekiq_compat, bool) or self.sidekiq_compat not in SUPPORTED:

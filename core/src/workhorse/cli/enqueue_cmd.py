@@ -64,7 +64,7 @@ def parse_when(text: str) -> float:
 def check_registered(name: str, modules: tuple[str, ...]) -> dict[str, object]:
     """With ``-r``: the job's own options, or an error naming close matches."""
     from workhorse.job import find, registered
-    from workhorse.worker.launcher import require
+    from workhorse.worker.preflight import require
 
     require(modules)
     definition = find(name)

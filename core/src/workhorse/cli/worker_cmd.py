@@ -49,6 +49,14 @@ from workhorse.config import Settings, parse_queues
     default=None,
     help="Seconds to wait for running jobs at shutdown (default 25).",
 )
+@click.option(
+    "--prefetch",
+    type=click.IntRange(0),
+    default=None,
+    metavar="N",
+    help="Jobs per thread fetched ahead while jobs are fast (default 8). With basic fetch "
+    "a killed process loses them: 0 = at most the running jobs (Sidekiq's exposure).",
+)
 @click.option("-g", "--tag", default="", help="Tag shown in the dashboard's process list.")
 @click.option(
     "--sidekiq-compat",
@@ -78,6 +86,7 @@ def worker(
     concurrency: int | None,
     processes: int,
     shutdown_timeout: float | None,
+    prefetch: int | None,
     tag: str,
     sidekiq_compat: str | None,
     timestamps: str | None,
@@ -95,6 +104,7 @@ def worker(
         concurrency=concurrency,
         processes=processes,
         shutdown_timeout=shutdown_timeout,
+        prefetch=prefetch,
         require=require,
         tag=tag,
         sidekiq_compat=int(sidekiq_compat) if sidekiq_compat else None,
@@ -102,19 +112,35 @@ def worker(
         log_format=log_format,
     )
     logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
-    if processes > 1:
+    from workhorse.worker.preflight import RequireError
+
+    try:
+        raise SystemExit(_run(settings, shards))
+    except RequireError as exc:
+        raise ConfigurationExit(str(exc)) from None
+
+
+class ConfigurationExit(click.ClickException):
+    """One line on stderr and exit code 2: restarting will not help (issue 17)."""
+
+    exit_code = 2
+
+
+def _run(settings: Settings, shards: tuple[str, ...]) -> int:
+    if settings.processes > 1:
+        from workhorse.worker.preflight import locate
         from workhorse.worker.supervisor import Supervisor
 
-        child_argv = _child_argv(click.get_current_context())
-        raise SystemExit(Supervisor(child_argv, processes).run())
+        locate(settings.require)  # one line now rather than a failing start per child
+        return Supervisor(_child_argv(click.get_current_context()), settings.processes).run()
     if shards:
         from workhorse.sharding import Shards
         from workhorse.worker.sharded import run_sharded_worker
 
-        raise SystemExit(run_sharded_worker(settings, Shards.from_urls(shards)))
+        return run_sharded_worker(settings, Shards.from_urls(shards))
     from workhorse.worker.launcher import run_worker
 
-    raise SystemExit(run_worker(settings))
+    return run_worker(settings)
 
 
 def _child_argv(ctx: click.Context) -> list[str]:
@@ -122,7 +148,8 @@ def _child_argv(ctx: click.Context) -> list[str]:
     argv = ["worker"]
     for param in ctx.command.params:
         value = ctx.params.get(param.name or "")
-        if param.name == "processes" or value in (None, (), "", False):
+        # `is False`, not `in (..., False)`: 0 == False would drop `-t 0` and `--prefetch 0`.
+        if param.name == "processes" or value is None or value is False or value in ((), ""):
             continue
         flag = max(param.opts, key=len)
         if isinstance(value, tuple):

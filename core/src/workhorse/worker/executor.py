@@ -58,7 +58,12 @@ class AsyncRunner:
 
 class Executor:
     def __init__(
-        self, processor: Processor, fetcher: Fetcher, concurrency: int, fetch_timeout: float
+        self,
+        processor: Processor,
+        fetcher: Fetcher,
+        concurrency: int,
+        fetch_timeout: float,
+        prefetch: int = 8,
     ):
         self.processor = processor
         self.fetcher = fetcher
@@ -66,10 +71,11 @@ class Executor:
         self.fetch_timeout = fetch_timeout
         self.permits = threading.Semaphore(concurrency)
         # Extra permits (jobs fetched beyond the idle threads) while jobs are fast:
-        # eight per thread (at most 16 ms of work at the 2 ms bound), so half of all
-        # permits (one batch, see _take_permits) pays its round trip once per dozens
-        # of jobs.
-        self.buffer_max = 8 * concurrency
+        # `prefetch` per thread, eight by default (at most 16 ms of work at the 2 ms
+        # bound), so half of all permits (one batch, see _take_permits) pays its round
+        # trip once per dozens of jobs. With basic fetch a crash loses them too, so 0
+        # turns the buffer off (settings.prefetch, issue 17).
+        self.buffer_max = prefetch * concurrency
         self.buffer = 0
         self.mean_job_seconds = 1.0  # assume slow until jobs prove otherwise
         self.work: queue.SimpleQueue[UnitOfWork] = queue.SimpleQueue()

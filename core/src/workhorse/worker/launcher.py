@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
-import signal
-import sys
 import threading
-import traceback
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
-from types import FrameType
 
 import redis
 
@@ -33,25 +27,23 @@ from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
 from workhorse.types import Fetcher, Service
 from workhorse.worker.executor import AsyncRunner, Executor
+from workhorse.worker.preflight import require, warn_unknown_queues
 from workhorse.worker.processor import Processor
+from workhorse.worker.signals import (
+    REMINDER,
+    SAME_REQUEST_SECONDS,
+    STOP_SIGNALS,
+    SignalInbox,
+    StopRequests,
+    dump_threads,
+    serve,
+)
 from workhorse.worker.supervisor import EXIT_STOPPED, SUPERVISOR_ENV
 
 log = logging.getLogger("workhorse.worker")
 # Quiet and Stop from a dashboard are taken off the signals list this often: one
 # RPOP a second, so they act within a second or two, not at the next heartbeat.
 SIGNAL_POLL_SECONDS = 1.0
-
-
-def require(modules: tuple[str, ...]) -> None:
-    """Import the user's job modules (``-r myapp.jobs`` or ``-r path/to/jobs.py``)."""
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    for name in modules:
-        if name.endswith(".py") or os.sep in name:
-            path = Path(name).resolve()
-            sys.path.insert(0, str(path.parent))
-            name = path.stem
-        importlib.import_module(name)
 
 
 class WorkerProcess:
@@ -71,6 +63,13 @@ class WorkerProcess:
         self.told_to_stop = False  # by a TERM/INT signal or a dashboard's Stop
         self._beat_soon = threading.Event()  # a state dashboards show changed
         self.hard_stopping = False
+        self.forced = False  # stopped by a third TERM/INT, without waiting for running jobs
+        self.exit_code = 0
+        self._stop_requests = StopRequests()
+        self._signal_lock = threading.Lock()
+        self._requeue_lock = threading.Lock()
+        self._requeued = False
+        self._shutdown_thread: threading.Thread | None = None
         self.async_runner = AsyncRunner()
         self.services: list[Service] = []
         self._threads: list[threading.Thread] = []
@@ -103,12 +102,17 @@ class WorkerProcess:
         self.fetcher: Fetcher = plugins.make_fetcher(self)
         self.processor = Processor(self, self.fetcher, self.async_runner)
         self.executor = Executor(
-            self.processor, self.fetcher, self.settings.concurrency, self.settings.fetch_timeout
+            self.processor,
+            self.fetcher,
+            self.settings.concurrency,
+            self.settings.fetch_timeout,
+            self.settings.prefetch,
         )
         self.heartbeat = Heartbeat(
             self._redis, self._keys, self.settings, self.identity, __version__, supervisor_pid()
         )
         self.poller = Poller(self._redis, self._keys, self.settings)
+        warn_unknown_queues(self._redis, self._keys, self.settings.queues)
         self._beat()
         plugins.lifecycle("startup", self)
         self._start_services()
@@ -152,14 +156,11 @@ class WorkerProcess:
             except Exception:
                 log.exception("service %s failed to start; continuing without it", service.name)
 
-    def run(self) -> None:
-        """Start, then block until stopped by a signal or :meth:`stop`."""
+    def run(self, inbox: SignalInbox | None = None) -> None:
+        """Start, then act on the signals ``inbox`` receives until stopped (by a signal,
+        the Redis signals list or :meth:`stop`) and shut down."""
         self.start()
-        try:
-            while not self.stopping.wait(0.5):
-                pass
-        finally:
-            self.shutdown()
+        serve([self], inbox)
 
     def set_quiet(self) -> None:
         if self._quiet:
@@ -174,13 +175,29 @@ class WorkerProcess:
         self.stopping.set()
         self._beat_soon.set()
 
+    def is_stopping(self) -> bool:
+        return self.stopping.is_set()
+
+    def is_stopped(self) -> bool:
+        return self.stopped.is_set()
+
+    def begin_shutdown(self) -> None:
+        """Shut down on a thread of its own, so that signals are still acted on meanwhile."""
+        self.stopping.set()
+        if self._shutdown_thread is None:
+            self._shutdown_thread = threading.Thread(
+                target=self.shutdown, name="workhorse-shutdown", daemon=True
+            )
+            self._shutdown_thread.start()
+
     def shutdown(self) -> None:
         log.info(
             "shutting down: waiting up to %.0fs for running jobs", self.settings.shutdown_timeout
         )
         self.set_quiet()
         if not self.executor.wait_idle(self.settings.shutdown_timeout):
-            self._requeue_running()
+            timeout = self.settings.shutdown_timeout
+            self._requeue_running(f"shutdown timeout ({timeout:.0f}s) reached")
         self.executor.stop_threads()
         for service in self.services:
             _safely(partial(service.stop, 2.0), f"stopping service {service.name}")
@@ -192,16 +209,38 @@ class WorkerProcess:
         self.stopped.set()
         log.info("stopped: %d jobs processed, %d failed", totals.processed, totals.failed)
 
-    def _requeue_running(self) -> None:
-        self.hard_stopping = True
-        running = sorted(self.processor.running.values(), key=lambda entry: entry[1])
-        units = [unit for unit, _ in running]  # oldest first: it goes back to the head
-        log.warning(
-            "shutdown timeout (%.0fs) reached: pushing %d unfinished job(s) back to their queues",
-            self.settings.shutdown_timeout,
-            len(units),
-        )
-        _safely(lambda: self.fetcher.requeue(units), "requeueing unfinished jobs")
+    def force_stop(self, reason: str) -> None:
+        """Stop now: push running and fetched jobs back, leave the process list, and mark
+        this process stopped (``run_worker`` then exits without waiting for job threads)."""
+        log.warning("%s: stopping now, without waiting for running jobs", reason)
+        self.stopping.set()
+        self.executor.stop_fetching(self.settings.fetch_timeout + 1)
+        requeued = self._requeue_running(reason)
+        _safely(self.fetcher.close, "closing the fetcher")
+        totals = snapshot(self.executor.stats)
+        _safely(lambda: self.heartbeat.clear(totals), "clearing the heartbeat")
+        self.exit_code = 0 if requeued else 1
+        self.forced = True
+        self.stopped.set()
+        log.info("stopped (forced): %d jobs processed, %d failed", totals.processed, totals.failed)
+
+    def _requeue_running(self, reason: str) -> bool:
+        """Push running jobs back to the head of their queues, once; False if that failed."""
+        with self._requeue_lock:
+            if self._requeued:
+                return True
+            self._requeued = self.hard_stopping = True
+            running = sorted(self.processor.running.values(), key=lambda entry: entry[1])
+            units = [unit for unit, _ in running]  # oldest first: it goes back to the head
+            log.warning(
+                "%s: pushing %d unfinished job(s) back to their queues", reason, len(units)
+            )
+            try:
+                self.fetcher.requeue(units)
+            except Exception:
+                log.exception("failed while requeueing unfinished jobs")
+                return False
+            return True
 
     # -- background threads ----------------------------------------------
     def _beat(self) -> str | None:
@@ -257,31 +296,30 @@ class WorkerProcess:
 
     # -- signals ----------------------------------------------------------
     def handle_signal(self, name: str) -> None:
-        log.info("received %s", name)
-        if name in ("TERM", "INT"):
-            self.told_to_stop = True
+        """Act on a signal; called on normal threads only (never in a signal handler)."""
+        with self._signal_lock:
+            if name in STOP_SIGNALS:
+                self._on_stop_signal(name)
+            elif name == "TSTP":
+                log.info("received TSTP: going quiet")
+                threading.Thread(target=self.set_quiet, daemon=True).start()
+            elif name == "TTIN":
+                log.info("received TTIN: dumping thread stacks")
+                dump_threads()
+
+    def _on_stop_signal(self, name: str) -> None:
+        self.told_to_stop = True
+        step = self._stop_requests.record()
+        if step is None:
+            log.debug("received %s again within %.0fs: same request", name, SAME_REQUEST_SECONDS)
+        elif step == "graceful":
+            log.info("received %s: stopping", name)
             self.stop()
-        elif name == "TSTP":
-            threading.Thread(target=self.set_quiet, daemon=True).start()
-        elif name == "TTIN":
-            dump_threads()
-
-    def install_signal_handlers(self) -> None:
-        def on(name: str) -> Callable[[int, FrameType | None], None]:
-            return lambda signum, frame: self.handle_signal(name)
-
-        signal.signal(signal.SIGTERM, on("TERM"))
-        signal.signal(signal.SIGINT, on("INT"))
-        signal.signal(signal.SIGTSTP, on("TSTP"))
-        signal.signal(signal.SIGTTIN, on("TTIN"))
-
-
-def dump_threads() -> None:
-    frames = sys._current_frames()
-    for thread in threading.enumerate():
-        frame = frames.get(thread.ident or 0)
-        stack = "".join(traceback.format_stack(frame)) if frame else "(no frame)\n"
-        log.warning("thread %s:\n%s", thread.name, stack)
+        elif step == "remind":
+            running, timeout = len(self.processor.running), self.settings.shutdown_timeout
+            log.warning(REMINDER, name, running, timeout, name, name)
+        else:
+            self.force_stop(f"received {name} a third time")
 
 
 def _safely(action: Callable[[], object], what: str) -> None:
@@ -303,7 +341,20 @@ def run_worker(settings: Settings) -> int:
     Under a ``-p N`` supervisor a process that was told to stop exits with
     ``EXIT_STOPPED``, so the supervisor does not start a replacement."""
     require(settings.require)
+    inbox = SignalInbox()
+    inbox.install()
     process = WorkerProcess(settings)
-    process.install_signal_handlers()
-    process.run()
-    return EXIT_STOPPED if process.told_to_stop and supervisor_pid() else 0
+    process.run(inbox)
+    code = exit_code_for(process.exit_code, process.told_to_stop)
+    if process.forced:
+        # Job threads may still run user code that holds the interpreter's exit
+        # (non-daemon threads, atexit joins); a forced stop must not wait for it.
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(code)
+    return code
+
+
+def exit_code_for(code: int, told_to_stop: bool) -> int:
+    """``EXIT_STOPPED`` for a clean stop on request under a supervisor, else ``code``."""
+    return EXIT_STOPPED if code == 0 and told_to_stop and supervisor_pid() else code

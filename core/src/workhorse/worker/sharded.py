@@ -8,17 +8,15 @@ inside jobs are routed by a :class:`~workhorse.sharding.ShardedClient`.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from collections.abc import Callable
-from types import FrameType
+import os
 
 from workhorse.client import set_default_client
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.sharding import ShardedClient, Shards
-from workhorse.worker.launcher import WorkerProcess, require, supervisor_pid
-from workhorse.worker.supervisor import EXIT_STOPPED
+from workhorse.worker.launcher import WorkerProcess, exit_code_for
+from workhorse.worker.preflight import require
+from workhorse.worker.signals import SignalInbox, serve
 
 log = logging.getLogger("workhorse.worker")
 
@@ -37,36 +35,16 @@ def build(settings: Settings, shards: Shards) -> list[WorkerProcess]:
 
 def run_sharded_worker(settings: Settings, shards: Shards) -> int:
     require(settings.require)
+    inbox = SignalInbox()
+    inbox.install()
     workers = build(settings, shards)
-    stopping = threading.Event()
-
-    def on(name: str) -> Callable[[int, FrameType | None], None]:
-        def handle(signum: int, frame: FrameType | None) -> None:
-            if name in ("TERM", "INT"):
-                stopping.set()
-            else:
-                for worker in workers:
-                    worker.handle_signal(name)
-
-        return handle
-
-    for sig, name in (
-        (signal.SIGTERM, "TERM"),
-        (signal.SIGINT, "INT"),
-        (signal.SIGTSTP, "TSTP"),
-        (signal.SIGTTIN, "TTIN"),
-    ):
-        signal.signal(sig, on(name))
     for worker in workers:
         worker.start()
     set_default_client(ShardedClient(shards, settings))
     log.info("working %d shard(s): %s", len(workers), ", ".join(shards.urls))
-    while not stopping.wait(0.5) and not any(w.stopping.is_set() for w in workers):
-        pass
-    threads = [threading.Thread(target=w.shutdown) for w in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    told = stopping.is_set() or any(w.told_to_stop for w in workers)
-    return EXIT_STOPPED if told and supervisor_pid() else 0
+    serve(workers, inbox)
+    told = any(worker.told_to_stop for worker in workers)
+    code = exit_code_for(max(worker.exit_code for worker in workers), told)
+    if any(worker.forced for worker in workers):
+        os._exit(code)  # as run_worker, see there
+    return code
