@@ -13,6 +13,7 @@ from support.licenses import licensed
 from support.waiting import wait_for
 
 from workhorse.client import Client
+from workhorse.keys import Keys
 from workhorse.worker.launcher import WorkerProcess
 from workhorse_enterprise import unique
 from workhorse_enterprise.license_gate import FeatureNotLicensed
@@ -22,7 +23,7 @@ Start = Callable[..., WorkerProcess]
 
 
 def lock_holders(rc: redis.Redis) -> list[str]:
-    return [lock.jid for lock in unique.held(rc, Client(settings=Client().settings).keys)]
+    return [lock.jid for lock in unique.held(rc, Keys())]
 
 
 def test_a_second_identical_push_returns_none_and_logs_the_holder(
@@ -108,7 +109,7 @@ def test_a_lock_taken_by_a_newer_job_survives_the_older_job_finishing(
     start_worker()
     jobs.gate.perform_async("z")
     wait_for(lambda: rc.llen("test:started") == 1, "the job to start")
-    unique.clear_all(rc, Client().keys)  # the operator clears it; a new push takes it
+    unique.clear_all(rc, Keys())  # the operator clears it; a new push takes it
     newer = jobs.gate.perform_async("z")
     rc.rpush("test:go:z", "1")
     wait_for(lambda: rc.llen("test:ran") == 1, "the first job to finish")
@@ -137,8 +138,10 @@ def test_without_a_license_a_unique_push_raises_instead_of_pushing_unlocked(
     assert rc.llen("queue:default") == 0
 
 
-def test_inside_a_capture_the_job_is_written_by_the_capturer(rc: redis.Redis) -> None:
-    client = Client()
+def test_inside_a_capture_the_job_is_written_by_the_capturer(
+    rc: redis.Redis, uclient: Client
+) -> None:
+    client = Client(settings=uclient.settings)
     with client.capture() as captured:
         assert jobs.record.set().via(client).perform_async("cap") is not None
     assert len(captured) == 1 and rc.llen("queue:default") == 0
