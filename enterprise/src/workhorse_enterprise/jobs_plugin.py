@@ -15,9 +15,8 @@ from typing import Any
 
 import click
 
-from workhorse.config import Settings
-
 from workhorse.client import default_client
+from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
 from workhorse.keys import Keys

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 
@@ -71,8 +72,9 @@ def test_rotation_new_jobs_use_the_newest_key_and_old_queued_jobs_still_run(
 ) -> None:
     jobs.show.perform_async("old", SECRET)  # version 1
     monkeypatch.setenv("WORKHORSE_ENCRYPTION_KEYS", f"{KEY_1},{KEY_2}")
-    jobs.show.set().via(Client(settings=uclient.settings)).perform_async("new", SECRET)  # a fresh client: version 2
-    versions = sorted(__import__("base64").b64decode(json.loads(raw)["args"][-1])[0]
+    fresh = Client(settings=uclient.settings)  # reads the ring anew: encrypts with version 2
+    jobs.show.set().via(fresh).perform_async("new", SECRET)
+    versions = sorted(base64.b64decode(json.loads(raw)["args"][-1])[0]
                       for raw in rc.lrange("queue:default", 0, -1))
     assert versions == [1, 2]
     start_worker()
