@@ -26,7 +26,7 @@ from workhorse.worker.launcher import WorkerProcess
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "enterprise" / "unique"))
 
-import workhorse  # noqa: E402
+import workhorse
 
 FIGURES: list[tuple[str, str]] = []
 
