@@ -16,7 +16,7 @@ from workhorse.config import Settings
 from workhorse.connection import RedisTarget, connect, describe_client, resolve, unavailable
 from workhorse.errors import ArgumentError, ConfigError, RedisUnavailable
 from workhorse.keys import Keys
-from workhorse.middleware import ClientMiddleware, compose_client
+from workhorse.middleware import ClaimedJob, ClientMiddleware, compose_client
 from workhorse.types import JobPayload
 
 BULK_CHUNK = 1_000
@@ -85,6 +85,8 @@ class Client:
         pushed = self._chain(self.normalize(job))
         if pushed is None:
             return None
+        if type(pushed) is ClaimedJob and self._direct():
+            return self._write_claimed(pushed)
         self._emit([pushed])
         return pushed["jid"]
 
@@ -100,6 +102,9 @@ class Client:
         chunk: list[JobPayload] = []
         for job in jobs:
             pushed = self._chain(self.normalize(job))
+            if type(pushed) is ClaimedJob and self._direct():
+                jids.append(self._write_claimed(pushed))
+                continue
             jids.append(None if pushed is None else pushed["jid"])
             if pushed is not None:
                 chunk.append(pushed)
@@ -162,6 +167,25 @@ class Client:
                 pipe.lpush(self.keys.queue(queue), *encoded)
         if scheduled:
             pipe.zadd(self.keys.schedule, scheduled)
+
+    def _direct(self) -> bool:
+        """True when pushes go straight to Redis (not captured, not a testing sink)."""
+        return self.sink is None and not self._local.__dict__.get("captures")
+
+    def target_for(self, job: JobPayload) -> Client:
+        """The client whose Redis stores ``job`` (a shard's, for a sharded client)."""
+        return self
+
+    def _write_claimed(self, job: ClaimedJob) -> str | None:
+        """Store a job a middleware claimed (see ``middleware.claim``); its jid, or None."""
+        target = self.target_for(cast(JobPayload, job))
+        try:
+            stored = job.write(target, cast(JobPayload, job))
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if isinstance(exc, RedisUnavailable):
+                raise
+            raise unavailable(exc, target._place()) from exc
+        return str(job["jid"]) if stored else None
 
     def _emit(self, jobs: list[JobPayload]) -> None:
         captures = self._local.__dict__.get("captures")

@@ -67,7 +67,13 @@ def workhorse_make_fetcher(process: ProcessContext) -> Fetcher | None:
 
 @hookspec
 def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
-    """Middleware wrapped around every push, outermost first. Called once per client."""
+    """Middleware wrapped around every push, outermost first. Called once per client.
+
+    A middleware returns ``call_next(job)``, None to drop the job, or
+    ``workhorse.middleware.claim(job, write)`` to store the job itself in one
+    atomic step with a check (Enterprise's unique jobs); ``write`` returning
+    False makes the push return None.
+    """
     raise NotImplementedError
 
 

@@ -8,20 +8,53 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from workhorse.types import JobPayload
 
 if TYPE_CHECKING:
+    from workhorse.client import Client
     from workhorse.job import Job
 
 PushNext = Callable[[JobPayload], JobPayload | None]
+ClaimedWrite = Callable[["Client", JobPayload], bool]
 
 
 class ClientMiddleware(Protocol):
-    """Wraps every push. Return ``call_next(job)`` (possibly changed), or None to drop it."""
+    """Wraps every push. Return ``call_next(job)`` (possibly changed), or None to drop it.
+
+    A middleware that must decide *at write time*, atomically with the write
+    (a uniqueness lock), returns ``claim(job, write)`` instead: see :func:`claim`.
+    """
 
     def __call__(self, job: JobPayload, call_next: PushNext) -> JobPayload | None: ...
+
+
+class ClaimedJob(dict[str, Any]):
+    """A job whose write a client middleware took over (built by :func:`claim`).
+
+    Still a plain job dict to every other middleware; a middleware that copies
+    it drops the claim and the job is written the ordinary way.
+    """
+
+    __slots__ = ("write",)
+
+    def __init__(self, job: JobPayload, write: ClaimedWrite) -> None:
+        super().__init__(job)
+        self.write = write
+
+
+def claim(job: JobPayload, write: ClaimedWrite) -> JobPayload:
+    """Let ``write(client, job)`` store ``job`` instead of the client's pipeline.
+
+    ``write`` gets the client that owns the job's Redis (its shard, when
+    sharded) and the job, and returns False when it refused to store it: the
+    push then returns None, as if a middleware had dropped it. Called only when
+    the client writes to Redis directly; inside ``Client.capture()`` (atomic
+    groups such as batches) and under ``workhorse.testing`` the job is written
+    the ordinary way and the claim is ignored.
+    """
+    return cast("JobPayload", ClaimedJob(job, write))
 
 
 @dataclass(slots=True)

@@ -86,6 +86,9 @@ class ShardedClient(Client):
     def client_for(self, queue: str) -> Client:
         return self.clients[self.shards.shard_for(queue)]
 
+    def target_for(self, job: JobPayload) -> Client:
+        return self.client_for(str(cast(dict[str, Any], job).get("queue", "default")))
+
     def write(self, jobs: Sequence[JobPayload], *, atomic: bool = False) -> None:
         """Write jobs to their shards; ``atomic`` holds per shard, not across shards."""
         by_shard: dict[str, list[JobPayload]] = {}

@@ -63,11 +63,11 @@ class JobRunner:
         raw = job if isinstance(job, str) else payload.encode(job)
         item = payload.decode(raw)
         definition = lookup(str(item["class"]))  # type: ignore[typeddict-item]
-        args = list(item.get("args", []))
         ctx = JobContext(item, str(item.get("queue", "default")), raw, definition)
 
         def invoke() -> object:
-            result = definition.call(args)
+            # Read at call time: server middleware may change the arguments (decryption).
+            result = definition.call(list(ctx.job.get("args", [])))
             return _await(result) if inspect.iscoroutine(result) else result
 
         return self._chain(ctx, invoke)

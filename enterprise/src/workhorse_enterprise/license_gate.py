@@ -6,12 +6,14 @@ from __future__ import annotations
 from workhorse_licensing import License
 from workhorse_pro.license_gate import FeatureNotLicensed, Gate
 
-__all__ = ["ENTERPRISE", "PERIODIC_JOBS", "RATE_LIMITING", "FeatureNotLicensed",
-           "require_enterprise"]
+__all__ = ["ENCRYPTION", "ENTERPRISE", "PERIODIC_JOBS", "RATE_LIMITING", "UNIQUE_JOBS",
+           "FeatureNotLicensed", "require_enterprise"]
 
 ENTERPRISE = Gate("enterprise")
 RATE_LIMITING = ENTERPRISE.feature("rate_limiting")
 PERIODIC_JOBS = ENTERPRISE.feature("periodic_jobs")  # cron and leader election
+UNIQUE_JOBS = ENTERPRISE.feature("unique_jobs")
+ENCRYPTION = ENTERPRISE.feature("encryption")  # encrypted job arguments
 
 
 def require_enterprise(feature: str | None = None) -> License:

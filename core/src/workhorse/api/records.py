@@ -10,6 +10,8 @@ from typing import Any
 from workhorse import payload
 from workhorse.errors import PayloadError
 
+ENCRYPTED = "[encrypted]"  # what readers see instead of an encrypted job's last argument
+
 
 @dataclass(frozen=True)
 class JobRecord:
@@ -51,8 +53,14 @@ class JobRecord:
 
     @property
     def args(self) -> list[Any]:
+        """Arguments for display; an encrypted job's last one shows as ``[encrypted]``."""
         args = self.get("args", [])
-        return args if isinstance(args, list) else []
+        if not isinstance(args, list):
+            return []
+        if self.get("encrypt") is True and args:
+            # The ciphertext is noise to a reader; Sidekiq shows the same placeholder.
+            return [*args[:-1], ENCRYPTED]
+        return args
 
     @property
     def queue(self) -> str:

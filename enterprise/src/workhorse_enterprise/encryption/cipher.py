@@ -1,0 +1,65 @@
+"""Sealing one argument: AES-256-GCM, the jid and class as associated data.
+
+A sealed argument is the base64 text of ``version byte | 12-byte nonce |
+ciphertext+tag``. The associated data binds it to its job, so a ciphertext
+copied into another job (another jid or class) fails to open.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+
+from cryptography.exceptions import InvalidTag
+
+from workhorse.errors import WorkhorseError
+from workhorse_enterprise.encryption.keyring import ENV, KeyRing
+
+NONCE = 12
+
+
+class UndecryptableArgument(WorkhorseError):
+    """An encrypted argument that cannot be opened: the job goes to the dead set."""
+
+
+class MissingKey(UndecryptableArgument):
+    """The key version an argument was sealed with is not in this process's key ring."""
+
+
+def _aad(jid: str, name: str) -> bytes:
+    return f"workhorse-encrypt\n{name}\n{jid}".encode()
+
+
+def seal(ring: KeyRing, value: object, jid: str, name: str) -> str:
+    plain = json.dumps(value, separators=(",", ":")).encode()
+    nonce = secrets.token_bytes(NONCE)
+    sealed = ring.ciphers[ring.newest].encrypt(nonce, plain, _aad(jid, name))
+    return base64.b64encode(bytes([ring.newest]) + nonce + sealed).decode("ascii")
+
+
+def open_sealed(ring: KeyRing, token: object, jid: str, name: str) -> object:
+    """The plaintext value; ``UndecryptableArgument``/``MissingKey`` say why not."""
+    try:
+        blob = base64.b64decode(str(token), validate=True) if isinstance(token, str) else b""
+    except (binascii.Error, ValueError):
+        blob = b""
+    if len(blob) < 1 + NONCE + 16:
+        raise UndecryptableArgument(
+            f"the last argument of encrypted job {name} jid={jid} is not a sealed value")
+    version = blob[0]
+    cipher = ring.ciphers.get(version)
+    if cipher is None:
+        have = ",".join(map(str, ring.versions)) or "none"
+        raise MissingKey(
+            f"job {name} jid={jid} was encrypted with key version {version}, which this "
+            f"process does not have (it has: {have}); add that key to {ENV} and retry the "
+            "job from the dead set")
+    try:
+        plain = cipher.decrypt(blob[1:1 + NONCE], blob[1 + NONCE:], _aad(jid, name))
+    except InvalidTag:
+        raise UndecryptableArgument(
+            f"the encrypted argument of job {name} jid={jid} does not open with key version "
+            f"{version}: it was altered, or copied from another job") from None
+    return json.loads(plain)

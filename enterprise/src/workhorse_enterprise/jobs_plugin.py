@@ -1,0 +1,86 @@
+"""Hook implementations of unique jobs and encrypted arguments (entry point
+``enterprise-jobs``). Hooks only.
+
+Both features wrap the same pushes and executions, and their order matters:
+the unique identity is taken from the clear arguments (outer), encryption
+seals them after (inner); the worker opens the argument innermost, right
+before the job runs. One hook each keeps that order fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from workhorse.client import default_client
+from workhorse.config import Settings
+from workhorse.errors import ConfigError
+from workhorse.hookspecs import hookimpl
+from workhorse.keys import Keys
+from workhorse.middleware import ClientMiddleware, PushNext, ServerMiddleware
+from workhorse.types import JobPayload, ProcessContext
+from workhorse_enterprise.encryption.middleware import (
+    Decrypt,
+    Encrypt,
+    refuse_encrypt,
+    refuse_encrypted,
+)
+from workhorse_enterprise.license_gate import ENCRYPTION, UNIQUE_JOBS
+from workhorse_enterprise.unique import identity
+from workhorse_enterprise.unique.middleware import UniquePush, UniqueRelease, release
+
+log = logging.getLogger(__name__)
+
+
+@hookimpl
+def workhorse_job_options() -> Mapping[str, bool]:
+    # unique_key is a callable: it stays on the job definition, never in the payload.
+    return {"unique_for": True, "unique_until": True, "unique_key": False, "encrypt": True}
+
+
+@hookimpl
+def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
+    identity.validate(options)
+    encrypt = options.get("encrypt")
+    if encrypt is not None and not isinstance(encrypt, bool):
+        raise ConfigError(f"encrypt= is True or False, got {encrypt!r}")
+
+
+@hookimpl
+def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
+    unique = UniquePush(settings) if UNIQUE_JOBS.licensed else refuse_unique
+    encrypt = Encrypt() if ENCRYPTION.licensed else refuse_encrypt
+    return [unique, encrypt]
+
+
+def refuse_unique(job: JobPayload, call_next: PushNext) -> JobPayload | None:
+    """Unlicensed: a unique job is refused loudly rather than pushed without its lock."""
+    if job.get("unique_for") is not None:
+        UNIQUE_JOBS.require()
+    return call_next(job)
+
+
+@hookimpl
+def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+    # Unlicensed, locks expire with their TTL; encrypted jobs fail and retry.
+    unique: list[ServerMiddleware] = (
+        [UniqueRelease(settings, default_client().redis)] if UNIQUE_JOBS.licensed else [])
+    return [*unique, Decrypt() if ENCRYPTION.licensed else refuse_encrypted]
+
+
+@hookimpl
+def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
+    if "unique_digest" in job and UNIQUE_JOBS.licensed:
+        client: Any = default_client()
+        release(client.redis, Keys(client.settings.prefix), job)
+
+
+@hookimpl
+def workhorse_cli_commands() -> list[click.Command]:
+    from workhorse_enterprise.encryption.cli import encryption
+    from workhorse_enterprise.unique.cli import unique
+
+    return [unique, encryption]

@@ -1,0 +1,110 @@
+"""Unique locks in Redis: take-and-push, release, list and clear; one atomic call each.
+
+A lock is the string key ``unique:<digest>`` (under the installation's prefix,
+so a hash-tagged prefix keeps it in the slot of the queues it guards) holding
+the jid of the job that owns it, with a TTL of the job's ``unique_for``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import redis
+from redis.commands.core import Script
+
+from workhorse.keys import Keys
+from workhorse.memo import PerOwner
+from workhorse_enterprise.license_gate import UNIQUE_JOBS
+
+DIGEST = re.compile(r"[0-9a-f]{64}")
+PREFIX = "unique:"
+
+
+@cache
+def _source(name: str) -> str:
+    lua = resources.files("workhorse_enterprise.unique") / "lua"
+    return (lua / f"{name}.lua").read_text(encoding="utf-8")
+
+
+class LockScripts:
+    """The two scripts bound to one Redis client; building them needs the license."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        UNIQUE_JOBS.require()
+        self.push: Script = client.register_script(_source("unique_push"))
+        self.release: Script = client.register_script(_source("unique_release"))
+
+
+scripts_for: PerOwner[redis.Redis, LockScripts] = PerOwner(LockScripts)
+
+
+def lock_key(keys: Keys, digest: str) -> str:
+    return keys.key(PREFIX + digest)
+
+
+def push(client: redis.Redis, keys: Keys, digest: str, jid: str, ttl_ms: int, raw: str,
+         queue: str, at: float | None) -> str | None:
+    """Take the lock and store the job; None when pushed, else the jid holding the lock."""
+    target = keys.queue(queue) if at is None else keys.schedule
+    holder = scripts_for(client).push(
+        keys=[lock_key(keys, digest), keys.queues, target],
+        args=[jid, max(1, ttl_ms), raw, queue, "" if at is None else repr(at)])
+    if holder is None:
+        return None
+    return holder.decode() if isinstance(holder, bytes) else str(holder)
+
+
+def release(client: redis.Redis, keys: Keys, digest: str, jid: str) -> bool:
+    """Drop the lock if ``jid`` still holds it; True when it did."""
+    if not DIGEST.fullmatch(digest):
+        return False  # bytes in Redis may be anything: never build a key from garbage
+    return bool(scripts_for(client).release(keys=[lock_key(keys, digest)], args=[jid]))
+
+
+@dataclass(frozen=True, slots=True)
+class HeldLock:
+    digest: str
+    jid: str
+    ttl: float  # seconds left
+
+
+def held(client: redis.Redis, keys: Keys, limit: int = 1000) -> list[HeldLock]:
+    """Up to ``limit`` locks held now, by SCAN (never KEYS), soonest to expire first."""
+    UNIQUE_JOBS.require()
+    start = len(lock_key(keys, ""))
+    found: list[HeldLock] = []
+    for key in client.scan_iter(match=_glob(lock_key(keys, "")) + "*", count=500):
+        name = key.decode() if isinstance(key, bytes) else str(key)
+        pipe = client.pipeline(transaction=False)
+        pipe.get(name)
+        pipe.pttl(name)
+        value, ttl = pipe.execute()
+        if value is None:
+            continue  # released while we looked
+        jid = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        found.append(HeldLock(name[start:], jid, max(0.0, int(ttl) / 1000)))
+        if len(found) >= limit:
+            break
+    return sorted(found, key=lambda lock: lock.ttl)
+
+
+def clear(client: redis.Redis, keys: Keys, digest: str) -> bool:
+    """Remove one lock whoever holds it (an operator's decision); True when it existed."""
+    UNIQUE_JOBS.require()
+    if not DIGEST.fullmatch(digest):
+        raise ValueError(f"{digest!r} is not a unique lock digest (64 hex characters); "
+                         "`workhorse unique list` shows them")
+    return bool(client.delete(lock_key(keys, digest)))
+
+
+def clear_all(client: redis.Redis, keys: Keys) -> int:
+    """Remove every lock; how many there were."""
+    return sum(clear(client, keys, lock.digest) for lock in held(client, keys, limit=10**9))
+
+
+def _glob(text: str) -> str:
+    """``text`` with SCAN's glob characters escaped (a prefix may hold ``{`` ``[`` ``*``)."""
+    return re.sub(r"([\\*?\[\]])", r"\\\1", text)

@@ -1,0 +1,106 @@
+"""Unique jobs on the job path: the client middleware that locks-and-pushes, the server
+middleware that releases, and the release on death.
+
+The client side does no Redis work of its own: it names the job's identity
+and *claims* the write (``workhorse.middleware.claim``), so checking the lock,
+taking it and pushing the job happen in one Lua call. A refused push returns
+None to the caller and logs which jid holds the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, cast
+
+import redis
+
+from workhorse import payload
+from workhorse.client import Client
+from workhorse.config import Settings
+from workhorse.job import find
+from workhorse.keys import Keys
+from workhorse.middleware import JobContext, PushNext, RunNext, claim
+from workhorse.types import JobPayload
+from workhorse_enterprise.license_gate import UNIQUE_JOBS
+from workhorse_enterprise.unique import identity, locks
+
+log = logging.getLogger("workhorse_enterprise.unique")
+
+
+class UniquePush:
+    """Client middleware: jobs with ``unique_for`` get a lock taken atomically with the push."""
+
+    def __init__(self, settings: Settings) -> None:
+        UNIQUE_JOBS.require()
+        self.keys = Keys(settings.prefix)
+
+    def __call__(self, job: JobPayload, call_next: PushNext) -> JobPayload | None:
+        item = cast(dict[str, Any], job)
+        if item.get("unique_for") is None:
+            return call_next(job)
+        name = str(item["class"])
+        definition = find(name)
+        key_fn = definition.options.get("unique_key") if definition is not None else None
+        item["unique_digest"] = identity.digest(
+            name, str(item["queue"]), list(item["args"]), key_fn if callable(key_fn) else None)
+        pushed = call_next(job)
+        return None if pushed is None else claim(pushed, self.write)
+
+    def write(self, client: Client, job: JobPayload) -> bool:
+        """Lock and store ``job`` in one Lua call (see ``lua/unique_push.lua``)."""
+        item = dict(cast(dict[str, Any], job))
+        at = item.pop("at", None)
+        ttl = float(item["unique_for"]) + (max(0.0, float(at) - time.time()) if at else 0.0)
+        if at is None:
+            item["enqueued_at"] = payload.timestamp(client.settings.timestamp_format)
+        else:
+            item.pop("enqueued_at", None)
+        holder = locks.push(client.redis, client.keys, str(item["unique_digest"]),
+                            str(item["jid"]), int(ttl * 1000), payload.encode(item),
+                            str(item["queue"]), None if at is None else float(at))
+        if holder is None:
+            return True
+        log.info("%s not pushed: an identical job is still pending (unique lock held by "
+                 "jid=%s)", item["class"], holder)
+        return False
+
+
+class UniqueRelease:
+    """Server middleware: release the lock when the job starts or succeeds (``unique_until``).
+
+    A failure keeps the lock (the job is retrying); death releases it through
+    ``release_dead``. A release that cannot reach Redis is logged, not raised:
+    the job ran, and the lock expires with its TTL anyway.
+    """
+
+    def __init__(self, settings: Settings, client: redis.Redis) -> None:
+        UNIQUE_JOBS.require()
+        self.redis = client
+        self.keys = Keys(settings.prefix)
+
+    def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
+        job = ctx.job
+        if not isinstance(job.get("unique_digest"), str):
+            return call_next()
+        if job.get("unique_until") == "start":
+            self.release(job)
+            return call_next()
+        result = call_next()
+        self.release(job)
+        return result
+
+    def release(self, job: JobPayload) -> None:
+        release(self.redis, self.keys, job)
+
+
+def release(client: redis.Redis, keys: Keys, job: JobPayload) -> None:
+    """Drop ``job``'s unique lock if it still holds it (death, deletion, success)."""
+    digest = job.get("unique_digest")
+    if not isinstance(digest, str):
+        return
+    try:
+        locks.release(client, keys, digest, str(job.get("jid", "")))
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        log.warning("could not release the unique lock of jid=%s (%s); it expires on its own",
+                    job.get("jid"), exc)

@@ -1,0 +1,57 @@
+"""Fixtures for unique jobs and encrypted arguments: an Enterprise license, keys, workers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from support.licenses import licensed
+
+from workhorse.client import Client
+from workhorse.worker.launcher import WorkerProcess
+
+HERE = Path(__file__).parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import unique_jobs  # noqa: E402,F401 - registers the test jobs
+
+KEY_1 = "1:" + "A" * 43 + "="  # 32 zero-ish bytes: fine for tests, never for production
+KEY_2 = "2:" + "B" * 43 + "="
+
+
+@pytest.fixture
+def enterprise() -> Iterator[None]:
+    with licensed(("pro", "enterprise")):
+        yield
+
+
+@pytest.fixture
+def keys_v1(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("WORKHORSE_ENCRYPTION_KEYS", KEY_1)
+    return KEY_1
+
+
+@pytest.fixture
+def rc(wh_client: Client) -> redis.Redis:
+    return wh_client.redis
+
+
+@pytest.fixture
+def uclient(enterprise: None, keys_v1: str, wh_client: Client) -> Client:
+    """A client built inside the license (its middleware is chosen at construction)."""
+    from workhorse import client as client_module
+
+    c = Client(settings=wh_client.settings)
+    client_module.set_default_client(c)
+    return c
+
+
+@pytest.fixture
+def start_worker(
+    start_worker: Callable[..., WorkerProcess], uclient: Client
+) -> Callable[..., WorkerProcess]:
+    return start_worker

@@ -1,0 +1,149 @@
+"""Encrypted arguments: sealed before they leave the client, opened right before the job runs."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+
+import pytest
+import redis
+import unique_jobs as jobs
+from conftest import KEY_1, KEY_2
+from support.waiting import wait_for
+
+from workhorse.api.records import JobRecord
+from workhorse.client import Client
+from workhorse.errors import ConfigError
+from workhorse.worker.launcher import WorkerProcess
+from workhorse_enterprise.encryption import KeyRing, generate
+
+pytestmark = pytest.mark.usefixtures("uclient")
+Start = Callable[..., WorkerProcess]
+SECRET = {"card": "4111-1111-1111-1111"}
+
+
+def everything_stored(rc: redis.Redis) -> str:
+    """Every job Redis holds, as one text: queues, schedule, retry and dead."""
+    parts = [*rc.lrange("queue:default", 0, -1)]
+    for name in ("schedule", "retry", "dead"):
+        parts += rc.zrange(name, 0, -1)
+    return "\n".join(parts)
+
+
+def test_the_last_argument_leaves_the_client_sealed_and_the_job_sees_it_clear(
+    rc: redis.Redis, start_worker: Start
+) -> None:
+    jobs.show.perform_async("visible", SECRET)
+    stored = json.loads(rc.lindex("queue:default", 0))
+    assert stored["encrypt"] is True and stored["args"][0] == "visible"
+    assert "4111" not in rc.lindex("queue:default", 0)
+    assert JobRecord(rc.lindex("queue:default", 0)).args == ["visible", "[encrypted]"]
+    start_worker()
+    wait_for(lambda: rc.llen("test:secret") == 1, "the job to run")
+    assert json.loads(rc.lindex("test:secret", 0)) == ["visible", SECRET]
+
+
+def test_retry_and_dead_entries_never_hold_the_plaintext(
+    rc: redis.Redis, start_worker: Start
+) -> None:
+    jobs.fail.perform_async("v", SECRET)
+    jobs.fail.set(retry=0).perform_async("w", SECRET)
+    start_worker()
+    wait_for(lambda: rc.zcard("retry") == 1 and rc.zcard("dead") == 1, "retry and death")
+    text = everything_stored(rc)
+    assert "4111" not in text and "failed on purpose" in text
+
+
+def test_a_missing_key_version_sends_the_job_to_the_dead_set_naming_the_version(
+    rc: redis.Redis, start_worker: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs.show.perform_async("v", SECRET)  # sealed with version 1
+    monkeypatch.setenv("WORKHORSE_ENCRYPTION_KEYS", KEY_2)
+    start_worker()
+    wait_for(lambda: rc.zcard("dead") == 1, "the job to reach the dead set")
+    dead = json.loads(rc.zrange("dead", 0, 0)[0])
+    assert "key version 1" in dead["error_message"]
+    assert "4111" not in rc.zrange("dead", 0, 0)[0] and rc.llen("test:secret") == 0
+
+
+def test_rotation_new_jobs_use_the_newest_key_and_old_queued_jobs_still_run(
+    rc: redis.Redis, start_worker: Start, monkeypatch: pytest.MonkeyPatch, uclient: Client
+) -> None:
+    jobs.show.perform_async("old", SECRET)  # version 1
+    monkeypatch.setenv("WORKHORSE_ENCRYPTION_KEYS", f"{KEY_1},{KEY_2}")
+    fresh = Client(settings=uclient.settings)  # reads the ring anew: encrypts with version 2
+    jobs.show.set().via(fresh).perform_async("new", SECRET)
+    versions = sorted(base64.b64decode(json.loads(raw)["args"][-1])[0]
+                      for raw in rc.lrange("queue:default", 0, -1))
+    assert versions == [1, 2]
+    start_worker()
+    wait_for(lambda: rc.llen("test:secret") == 2, "both jobs to run")
+    assert rc.zcard("dead") == 0
+
+
+def test_a_ciphertext_copied_into_another_job_does_not_open(
+    rc: redis.Redis, start_worker: Start
+) -> None:
+    jobs.show.perform_async("v", SECRET)
+    original = json.loads(rc.rpop("queue:default"))
+    replay = {**original, "jid": "f" * 24}
+    rc.lpush("queue:default", json.dumps(replay))
+    start_worker()
+    wait_for(lambda: rc.zcard("dead") == 1, "the replayed job to reach the dead set")
+    assert "altered, or copied from another job" in rc.zrange("dead", 0, 0)[0]
+    assert rc.llen("test:secret") == 0
+
+
+@pytest.mark.parametrize("hostile", ["", "not base64!", "QUJD", 42, None, ["x"]])
+def test_hostile_sealed_values_from_redis_go_dead_and_never_run(
+    rc: redis.Redis, start_worker: Start, hostile: object
+) -> None:
+    job = {"class": "s.show", "args": ["v", hostile], "jid": "e" * 24, "queue": "default",
+           "encrypt": True, "retry": 5}
+    rc.lpush("queue:default", json.dumps(job))
+    start_worker()
+    wait_for(lambda: rc.zcard("dead") == 1, "the job to reach the dead set")
+    assert rc.llen("test:secret") == 0 and rc.zcard("retry") == 0
+
+
+@pytest.mark.parametrize("text, complaint", [
+    ("1", "not VERSION:BASE64KEY"),
+    ("0:" + "A" * 44, "outside 1..255"),
+    ("1:***", "not valid base64"),
+    ("1:QUJD", "has 3 bytes"),
+])
+def test_bad_key_ring_entries_say_what_is_wrong_without_echoing_keys(
+    text: str, complaint: str
+) -> None:
+    with pytest.raises(ConfigError, match=complaint) as info:
+        KeyRing.parse(text, "WORKHORSE_ENCRYPTION_KEYS")
+    assert "QUJD" not in str(info.value)
+
+
+def test_generated_entries_parse_and_a_file_can_hold_the_ring(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "keys"
+    path.write_text(f"# rotated 2026-12\n{generate(1)}\n{generate(3)}  # current\n")
+    ring = KeyRing.from_env({"WORKHORSE_ENCRYPTION_KEYS_FILE": str(path)})
+    assert ring.versions == [1, 3] and ring.newest == 3
+
+
+def test_pushing_an_encrypted_job_without_keys_is_refused(
+    monkeypatch: pytest.MonkeyPatch, rc: redis.Redis, uclient: Client
+) -> None:
+    monkeypatch.delenv("WORKHORSE_ENCRYPTION_KEYS")
+    with pytest.raises(ConfigError, match="no encryption keys"):
+        jobs.show.set().via(Client(settings=uclient.settings)).perform_async("v", SECRET)
+    assert rc.llen("queue:default") == 0
+
+
+def test_inline_testing_mode_runs_encrypted_jobs_with_their_clear_argument(
+    rc: redis.Redis, uclient: Client
+) -> None:
+    from workhorse import testing
+
+    with testing.inline(uclient.settings):
+        jobs.show.perform_async("inline", SECRET)
+    assert json.loads(rc.lindex("test:secret", 0)) == ["inline", SECRET]
