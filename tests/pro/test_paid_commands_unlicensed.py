@@ -56,7 +56,8 @@ def argv_for(command: click.Command, redis_url: str) -> list[str]:
     args: list[str] = []
     for param in command.params:
         if isinstance(param, click.Argument) and param.required:
-            args.append("mail")
+            # A value the argument accepts, so the license is what refuses the command.
+            args.append("1" if isinstance(param.type, click.types.IntParamType) else "mail")
         elif param.name == "redis_url":
             args += ["--redis-url", redis_url]
     return args

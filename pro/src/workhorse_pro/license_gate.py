@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, TypeVar
@@ -112,22 +113,51 @@ class Feature:
     def guard(self, command: C) -> C:
         """Make ``command`` (and, for a group, every subcommand) check the license first.
 
-        ``--help`` still works unlicensed: click answers it before any callback runs.
+        ``-h``/``--help`` still work unlicensed: click answers them before a command's
+        callback runs. A group's own callback is checked only when the group itself does
+        the work (no subcommand), since click runs it before a subcommand's ``-h``.
         """
-        callback = command.callback
-        if callback is None:
+        if isinstance(command, click.Group):
+            self._guard_subcommands(command)
+            if command.callback is not None and command.invoke_without_command:
+                command.callback = self._checked(command.callback, only_without_subcommand=True)
+            return command
+        if command.callback is None:
             raise TypeError(f"command {command.name!r} has no callback to guard")
+        command.callback = self._checked(command.callback)
+        return command
 
+    def _guard_subcommands(self, group: click.Group) -> None:
+        """Guard each subcommand as click resolves it, so those added after the group was
+        guarded (``@group.command`` below the group's definition) are covered too."""
+        resolve = group.get_command
+
+        def get_command(ctx: click.Context, name: str) -> click.Command | None:
+            command = resolve(ctx, name)
+            if command is not None and not getattr(command, _GUARDED, False):
+                setattr(command, _GUARDED, True)
+                self.guard(command)
+            return command
+
+        group.get_command = get_command  # type: ignore[method-assign]
+
+    def _checked(
+        self, callback: Callable[..., Any], only_without_subcommand: bool = False
+    ) -> Callable[..., Any]:
         @functools.wraps(callback)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            try:
-                self.require()
-            except FeatureNotLicensed as exc:
-                raise click.ClickException(str(exc)) from None
+            subcommand = click.get_current_context().invoked_subcommand
+            if not (only_without_subcommand and subcommand):
+                try:
+                    self.require()
+                except FeatureNotLicensed as exc:
+                    raise click.ClickException(str(exc)) from None
             return callback(*args, **kwargs)
 
-        command.callback = checked
-        return command
+        return checked
+
+
+_GUARDED = "_workhorse_license_guarded"
 
 
 def _version(distribution: str) -> str:
