@@ -139,7 +139,7 @@ class Feature:
                 self.guard(command)
             return command
 
-        group.get_command = get_command  # type: ignore[method-assign]
+        group.get_command = get_command  # type: ignore[method-assign,assignment]
 
     def _checked(
         self, callback: Callable[..., Any], only_without_subcommand: bool = False
