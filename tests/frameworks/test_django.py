@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import psycopg
-
 from conftest import PG
 
 PROJECT = Path(__file__).parent / "django_project"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
@@ -15,6 +15,8 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 import workhorse
 from workhorse.aio import AsyncClient
 from workhorse.contrib.fastapi import aio, mount_dashboard, workhorse_lifespan
+
+Jobs = Annotated[AsyncClient, Depends(aio)]
 
 
 @workhorse.job(name="fa.welcome", queue="mail")
@@ -34,11 +36,11 @@ def make_app(redis_url: str) -> FastAPI:
                     tabs=[])
 
     @app.post("/signup")
-    async def signup(address: str, jobs: AsyncClient = Depends(aio)) -> dict[str, Any]:
+    async def signup(address: str, jobs: Jobs) -> dict[str, Any]:
         return {"jid": await jobs.perform_async(welcome, address)}
 
     @app.post("/signup-later")
-    async def later(address: str, jobs: AsyncClient = Depends(aio)) -> dict[str, Any]:
+    async def later(address: str, jobs: Jobs) -> dict[str, Any]:
         return {"jid": await jobs.perform_in(welcome.set(queue="slow"), 600, address)}
 
     return app
@@ -123,7 +125,7 @@ def test_aio_without_the_lifespan_says_how_to_configure(redis_url: str) -> None:
     app = FastAPI()
 
     @app.get("/")
-    async def home(jobs: AsyncClient = Depends(aio)) -> None:
+    async def home(jobs: Jobs) -> None:
         pass
 
     async def scenario() -> None:

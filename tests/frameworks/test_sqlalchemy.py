@@ -111,7 +111,7 @@ def test_on_commit_without_a_hook_or_integration_says_what_to_do(wh_client: Clie
 
     previous = set_commit_hook(None)
     try:
-        with pytest.raises(ConfigError, match="INSTALLED_APPS.*after_commit"):
+        with pytest.raises(ConfigError, match=r"INSTALLED_APPS.*after_commit"):
             ship.on_commit()
     finally:
         set_commit_hook(previous)

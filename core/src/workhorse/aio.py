@@ -60,7 +60,9 @@ class AsyncClient:
             await self.write(built[start:start + chunk_size])
         return jids
 
-    async def enqueue(self, name: str, args: Iterable[object] = (), **options: object) -> str | None:
+    async def enqueue(
+        self, name: str, args: Iterable[object] = (), **options: object
+    ) -> str | None:
         """Push by job name (also names this process never registered, e.g. Ruby classes)."""
         return await self.push({"class": name, "args": list(args), **options})
 

@@ -1,7 +1,6 @@
 """Jobs and Django tasks of the test project."""
 
 import workhorse
-
 from shop.models import Order
 
 

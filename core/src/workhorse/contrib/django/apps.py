@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.apps import AppConfig
 
 from workhorse import client as client_module
-from workhorse.job import set_commit_hook
 from workhorse.config import Settings
 from workhorse.contrib.django import conf, on_commit_of
+from workhorse.job import set_commit_hook
 
 
 class WorkhorseConfig(AppConfig):

@@ -88,4 +88,4 @@ def _callable(value: object) -> Callable[[HttpRequest], bool] | None:
         raise ImproperlyConfigured(
             "settings.WORKHORSE['DASHBOARD_AUTH'] must be a callable(request) -> bool "
             f"or its dotted path, got {value!r}")
-    return value  # type: ignore[return-value]
+    return value
