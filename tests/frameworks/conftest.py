@@ -10,6 +10,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
+# Django's own test runner runs these (test_django.py), with the project's settings.
+collect_ignore = ["django_project"]
+
 PG = {
     "host": os.environ.get("WH_TEST_PGHOST", "127.0.0.1"),
     "port": int(os.environ.get("WH_TEST_PGPORT", "5432")),
