@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,14 +24,16 @@ def django_env(redis_url: str, db: str) -> dict[str, str]:
     }
 
 
-def run_django_tests(label: str, redis_url: str, db: str) -> None:
+def run_django_tests(label: str, redis_url: str, db: str, minimum: int) -> None:
     done = subprocess.run(
         [sys.executable, "manage.py", "test", label, "--noinput", "-v", "2"],
         cwd=PROJECT, env=django_env(redis_url, db), capture_output=True, text=True,
         timeout=240, check=False,
     )
     assert done.returncode == 0, f"Django's test runner failed:\n{done.stdout}\n{done.stderr}"
-    assert " OK" in done.stderr or "\nOK" in done.stderr, done.stderr
+    ran = re.search(r"^Ran (\d+) tests?", done.stderr, re.M)
+    assert ran and int(ran.group(1)) >= minimum, f"too few tests ran:\n{done.stderr}"
+    assert re.search(r"^OK\b", done.stderr, re.M), done.stderr
 
 
 def database_exists(name: str) -> bool:
@@ -40,5 +43,13 @@ def database_exists(name: str) -> bool:
 
 
 def test_on_commit_enqueue_on_postgresql(redis_url: str, pg_name: str) -> None:
-    run_django_tests("shop.test_on_commit", redis_url, pg_name)
+    run_django_tests("shop.test_on_commit", redis_url, pg_name, 6)
     assert not database_exists(pg_name), "Django's test runner must drop its database"
+
+
+def test_tasks_backend_on_postgresql(redis_url: str, pg_name: str) -> None:
+    run_django_tests("shop.test_tasks_backend", redis_url, pg_name, 8)
+
+
+def test_dashboard_behind_django_login(redis_url: str, pg_name: str) -> None:
+    run_django_tests("shop.test_dashboard", redis_url, pg_name, 3)

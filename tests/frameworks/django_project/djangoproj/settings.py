@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "workhorse.contrib.django",
+    "django_tasks",
     "shop",
 ]
 MIDDLEWARE = [
@@ -36,3 +37,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/login/"
 WORKHORSE = {"REDIS_URL": os.environ["WH_TEST_REDIS_URL"], "PREFIX": "{dj}"}
+TASKS = {
+    "default": {
+        "BACKEND": "workhorse.contrib.django.tasks.WorkhorseBackend",
+        "QUEUES": ["default", "emails"],
+    }
+}

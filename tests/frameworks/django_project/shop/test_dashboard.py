@@ -1,0 +1,24 @@
+"""The dashboard mounted in Django's URLs, behind Django's authentication."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.test import TestCase
+
+
+class DashboardTests(TestCase):
+    def test_anonymous_visitors_are_sent_to_the_login_page(self) -> None:
+        answer = self.client.get("/admin/jobs/queues")
+        self.assertEqual(answer.status_code, 302)
+        self.assertEqual(answer["Location"], "/login/?next=/admin/jobs/queues")
+
+    def test_signed_in_users_who_are_not_staff_are_refused(self) -> None:
+        self.client.force_login(User.objects.create_user("pat"))
+        self.assertEqual(self.client.get("/admin/jobs/queues").status_code, 403)
+
+    def test_staff_see_the_dashboard_with_links_under_the_mount(self) -> None:
+        self.client.force_login(User.objects.create_user("ada", is_staff=True))
+        page = self.client.get("/admin/jobs/queues")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('href="/admin/jobs/', page.content.decode())
+        self.assertEqual(self.client.get("/admin/jobs/api/stats").json()["dead"], 0)
