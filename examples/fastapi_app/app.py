@@ -21,7 +21,7 @@ from workhorse.demo.runner import resolve_redis
 from workhorse.worker.launcher import WorkerProcess
 
 REDIS_URL, WHERE = resolve_redis(os.environ.get("WORKHORSE_REDIS_URL"))
-PREFIX = "{example}"
+PREFIX = "{example-fastapi}"
 
 
 @workhorse.job(name="examples.fastapi.welcome")

@@ -22,7 +22,7 @@ from workhorse.demo.runner import resolve_redis
 from workhorse.worker.launcher import WorkerProcess
 
 REDIS_URL, WHERE = resolve_redis(os.environ.get("WORKHORSE_REDIS_URL"))
-PREFIX = "{example}"
+PREFIX = "{example-sqlalchemy}"
 # A file, not sqlite:// (in memory): the worker's threads must see the same database.
 DEFAULT_DB = f"sqlite:///{tempfile.mkdtemp(prefix='wh-example-')}/shop.db"
 engine = create_engine(os.environ.get("DATABASE_URL", DEFAULT_DB))
