@@ -54,7 +54,11 @@ def test_tasks_backend_on_postgresql(redis_url: str, pg_name: str) -> None:
 
 
 def test_dashboard_behind_django_login(redis_url: str, pg_name: str) -> None:
-    run_django_tests("shop.test_dashboard", redis_url, pg_name, 3)
+    run_django_tests("shop.test_dashboard", redis_url, pg_name, 4)
+
+
+def test_malformed_workhorse_settings_are_refused(redis_url: str, pg_name: str) -> None:
+    run_django_tests("shop.test_settings", redis_url, pg_name, 2)
 
 
 def manage(*args: str, redis_url: str, db: str) -> str:

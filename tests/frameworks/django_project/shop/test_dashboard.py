@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+
+import redis
 from django.contrib.auth.models import User
 from django.test import TestCase
 
@@ -22,3 +26,20 @@ class DashboardTests(TestCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn('href="/admin/jobs/', page.content.decode())
         self.assertEqual(self.client.get("/admin/jobs/api/stats").json()["dead"], 0)
+
+    def test_staff_can_use_the_dashboards_forms_through_django(self) -> None:
+        r = redis.Redis.from_url(os.environ["WH_TEST_REDIS_URL"], decode_responses=True)
+        self.addCleanup(r.close)
+        jid = "abcabcabcabcabcabcabcabc"
+        r.zadd("{dj}:dead", {'{"class":"X","args":[],"jid":"%s"}' % jid: 1})
+        self.client.force_login(User.objects.create_user("ada", is_staff=True))
+        page = self.client.get("/admin/jobs/dead").content.decode()
+        token = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)">', page)
+        assert token
+        forged = self.client.post(f"/admin/jobs/dead/1.0-{jid}", {"action": "delete"})
+        self.assertEqual(forged.status_code, 403)
+        self.assertEqual(r.zcard("{dj}:dead"), 1)
+        answer = self.client.post(f"/admin/jobs/dead/1.0-{jid}",
+                                  {"action": "delete", "csrf_token": token.group(1)})
+        self.assertEqual(answer.status_code, 303)
+        self.assertEqual(r.zcard("{dj}:dead"), 0)
