@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -31,7 +32,7 @@ class DashboardTests(TestCase):
         r = redis.Redis.from_url(os.environ["WH_TEST_REDIS_URL"], decode_responses=True)
         self.addCleanup(r.close)
         jid = "abcabcabcabcabcabcabcabc"
-        r.zadd("{dj}:dead", {'{"class":"X","args":[],"jid":"%s"}' % jid: 1})
+        r.zadd("{dj}:dead", {json.dumps({"class": "X", "args": [], "jid": jid}): 1})
         self.client.force_login(User.objects.create_user("ada", is_staff=True))
         page = self.client.get("/admin/jobs/dead").content.decode()
         token = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)">', page)
