@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 import redis
-from conftest import PG
+from frameworks_pg import PG
 
 PROJECT = Path(__file__).parent / "django_project"
 
