@@ -50,7 +50,7 @@ def test_on_commit_enqueue_on_postgresql(redis_url: str, pg_name: str) -> None:
 
 
 def test_tasks_backend_on_postgresql(redis_url: str, pg_name: str) -> None:
-    run_django_tests("shop.test_tasks_backend", redis_url, pg_name, 8)
+    run_django_tests("shop.test_tasks_backend", redis_url, pg_name, 12)
 
 
 def test_dashboard_behind_django_login(redis_url: str, pg_name: str) -> None:

@@ -26,3 +26,8 @@ def explode() -> None:
 @task(takes_context=True)
 def attempt(context: Any) -> int:
     return int(context.attempt)
+
+
+@task()
+async def shout(word: str) -> str:
+    return word.upper()

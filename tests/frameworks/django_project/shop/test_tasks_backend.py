@@ -106,3 +106,41 @@ class TasksBackendTests(TransactionTestCase):
             run_task("shop.tasks.add", "not a list", {}, "default", "x")
         with self.assertRaises(ImportError):
             run_task("os.path.join", [], {}, "default", "x")
+
+    def test_async_tasks_run_and_async_apis_work(self) -> None:
+        from asgiref.sync import async_to_sync
+
+        result = async_to_sync(tasks.shout.aenqueue)("hi")
+        self.run_job(self.pop("default"))
+        done = async_to_sync(tasks.shout.aget_result)(result.id)
+        self.assertEqual(done.return_value, "HI")
+
+    def test_the_task_signals_fire_in_order(self) -> None:
+        from django_tasks.signals import task_enqueued, task_finished, task_started
+
+        seen: list[tuple[str, str]] = []
+
+        def listener(name: str):  # type: ignore[no-untyped-def]
+            return lambda sender, task_result, **kw: seen.append((name, str(task_result.status)))
+
+        receivers = [(signal, listener(name)) for signal, name in [
+            (task_enqueued, "enqueued"), (task_started, "started"), (task_finished, "finished")]]
+        for signal, receiver in receivers:
+            signal.connect(receiver)
+            self.addCleanup(signal.disconnect, receiver)
+        tasks.add.enqueue(1, 2)
+        self.run_job(self.pop("emails"))
+        self.assertEqual(seen, [("enqueued", "READY"), ("started", "RUNNING"),
+                                ("finished", "SUCCESSFUL")])
+
+    def test_a_function_not_at_module_level_is_refused(self) -> None:
+        from django_tasks import task
+
+        def local() -> None:
+            pass
+
+        with self.assertRaises(InvalidTaskError):
+            task(local)
+
+    def test_the_backend_passes_djangos_system_checks(self) -> None:
+        self.assertEqual(list(task_backends["default"].check()), [])

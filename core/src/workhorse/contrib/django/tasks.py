@@ -32,15 +32,18 @@ if TYPE_CHECKING:
     from django_tasks.backends.base import BaseTaskBackend
     from django_tasks.base import Task, TaskContext, TaskError, TaskResult, TaskResultStatus
     from django_tasks.exceptions import TaskResultDoesNotExist
+    from django_tasks.signals import task_enqueued, task_finished, task_started
 else:
     try:  # Django 6 ships the framework
         from django.tasks.backends.base import BaseTaskBackend
         from django.tasks.base import Task, TaskContext, TaskError, TaskResult, TaskResultStatus
         from django.tasks.exceptions import TaskResultDoesNotExist
+        from django.tasks.signals import task_enqueued, task_finished, task_started
     except ImportError:  # Django 5.2: the django-tasks backport (same API)
         from django_tasks.backends.base import BaseTaskBackend
         from django_tasks.base import Task, TaskContext, TaskError, TaskResult, TaskResultStatus
         from django_tasks.exceptions import TaskResultDoesNotExist
+        from django_tasks.signals import task_enqueued, task_finished, task_started
 
 JOB_NAME = "workhorse.django.task"
 DEFAULT_RESULT_TTL = 24 * 3600
@@ -77,6 +80,7 @@ class WorkhorseBackend(BaseTaskBackend):
         result = _result(task, jid, TaskResultStatus.READY, args, kwargs, self.alias, enqueued=now)
         store(self.client, result, self.result_ttl)
         self.client.push(item)
+        task_enqueued.send(type(self), task_result=result)
         return result
 
     def get_result(self, result_id: str) -> TaskResult[Any]:
@@ -161,6 +165,7 @@ def run_task(module_path: str, args: list[Any], kwargs: dict[str, Any], alias: s
     client = default_client()
     result = _running(task, args, kwargs, alias, result_id, client)
     store(client, result, ttl)
+    task_started.send(type(backend), task_result=result)
     try:
         if task.takes_context:
             value = task.call(TaskContext(task_result=result), *args, **kwargs)
@@ -171,10 +176,12 @@ def run_task(module_path: str, args: list[Any], kwargs: dict[str, Any], alias: s
                                        traceback="".join(traceback.format_exception(exc))))
         _finish(result, TaskResultStatus.FAILED)
         store(client, result, ttl)
+        task_finished.send(type(backend), task_result=result)
         raise
     object.__setattr__(result, "_return_value", json.loads(json.dumps(value)))
     _finish(result, TaskResultStatus.SUCCESSFUL)
     store(client, result, ttl)
+    task_finished.send(type(backend), task_result=result)
 
 
 def _running(task: Task[Any, Any], args: list[Any], kwargs: dict[str, Any], alias: str,
