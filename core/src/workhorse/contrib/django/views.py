@@ -7,6 +7,7 @@ are sent to ``LOGIN_URL``; signed-in users the check refuses get 403. Set
 
 from __future__ import annotations
 
+import io
 from functools import cache
 from http.cookies import SimpleCookie
 from typing import Any
@@ -49,7 +50,9 @@ def forward(request: HttpRequest, rest: str) -> HttpResponse:
     environ = dict(request.META)
     environ["SCRIPT_NAME"] = request.META.get("SCRIPT_NAME", "").rstrip("/") + mount
     environ["PATH_INFO"] = "/" + rest
-    environ["wsgi.input"] = request  # Django's request reads the unread body
+    # request.body works even after a middleware read request.POST (urlencoded forms).
+    environ["wsgi.input"] = io.BytesIO(request.body)
+    environ["CONTENT_LENGTH"] = str(len(request.body))
     started: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
