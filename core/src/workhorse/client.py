@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import redis
 
@@ -20,8 +20,11 @@ from workhorse.middleware import ClaimedJob, ClientMiddleware, compose_client
 from workhorse.types import JobPayload
 
 BULK_CHUNK = 1_000
+# Runs a write later (e.g. Django's transaction.on_commit); workhorse.contrib installs them.
+Deferrer = Callable[[Callable[[], None]], None]
 # `perform_in(x)` treats x below this as relative seconds, above as an epoch (Sidekiq's rule).
 _EPOCH_THRESHOLD = 1_000_000_000
+T = TypeVar("T")
 
 
 def run_at(when: float | datetime | timedelta, *, relative: bool) -> float:
@@ -69,6 +72,8 @@ class Client:
         self._local = threading.local()
         # Replaced by workhorse.testing's fake and inline modes.
         self.sink: Callable[[JobPayload], None] | None = None
+        # Every write goes through it when set: transactional enqueue (workhorse.contrib).
+        self.defer: Deferrer | None = None
 
     @property
     def redis(self) -> redis.Redis:
@@ -125,6 +130,27 @@ class Client:
             yield collected
         finally:
             stack.pop()
+
+    def push_deferred(self, defer: Deferrer, push: Callable[[], T]) -> T:
+        """Run ``push`` (pushes through this client) now; hand their writes to ``defer``.
+
+        Client middleware runs now and jids are known now; only the Redis write
+        waits, e.g. until a database transaction commits (``Job.on_commit()``).
+        """
+        with self.capture() as jobs:
+            result = push()
+        if jobs:
+            batch = list(jobs)
+            defer(lambda: self.deliver(batch))
+        return result
+
+    def deliver(self, jobs: Sequence[JobPayload]) -> None:
+        """Write jobs that passed the client chain (to the testing sink when one is set)."""
+        if self.sink is not None:
+            for job in jobs:
+                self.sink(job)
+        else:
+            self.write(jobs)
 
     def write(self, jobs: Sequence[JobPayload], *, atomic: bool = False) -> None:
         """Write already-normalised jobs in one pipeline (MULTI/EXEC when ``atomic``)."""
@@ -191,6 +217,8 @@ class Client:
         captures = self._local.__dict__.get("captures")
         if captures:
             captures[-1].extend(jobs)
+        elif self.defer is not None:
+            self.defer(lambda: self.deliver(jobs))
         elif self.sink is not None:
             for job in jobs:
                 self.sink(job)

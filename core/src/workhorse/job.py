@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from workhorse.client import Client, default_client, run_at
+from workhorse.client import Client, Deferrer, default_client, run_at
 from workhorse.errors import ArgumentError, ConfigError, UnknownJobError
 
 P = ParamSpec("P")
@@ -26,6 +26,26 @@ CORE_OPTIONS: Mapping[str, bool] = {
 }
 
 _registry: dict[str, Job[..., Any]] = {}
+# What ``.on_commit()`` defers to when given nothing; a framework integration installs it.
+_commit_hook: Deferrer | None = None
+
+
+def set_commit_hook(defer: Deferrer | None) -> Deferrer | None:
+    """Install the default for ``.on_commit()`` (None removes it); returns the previous one."""
+    global _commit_hook
+    previous, _commit_hook = _commit_hook, defer
+    return previous
+
+
+def _resolve_commit_hook(defer: Deferrer | None, name: str) -> Deferrer:
+    hook = defer or _commit_hook
+    if hook is None:
+        raise ConfigError(
+            f"{name}.on_commit() has no transaction to wait for: add "
+            "'workhorse.contrib.django' to INSTALLED_APPS, or pass a hook such as "
+            "workhorse.contrib.sqlalchemy.after_commit(session)"
+        )
+    return hook
 _registry_lock = threading.Lock()
 
 
@@ -95,6 +115,13 @@ class Job(Generic[P, R]):
         validate_options(options, f"{self.name}.set()")
         return JobCall(self, options)
 
+    def on_commit(self, defer: Deferrer | None = None) -> JobCall[P, R]:
+        """Enqueue only when the surrounding database transaction commits (never on rollback).
+
+        ``defer`` registers a callback to run after commit; default: the installed
+        framework's (Django's ``transaction.on_commit``)."""
+        return JobCall(self, {}).on_commit(defer)
+
     def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> str | None:
         return JobCall(self, {}).perform_async(*args, **kwargs)
 
@@ -115,18 +142,30 @@ class Job(Generic[P, R]):
 class JobCall(Generic[P, R]):
     """A job with one-off options, ready to enqueue."""
 
-    def __init__(self, job: Job[P, R], options: Mapping[str, object], client: Client | None = None):
+    def __init__(
+        self,
+        job: Job[P, R],
+        options: Mapping[str, object],
+        client: Client | None = None,
+        defer: Deferrer | None = None,
+    ):
         self.job = job
         self.options = options
         self.client = client
+        self.defer = defer
 
     def set(self, **options: object) -> JobCall[P, R]:
         validate_options(options, f"{self.job.name}.set()")
-        return JobCall(self.job, {**self.options, **options}, self.client)
+        return JobCall(self.job, {**self.options, **options}, self.client, self.defer)
 
     def via(self, client: Client) -> JobCall[P, R]:
         """Push through a specific client (another Redis, a shard)."""
-        return JobCall(self.job, self.options, client)
+        return JobCall(self.job, self.options, client, self.defer)
+
+    def on_commit(self, defer: Deferrer | None = None) -> JobCall[P, R]:
+        """See ``Job.on_commit``."""
+        hook = _resolve_commit_hook(defer, self.job.name)
+        return JobCall(self.job, self.options, self.client, hook)
 
     def _item(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
         if kwargs:
@@ -147,27 +186,37 @@ class JobCall(Generic[P, R]):
     def _client(self) -> Client:
         return self.client or default_client()
 
+    def _push(self, item: dict[str, Any]) -> str | None:
+        client = self._client()
+        if self.defer is None:
+            return client.push(item)
+        return client.push_deferred(self.defer, lambda: client.push(item))
+
     def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> str | None:
-        return self._client().push(self._item(args, kwargs))
+        return self._push(self._item(args, kwargs))
 
     def perform_in(
         self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs
     ) -> str | None:
         item = self._item(args, kwargs)
         item["at"] = run_at(seconds, relative=True)
-        return self._client().push(item)
+        return self._push(item)
 
     def perform_at(self, when: float | datetime, *args: P.args, **kwargs: P.kwargs) -> str | None:
         item = self._item(args, kwargs)
         item["at"] = run_at(when, relative=False)
-        return self._client().push(item)
+        return self._push(item)
 
     def perform_bulk(
         self, args_list: Iterable[Sequence[Any]], batch_size: int = 1_000
     ) -> list[str | None]:
         base = self._base()
         items = ({**base, "args": list(args)} for args in args_list)
-        return self._client().push_bulk(items, chunk_size=batch_size)
+        client = self._client()
+        if self.defer is None:
+            return client.push_bulk(items, chunk_size=batch_size)
+        return client.push_deferred(
+            self.defer, lambda: client.push_bulk(items, chunk_size=batch_size))
 
 
 @overload

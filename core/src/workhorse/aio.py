@@ -1,0 +1,102 @@
+"""Enqueue from asyncio code without blocking the event loop: ``AsyncClient``.
+
+A thin layer over ``redis.asyncio``: payloads are built, checked and passed
+through client middleware by the ordinary :class:`workhorse.client.Client`
+(``capture`` collects them instead of writing), and only the Redis write is
+awaited. Nothing about what a job looks like in Redis lives here.
+
+>>> aio = AsyncClient()                                    # doctest: +SKIP
+>>> jid = await aio.perform_async(send_email, "a@b.c")     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+
+from workhorse.client import BULK_CHUNK, Client, default_client, run_at
+from workhorse.connection import resolve, unavailable
+from workhorse.errors import RedisUnavailable
+from workhorse.job import Job, JobCall
+from workhorse.types import JobPayload
+
+
+class AsyncClient:
+    """Async pushes to the Redis of ``client`` (default: the one ``perform_async`` uses)."""
+
+    def __init__(self, client: Client | None = None, redis_client: aioredis.Redis | None = None):
+        self.client = client or default_client()
+        self._redis = redis_client
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            # Resolving may probe localhost once; do it at startup (e.g. in a lifespan).
+            url = resolve(self.client.settings).url
+            self._redis = aioredis.Redis.from_url(
+                url, decode_responses=True, socket_connect_timeout=5, health_check_interval=30)
+        return self._redis
+
+    async def aclose(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def push(self, job: JobPayload | dict[str, Any]) -> str | None:
+        """Normalise and push one job; its jid, or None if client middleware dropped it."""
+        with self.client.capture() as jobs:
+            jid = self.client.push(job)
+        await self.write(jobs)
+        return jid
+
+    async def push_bulk(self, jobs: Iterable[JobPayload | dict[str, Any]],
+                        chunk_size: int = BULK_CHUNK) -> list[str | None]:
+        with self.client.capture() as built:
+            jids = self.client.push_bulk(jobs, chunk_size=chunk_size)
+        for start in range(0, len(built), chunk_size):
+            await self.write(built[start:start + chunk_size])
+        return jids
+
+    async def enqueue(
+        self, name: str, args: Iterable[object] = (), **options: object
+    ) -> str | None:
+        """Push by job name (also names this process never registered, e.g. Ruby classes)."""
+        return await self.push({"class": name, "args": list(args), **options})
+
+    async def perform_async(self, job: Job[..., Any] | JobCall[..., Any], *args: Any) -> str | None:
+        return await self.push(_call(job)._item(args, {}))
+
+    async def perform_in(self, job: Job[..., Any] | JobCall[..., Any],
+                         seconds: float | timedelta, *args: Any) -> str | None:
+        item = _call(job)._item(args, {})
+        item["at"] = run_at(seconds, relative=True)
+        return await self.push(item)
+
+    async def perform_at(self, job: Job[..., Any] | JobCall[..., Any],
+                         when: float | datetime, *args: Any) -> str | None:
+        item = _call(job)._item(args, {})
+        item["at"] = run_at(when, relative=False)
+        return await self.push(item)
+
+    async def write(self, jobs: Sequence[JobPayload]) -> None:
+        """Write jobs that passed the client chain, with the sync client's commands."""
+        if not jobs:
+            return
+        if self.client.sink is not None:  # workhorse.testing's fake/inline modes
+            self.client.deliver(jobs)
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        self.client.write_many_to(pipe, jobs)
+        try:
+            await pipe.execute()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if isinstance(exc, RedisUnavailable):
+                raise
+            raise unavailable(exc, resolve(self.client.settings)) from exc
+
+
+def _call(job: Job[..., Any] | JobCall[..., Any]) -> JobCall[..., Any]:
+    return job if isinstance(job, JobCall) else JobCall(job, {})

@@ -1,0 +1,39 @@
+"""Loaded into every worker process by ``manage.py workhorse`` (``-r`` this module).
+
+Sets Django up and closes database connections that are unusable or past
+``CONN_MAX_AGE`` before and after each job, as Django does around a request.
+"""
+
+from __future__ import annotations
+
+import django
+from django.apps import apps
+from django.db import close_old_connections
+
+from workhorse import plugins
+from workhorse.config import Settings
+from workhorse.middleware import JobContext, RunNext, ServerMiddleware
+
+if not apps.ready:
+    django.setup()
+
+
+def recycle_connections(ctx: JobContext, call_next: RunNext) -> object:
+    close_old_connections()
+    try:
+        return call_next()
+    finally:
+        close_old_connections()
+
+
+class DjangoWorkerPlugin:
+    @staticmethod
+    def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+        return [recycle_connections]
+
+
+if DjangoWorkerPlugin.__name__ not in plugins.names():
+    plugins.register(DjangoWorkerPlugin(), DjangoWorkerPlugin.__name__)
+
+# Django Tasks run through this job; register it in every worker.
+from workhorse.contrib.django import tasks as _tasks  # noqa: E402,F401

@@ -1,0 +1,72 @@
+"""``workhorse.aio.AsyncClient``: the sync client's payloads, written through redis.asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+
+import pytest
+import redis
+
+import workhorse
+from workhorse import testing
+from workhorse.aio import AsyncClient
+from workhorse.client import Client
+from workhorse.config import Settings
+from workhorse.errors import ArgumentError, RedisUnavailable
+from workhorse.types import JobPayload
+
+
+@workhorse.job(name="aio.work", queue="aio")
+def work(n: int) -> None:
+    pass
+
+
+def test_bulk_pushes_keep_order_and_chunk(wh_client: Client, r: redis.Redis) -> None:
+    async def scenario() -> list[str | None]:
+        aio = AsyncClient(wh_client)
+        try:
+            return await aio.push_bulk(
+                ({"class": "aio.work", "args": [n], "queue": "aio"} for n in range(5)),
+                chunk_size=2)
+        finally:
+            await aio.aclose()
+
+    jids = asyncio.run(scenario())
+    assert [json.loads(x)["jid"] for x in reversed(r.lrange("queue:aio", 0, -1))] == jids
+
+
+def test_middleware_can_drop_a_job_and_nothing_is_written(
+        settings: Settings, r: redis.Redis) -> None:
+    def drop(job: JobPayload, call_next: Callable[[JobPayload], JobPayload | None]) -> None:
+        return None
+
+    client = Client(settings=settings, middleware=[drop])  # type: ignore[list-item]
+
+    async def scenario() -> str | None:
+        aio = AsyncClient(client)
+        try:
+            return await aio.perform_async(work, 1)
+        finally:
+            await aio.aclose()
+
+    assert asyncio.run(scenario()) is None
+    assert r.llen("queue:aio") == 0
+
+
+def test_bad_arguments_fail_before_any_io(wh_client: Client) -> None:
+    with pytest.raises(ArgumentError):
+        asyncio.run(AsyncClient(wh_client).perform_async(work, object()))
+
+
+def test_fake_mode_receives_async_pushes() -> None:
+    with testing.fake() as fake:
+        asyncio.run(AsyncClient().enqueue("aio.work", [7], queue="aio"))
+        assert fake.args("aio.work") == [[7]]
+
+
+def test_an_unreachable_redis_says_which_and_what_to_do() -> None:
+    client = Client(settings=Settings(redis_url="redis://127.0.0.1:1/0"))
+    with pytest.raises(RedisUnavailable, match=r"127\.0\.0\.1:1"):
+        asyncio.run(AsyncClient(client).perform_async(work, 1))

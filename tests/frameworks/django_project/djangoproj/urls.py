@@ -1,0 +1,3 @@
+from django.urls import include, path
+
+urlpatterns = [path("admin/jobs/", include("workhorse.contrib.django.urls"))]

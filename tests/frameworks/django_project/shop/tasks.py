@@ -1,0 +1,33 @@
+"""Django tasks of the test project (django.tasks on Django 6; the backport on 5.2)."""
+
+from typing import Any
+
+from django_tasks import task
+
+from shop.models import Order
+
+
+@task(queue_name="emails")
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@task()
+def record(item: str) -> dict[str, Any]:
+    order = Order.objects.create(item=item)
+    return {"id": order.pk}
+
+
+@task()
+def explode() -> None:
+    raise ValueError("boom")
+
+
+@task(takes_context=True)
+def attempt(context: Any) -> int:
+    return int(context.attempt)
+
+
+@task()
+async def shout(word: str) -> str:
+    return word.upper()
