@@ -61,13 +61,17 @@ def test_no_shipped_wheel_contains_or_calls_a_test_key_helper(wheels: dict[str, 
             assert len(WRITES_KEYRING.findall(keyring_py)) == 1
 
 
-def test_the_licensing_wheel_registers_only_its_vendor_commands(wheels: dict[str, Path]) -> None:
+def test_the_licensing_wheel_registers_only_its_commands(wheels: dict[str, Path]) -> None:
+    """The vendor's console scripts, and the plugin that adds `workhorse license` (the
+    customer's report and `check-index`); nothing that could run code to trust a key."""
     (entry_points,) = (text for name, text in sources(wheels["licensing"]).items()
                        if name.endswith("entry_points.txt"))
     sections = re.findall(r"^\[(.+)\]$", entry_points, re.M)
-    assert sections == ["console_scripts"]
-    targets = re.findall(r"=\s*(\S+)", entry_points)
+    assert sections == ["console_scripts", "workhorse.plugins"]
+    scripts, plugins = entry_points.split("[workhorse.plugins]")
+    targets = re.findall(r"=\s*(\S+)", scripts)
     assert targets and all(t.startswith("workhorse_licensing.vendor.") for t in targets)
+    assert re.findall(r"=\s*(\S+)", plugins) == ["workhorse_licensing.workhorse_plugin"]
 
 
 def test_an_installed_package_cannot_make_the_shipped_wheel_trust_its_key(

@@ -20,7 +20,7 @@ from .index_check import IndexCheckError, check_index, target
 from .runtime import describe, status
 
 
-def installed_tiers() -> list[Tier]:
+def tiers_present() -> list[Tier]:
     return [tier for tier in TIERS if find_spec(f"workhorse_{tier}") is not None]
 
 
@@ -30,7 +30,7 @@ def license_group(ctx: click.Context) -> None:
     """Show who workhorse Pro/Enterprise is licensed to, or why it is not."""
     if ctx.invoked_subcommand is not None:
         return
-    tiers = installed_tiers()
+    tiers = tiers_present()
     if not tiers:
         click.echo("no paid tier is installed (workhorse-pro, workhorse-enterprise); the free"
                    " core needs no license")

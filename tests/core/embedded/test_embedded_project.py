@@ -149,7 +149,7 @@ def test_the_worker_start_lines_say_which_data_directory_holds_the_jobs(
         worker.communicate(timeout=60)
     text = "".join(lines)
     assert f"embedded Redis: data in {data} (project {data.name}; started " in text
-    assert f"Redis embedded Redis, data in {data}" in text
+    assert f"embedded Redis, data in {data}" in text
 
 
 def test_data_left_in_the_old_shared_directory_is_pointed_out(

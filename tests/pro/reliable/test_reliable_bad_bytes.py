@@ -91,7 +91,7 @@ def test_a_crashed_process_batch_with_non_utf8_bytes_is_recovered_and_runs(
 
 
 def test_a_non_utf8_poison_pill_goes_to_dead_with_its_bytes(
-    r: redis.Redis, rb: redis.Redis
+    pro_license: str, r: redis.Redis, rb: redis.Redis
 ) -> None:
     rec = recoverer(r, max_recoveries=1)
     crashed(r, DEAD, {"default": [NOT_UTF8]})  # type: ignore[list-item]
@@ -104,7 +104,9 @@ def test_a_non_utf8_poison_pill_goes_to_dead_with_its_bytes(
     assert rb.llen("reliable:poison") == 0
 
 
-def test_a_nan_poison_pill_goes_to_dead_with_its_bytes(r: redis.Redis, rb: redis.Redis) -> None:
+def test_a_nan_poison_pill_goes_to_dead_with_its_bytes(
+    pro_license: str, r: redis.Redis, rb: redis.Redis
+) -> None:
     nan_job = b'{"class":"reliable.record","args":[NaN],"jid":"' + b"a" * 24 + b'"}'
     rec = recoverer(r, max_recoveries=1)
     crashed(r, DEAD, {"default": [nan_job]})  # type: ignore[list-item]
