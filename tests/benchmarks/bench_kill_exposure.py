@@ -1,7 +1,6 @@
 """Jobs a SIGKILL loses with basic fetch, by --prefetch (issue 17). Prints a table.
 
-Run: hatch run python -m pytest -s -o python_files='bench_*.py' \
-     tests/benchmarks/bench_kill_exposure.py
+Run: hatch run bench tests/benchmarks/bench_kill_exposure.py
 
 A worker (-c 10) drains 30,000 fast no-op-like jobs; once 2,000 ran it is
 SIGKILLed. Lost = pushed - ran - still queued: the running jobs plus the ones
