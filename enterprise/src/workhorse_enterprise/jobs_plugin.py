@@ -51,8 +51,13 @@ def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
 
 @hookimpl
 def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
-    unique = UniquePush(settings) if UNIQUE_JOBS.licensed else refuse_unique
-    encrypt = Encrypt() if ENCRYPTION.licensed else refuse_encrypt
+    if not ENCRYPTION.licensed:
+        encrypt: ClientMiddleware = refuse_encrypt
+        digest_key = None
+    else:
+        encrypt = sealer = Encrypt()
+        digest_key = lambda: sealer.ring.digest_key  # noqa: E731 - read on first use
+    unique = UniquePush(settings, digest_key) if UNIQUE_JOBS.licensed else refuse_unique
     return [unique, encrypt]
 
 

@@ -88,6 +88,7 @@ class _EmptyRing(KeyRing):
     def __init__(self, reason: Exception) -> None:
         self.ciphers = {}
         self.newest = 0
+        self.digest_key = b""
         self.reason = reason
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import redis
@@ -18,11 +19,12 @@ import redis
 from workhorse import payload
 from workhorse.client import Client
 from workhorse.config import Settings
+from workhorse.errors import ConfigError
 from workhorse.job import find
 from workhorse.keys import Keys
 from workhorse.middleware import JobContext, PushNext, RunNext, claim
 from workhorse.types import JobPayload
-from workhorse_enterprise.license_gate import UNIQUE_JOBS
+from workhorse_enterprise.license_gate import ENCRYPTION, UNIQUE_JOBS
 from workhorse_enterprise.unique import identity, locks
 
 log = logging.getLogger("workhorse_enterprise.unique")
@@ -31,9 +33,13 @@ log = logging.getLogger("workhorse_enterprise.unique")
 class UniquePush:
     """Client middleware: jobs with ``unique_for`` get a lock taken atomically with the push."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings,
+                 digest_key: Callable[[], bytes] | None = None) -> None:
+        """``digest_key`` gives the key for the identities of encrypted jobs (see
+        ``identity``); None when encryption is not licensed, so such jobs are refused."""
         UNIQUE_JOBS.require()
         self.keys = Keys(settings.prefix)
+        self.digest_key = digest_key
 
     def __call__(self, job: JobPayload, call_next: PushNext) -> JobPayload | None:
         item = cast(dict[str, Any], job)
@@ -43,9 +49,19 @@ class UniquePush:
         definition = find(name)
         key_fn = definition.options.get("unique_key") if definition is not None else None
         item["unique_digest"] = identity.digest(
-            name, str(item["queue"]), list(item["args"]), key_fn if callable(key_fn) else None)
+            name, str(item["queue"]), list(item["args"]), key_fn if callable(key_fn) else None,
+            self._secret(item))
         pushed = call_next(job)
         return None if pushed is None else claim(pushed, self.write)
+
+    def _secret(self, item: dict[str, Any]) -> bytes | None:
+        """The HMAC key of an encrypted job's identity; never a plain hash of its secret."""
+        if item.get("encrypt") is not True:
+            return None
+        if self.digest_key is None:
+            ENCRYPTION.require()  # unlicensed: refused here, before anything is hashed
+            raise ConfigError("unique encrypted jobs need the encryption key ring")
+        return self.digest_key()
 
     def write(self, client: Client, job: JobPayload) -> bool:
         """Lock and store ``job`` in one Lua call (see ``lua/unique_push.lua``)."""
