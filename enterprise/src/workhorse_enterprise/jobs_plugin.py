@@ -10,10 +10,11 @@ before the job runs. One hook each keeps that order fixed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
+from redis import Redis
 
 from workhorse.client import default_client
 from workhorse.config import Settings
@@ -30,7 +31,12 @@ from workhorse_enterprise.encryption.middleware import (
 )
 from workhorse_enterprise.license_gate import ENCRYPTION, UNIQUE_JOBS
 from workhorse_enterprise.unique import identity
-from workhorse_enterprise.unique.middleware import UniquePush, UniqueRelease, release
+from workhorse_enterprise.unique.middleware import (
+    UniquePush,
+    UniqueRelease,
+    release,
+    release_removed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +87,14 @@ def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
     if "unique_digest" in job and UNIQUE_JOBS.licensed:
         client: Any = default_client()
         release(client.redis, Keys(client.settings.prefix), job)
+
+
+@hookimpl
+def workhorse_jobs_removed(
+    jobs: Sequence[JobPayload], reason: str, redis: Redis, keys: Keys
+) -> None:
+    if UNIQUE_JOBS.licensed:  # unlicensed, locks expire with their TTL
+        release_removed(redis, keys, jobs)
 
 
 @hookimpl

@@ -8,6 +8,7 @@ the jid of the job that owns it, with a TTL of the job's ``unique_for``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -62,6 +63,16 @@ def release(client: redis.Redis, keys: Keys, digest: str, jid: str) -> bool:
     if not DIGEST.fullmatch(digest):
         return False  # bytes in Redis may be anything: never build a key from garbage
     return bool(scripts_for(client).release(keys=[lock_key(keys, digest)], args=[jid]))
+
+
+def release_many(client: redis.Redis, keys: Keys, owners: Iterable[tuple[str, str]]) -> int:
+    """Drop each ``(digest, jid)`` lock that jid still holds, in one round trip; how many."""
+    script = scripts_for(client).release
+    pipe = client.pipeline(transaction=False)
+    for digest, jid in owners:
+        if DIGEST.fullmatch(digest):  # never build a key from garbage
+            script(keys=[lock_key(keys, digest)], args=[jid], client=pipe)
+    return sum(int(done) for done in pipe.execute())
 
 
 @dataclass(frozen=True, slots=True)

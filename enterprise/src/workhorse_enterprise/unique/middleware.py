@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import redis
@@ -120,3 +120,11 @@ def release(client: redis.Redis, keys: Keys, job: JobPayload) -> None:
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         log.warning("could not release the unique lock of jid=%s (%s); it expires on its own",
                     job.get("jid"), exc)
+
+
+def release_removed(client: redis.Redis, keys: Keys, jobs: Sequence[JobPayload]) -> None:
+    """Jobs deleted, cleared, killed or cancelled by an operator give up their locks."""
+    owners = [(digest, str(job.get("jid", ""))) for job in jobs
+              if isinstance(digest := job.get("unique_digest"), str)]
+    if owners:
+        locks.release_many(client, keys, owners)
