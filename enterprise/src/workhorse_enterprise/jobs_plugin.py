@@ -103,3 +103,10 @@ def workhorse_cli_commands() -> list[click.Command]:
     from workhorse_enterprise.unique.cli import unique
 
     return [unique, encryption]
+
+
+@hookimpl
+def workhorse_dashboard_tabs() -> list[object]:
+    from workhorse_enterprise.unique.web import tab
+
+    return [tab()]
