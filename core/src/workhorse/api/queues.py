@@ -68,7 +68,7 @@ class Queue:
     def clear(self) -> int:
         """Remove every job of the queue (plugins hear of each: ``workhorse_jobs_removed``)."""
         return removal.clear(self.redis, self.keys, self.key, sorted_set=False,
-                             also=[("srem", (self.keys.queues, self.name))])
+                             queue=self.name)
 
     def paused(self) -> bool:
         return bool(self.redis.sismember(self.keys.paused, self.name))

@@ -2,16 +2,16 @@
 
 Single deletions already hold the removed job's bytes. Clearing a whole queue
 or set would otherwise drop jobs unseen, so when a plugin listens the key is
-renamed aside in the same transaction that counts it, read back in chunks
-for the hook, then unlinked: nothing pushed meanwhile is touched, and nobody
-else sees a half-cleared key. With no listener, clearing stays one UNLINK.
+renamed aside in the Lua call that counts it (``set_aside.lua``), read back in
+chunks for the hook, then unlinked: nothing pushed meanwhile is touched, and
+nobody sees a half-cleared key. With no listener, clearing stays one UNLINK.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import cast
 
 import redis
 from redis.client import NEVER_DECODE
@@ -19,6 +19,7 @@ from redis.client import NEVER_DECODE
 from workhorse import payload, plugins
 from workhorse.errors import PayloadError
 from workhorse.keys import Keys
+from workhorse.scripts import Scripts
 from workhorse.types import JobPayload
 
 CHUNK = 1000
@@ -40,27 +41,21 @@ def announce(client: redis.Redis, keys: Keys, raws: Iterable[str | bytes], reaso
 
 
 def clear(client: redis.Redis, keys: Keys, key: str, sorted_set: bool,
-          also: Iterable[tuple[str, Any]] = ()) -> int:
+          queue: str | None = None) -> int:
     """Remove ``key`` (a list or zset of jobs) whole; how many jobs it held.
 
-    ``also`` names extra commands (method name, args) run in the same
-    transaction, e.g. dropping the queue from the ``queues`` set.
+    ``queue``: the name to drop from the ``queues`` set in the same step.
     """
     if not plugins.listens_for_removals():
         pipe = client.pipeline(transaction=True)
         (pipe.zcard if sorted_set else pipe.llen)(key)
         pipe.unlink(key)
-        for name, args in also:
-            getattr(pipe, name)(*args)
+        if queue is not None:
+            pipe.srem(keys.queues, queue)
         return int(pipe.execute()[0])
     aside = f"{key}:removing:{secrets.token_hex(8)}"  # same hash tag as key: same slot
-    pipe = client.pipeline(transaction=True)
-    (pipe.zcard if sorted_set else pipe.llen)(key)
-    pipe.rename(key, aside)  # fails harmlessly when key is empty (absent)
-    pipe.expire(aside, ASIDE_TTL)
-    for name, args in also:
-        getattr(pipe, name)(*args)
-    removed = int(pipe.execute(raise_on_error=False)[0])
+    removed = Scripts(client).set_aside(
+        key, aside, ASIDE_TTL, None if queue is None else keys.queues, queue or "")
     command = "ZRANGE" if sorted_set else "LRANGE"
     for start in range(0, removed, CHUNK):
         # As bytes: another program may have stored anything, and a decoding client would

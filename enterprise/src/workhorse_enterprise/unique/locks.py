@@ -68,13 +68,19 @@ def release(client: redis.Redis, keys: Keys, digest: str, jid: str) -> bool:
 
 
 def release_many(client: redis.Redis, keys: Keys, owners: Iterable[tuple[str, str]]) -> int:
-    """Drop each ``(digest, jid)`` lock that jid still holds, in one round trip; how many."""
+    """Drop each ``(digest, jid)`` lock that jid still holds, in two round trips; how many."""
     script = scripts_for(client).release
+    valid = [(lock_key(keys, digest), jid) for digest, jid in owners
+             if DIGEST.fullmatch(digest)]  # never build a key from garbage
+    if not valid:
+        return 0
+    # The first call alone loads the script where the locks live (a pipeline cannot
+    # recover from NOSCRIPT on a cluster); every lock shares that slot and node.
+    released = int(script(keys=[valid[0][0]], args=[valid[0][1]]))
     pipe = client.pipeline(transaction=False)
-    for digest, jid in owners:
-        if DIGEST.fullmatch(digest):  # never build a key from garbage
-            script(keys=[lock_key(keys, digest)], args=[jid], client=pipe)
-    return sum(int(done) for done in pipe.execute())
+    for key, jid in valid[1:]:
+        script(keys=[key], args=[jid], client=pipe)
+    return released + sum(int(done) for done in pipe.execute())
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +109,7 @@ def held(client: redis.Redis, keys: Keys, limit: int = 1000) -> list[HeldLock]:
     pattern = _glob(lock_key(keys, "")) + "*"
     while len(found) < limit:
         # Raw bytes throughout: a decoding client fails on the first non-UTF-8 name or value.
-        cursor, names = _raw(client, "SCAN", cursor, "MATCH", pattern, "COUNT", 500)
+        cursor, names = _scan(client, cursor, pattern, lock_key(keys, ""))
         found.extend(_read(client, names, start)[:limit - len(found)])
         if int(cursor) == 0:
             break
@@ -132,8 +138,23 @@ def _text(raw: bytes) -> str:
     return text if len(text) <= SHOWN else text[:SHOWN] + "..."
 
 
-def _raw(client: redis.Redis, *command: object) -> Any:
-    return client.execute_command(*command, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
+def _scan(client: redis.Redis, cursor: int | bytes, pattern: str, near: str
+          ) -> tuple[int | bytes, list[bytes]]:
+    """One SCAN step. On a cluster, on the node of ``near``'s slot: the prefix's hash tag
+    (which workhorse requires there) puts every lock in that one slot."""
+    options: dict[str, Any] = {}
+    if isinstance(client, redis.RedisCluster):
+        options["target_nodes"] = client.get_node_from_key(near)
+    reply = _raw(client, "SCAN", cursor, "MATCH", pattern, "COUNT", 500, **options)
+    cursor, names = reply
+    if isinstance(cursor, dict):  # a cluster gives each node's cursor; there was one node
+        (cursor,) = cursor.values()
+    return int(cursor), list(names)
+
+
+def _raw(client: redis.Redis, *command: object, **options: Any) -> Any:
+    return client.execute_command(  # type: ignore[no-untyped-call]
+        *command, **options, **{NEVER_DECODE: True})
 
 
 def clear(client: redis.Redis, keys: Keys, digest: str) -> bool:
