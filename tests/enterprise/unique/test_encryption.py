@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 import redis
 import unique_jobs as jobs
-from conftest import KEY_1, KEY_2
 from support.waiting import wait_for
+from unique_keys import KEY_1, KEY_2
 
 from workhorse.api.records import JobRecord
 from workhorse.client import Client

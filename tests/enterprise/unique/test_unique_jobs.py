@@ -180,7 +180,7 @@ def test_an_encrypted_jobs_identity_is_not_a_plain_hash_of_its_secret(
 
 
 def test_the_keyed_identity_follows_the_newest_key_of_the_ring() -> None:
-    from conftest import KEY_1, KEY_2
+    from unique_keys import KEY_1, KEY_2
 
     from workhorse_enterprise.encryption import KeyRing
 
