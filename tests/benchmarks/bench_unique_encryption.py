@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from statistics import median
 
 import pytest
 import redis
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "enterprise" / "unique"))
 import workhorse
 
 FIGURES: list[tuple[str, str]] = []
+THREADS = int(os.environ.get("WH_BENCH_THREADS", "10"))  # 1 shows the cost without GIL contention
 
 
 @workhorse.job(name="bench.noop")
@@ -99,26 +101,39 @@ def run_until(count: Callable[[], int], target: int, timeout: float = 300) -> fl
 
 
 def test_encrypted_no_op_throughput_vs_plain(r: redis.Redis, client: Client) -> None:
-    n, rounds = 10_000, 3
-    results: dict[str, list[float]] = {"plain": [], "encrypted": []}
+    n, rounds = 20_000, 7
+    rates: dict[str, list[float]] = {"plain": [], "encrypted": []}
+    cpu_us: dict[str, list[float]] = {"plain": [], "encrypted": []}
     secret = {"card": "4111 1111 1111 1111", "cvc": "123"}
 
-    def drain() -> float:
-        worker = WorkerProcess(client.settings.with_changes(concurrency=10))
+    def drain(kind: str) -> None:
+        worker = WorkerProcess(client.settings.with_changes(concurrency=THREADS))
+        cpu0 = time.process_time()  # this process's CPU: what other engineers' load cannot skew
         worker.start()
         try:
-            return n / run_until(lambda: snapshot(worker.executor.stats).processed, n)
+            rates[kind].append(n / run_until(lambda: snapshot(worker.executor.stats).processed, n))
+            cpu_us[kind].append((time.process_time() - cpu0) / n * 1e6)
         finally:
             worker.stop()
             worker.shutdown()
 
-    for _ in range(rounds):  # alternate so warm-up and drift hit both alike
+    for _ in range(rounds):  # paired, alternating rounds: warm-up and drift hit both alike
         noop.perform_bulk(("visible", secret) for _ in range(n))
-        results["plain"].append(drain())
+        drain("plain")
         noop_encrypted.perform_bulk(("visible", secret) for _ in range(n))
-        results["encrypted"].append(drain())
+        drain("encrypted")
     assert r.zcard("dead") == 0 and r.zcard("retry") == 0
-    plain, encrypted = max(results["plain"]), max(results["encrypted"])
-    figure("plain no-op jobs/s (1 process, 10 threads)", f"{plain:,.0f}")
+    plain, encrypted = max(rates["plain"]), max(rates["encrypted"])
+    paired = sorted(e / p for p, e in zip(rates["plain"], rates["encrypted"], strict=True))
+    cpu = sorted(p / e for p, e in zip(cpu_us["plain"], cpu_us["encrypted"], strict=True))
+    figure(f"plain no-op jobs/s (1 process, {THREADS} threads)", f"{plain:,.0f}")
     figure("encrypted no-op jobs/s (same worker, same run)", f"{encrypted:,.0f}")
-    figure("encrypted / plain throughput", f"{100 * encrypted / plain:.0f} %")
+    figure("encrypted / plain throughput (best of each)", f"{100 * encrypted / plain:.0f} %")
+    figure("encrypted / plain, paired rounds (median; all)", _ratios(paired))
+    figure("CPU µs/job plain, encrypted (median)",
+           f"{median(cpu_us['plain']):.1f}, {median(cpu_us['encrypted']):.1f}")
+    figure("plain / encrypted CPU per job, paired (median; all)", _ratios(cpu))
+
+
+def _ratios(ratios: list[float]) -> str:
+    return f"{100 * median(ratios):.0f} %; " + " ".join(f"{100 * x:.0f}" for x in ratios)

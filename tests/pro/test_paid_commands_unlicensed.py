@@ -66,7 +66,8 @@ def argv_for(command: click.Command, redis_url: str) -> list[str]:
 def test_the_walk_finds_the_paid_commands_of_both_tiers() -> None:
     names = {" ".join(path) for path in PAID}
     assert {"pause", "unpause", "reliable", "batches list", "batches status", "limits",
-            "cron list", "cron pause", "cron resume", "cron run"} <= names
+            "cron list", "cron pause", "cron resume", "cron run", "unique list", "unique clear",
+            "encryption keygen", "encryption check"} <= names
 
 
 @pytest.mark.parametrize("path", sorted(PAID), ids=" ".join)

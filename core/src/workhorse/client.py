@@ -16,7 +16,7 @@ from workhorse.config import Settings
 from workhorse.connection import RedisTarget, connect, describe_client, resolve, unavailable
 from workhorse.errors import ArgumentError, ConfigError, RedisUnavailable
 from workhorse.keys import Keys
-from workhorse.middleware import ClaimedJob, ClientMiddleware, compose_client
+from workhorse.middleware import ClaimedJob, ClientMiddleware, compose_client, offline_claims
 from workhorse.types import JobPayload
 
 BULK_CHUNK = 1_000
@@ -90,8 +90,11 @@ class Client:
         pushed = self._chain(self.normalize(job))
         if pushed is None:
             return None
-        if type(pushed) is ClaimedJob and self._direct():
-            return self._write_claimed(pushed)
+        if type(pushed) is ClaimedJob:
+            if self._direct():
+                return self._write_claimed(pushed)
+            if self._refused_offline(pushed):
+                return None
         self._emit([pushed])
         return pushed["jid"]
 
@@ -107,9 +110,13 @@ class Client:
         chunk: list[JobPayload] = []
         for job in jobs:
             pushed = self._chain(self.normalize(job))
-            if type(pushed) is ClaimedJob and self._direct():
-                jids.append(self._write_claimed(pushed))
-                continue
+            if type(pushed) is ClaimedJob:
+                if self._direct():
+                    jids.append(self._write_claimed(pushed))
+                    continue
+                if self._refused_offline(pushed):
+                    jids.append(None)
+                    continue
             jids.append(None if pushed is None else pushed["jid"])
             if pushed is not None:
                 chunk.append(pushed)
@@ -197,6 +204,13 @@ class Client:
     def _direct(self) -> bool:
         """True when pushes go straight to Redis (not captured, not a testing sink)."""
         return self.sink is None and not self._local.__dict__.get("captures")
+
+    def _refused_offline(self, job: ClaimedJob) -> bool:
+        """In testing's fake/inline modes inside ``testing.unique()``: the claim said no."""
+        state = offline_claims()
+        if self.sink is None or state is None or job.offline is None:
+            return False
+        return not job.offline(cast(JobPayload, job), state)
 
     def target_for(self, job: JobPayload) -> Client:
         """The client whose Redis stores ``job`` (a shard's, for a sharded client)."""

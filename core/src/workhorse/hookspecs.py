@@ -9,7 +9,7 @@ Only :mod:`workhorse.plugins` calls these hooks, through typed wrappers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -96,6 +96,23 @@ def workhorse_job_died(
 @hookspec
 def workhorse_job_failed(ctx: JobContext, error: BaseException) -> None:
     """A job raised (before its retry was scheduled): error reporting services go here."""
+
+
+@hookspec
+def workhorse_jobs_removed(
+    jobs: Sequence[JobPayload], reason: str, redis: Redis, keys: Keys
+) -> None:
+    """Jobs were taken out of the work to do by an operator or the API, not by running.
+
+    ``reason`` is ``"deleted"`` (one job or a selection, from a queue or the
+    schedule/retry/dead sets), ``"cleared"`` (a whole queue or set), ``"killed"``
+    (moved to the dead set by hand) or ``"cancelled"`` (``workhorse.cancel``).
+    Called after the change, on the caller's thread (a dashboard request, a CLI
+    command), with the Redis and key prefix the jobs were removed from, in
+    chunks of at most a thousand jobs. Jobs whose bytes were not a job object
+    are left out. An exception is logged, never undoes the removal.
+    Unique jobs release their locks here.
+    """
 
 
 # -- lifecycle and services --------------------------------------------------

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 PushNext = Callable[[JobPayload], JobPayload | None]
 ClaimedWrite = Callable[["Client", JobPayload], bool]
+# (job, state) -> stored?  ``state`` is scratch space that lives as long as the
+# ``workhorse.testing.unique()`` block that switched offline claims on.
+OfflineClaim = Callable[[JobPayload, dict[str, Any]], bool]
 
 
 class ClientMiddleware(Protocol):
@@ -37,14 +40,17 @@ class ClaimedJob(dict[str, Any]):
     it drops the claim and the job is written the ordinary way.
     """
 
-    __slots__ = ("write",)
+    __slots__ = ("offline", "write")
 
-    def __init__(self, job: JobPayload, write: ClaimedWrite) -> None:
+    def __init__(self, job: JobPayload, write: ClaimedWrite,
+                 offline: OfflineClaim | None = None) -> None:
         super().__init__(job)
         self.write = write
+        self.offline = offline
 
 
-def claim(job: JobPayload, write: ClaimedWrite) -> JobPayload:
+def claim(job: JobPayload, write: ClaimedWrite, offline: OfflineClaim | None = None
+          ) -> JobPayload:
     """Let ``write(client, job)`` store ``job`` instead of the client's pipeline.
 
     ``write`` gets the client that owns the job's Redis (its shard, when
@@ -52,9 +58,31 @@ def claim(job: JobPayload, write: ClaimedWrite) -> JobPayload:
     push then returns None, as if a middleware had dropped it. Called only when
     the client writes to Redis directly; inside ``Client.capture()`` (atomic
     groups such as batches) and under ``workhorse.testing`` the job is written
-    the ordinary way and the claim is ignored.
+    the ordinary way and the claim is ignored, except that in testing's fake
+    and inline modes, inside ``workhorse.testing.unique()``, ``offline(job,
+    state)`` decides instead (False: the push returns None), keeping whatever
+    it needs in ``state``, a dict that lives as long as that block.
     """
-    return cast("JobPayload", ClaimedJob(job, write))
+    return cast("JobPayload", ClaimedJob(job, write, offline))
+
+
+_offline_state: dict[str, Any] | None = None  # set by workhorse.testing.unique()
+
+
+def offline_claims() -> dict[str, Any] | None:
+    """The state of offline claims while ``workhorse.testing.unique()`` is on, else None.
+
+    Server middleware that releases what an offline claim took (a unique lock)
+    looks there first.
+    """
+    return _offline_state
+
+
+def set_offline_claims(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Switch offline claims on (a fresh dict) or off (None); returns the previous state."""
+    global _offline_state
+    previous, _offline_state = _offline_state, state
+    return previous
 
 
 @dataclass(slots=True)

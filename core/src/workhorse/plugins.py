@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, cast
 
@@ -151,6 +151,21 @@ def job_died(job: JobPayload, error: BaseException | None, process: ProcessConte
 
 def job_failed(ctx: JobContext, error: BaseException) -> None:
     _hook().workhorse_job_failed(ctx=ctx, error=error)
+
+
+def jobs_removed(jobs: Sequence[JobPayload], reason: str, redis: Redis, keys: Keys) -> None:
+    """Fire ``workhorse_jobs_removed``; a failing plugin is logged, the removal stands."""
+    if not jobs:
+        return
+    try:
+        _hook().workhorse_jobs_removed(jobs=jobs, reason=reason, redis=redis, keys=keys)
+    except Exception:
+        log.exception("a plugin failed after %d job(s) were %s; continuing", len(jobs), reason)
+
+
+def listens_for_removals() -> bool:
+    """True when some plugin implements ``workhorse_jobs_removed`` (else skip reading jobs)."""
+    return bool(_hook().workhorse_jobs_removed.get_hookimpls())
 
 
 def lifecycle(event: str, process: ProcessContext) -> None:

@@ -30,6 +30,14 @@ class Scripts:
         self._move_due: Script = client.register_script(source("move_due"))
         self._requeue: Script = client.register_script(source("requeue_front"))
         self._zmove: Script = client.register_script(source("zmove"))
+        self._set_aside: Script = client.register_script(source("set_aside"))
+
+    def set_aside(self, key: str, aside: str, ttl: int, queues_key: str | None = None,
+                  queue: str = "") -> int:
+        """Move the jobs of ``key`` to ``aside`` (expiring after ``ttl`` s); how many.
+        With ``queues_key``, ``queue`` leaves the known-queues set in the same step."""
+        keys = [key, aside] if queues_key is None else [key, aside, queues_key]
+        return int(self._set_aside(keys=keys, args=[ttl, queue]))
 
     def fetch_many(
         self, queue_keys: Sequence[str], max_jobs: int, send: DedicatedConnection

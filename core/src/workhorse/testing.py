@@ -27,7 +27,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
@@ -35,10 +36,10 @@ from workhorse import payload, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
 from workhorse.job import Job, lookup
-from workhorse.middleware import JobContext, compose_server
+from workhorse.middleware import JobContext, compose_server, set_offline_claims
 from workhorse.types import JobPayload
 
-__all__ = ["Fake", "Inline", "JobRunner", "fake", "inline"]
+__all__ = ["Fake", "Inline", "JobRunner", "fake", "inline", "unique"]
 
 JobRef = Job[..., Any] | str
 
@@ -221,3 +222,22 @@ def fake(settings: Settings | None = None) -> Fake:
 def inline(settings: Settings | None = None) -> Inline:
     """``with testing.inline():`` run every pushed job immediately."""
     return Inline(settings)
+
+
+@contextmanager
+def unique(enabled: bool = True) -> Iterator[None]:
+    """``with testing.unique():`` unique jobs are unique in fake and inline modes too.
+
+    Off by default: in those modes every push goes through, so tests see each
+    one. Inside the block a plugin that enforces uniqueness (Enterprise's
+    ``unique_for``) holds its locks in memory for the block's lifetime: a
+    second identical push returns None while the first is pending in
+    ``fake()``, and a lock is released when the job runs (``drain()``,
+    ``inline()``) as a worker would release it. Locks are forgotten when the
+    block ends. ``unique(False)`` switches it off again inside an outer block.
+    """
+    previous = set_offline_claims({} if enabled else None)
+    try:
+        yield
+    finally:
+        set_offline_claims(previous)

@@ -10,10 +10,11 @@ before the job runs. One hook each keeps that order fixed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
+from redis import Redis
 
 from workhorse.client import default_client
 from workhorse.config import Settings
@@ -30,7 +31,12 @@ from workhorse_enterprise.encryption.middleware import (
 )
 from workhorse_enterprise.license_gate import ENCRYPTION, UNIQUE_JOBS
 from workhorse_enterprise.unique import identity
-from workhorse_enterprise.unique.middleware import UniquePush, UniqueRelease, release
+from workhorse_enterprise.unique.middleware import (
+    UniquePush,
+    UniqueRelease,
+    release,
+    release_removed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +57,13 @@ def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
 
 @hookimpl
 def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
-    unique = UniquePush(settings) if UNIQUE_JOBS.licensed else refuse_unique
-    encrypt = Encrypt() if ENCRYPTION.licensed else refuse_encrypt
+    if not ENCRYPTION.licensed:
+        encrypt: ClientMiddleware = refuse_encrypt
+        digest_key = None
+    else:
+        encrypt = sealer = Encrypt()
+        digest_key = lambda: sealer.ring.digest_key  # noqa: E731 - read on first use
+    unique = UniquePush(settings, digest_key) if UNIQUE_JOBS.licensed else refuse_unique
     return [unique, encrypt]
 
 
@@ -79,8 +90,23 @@ def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
 
 
 @hookimpl
+def workhorse_jobs_removed(
+    jobs: Sequence[JobPayload], reason: str, redis: Redis, keys: Keys
+) -> None:
+    if UNIQUE_JOBS.licensed:  # unlicensed, locks expire with their TTL
+        release_removed(redis, keys, jobs)
+
+
+@hookimpl
 def workhorse_cli_commands() -> list[click.Command]:
     from workhorse_enterprise.encryption.cli import encryption
     from workhorse_enterprise.unique.cli import unique
 
     return [unique, encryption]
+
+
+@hookimpl
+def workhorse_dashboard_tabs() -> list[object]:
+    from workhorse_enterprise.unique.web import tab
+
+    return [tab()]

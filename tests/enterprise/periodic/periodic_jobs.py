@@ -34,3 +34,8 @@ if os.environ.get("WH_TEST_PERIODIC_ENTRIES") == "failover":
     register(None, beat, every=1, name="every-second-once", args=["once"], missed="once",
              grace=grace)
     register("61 * * * *", beat, name="broken", args=["never"])
+
+
+@workhorse.job(queue="cron", unique_for=600)
+def unique_beat(label: str) -> None:
+    """A unique job on a schedule: a tick is skipped while an earlier run holds the lock."""

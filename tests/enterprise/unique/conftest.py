@@ -18,9 +18,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import unique_jobs  # noqa: E402,F401 - registers the test jobs
-
-KEY_1 = "1:" + "A" * 43 + "="  # 32 zero-ish bytes: fine for tests, never for production
-KEY_2 = "2:" + "B" * 43 + "="
+from unique_keys import KEY_1, KEY_2  # noqa: E402,F401 - re-exported for older imports
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 import redis
 import unique_jobs as jobs
-from conftest import KEY_1, KEY_2
 from support.waiting import wait_for
+from unique_keys import KEY_1, KEY_2
 
 from workhorse.api.records import JobRecord
 from workhorse.client import Client
@@ -95,7 +95,9 @@ def test_a_ciphertext_copied_into_another_job_does_not_open(
     assert rc.llen("test:secret") == 0
 
 
-@pytest.mark.parametrize("hostile", ["", "not base64!", "QUJD", 42, None, ["x"]])
+@pytest.mark.parametrize("hostile", [
+    "", "not base64!", "QUJD", 42, None, ["x"], "é" * 60, "AQ" + "A" * 60 + "\n==",
+    "AQ" + "A" * 60 + "=" * 5, {"v": 1}])
 def test_hostile_sealed_values_from_redis_go_dead_and_never_run(
     rc: redis.Redis, start_worker: Start, hostile: object
 ) -> None:
@@ -147,3 +149,13 @@ def test_inline_testing_mode_runs_encrypted_jobs_with_their_clear_argument(
     with testing.inline(uclient.settings):
         jobs.show.perform_async("inline", SECRET)
     assert json.loads(rc.lindex("test:secret", 0)) == ["inline", SECRET]
+
+
+@pytest.mark.parametrize("value", [
+    {"card": "4111", "nested": [1, 2.5, None, True]}, "ünïcode ✓", 0, -1.5e300, None, [], ""])
+def test_every_json_value_comes_back_unchanged_from_its_sealed_form(value: object) -> None:
+    from workhorse_enterprise.encryption.cipher import open_sealed, seal
+
+    ring = KeyRing.parse(KEY_1, "test")
+    token = seal(ring, value, "a" * 24, "s.show")
+    assert open_sealed(ring, token, "a" * 24, "s.show") == value

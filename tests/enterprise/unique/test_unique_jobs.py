@@ -145,3 +145,60 @@ def test_inside_a_capture_the_job_is_written_by_the_capturer(
     with client.capture() as captured:
         assert jobs.record.set().via(client).perform_async("cap") is not None
     assert len(captured) == 1 and rc.llen("queue:default") == 0
+
+
+def everything_in_redis(rc: redis.Redis) -> str:
+    """Every key name and every string, list and zset value Redis holds, as one text."""
+    parts: list[str] = []
+    for key in rc.scan_iter():
+        parts.append(key)
+        kind = rc.type(key)
+        if kind == "string":
+            parts.append(rc.get(key) or "")
+        elif kind == "list":
+            parts += rc.lrange(key, 0, -1)
+        elif kind == "zset":
+            parts += rc.zrange(key, 0, -1)
+    return "\n".join(parts)
+
+
+def test_an_encrypted_jobs_identity_is_not_a_plain_hash_of_its_secret(
+    rc: redis.Redis, start_worker: Start
+) -> None:
+    """A 4-digit PIN hashed plainly falls to 10,000 guesses; keyed, it does not."""
+    assert jobs.pin_once.perform_async(7, "0420") is not None
+    assert jobs.pin_once.perform_async(7, "0420") is None  # still unique
+    assert jobs.pin_once.perform_async(7, "0421") is not None
+    stored = everything_in_redis(rc)
+    guesses = {unique.identity.digest("s.pin_once", "default", [7, f"{pin:04}"])
+               for pin in range(10_000)}
+    assert '"0420"' not in stored and not any(guess in stored for guess in guesses)
+    start_worker()
+    wait_for(lambda: rc.llen("test:ran") == 2, "both jobs to run")
+    wait_for(lambda: not rc.keys("unique:*"), "both locks to be released")
+    assert jobs.pin_once.perform_async(7, "0420") is not None
+
+
+def test_the_keyed_identity_follows_the_newest_key_of_the_ring() -> None:
+    from unique_keys import KEY_1, KEY_2
+
+    from workhorse_enterprise.encryption import KeyRing
+
+    old, rotated = KeyRing.parse(KEY_1, "t"), KeyRing.parse(f"{KEY_1},{KEY_2}", "t")
+    digests = {unique.identity.digest("s.pin_once", "default", [7, "0420"], secret=ring.digest_key)
+               for ring in (old, rotated, KeyRing.parse(KEY_1, "again"))}
+    assert len(digests) == 2  # same ring, same digest; a rotation changes it
+
+
+def test_unique_encrypted_jobs_without_an_encryption_license_are_refused(
+    rc: redis.Redis, wh_client: Client
+) -> None:
+    from workhorse import client as client_module
+
+    with licensed(("pro", "enterprise"), features=("unique_jobs",)):
+        c = Client(settings=wh_client.settings)
+    client_module.set_default_client(c)
+    with licensed(("pro", "enterprise"), features=("unique_jobs",)), \
+            pytest.raises(FeatureNotLicensed):
+        jobs.pin_once.perform_async(7, "0420")
+    assert not rc.keys("*")

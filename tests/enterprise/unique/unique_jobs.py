@@ -55,3 +55,8 @@ def show(visible: str, secret: object) -> None:
 @workhorse.job(name="s.fail", encrypt=True, retry=3)
 def fail(visible: str, secret: object) -> None:
     raise RuntimeError("failed on purpose")
+
+
+@workhorse.job(name="s.pin_once", encrypt=True, unique_for=60)
+def pin_once(account: int, pin: str) -> None:
+    _r().rpush("test:ran", str(account))

@@ -10,6 +10,7 @@ from typing import cast
 import redis
 
 from workhorse import payload
+from workhorse.api import removal
 from workhorse.api.records import JobRecord, paged
 from workhorse.config import Settings
 from workhorse.keys import Keys
@@ -55,18 +56,19 @@ class Queue:
 
     def delete(self, record: JobRecord) -> bool:
         """Remove exactly this job (its stored bytes); False if it already left."""
-        return bool(self.redis.lrem(self.key, 1, record.raw))
+        if not self.redis.lrem(self.key, 1, record.raw):
+            return False
+        removal.announce(self.redis, self.keys, [record.raw], "deleted")
+        return True
 
     def delete_jid(self, jid: str) -> bool:
         record = self.find(jid)
         return self.delete(record) if record else False
 
     def clear(self) -> int:
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.llen(self.key)
-        pipe.unlink(self.key)
-        pipe.srem(self.keys.queues, self.name)
-        return int(pipe.execute()[0])
+        """Remove every job of the queue (plugins hear of each: ``workhorse_jobs_removed``)."""
+        return removal.clear(self.redis, self.keys, self.key, sorted_set=False,
+                             queue=self.name)
 
     def paused(self) -> bool:
         return bool(self.redis.sismember(self.keys.paused, self.name))

@@ -10,6 +10,7 @@ from typing import Any, cast
 import redis
 
 from workhorse import payload
+from workhorse.api import removal
 from workhorse.api.records import JobRecord, paged
 from workhorse.config import Settings
 from workhorse.keys import Keys
@@ -90,7 +91,10 @@ class JobSet:
         return None
 
     def delete(self, record: JobRecord) -> bool:
-        return bool(self.redis.zrem(self.key, record.raw))
+        if not self.redis.zrem(self.key, record.raw):
+            return False
+        removal.announce(self.redis, self.keys, [record.raw], "deleted")
+        return True
 
     def retry_now(self, record: JobRecord) -> bool:
         """Push the job to its queue now (manual retries don't use up a retry)."""
@@ -115,7 +119,10 @@ class JobSet:
             new = payload.encode(item)
         else:
             new = record.raw
-        return self.scripts.zmove(self.key, self.keys.dead, record.raw, new, now)
+        moved = bool(self.scripts.zmove(self.key, self.keys.dead, record.raw, new, now))
+        if moved and self.name != "dead":
+            removal.announce(self.redis, self.keys, [new], "killed")
+        return moved
 
     def retry_all(self) -> int:
         return self._each(self.retry_now)
@@ -124,10 +131,8 @@ class JobSet:
         return self._each(self.kill)
 
     def delete_all(self) -> int:
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.zcard(self.key)
-        pipe.unlink(self.key)
-        return int(pipe.execute()[0])
+        """Remove every job of the set (plugins hear of each: ``workhorse_jobs_removed``)."""
+        return removal.clear(self.redis, self.keys, self.key, sorted_set=True)
 
     def _each(self, action: Any) -> int:
         done = 0

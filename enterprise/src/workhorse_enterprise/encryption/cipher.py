@@ -18,6 +18,11 @@ from workhorse.errors import WorkhorseError
 from workhorse_enterprise.encryption.keyring import ENV, KeyRing
 
 NONCE = 12
+TAG = 16
+# Built once: json.dumps/json.loads with options build a coder per call, which cost more
+# than the AES-GCM work itself on a no-op job (see tests/benchmarks/bench_unique_encryption).
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+_DECODE = json.JSONDecoder().raw_decode
 
 
 class UndecryptableArgument(WorkhorseError):
@@ -33,19 +38,23 @@ def _aad(jid: str, name: str) -> bytes:
 
 
 def seal(ring: KeyRing, value: object, jid: str, name: str) -> str:
-    plain = json.dumps(value, separators=(",", ":")).encode()
+    plain = _ENCODE(value).encode()
     nonce = secrets.token_bytes(NONCE)
     sealed = ring.ciphers[ring.newest].encrypt(nonce, plain, _aad(jid, name))
     return base64.b64encode(bytes([ring.newest]) + nonce + sealed).decode("ascii")
 
 
 def open_sealed(ring: KeyRing, token: object, jid: str, name: str) -> object:
-    """The plaintext value; ``UndecryptableArgument``/``MissingKey`` say why not."""
+    """The plaintext value; ``UndecryptableArgument``/``MissingKey`` say why not.
+
+    This runs before every encrypted job: one strict base64 pass, one cipher
+    lookup, one AES-GCM call, one JSON scan, and nothing that builds objects per call.
+    """
     try:
-        blob = base64.b64decode(str(token), validate=True) if isinstance(token, str) else b""
+        blob = binascii.a2b_base64(token, strict_mode=True) if type(token) is str else b""
     except (binascii.Error, ValueError):
         blob = b""
-    if len(blob) < 1 + NONCE + 16:
+    if len(blob) < 1 + NONCE + TAG:
         raise UndecryptableArgument(
             f"the last argument of encrypted job {name} jid={jid} is not a sealed value")
     version = blob[0]
@@ -62,4 +71,5 @@ def open_sealed(ring: KeyRing, token: object, jid: str, name: str) -> object:
         raise UndecryptableArgument(
             f"the encrypted argument of job {name} jid={jid} does not open with key version "
             f"{version}: it was altered, or copied from another job") from None
-    return json.loads(plain)
+    # Authenticated, so it is the JSON text seal() wrote: no whitespace, nothing after it.
+    return _DECODE(plain.decode())[0]

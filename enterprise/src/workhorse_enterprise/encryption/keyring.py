@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -26,6 +28,7 @@ ENV = "WORKHORSE_ENCRYPTION_KEYS"
 FILE_ENV = "WORKHORSE_ENCRYPTION_KEYS_FILE"
 KEY_BYTES = 32  # AES-256
 _ENTRY = re.compile(r"(\d{1,3}):(\S+)")
+_DIGEST_LABEL = b"workhorse unique-job identity v1"
 
 
 class KeyRing:
@@ -38,6 +41,9 @@ class KeyRing:
                               "prints one")
         self.ciphers = {version: AESGCM(key) for version, key in keys.items()}
         self.newest = max(keys)
+        # A separate key for keyed digests (unique-job identities of encrypted jobs), derived
+        # from the newest key so the AES key itself is never used for anything but AES-GCM.
+        self.digest_key = hmac.digest(keys[self.newest], _DIGEST_LABEL, hashlib.sha256)
 
     @property
     def versions(self) -> list[int]:

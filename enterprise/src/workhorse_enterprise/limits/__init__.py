@@ -21,7 +21,14 @@ Requires an Enterprise license covering ``rate_limiting``; see docs/rate-limitin
 from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.concurrent import ConcurrentLimiter
 from workhorse_enterprise.limits.errors import OverLimit
-from workhorse_enterprise.limits.factory import bucket, concurrent, leaky, points, window
+from workhorse_enterprise.limits.factory import (
+    bucket,
+    concurrent,
+    leaky,
+    points,
+    unlimited,
+    window,
+)
 from workhorse_enterprise.limits.inventory import LimiterStats, delete_limiter, list_limiters
 from workhorse_enterprise.limits.lease import Lease
 from workhorse_enterprise.limits.rate import (
@@ -31,6 +38,7 @@ from workhorse_enterprise.limits.rate import (
     RateLimiter,
     WindowLimiter,
 )
+from workhorse_enterprise.limits.unlimited import UnlimitedLimiter
 
 __all__ = [
     "BucketLimiter",
@@ -42,6 +50,7 @@ __all__ = [
     "OverLimit",
     "PointsLimiter",
     "RateLimiter",
+    "UnlimitedLimiter",
     "WindowLimiter",
     "bucket",
     "concurrent",
@@ -49,5 +58,6 @@ __all__ = [
     "leaky",
     "list_limiters",
     "points",
+    "unlimited",
     "window",
 ]

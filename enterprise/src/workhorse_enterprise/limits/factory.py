@@ -1,4 +1,5 @@
-"""The public constructors: ``concurrent``, ``bucket``, ``window``, ``leaky``, ``points``.
+"""The public constructors: ``concurrent``, ``bucket``, ``window``, ``leaky``, ``points``,
+and ``unlimited`` (a limit switched off).
 
 Limiters are cheap objects (all state is in Redis), so creating one per call
 with a dynamic name (``bucket(f"stripe-{account_id}", 25, per="second")``) is
@@ -31,6 +32,7 @@ from workhorse_enterprise.limits.rate import (
     PointsLimiter,
     WindowLimiter,
 )
+from workhorse_enterprise.limits.unlimited import UnlimitedLimiter
 
 
 class Common(TypedDict, total=False):
@@ -79,3 +81,9 @@ def points(
 ) -> PointsLimiter:
     """A budget of ``budget`` points refilled over ``per``; ``acquire(cost=n)`` spends n."""
     return PointsLimiter(name, budget, interval_seconds(per), **common)
+
+
+def unlimited(name: str, **common: Unpack[Common]) -> UnlimitedLimiter:
+    """Always admits at once, touches no Redis: swap it in to switch a limit off by
+    configuration while every call site stays as it is."""
+    return UnlimitedLimiter(name, **common)

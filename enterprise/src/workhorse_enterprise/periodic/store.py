@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypedDict, cast
 
 import redis
@@ -30,11 +30,13 @@ from workhorse.keys import Keys
 from workhorse.scripts import source
 from workhorse_enterprise.leader.lease import leader_key
 from workhorse_enterprise.periodic.entry import Entry
+from workhorse_enterprise.unique.locks import DIGEST, lock_key
 
 HISTORY_LENGTH = 50
 RunKind = Literal["tick", "missed", "manual"]
-TickResult = Literal["pushed", "done", "not_leader", "paused"]
-_RESULTS: dict[int, TickResult] = {1: "pushed", 0: "done", -1: "not_leader", -2: "paused"}
+TickResult = Literal["pushed", "done", "not_leader", "paused", "locked"]
+_RESULTS: dict[int, TickResult] = {1: "pushed", 0: "done", -1: "not_leader", -2: "paused",
+                                   -3: "locked"}
 _PACKAGE = "workhorse_enterprise.periodic"
 
 
@@ -65,6 +67,16 @@ class PeriodicKeys:
         return self.keys.key(f"periodic-results:{name}")
 
 
+def unique_lock(keys: Keys, job: Mapping[str, Any]) -> tuple[str, int] | None:
+    """The unique lock key and TTL (ms) of a job built with ``unique_for``, else None."""
+    digest, seconds = job.get("unique_digest"), job.get("unique_for")
+    if not isinstance(digest, str) or not isinstance(seconds, int | float):
+        return None
+    if not DIGEST.fullmatch(digest):
+        return None
+    return lock_key(keys, digest), max(1, int(seconds * 1000))
+
+
 def tick_ttl_ms(entry: Entry) -> int:
     """How long a tick key guards its tick: a day for cron, shorter for second schedules."""
     if entry.every is not None:
@@ -85,13 +97,16 @@ class PeriodicStore:
         jid, queue = str(job["jid"]), str(job.get("queue") or entry.queue)
         now_ms = int(time.time() * 1000)
         item: HistoryItem = {"tick": tick, "jid": jid, "at": now_ms, "kind": kind}
-        result = self._enqueue(
-            keys=[self.keys.state(entry.name), self.keys.tick(entry.name, tick),
-                  self.keys.keys.queue(queue), self.keys.keys.queues, self.keys.leader,
-                  self.keys.history(entry.name)],
-            args=[tick, tick_ttl_ms(entry), payload.encode(job), queue, identity, jid, now_ms,
-                  json.dumps(item), HISTORY_LENGTH],
-        )
+        keys = [self.keys.state(entry.name), self.keys.tick(entry.name, tick),
+                self.keys.keys.queue(queue), self.keys.keys.queues, self.keys.leader,
+                self.keys.history(entry.name)]
+        args: list[Any] = [tick, tick_ttl_ms(entry), payload.encode(job), queue, identity, jid,
+                           now_ms, json.dumps(item), HISTORY_LENGTH]
+        lock = unique_lock(self.keys.keys, job)
+        if lock is not None:  # a unique job: the lock is taken in the same call as the push
+            keys.append(lock[0])
+            args.append(lock[1])
+        result = self._enqueue(keys=keys, args=args)
         return _RESULTS[int(result)]
 
     def advance(self, name: str, tick: int, identity: str) -> TickResult:

@@ -192,6 +192,9 @@ class PeriodicTicker:
         result = self.store.enqueue_tick(entry, tick, job, self.elector.identity, kind)
         if result == "not_leader":
             raise _LostLeadership
+        if result == "locked":
+            log.info("periodic entry %s: tick %s not enqueued: an earlier run of the unique job "
+                     "%s still holds its lock", entry.name, _iso(tick), job["class"])
         if result == "pushed":
             log.debug("periodic entry %s: enqueued %s jid=%s (%s)", entry.name, job["class"],
                       job["jid"], kind)

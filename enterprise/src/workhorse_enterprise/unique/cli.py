@@ -28,13 +28,15 @@ def list_locks(redis_url: str | None, prefix: str, as_json: bool) -> None:
     """Held locks, soonest to expire first."""
     held = locks.held(open_client(redis_url, prefix).redis, Keys(prefix))
     if as_json:
-        click.echo(json.dumps([asdict(lock) for lock in held], indent=2))
+        click.echo(json.dumps([asdict(lock) | {"clearable": lock.clearable} for lock in held],
+                              indent=2))
     elif not held:
         click.echo("no unique locks are held")
     else:
         click.echo(f"{'digest':64}  {'jid':24}  ttl")
         for lock in held:
-            click.echo(f"{lock.digest:64}  {lock.jid:24}  {lock.ttl:.0f}s")
+            ttl = "never expires" if lock.ttl is None else f"{lock.ttl:.0f}s"
+            click.echo(f"{lock.digest:64}  {lock.jid:24}  {ttl}")
 
 
 @unique.command("clear")

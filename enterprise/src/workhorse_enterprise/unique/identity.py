@@ -4,11 +4,18 @@ By default class + queue + arguments; ``unique_key=callable`` replaces the
 arguments part with ``callable(*args)``. The identity is hashed, so a lock key
 has a bounded length whatever the arguments, and stored in the payload as
 ``unique_digest`` so the worker releases the lock without recomputing it.
+
+The identity of an encrypted job holds the clear value of its secret
+argument, and a plain hash of a small secret (a PIN, a card's CVC) falls to a
+dictionary attack by anyone who reads Redis. So an encrypted job's identity is
+hashed with HMAC-SHA256 under a key derived from the encryption key ring
+(``KeyRing.digest_key``): only holders of the ring can test a guess.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,8 +26,12 @@ UntilWhen = ("start", "success")
 KeyFunction = Callable[..., Any]
 
 
-def digest(name: str, queue: str, args: list[Any], key: KeyFunction | None = None) -> str:
-    """A hex digest naming the identity of a push of job ``name`` with ``args``."""
+def digest(name: str, queue: str, args: list[Any], key: KeyFunction | None = None,
+           secret: bytes | None = None) -> str:
+    """A hex digest naming the identity of a push of job ``name`` with ``args``.
+
+    With ``secret`` (an encrypted job), an HMAC under it instead of a plain hash.
+    """
     part: Any = args if key is None else key(*args)
     try:
         text = json.dumps([name, queue, part], sort_keys=True, separators=(",", ":"))
@@ -28,6 +39,8 @@ def digest(name: str, queue: str, args: list[Any], key: KeyFunction | None = Non
         raise ConfigError(
             f"the unique key of {name} must be JSON (str, number, list, dict...), got "
             f"{part!r}: {exc}") from None
+    if secret is not None:
+        return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
     return hashlib.sha256(text.encode()).hexdigest()
 
 

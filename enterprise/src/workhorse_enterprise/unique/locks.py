@@ -8,11 +8,14 @@ the jid of the job that owns it, with a TTL of the job's ``unique_for``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import redis
+from redis.client import NEVER_DECODE
 from redis.commands.core import Script
 
 from workhorse.keys import Keys
@@ -64,31 +67,94 @@ def release(client: redis.Redis, keys: Keys, digest: str, jid: str) -> bool:
     return bool(scripts_for(client).release(keys=[lock_key(keys, digest)], args=[jid]))
 
 
+def release_many(client: redis.Redis, keys: Keys, owners: Iterable[tuple[str, str]]) -> int:
+    """Drop each ``(digest, jid)`` lock that jid still holds, in two round trips; how many."""
+    script = scripts_for(client).release
+    valid = [(lock_key(keys, digest), jid) for digest, jid in owners
+             if DIGEST.fullmatch(digest)]  # never build a key from garbage
+    if not valid:
+        return 0
+    # The first call alone loads the script where the locks live (a pipeline cannot
+    # recover from NOSCRIPT on a cluster); every lock shares that slot and node.
+    released = int(script(keys=[valid[0][0]], args=[valid[0][1]]))
+    pipe = client.pipeline(transaction=False)
+    for key, jid in valid[1:]:
+        script(keys=[key], args=[jid], client=pipe)
+    return released + sum(int(done) for done in pipe.execute())
+
+
 @dataclass(frozen=True, slots=True)
 class HeldLock:
-    digest: str
-    jid: str
-    ttl: float  # seconds left
+    """One lock as found in Redis. Another program may have written anything under the
+    ``unique:`` prefix, so names and values are shown escaped, never trusted."""
+
+    digest: str  # the key after ``unique:``; a 64-hex digest unless something else wrote it
+    jid: str  # the holder, as text (non-UTF-8 escaped, shortened past SHOWN characters)
+    ttl: float | None  # seconds left; None when the key never expires (not one of ours)
+
+    @property
+    def clearable(self) -> bool:
+        return DIGEST.fullmatch(self.digest) is not None
+
+
+SHOWN = 80
 
 
 def held(client: redis.Redis, keys: Keys, limit: int = 1000) -> list[HeldLock]:
     """Up to ``limit`` locks held now, by SCAN (never KEYS), soonest to expire first."""
     UNIQUE_JOBS.require()
-    start = len(lock_key(keys, ""))
+    start = len(lock_key(keys, "").encode())
     found: list[HeldLock] = []
-    for key in client.scan_iter(match=_glob(lock_key(keys, "")) + "*", count=500):
-        name = key.decode() if isinstance(key, bytes) else str(key)
-        pipe = client.pipeline(transaction=False)
-        pipe.get(name)
-        pipe.pttl(name)
-        value, ttl = pipe.execute()
-        if value is None:
-            continue  # released while we looked
-        jid = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-        found.append(HeldLock(name[start:], jid, max(0.0, int(ttl) / 1000)))
-        if len(found) >= limit:
+    cursor: int | bytes = 0
+    pattern = _glob(lock_key(keys, "")) + "*"
+    while len(found) < limit:
+        # Raw bytes throughout: a decoding client fails on the first non-UTF-8 name or value.
+        cursor, names = _scan(client, cursor, pattern, lock_key(keys, ""))
+        found.extend(_read(client, names, start)[:limit - len(found)])
+        if int(cursor) == 0:
             break
-    return sorted(found, key=lambda lock: lock.ttl)
+    return sorted(found, key=lambda lock: (lock.ttl is None, lock.ttl or 0.0))
+
+
+def _read(client: redis.Redis, names: list[bytes], start: int) -> list[HeldLock]:
+    if not names:
+        return []
+    pipe = client.pipeline(transaction=False)
+    for name in names:
+        pipe.execute_command("GET", name, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
+        pipe.execute_command("PTTL", name)  # type: ignore[no-untyped-call]
+    replies = pipe.execute(raise_on_error=False)
+    found = []
+    for name, value, ttl in zip(names, replies[::2], replies[1::2], strict=True):
+        if not isinstance(value, bytes) or not isinstance(ttl, int) or ttl == -2:
+            continue  # released while we looked, or not a string key: not a lock
+        found.append(HeldLock(_text(name[start:]), _text(value),
+                              None if ttl < 0 else ttl / 1000))
+    return found
+
+
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8", "backslashreplace")
+    return text if len(text) <= SHOWN else text[:SHOWN] + "..."
+
+
+def _scan(client: redis.Redis, cursor: int | bytes, pattern: str, near: str
+          ) -> tuple[int | bytes, list[bytes]]:
+    """One SCAN step. On a cluster, on the node of ``near``'s slot: the prefix's hash tag
+    (which workhorse requires there) puts every lock in that one slot."""
+    options: dict[str, Any] = {}
+    if isinstance(client, redis.RedisCluster):
+        options["target_nodes"] = client.get_node_from_key(near)
+    reply = _raw(client, "SCAN", cursor, "MATCH", pattern, "COUNT", 500, **options)
+    cursor, names = reply
+    if isinstance(cursor, dict):  # a cluster gives each node's cursor; there was one node
+        (cursor,) = cursor.values()
+    return int(cursor), list(names)
+
+
+def _raw(client: redis.Redis, *command: object, **options: Any) -> Any:
+    return client.execute_command(  # type: ignore[no-untyped-call]
+        *command, **options, **{NEVER_DECODE: True})
 
 
 def clear(client: redis.Redis, keys: Keys, digest: str) -> bool:
@@ -102,7 +168,8 @@ def clear(client: redis.Redis, keys: Keys, digest: str) -> bool:
 
 def clear_all(client: redis.Redis, keys: Keys) -> int:
     """Remove every lock; how many there were."""
-    return sum(clear(client, keys, lock.digest) for lock in held(client, keys, limit=10**9))
+    return sum(clear(client, keys, lock.digest)
+               for lock in held(client, keys, limit=10**9) if lock.clearable)
 
 
 def _glob(text: str) -> str:
