@@ -1,6 +1,6 @@
 """Unique jobs and encrypted arguments (issue 19; run on demand, prints figures).
 
-    hatch run test tests/benchmarks/bench_unique_encryption.py -s
+    hatch run bench tests/benchmarks/bench_unique_encryption.py
 
 - push cost of a unique job (one Lua call: check, lock, push) vs a plain push;
 - no-op throughput of encrypted vs plain jobs, same worker, same run (target >= 80 %).
