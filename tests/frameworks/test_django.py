@@ -50,7 +50,7 @@ def test_on_commit_enqueue_on_postgresql(redis_url: str, pg_name: str) -> None:
 
 
 def test_tasks_backend_on_postgresql(redis_url: str, pg_name: str) -> None:
-    run_django_tests("shop.test_tasks_backend", redis_url, pg_name, 12)
+    run_django_tests("shop.test_tasks_backend", redis_url, pg_name, 22)
 
 
 def test_dashboard_behind_django_login(redis_url: str, pg_name: str) -> None:
@@ -91,5 +91,31 @@ def test_manage_py_workhorse_runs_tasks_and_jobs_with_django_set_up(
     waiter(lambda: items() == {"shipped", "chair"}, timeout=60, what="the worker ran both")
     waiter(lambda: r.hget(f"{{dj}}:django:task:{result_id}", "status") == "SUCCESSFUL",
            timeout=30, what="the task result is recorded")
+    procs[-1].terminate()
+    assert procs[-1].wait(30) == 0
+
+
+def test_a_strict_order_worker_runs_high_priority_tasks_before_low(
+        redis_url: str, pg_url: str, pg_name: str, r: redis.Redis,
+        procs: list[subprocess.Popen[bytes]], waiter: Callable[..., object]) -> None:
+    manage("migrate", "--noinput", redis_url=redis_url, db=pg_name)
+    # Enqueued low first, high last; no worker runs yet, so all three wait.
+    manage("shell", "-c",
+           "from shop import tasks;"
+           "[tasks.record.using(priority=p).enqueue(f'p{p}') for p in (-50, 0, 50)]",
+           redis_url=redis_url, db=pg_name)
+    assert {q: r.llen(f"{{dj}}:queue:{q}") for q in ("default_high", "default", "default_low")} \
+        == {"default_high": 1, "default": 1, "default_low": 1}
+    procs.append(subprocess.Popen(
+        [sys.executable, "manage.py", "workhorse", "-q", "default_high", "-q", "default",
+         "-q", "default_low", "-c", "1"],
+        cwd=PROJECT, env=django_env(redis_url, pg_name)))
+
+    def items() -> list[str]:
+        with psycopg.connect(dbname=pg_name, autocommit=True, **PG) as conn:
+            return [row[0] for row in conn.execute("SELECT item FROM shop_order ORDER BY id")]
+
+    waiter(lambda: len(items()) == 3, timeout=60, what="the worker ran all three tasks")
+    assert items() == ["p50", "p0", "p-50"]
     procs[-1].terminate()
     assert procs[-1].wait(30) == 0

@@ -4,7 +4,11 @@ tests/frameworks/test_django.py passes the database name and the Redis URL in th
 environment; Django's test runner creates and drops ``test_<name>``.
 """
 
+import importlib.util
 import os
+
+# Django 6 ships django.tasks; on Django 5.2 the django-tasks backport is an app.
+NATIVE_TASKS = importlib.util.find_spec("django.tasks") is not None
 
 SECRET_KEY = "workhorse-tests-only"
 DEBUG = False
@@ -16,7 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "workhorse.contrib.django",
-    "django_tasks",
+    *([] if NATIVE_TASKS else ["django_tasks"]),
     "shop",
 ]
 MIDDLEWARE = [
@@ -41,5 +45,11 @@ TASKS = {
     "default": {
         "BACKEND": "workhorse.contrib.django.tasks.WorkhorseBackend",
         "QUEUES": ["default", "emails"],
-    }
+        "OPTIONS": {"PRIORITY_QUEUES": {"high": 1, "low": -1}},
+    },
+    # No PRIORITY_QUEUES: priority cannot be honoured, so Django refuses it.
+    "fifo": {
+        "BACKEND": "workhorse.contrib.django.tasks.WorkhorseBackend",
+        "QUEUES": ["default"],
+    },
 }

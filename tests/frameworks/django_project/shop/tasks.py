@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from django_tasks import task
-
+from shop.compat import task
 from shop.models import Order
 
 
@@ -26,6 +25,16 @@ def explode() -> None:
 @task(takes_context=True)
 def attempt(context: Any) -> int:
     return int(context.attempt)
+
+
+@task(takes_context=True)
+def own_id(context: Any) -> str:
+    return str(context.task_result.id)
+
+
+@task()
+def unserialisable() -> object:
+    return {1, 2}  # JSON cannot hold a set
 
 
 @task()

@@ -25,7 +25,7 @@ class Rollback(Exception):
 class OnCommitTests(TransactionTestCase):
     def setUp(self) -> None:
         self.r = redis.Redis.from_url(os.environ["WH_TEST_REDIS_URL"], decode_responses=True)
-        self.r.delete(QUEUE)
+        self.r.delete(QUEUE, "{dj}:schedule")
         self.addCleanup(self.r.close)
         previous = client_module.set_default_client(None)
         self.addCleanup(client_module.set_default_client, previous)

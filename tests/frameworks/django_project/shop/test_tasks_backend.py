@@ -7,17 +7,30 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import redis
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.test import TransactionTestCase
-from django_tasks import task_backends
-from django_tasks.base import TaskResultStatus
-from django_tasks.exceptions import InvalidTaskError, TaskResultDoesNotExist
 
 from shop import tasks
+from shop.compat import (
+    InvalidTask,
+    TaskResultDoesNotExist,
+    TaskResultMismatch,
+    TaskResultStatus,
+    task_backends,
+    task_enqueued,
+    task_finished,
+    task_started,
+)
 from shop.models import Order
 from workhorse import client as client_module
 from workhorse.contrib.django import conf
 from workhorse.contrib.django.apps import configure
-from workhorse.contrib.django.tasks import JOB_NAME, run_task
+from workhorse.contrib.django.tasks import JOB_NAME, WorkhorseBackend, run_task
+
+
+class Rollback(Exception):
+    pass
 
 
 class TasksBackendTests(TransactionTestCase):
@@ -86,10 +99,91 @@ class TasksBackendTests(TransactionTestCase):
         self.assertAlmostEqual(score, when.timestamp(), places=3)
 
     def test_what_the_backend_cannot_honour_is_refused_at_definition(self) -> None:
-        with self.assertRaises(InvalidTaskError):
+        with self.assertRaises(InvalidTask):
             tasks.add.using(queue_name="unknown")
-        with self.assertRaises(InvalidTaskError):
-            tasks.add.using(priority=10)
+        with self.assertRaises(InvalidTask):
+            tasks.record.using(backend="fifo", priority=10)  # no PRIORITY_QUEUES there
+        with self.assertRaises(InvalidTask):
+            tasks.add.using(run_after=datetime.now())  # naive, with USE_TZ
+        for priority in (101, -101, 3.1):
+            with self.assertRaises(InvalidTask):
+                tasks.add.using(priority=priority)  # type: ignore[arg-type]
+
+    def test_priority_picks_the_queue_suffix_that_priority_queues_maps_it_to(self) -> None:
+        self.assertTrue(task_backends["default"].supports_priority)
+        self.assertFalse(task_backends["fifo"].supports_priority)
+        for priority, queue in [(100, "emails_high"), (1, "emails_high"), (0, "emails"),
+                                (-1, "emails_low"), (-100, "emails_low")]:
+            result = tasks.add.using(priority=priority).enqueue(1, 2)
+            self.assertEqual(self.pop(queue)["jid"], result.id)
+            self.assertEqual(tasks.add.get_result(result.id).task.priority, priority)
+
+    def test_malformed_priority_queues_are_refused_with_what_to_write(self) -> None:
+        for bad in ({"high": 0}, {"high": 101}, {"high": "1"}, {"a b": 1}, [], {}):
+            with self.subTest(bad=bad), self.assertRaisesRegex(
+                    ImproperlyConfigured, "PRIORITY_QUEUES"):
+                WorkhorseBackend("x", {"OPTIONS": {"PRIORITY_QUEUES": bad}})
+
+    def test_the_furthest_matching_threshold_wins(self) -> None:
+        from workhorse.contrib.django import priority
+
+        table = priority.parse({"high": 1, "critical": 50, "low": -1}, "x")
+        self.assertEqual(priority.queue_for("q", 60, table), "q_critical")
+        self.assertEqual(priority.queue_for("q", 49, table), "q_high")
+        self.assertEqual(priority.queue_for("q", -3, table), "q_low")
+        self.assertEqual(priority.queue_for("q", 0, table), "q")
+
+    def test_get_result_returns_what_enqueue_returned_and_checks_the_task(self) -> None:
+        result = tasks.add.using(priority=5).enqueue(1, 2)
+        self.assertEqual(tasks.add.using(priority=5).get_result(result.id), result)
+        with self.assertRaises(TaskResultMismatch):
+            tasks.record.get_result(result.id)
+
+    def test_arguments_json_cannot_hold_are_refused_at_enqueue(self) -> None:
+        with self.assertRaises(TypeError):
+            tasks.add.enqueue(datetime.now(UTC), 1)
+        self.assertEqual(self.r.llen("{dj}:queue:emails"), 0)
+
+    def test_a_return_value_json_cannot_hold_fails_the_task(self) -> None:
+        result = tasks.unserialisable.enqueue()
+        with self.assertRaises(TypeError):
+            self.run_job(self.pop("default"))
+        failed = tasks.unserialisable.get_result(result.id)
+        self.assertEqual(failed.status, TaskResultStatus.FAILED)
+        self.assertEqual(failed.errors[0].exception_class, TypeError)
+        with self.assertRaises(ValueError):
+            _ = failed.return_value
+
+    def test_a_context_task_sees_its_own_result_id(self) -> None:
+        result = tasks.own_id.enqueue()
+        self.run_job(self.pop("default"))
+        self.assertEqual(tasks.own_id.get_result(result.id).return_value, result.id)
+
+    def test_enqueue_start_and_finish_are_logged_with_the_result_id(self) -> None:
+        from shop.compat import LOGGER
+
+        with self.assertLogs(LOGGER, level="DEBUG") as logs:
+            result = tasks.add.enqueue(1, 1)
+            self.run_job(self.pop("emails"))
+        self.assertEqual(len(logs.output), 3, logs.output)
+        self.assertTrue(all(result.id in line for line in logs.output), logs.output)
+        self.assertIn("SUCCESSFUL", logs.output[2])
+
+    def test_under_on_commit_a_rolled_back_enqueue_leaves_no_result(self) -> None:
+        configure(conf.WorkhorseSettings(
+            redis_url=os.environ["WH_TEST_REDIS_URL"], prefix="{dj}", on_commit=True))
+        with self.assertRaises(Rollback), transaction.atomic():
+            lost = tasks.record.enqueue(item="ghost")
+            raise Rollback
+        self.assertEqual(self.r.keys("{dj}:django:task:*"), [])
+        self.assertEqual(self.r.llen("{dj}:queue:default"), 0)
+        with self.assertRaises(TaskResultDoesNotExist):
+            tasks.record.get_result(lost.id)
+        with transaction.atomic():
+            kept = tasks.record.enqueue(item="real")
+            self.assertEqual(self.r.keys("{dj}:django:task:*"), [], "not before the commit")
+        self.assertEqual(tasks.record.get_result(kept.id).status, TaskResultStatus.READY)
+        self.assertEqual(self.pop("default")["jid"], kept.id)
 
     def test_unknown_and_unreadable_results_do_not_exist(self) -> None:
         backend = task_backends["default"]
@@ -114,10 +208,14 @@ class TasksBackendTests(TransactionTestCase):
         self.run_job(self.pop("default"))
         done = async_to_sync(tasks.shout.aget_result)(result.id)
         self.assertEqual(done.return_value, "HI")
+        async_to_sync(result.arefresh)()
+        self.assertEqual(result.status, TaskResultStatus.SUCCESSFUL)
+        with self.assertRaises(TaskResultDoesNotExist):
+            async_to_sync(tasks.shout.aget_result)("0" * 24)
+        with self.assertRaises(InvalidTask):
+            async_to_sync(tasks.shout.using(queue_name="nope").aenqueue)()
 
     def test_the_task_signals_fire_in_order(self) -> None:
-        from django_tasks.signals import task_enqueued, task_finished, task_started
-
         seen: list[tuple[str, str]] = []
 
         def listener(name: str):  # type: ignore[no-untyped-def]
@@ -134,13 +232,23 @@ class TasksBackendTests(TransactionTestCase):
                                 ("finished", "SUCCESSFUL")])
 
     def test_a_function_not_at_module_level_is_refused(self) -> None:
-        from django_tasks import task
+        from shop.compat import task
 
         def local() -> None:
             pass
 
-        with self.assertRaises(InvalidTaskError):
+        with self.assertRaises(InvalidTask):
             task(local)
+
+    def test_django_6_uses_its_own_tasks_framework(self) -> None:
+        import django
+
+        from shop.compat import NATIVE
+        from workhorse.contrib.django import tasks as backend_module
+
+        self.assertEqual(NATIVE, django.VERSION >= (6,))
+        framework = "django.tasks" if NATIVE else "django_tasks"
+        self.assertTrue(backend_module.BaseTaskBackend.__module__.startswith(framework))
 
     def test_the_backend_passes_djangos_system_checks(self) -> None:
         self.assertEqual(list(task_backends["default"].check()), [])
