@@ -38,11 +38,15 @@ def python312() -> str:
 
 
 @pytest.fixture(scope="session")
-def django6_python(request: pytest.FixtureRequest) -> str:
-    """The python of a cached Python 3.12 venv with Django 6 installed."""
+def django6_python(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """The python of a cached Python 3.12 venv with Django 6 installed (cached in pytest's
+    cache; built in this session's tmp dir when the cache plugin is off)."""
     stamp = hashlib.sha256("\n".join(
         [*REQUIREMENTS, (ROOT / "core" / "pyproject.toml").read_text()]).encode()).hexdigest()
-    venv = Path(request.config.cache.mkdir("django6-venv"))
+    cache = getattr(request.config, "cache", None)
+    venv = Path(cache.mkdir("django6-venv")) if cache else tmp_path_factory.mktemp("django6")
     python = venv / "bin" / "python"
     if (venv / "stamp").is_file() and (venv / "stamp").read_text() == stamp:
         return str(python)
