@@ -68,6 +68,17 @@ def _env_float(env: Mapping[str, str], name: str, default: float) -> float:
         raise InputError(f"{name}={raw!r} is not a number") from None
 
 
+def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise InputError(f"{name}={env[name]!r} is not a yes/no value; use 1 or 0")
+
+
 def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(_env_float(env, name, default))
 
@@ -102,6 +113,8 @@ class Settings:
     labels: tuple[str, ...] = ()
     log_format: LogFormat = "text"
     log_level: str = "INFO"
+    # A "start" and a "done: <seconds>" line at INFO per job (Sidekiq's job logger).
+    job_logs: bool = True
     extras: Mapping[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -120,6 +133,7 @@ class Settings:
             "fetch_timeout": _env_float(env, "WORKHORSE_FETCH_TIMEOUT", 2.0),
             "timestamp_format": env.get("WORKHORSE_TIMESTAMPS", "ms"),
             "log_format": env.get("WORKHORSE_LOG_FORMAT", "text"),
+            "job_logs": _env_bool(env, "WORKHORSE_JOB_LOGS", True),
         }
         if env.get("WORKHORSE_QUEUES"):
             values["queues"] = parse_queues([env["WORKHORSE_QUEUES"]])

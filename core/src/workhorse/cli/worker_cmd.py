@@ -58,7 +58,10 @@ from workhorse.config import Settings, parse_queues
 )
 @click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
               help="Log lines as text (default) or one JSON object per line.")
-@click.option("-v", "--verbose", is_flag=True, help="Log every job start and finish.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Debug output from workhorse's own loggers (never the root logger).")
+@click.option("--no-job-logs", is_flag=True,
+              help="Leave out the per-job start/done lines (WORKHORSE_JOB_LOGS=0).")
 @click.option("--shard", "shards", multiple=True, metavar="URL",
               help="Work queues spread over several Redis servers (repeat per shard); "
               "each queue is owned by one shard (consistent hashing by name).")
@@ -73,6 +76,7 @@ def worker(
     timestamps: str | None,
     log_format: str | None,
     verbose: bool,
+    no_job_logs: bool,
     shards: tuple[str, ...],
     redis_url: str | None,
     prefix: str,
@@ -89,6 +93,7 @@ def worker(
         tag=tag,
         timestamp_format=timestamps,
         log_format=log_format,
+        job_logs=False if no_job_logs else None,
     )
     logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
     if processes > 1:

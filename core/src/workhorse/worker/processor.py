@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import redis
 
-from workhorse import payload, plugins, quarantine, retry
+from workhorse import logcontext, payload, plugins, quarantine, retry
 from workhorse.errors import PayloadError, UnknownJobError
 from workhorse.job import find
 from workhorse.middleware import JobContext, RunNext, compose_server
@@ -42,7 +42,8 @@ class Processor:
         self.run_async = run_async
         self.running: dict[int, tuple[UnitOfWork, float]] = {}
         self.run_chain = compose_server(plugins.server_middleware(process.settings))
-        self._debug = log.isEnabledFor(logging.DEBUG)
+        # Decided once: with job logs off (or INFO filtered out) the hot path logs nothing.
+        self._job_logs = process.settings.job_logs and log.isEnabledFor(logging.INFO)
 
     def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> float:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
@@ -81,9 +82,18 @@ class Processor:
             find(name),
             acknowledge=partial(self.fetcher.acknowledge, unit),
         )
+        level = ctx.definition.options.get("log_level") if ctx.definition else None
+        token = logcontext.enter(job, unit.queue, logcontext.level_number(level) if level else 0)
+        try:
+            return self._run(ctx, stats)
+        finally:
+            logcontext.leave(token)
+
+    def _run(self, ctx: JobContext, stats: ThreadStats) -> tuple[bool, float]:
+        name = ctx.name
         t0 = time.perf_counter()
-        if self._debug:
-            log.debug("start %s jid=%s", name, job.get("jid"))
+        if self._job_logs:
+            log.info("start")
         try:
             self.run_chain(ctx, self._invoker(ctx))
         except BaseException as exc:  # noqa: BLE001 - any failure goes to retry/dead
@@ -93,8 +103,8 @@ class Processor:
             return ctx.deferred, elapsed
         elapsed = time.perf_counter() - t0
         stats.record(name, True, elapsed * 1000)
-        if self._debug:
-            log.debug("done %s jid=%s elapsed=%.3f", name, job.get("jid"), elapsed)
+        if self._job_logs:
+            log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
         return ctx.deferred, elapsed
 
     def _invoker(self, ctx: JobContext) -> RunNext:
