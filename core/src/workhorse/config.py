@@ -115,6 +115,12 @@ class Settings:
     log_level: str = "INFO"
     # A "start" and a "done: <seconds>" line at INFO per job (Sidekiq's job logger).
     job_logs: bool = True
+    # HTTP ports for /livez + /readyz and for /metrics; None = not served, 0 = any free port.
+    health_port: int | None = None
+    metrics_port: int | None = None
+    # Address the health and metrics ports listen on (all interfaces: kubelet and
+    # Prometheus reach the pod's IP).
+    http_host: str = "0.0.0.0"
     extras: Mapping[str, object] = field(default_factory=dict)
 
     @classmethod

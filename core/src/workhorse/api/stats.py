@@ -47,7 +47,7 @@ class Stats:
 
     def summary(self) -> StatsSummary:
         from workhorse.api.processes import Processes
-        from workhorse.api.queues import _latency
+        from workhorse.api.queues import RAW, _latency
 
         pipe = self.redis.pipeline(transaction=False)
         pipe.get(self.keys.stat("processed"))
@@ -56,7 +56,7 @@ class Stats:
         pipe.zcard(self.keys.retry)
         pipe.zcard(self.keys.dead)
         pipe.smembers(self.keys.queues)
-        pipe.lindex(self.keys.queue("default"), -1)
+        pipe.execute_command("LINDEX", self.keys.queue("default"), -1, **RAW)
         processed, failed, scheduled, retries, dead, queues, oldest = pipe.execute()
         pipe = self.redis.pipeline(transaction=False)
         for name in queues:

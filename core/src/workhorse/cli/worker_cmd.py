@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 import click
 
 from workhorse import logs
 from workhorse.cli.options import redis_options
 from workhorse.config import Settings, parse_queues
+
+if TYPE_CHECKING:
+    from workhorse.worker.health import SupervisorView
 
 
 @click.command()
@@ -65,6 +72,10 @@ from workhorse.config import Settings, parse_queues
 @click.option("--shard", "shards", multiple=True, metavar="URL",
               help="Work queues spread over several Redis servers (repeat per shard); "
               "each queue is owned by one shard (consistent hashing by name).")
+@click.option("--health-port", type=click.IntRange(1, 65535), default=None, metavar="N",
+              help="Serve /livez and /readyz on this port (Kubernetes probes).")
+@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None, metavar="N",
+              help="Serve Prometheus /metrics on this port (needs workhorse[prometheus]).")
 @redis_options
 def worker(
     require: tuple[str, ...],
@@ -78,6 +89,8 @@ def worker(
     verbose: bool,
     no_job_logs: bool,
     shards: tuple[str, ...],
+    health_port: int | None,
+    metrics_port: int | None,
     redis_url: str | None,
     prefix: str,
 ) -> None:
@@ -94,13 +107,18 @@ def worker(
         timestamp_format=timestamps,
         log_format=log_format,
         job_logs=False if no_job_logs else None,
+        health_port=health_port,
+        metrics_port=metrics_port,
     )
     logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
     if processes > 1:
         from workhorse.worker.supervisor import Supervisor
 
         child_argv = _child_argv(click.get_current_context())
-        raise SystemExit(Supervisor(child_argv, processes).run())
+        supervisor = Supervisor(child_argv, processes)
+        # The supervisor owns the ports: one probe and one scrape for all its processes.
+        with supervisor_ports(supervisor, settings):
+            raise SystemExit(supervisor.run())
     if shards:
         from workhorse.sharding import Shards
         from workhorse.worker.sharded import run_sharded_worker
@@ -111,12 +129,30 @@ def worker(
     raise SystemExit(run_worker(settings))
 
 
+@contextmanager
+def supervisor_ports(supervisor: SupervisorView, settings: Settings) -> Iterator[None]:
+    """Serve ``--health-port`` (and ``--metrics-port``) from the ``-p N`` supervisor."""
+    servers = []
+    if settings.health_port is not None:
+        from workhorse.worker.health import serve_supervisor
+
+        servers.append(serve_supervisor(supervisor, settings))
+    try:
+        yield
+    finally:
+        for server in servers:
+            server.stop()
+
+
+_SUPERVISOR_ONLY = ("processes", "health_port", "metrics_port")
+
+
 def _child_argv(ctx: click.Context) -> list[str]:
     """The same command line with ``--processes 1``."""
     argv = ["worker"]
     for param in ctx.command.params:
         value = ctx.params.get(param.name or "")
-        if param.name == "processes" or value in (None, (), "", False):
+        if param.name in _SUPERVISOR_ONLY or value in (None, (), "", False):
             continue
         flag = max(param.opts, key=len)
         if isinstance(value, tuple):

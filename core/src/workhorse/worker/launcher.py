@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from functools import partial
@@ -28,6 +29,7 @@ from workhorse.connection import (
     where,
 )
 from workhorse.heartbeat import Heartbeat, new_identity
+from workhorse.httpd import RouteServer
 from workhorse.keys import Keys
 from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
@@ -68,6 +70,9 @@ class WorkerProcess:
         self.async_runner = AsyncRunner()
         self.services: list[Service] = []
         self._threads: list[threading.Thread] = []
+        self.servers: list[RouteServer] = []
+        # Monotonic times of the last heartbeat attempt and success, for the health probes.
+        self.beat_attempted_at = self.beat_ok_at = time.monotonic()
 
     # -- ProcessContext ---------------------------------------------------
     @property
@@ -109,6 +114,7 @@ class WorkerProcess:
         self.executor.start()
         self._spawn("workhorse-heartbeat", self._heartbeat_loop)
         self._spawn("workhorse-poller", self._poll_loop)
+        self._start_servers()
         log.info(
             "workhorse %s started: %s, %d threads, queues %s, fetch %s, Redis %s",
             __version__,
@@ -136,6 +142,19 @@ class WorkerProcess:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+
+    def _start_servers(self) -> None:
+        if self.settings.health_port is not None:
+            from workhorse.worker import health
+
+            self.servers.append(health.serve(self, self.settings.health_port,
+                                             self.settings.http_host))
+
+    def threads_alive(self) -> bool:
+        """The heartbeat and every job thread still run (the liveness probe's question)."""
+        heartbeat = next((t for t in self._threads if t.name == "workhorse-heartbeat"), None)
+        return (heartbeat is not None and heartbeat.is_alive()
+                and self.executor.threads_alive())
 
     def _start_services(self) -> None:
         for service in plugins.services(self):
@@ -179,6 +198,8 @@ class WorkerProcess:
         totals = snapshot(self.executor.stats)
         _safely(lambda: self.heartbeat.clear(totals), "clearing the heartbeat")
         _safely(self.fetcher.close, "closing the fetcher")
+        for server in self.servers:
+            _safely(server.stop, "stopping an HTTP port")
         self.async_runner.stop()
         self.stopped.set()
         log.info("stopped: %d jobs processed, %d failed", totals.processed, totals.failed)
@@ -202,6 +223,7 @@ class WorkerProcess:
     def _heartbeat_loop(self) -> None:
         failing = False
         while not self.stopping.wait(self.settings.heartbeat_interval):
+            self.beat_attempted_at = time.monotonic()
             try:
                 sig = self._beat()
                 self.heartbeat.cleanup_dead_processes()
@@ -210,6 +232,7 @@ class WorkerProcess:
                     log.warning("heartbeat failed, Redis unreachable (%s); will keep trying", exc)
                 failing = True
                 continue
+            self.beat_ok_at = time.monotonic()
             if failing:
                 log.warning("heartbeat restored")
                 failing = False

@@ -46,6 +46,10 @@ class Supervisor:
                 self._restart_crashed()
             time.sleep(0.2)
 
+    def alive_children(self) -> int:
+        """Worker processes running now (the health probe's count)."""
+        return sum(1 for c in self.children if c.poll() is None)
+
     def _restart_crashed(self) -> None:
         for i, child in enumerate(self.children):
             code = child.poll()
