@@ -38,7 +38,8 @@ class Queue:
     def latency(self, now: float | None = None) -> float:
         """Seconds the oldest job (the next to run) has waited."""
         # Clients here decode responses (connection.connect), so values are str.
-        oldest = cast("bytes | None", self.redis.execute_command("LINDEX", self.key, -1, **RAW))
+        send = self.redis.execute_command
+        oldest = cast("bytes | None", send("LINDEX", self.key, -1, **RAW))  # type: ignore[no-untyped-call]
         return _latency(oldest, now)
 
     def page(self, offset: int = 0, limit: int = 25) -> list[JobRecord]:
@@ -106,7 +107,7 @@ class Queues:
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
             pipe.llen(self.keys.queue(name))
-            pipe.execute_command("LINDEX", self.keys.queue(name), -1, **RAW)
+            pipe.execute_command("LINDEX", self.keys.queue(name), -1, **RAW)  # type: ignore[no-untyped-call]
             pipe.sismember(self.keys.paused, name)
         results = pipe.execute()
         now = time.time()

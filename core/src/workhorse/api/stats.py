@@ -56,7 +56,7 @@ class Stats:
         pipe.zcard(self.keys.retry)
         pipe.zcard(self.keys.dead)
         pipe.smembers(self.keys.queues)
-        pipe.execute_command("LINDEX", self.keys.queue("default"), -1, **RAW)
+        pipe.execute_command("LINDEX", self.keys.queue("default"), -1, **RAW)  # type: ignore[no-untyped-call]
         processed, failed, scheduled, retries, dead, queues, oldest = pipe.execute()
         pipe = self.redis.pipeline(transaction=False)
         for name in queues:
