@@ -8,6 +8,7 @@ them and sends the difference since the last flush.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,12 +20,43 @@ STATS_TTL = 5 * 365 * 24 * 3600
 METRICS_TTL = 8 * 3600
 
 
+# Upper bounds (seconds) of the job-duration histogram: Prometheus' defaults widened
+# to the minutes a background job may take. The last bucket is +Inf.
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                    60.0, 300.0)
+# Fields of a detailed series row (see ThreadStats.observe).
+PROCESSED, FAILED, RETRIED, DEAD, SECONDS, BUCKET0 = range(6)
+
+
+def new_series_row() -> list[float]:
+    return [0, 0, 0, 0, 0.0] + [0] * (len(DURATION_BUCKETS) + 1)
+
+
 @dataclass(slots=True)
 class ThreadStats:
     processed: int = 0
     failed: int = 0
     # job name -> [executions, failures, total ms of successful runs]
     by_job: dict[str, list[float]] = field(default_factory=dict)
+    # (job name, queue) -> series row (PROCESSED ... BUCKET0 + i); only with metrics on.
+    series: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+
+    def observe(self, name: str, queue: str, seconds: float, outcome: str | None) -> None:
+        """Count one execution for the exported metrics; ``outcome`` None means success,
+        else "retry", "dead" or "discard"."""
+        key = (name, queue)
+        row = self.series.get(key)
+        if row is None:
+            row = self.series[key] = new_series_row()
+        row[PROCESSED] += 1
+        row[SECONDS] += seconds
+        row[BUCKET0 + bisect_left(DURATION_BUCKETS, seconds)] += 1
+        if outcome is not None:
+            row[FAILED] += 1
+            if outcome == "retry":
+                row[RETRIED] += 1
+            elif outcome == "dead":
+                row[DEAD] += 1
 
     def record(self, name: str, ok: bool, elapsed_ms: float) -> None:
         self.processed += 1
@@ -56,6 +88,19 @@ def snapshot(threads: Iterable[ThreadStats]) -> Totals:
             acc[0] += row[0]
             acc[1] += row[1]
             acc[2] += row[2]
+    return totals
+
+
+def series_snapshot(threads: Iterable[ThreadStats]) -> dict[tuple[str, str], list[float]]:
+    """Sum every thread's detailed series (read without locks: a row may be one job behind)."""
+    totals: dict[tuple[str, str], list[float]] = {}
+    for stats in list(threads):
+        for key, row in list(stats.series.items()):
+            acc = totals.get(key)
+            if acc is None:
+                acc = totals[key] = new_series_row()
+            for i, value in enumerate(list(row)):
+                acc[i] += value
     return totals
 
 

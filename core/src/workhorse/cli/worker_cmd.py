@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -13,6 +16,7 @@ from workhorse.cli.options import redis_options
 from workhorse.config import Settings, parse_queues
 
 if TYPE_CHECKING:
+    from workhorse.httpd import RouteServer
     from workhorse.worker.health import SupervisorView
 
 
@@ -132,16 +136,26 @@ def worker(
 @contextmanager
 def supervisor_ports(supervisor: SupervisorView, settings: Settings) -> Iterator[None]:
     """Serve ``--health-port`` (and ``--metrics-port``) from the ``-p N`` supervisor."""
-    servers = []
+    servers: list[RouteServer] = []
+    share = None
     if settings.health_port is not None:
         from workhorse.worker.health import serve_supervisor
 
         servers.append(serve_supervisor(supervisor, settings))
+    if settings.metrics_port is not None:
+        from workhorse import metrics
+        from workhorse.worker import exporter
+
+        share = tempfile.TemporaryDirectory(prefix="workhorse-metrics-")
+        os.environ[metrics.SHARE_ENV] = share.name  # the children inherit it
+        servers.append(exporter.serve_supervisor(settings, Path(share.name)))
     try:
         yield
     finally:
         for server in servers:
             server.stop()
+        if share is not None:
+            share.cleanup()
 
 
 _SUPERVISOR_ONLY = ("processes", "health_port", "metrics_port")

@@ -17,7 +17,7 @@ from types import FrameType
 
 import redis
 
-from workhorse import __version__, embedded, plugins
+from workhorse import __version__, embedded, metrics, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
 from workhorse.connection import (
@@ -71,6 +71,7 @@ class WorkerProcess:
         self.services: list[Service] = []
         self._threads: list[threading.Thread] = []
         self.servers: list[RouteServer] = []
+        self.snapshots: metrics.SnapshotWriter | None = None
         # Monotonic times of the last heartbeat attempt and success, for the health probes.
         self.beat_attempted_at = self.beat_ok_at = time.monotonic()
 
@@ -149,6 +150,14 @@ class WorkerProcess:
 
             self.servers.append(health.serve(self, self.settings.health_port,
                                              self.settings.http_host))
+        if self.settings.metrics_port is not None:
+            from workhorse.worker import exporter
+
+            self.servers.append(exporter.serve_process(self, self.settings.metrics_port))
+        share = os.environ.get(metrics.SHARE_ENV)
+        if share:  # a -p child: the supervisor serves the sum of every child's snapshot
+            self.snapshots = metrics.SnapshotWriter(self, Path(share))
+            self.snapshots.start()
 
     def threads_alive(self) -> bool:
         """The heartbeat and every job thread still run (the liveness probe's question)."""
@@ -200,6 +209,8 @@ class WorkerProcess:
         _safely(self.fetcher.close, "closing the fetcher")
         for server in self.servers:
             _safely(server.stop, "stopping an HTTP port")
+        if self.snapshots is not None:
+            _safely(self.snapshots.stop, "writing the last metrics snapshot")
         self.async_runner.stop()
         self.stopped.set()
         log.info("stopped: %d jobs processed, %d failed", totals.processed, totals.failed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import redis
 
-from workhorse import logcontext, payload, plugins, quarantine, retry
+from workhorse import logcontext, metrics, payload, plugins, quarantine, retry
 from workhorse.errors import PayloadError, UnknownJobError
 from workhorse.job import find
 from workhorse.middleware import JobContext, RunNext, compose_server
@@ -44,6 +45,10 @@ class Processor:
         self.run_chain = compose_server(plugins.server_middleware(process.settings))
         # Decided once: with job logs off (or INFO filtered out) the hot path logs nothing.
         self._job_logs = process.settings.job_logs and log.isEnabledFor(logging.INFO)
+        # Per (class, queue) counts and durations, only when something exports them.
+        self._observe = process.settings.metrics_port is not None or bool(
+            os.environ.get(metrics.SHARE_ENV)
+        )
 
     def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> float:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
@@ -99,10 +104,14 @@ class Processor:
         except BaseException as exc:  # noqa: BLE001 - any failure goes to retry/dead
             elapsed = time.perf_counter() - t0
             stats.record(name, False, elapsed * 1000)
-            self._fail(ctx, exc, elapsed)
+            outcome = self._fail(ctx, exc, elapsed)
+            if self._observe:
+                stats.observe(name, ctx.queue, elapsed, outcome)
             return ctx.deferred, elapsed
         elapsed = time.perf_counter() - t0
         stats.record(name, True, elapsed * 1000)
+        if self._observe:
+            stats.observe(name, ctx.queue, elapsed, None)
         if self._job_logs:
             log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
         return ctx.deferred, elapsed
@@ -116,7 +125,8 @@ class Processor:
             return lambda: self.run_async(definition.call(args))
         return lambda: definition.call(args)
 
-    def _fail(self, ctx: JobContext, exc: BaseException, elapsed: float) -> None:
+    def _fail(self, ctx: JobContext, exc: BaseException, elapsed: float) -> str:
+        """Record a failure's outcome; returns it ("retry", "dead" or "discard")."""
         try:
             plugins.job_failed(ctx, exc)
         except Exception:
@@ -127,6 +137,7 @@ class Processor:
         )
         self._log_failure(ctx, exc, decision, elapsed)
         self._settle(lambda: self._apply(decision, ctx.job, exc))
+        return decision.outcome
 
     def _apply(self, decision: retry.Decision, original: JobPayload, exc: BaseException) -> None:
         if decision.outcome == "retry":

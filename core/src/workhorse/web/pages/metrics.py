@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from workhorse.web.pages import prometheus_export
 from workhorse.web.rendering import render
 from workhorse.web.state import dashboard_of
 
@@ -26,6 +27,8 @@ def rows(metrics: dict[str, dict[str, float]]) -> list[dict[str, float | str]]:
 
 
 def index(request: Request) -> Response:
+    if prometheus_export.wanted(request):
+        return prometheus_export.respond(request)
     try:
         minutes = int(request.query_params.get("minutes", 60))
     except ValueError:
