@@ -80,6 +80,8 @@ if TYPE_CHECKING:
               help="Serve /livez and /readyz on this port (Kubernetes probes).")
 @click.option("--metrics-port", type=click.IntRange(1, 65535), default=None, metavar="N",
               help="Serve Prometheus /metrics on this port (needs workhorse[prometheus]).")
+@click.option("--otel", is_flag=True, envvar="WORKHORSE_OTEL",
+              help="Trace pushes and executions with OpenTelemetry (needs workhorse[otel]).")
 @redis_options
 def worker(
     require: tuple[str, ...],
@@ -95,6 +97,7 @@ def worker(
     shards: tuple[str, ...],
     health_port: int | None,
     metrics_port: int | None,
+    otel: bool,
     redis_url: str | None,
     prefix: str,
 ) -> None:
@@ -115,6 +118,10 @@ def worker(
         metrics_port=metrics_port,
     )
     logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
+    if otel:
+        from workhorse import otel as tracing
+
+        tracing.instrument()
     if processes > 1:
         from workhorse.worker.supervisor import Supervisor
 
