@@ -3,14 +3,17 @@
 Run: hatch run bench tests/benchmarks/bench_observability.py
 
 No-op drain rate of one in-process worker (BENCH_OBS_THREADS threads, default 5)
-over BENCH_OBS_JOBS pre-enqueued jobs (default 20,000), in paired rounds that
+over BENCH_OBS_JOBS pre-enqueued jobs (default 40,000), in paired rounds that
 alternate the order of the configurations, so drift of a shared machine hits
 each alike. Reported: each configuration's median rate and the median of its
-per-round ratio to the baseline (1.00 = no cost):
+per-round ratio to the baseline (1.00 = no cost), and the same for the
+process's CPU time per job (steadier than wall time on a shared machine; a
+ratio above 1 is a cost):
 
 * baseline      - nothing exported, no logging configured (the default)
-* prometheus    - ``metrics_port`` set: per (class, queue) counts and histogram,
-                  a /metrics scrape every 0.5 s while the jobs drain
+* prometheus    - ``metrics_port`` set: per (class, queue) counts and histogram
+                  (the per-job cost; a scrape's own cost is printed apart, it
+                  runs once per scrape interval, not per job)
 * job logs json - start/done lines with job fields, JSON, written to /dev/null
 """
 
@@ -21,7 +24,6 @@ import logging
 import os
 import statistics
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,7 +43,7 @@ from workhorse.config import Settings, parse_queues  # noqa: E402
 from workhorse.connection import connect  # noqa: E402
 from workhorse.worker.launcher import WorkerProcess  # noqa: E402
 
-N_JOBS = int(os.environ.get("BENCH_OBS_JOBS", "20000"))
+N_JOBS = int(os.environ.get("BENCH_OBS_JOBS", "40000"))
 THREADS = int(os.environ.get("BENCH_OBS_THREADS", "5"))
 ROUNDS = int(os.environ.get("BENCH_OBS_ROUNDS", "5"))
 
@@ -81,28 +83,37 @@ CONFIGS: dict[str, Callable[[Settings], Iterator[Settings]]] = {
 }
 
 
-def scraper(port: int, stop: threading.Event) -> None:
-    while not stop.wait(0.5):
-        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+def scrape_cost(settings: Settings, client: Client) -> tuple[float, int]:
+    """Median wall milliseconds of one /metrics scrape of a worker, and the body's size."""
+    worker = WorkerProcess(settings.with_changes(metrics_port=0, http_host="127.0.0.1"))
+    worker.start()
+    try:
+        url = f"http://127.0.0.1:{worker.servers[0].port}/metrics"
+        times, size = [], 0
+        for _ in range(20):
+            t0 = time.perf_counter()
+            size = len(httpx.get(url, timeout=10).content)
+            times.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(times), size
+    finally:
+        worker.stop()
+        worker.shutdown()
 
 
-def one_round(settings: Settings, client: Client) -> float:
+def one_round(settings: Settings, client: Client) -> tuple[float, float]:
+    """(jobs per second of wall time, microseconds of this process's CPU per job)."""
     client.redis.flushdb()
     client.push_bulk({"class": bench_jobs.noop.name, "args": [], "queue": "bench"}
                      for _ in range(N_JOBS))
     worker = WorkerProcess(settings)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     worker.start()
-    stop = threading.Event()
-    if worker.servers:
-        threading.Thread(target=scraper, args=(worker.servers[0].port, stop), daemon=True).start()
     while sum(s.processed for s in worker.executor.stats) < N_JOBS:
         time.sleep(0.005)
-    elapsed = time.perf_counter() - t0
-    stop.set()
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     worker.stop()
     worker.shutdown()
-    return N_JOBS / elapsed
+    return N_JOBS / elapsed, cpu / N_JOBS * 1e6
 
 
 def test_observability_overhead() -> None:
@@ -113,22 +124,29 @@ def test_observability_overhead() -> None:
         client = Client(connect(base), base)
         set_default_client(client)
         rates: dict[str, list[float]] = {name: [] for name in CONFIGS}
+        cpus: dict[str, list[float]] = {name: [] for name in CONFIGS}
         names = list(CONFIGS)
         one_round(base, client)  # warm-up: imports, connections, the CPU's caches
         for n in range(ROUNDS):
             order = names if n % 2 == 0 else names[::-1]
             for name in order:
                 with CONFIGS[name](base) as settings:  # type: ignore[attr-defined]
-                    rates[name].append(one_round(settings, client))
+                    rate, cpu = one_round(settings, client)
+                    rates[name].append(rate)
+                    cpus[name].append(cpu)
         out = io.StringIO()
         out.write(f"\nno-op drain, {N_JOBS} jobs, {THREADS} threads, {ROUNDS} paired rounds\n")
-        out.write(f"{'configuration':<16}{'median jobs/s':>15}{'median ratio':>14}"
-                  f"{'min ratio':>11}{'max ratio':>11}\n")
+        out.write(f"{'configuration':<16}{'median jobs/s':>15}{'rate ratio':>12}"
+                  f"{'min':>7}{'max':>7}{'CPU us/job':>12}{'CPU ratio':>11}\n")
         for name in names:
             ratios = [a / b for a, b in zip(rates[name], rates["baseline"], strict=True)]
+            cpu_ratios = [a / b for a, b in zip(cpus[name], cpus["baseline"], strict=True)]
             out.write(f"{name:<16}{statistics.median(rates[name]):>15,.0f}"
-                      f"{statistics.median(ratios):>14.3f}{min(ratios):>11.3f}"
-                      f"{max(ratios):>11.3f}\n")
+                      f"{statistics.median(ratios):>12.3f}{min(ratios):>7.2f}{max(ratios):>7.2f}"
+                      f"{statistics.median(cpus[name]):>12.1f}"
+                      f"{statistics.median(cpu_ratios):>11.3f}\n")
+        ms, size = scrape_cost(base, client)
+        out.write(f"one /metrics scrape after the last round: {ms:.1f} ms, {size:,} bytes\n")
         print(out.getvalue())
     finally:
         server.stop()
