@@ -18,6 +18,14 @@ from workhorse.keys import Keys
 
 STATS_TTL = 5 * 365 * 24 * 3600
 METRICS_TTL = 8 * 3600
+# 10-minute rollups (our own keys, beside Sidekiq's minute buckets) keep 72 hours
+# for the Metrics page, with each job's execution-time histogram.
+ROLLUP_SECONDS = 600
+ROLLUP_TTL = 72 * 3600 + ROLLUP_SECONDS
+# Upper bounds (ms) of the dashboard's execution-time histogram; the last bucket is
+# everything slower. Row layout of ThreadStats.by_job: [runs, fails, ms, h0, h1, ...].
+HISTOGRAM_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000)
+HIST0 = 3
 
 
 # Upper bounds (seconds) of the job-duration histogram: Prometheus' defaults widened
@@ -28,6 +36,10 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.
 PROCESSED, FAILED, RETRIED, DEAD, SECONDS, BUCKET0 = range(6)
 
 
+def new_job_row() -> list[float]:
+    return [0, 0, 0.0] + [0] * (len(HISTOGRAM_MS) + 1)
+
+
 def new_series_row() -> list[float]:
     return [0, 0, 0, 0, 0.0] + [0] * (len(DURATION_BUCKETS) + 1)
 
@@ -36,7 +48,7 @@ def new_series_row() -> list[float]:
 class ThreadStats:
     processed: int = 0
     failed: int = 0
-    # job name -> [executions, failures, total ms of successful runs]
+    # job name -> [executions, failures, total ms of successful runs, histogram...]
     by_job: dict[str, list[float]] = field(default_factory=dict)
     # (job name, queue) -> series row (PROCESSED ... BUCKET0 + i); only with metrics on.
     series: dict[tuple[str, str], list[float]] = field(default_factory=dict)
@@ -62,8 +74,9 @@ class ThreadStats:
         self.processed += 1
         row = self.by_job.get(name)
         if row is None:
-            row = self.by_job[name] = [0, 0, 0.0]
+            row = self.by_job[name] = new_job_row()
         row[0] += 1
+        row[HIST0 + bisect_left(HISTOGRAM_MS, elapsed_ms)] += 1
         if ok:
             row[2] += elapsed_ms
         else:
@@ -84,10 +97,11 @@ def snapshot(threads: Iterable[ThreadStats]) -> Totals:
         totals.processed += stats.processed
         totals.failed += stats.failed
         for name, row in list(stats.by_job.items()):
-            acc = totals.by_job.setdefault(name, [0, 0, 0.0])
-            acc[0] += row[0]
-            acc[1] += row[1]
-            acc[2] += row[2]
+            acc = totals.by_job.get(name)
+            if acc is None:
+                acc = totals.by_job[name] = new_job_row()
+            for i, value in enumerate(list(row)):
+                acc[i] += value
     return totals
 
 
@@ -107,8 +121,8 @@ def series_snapshot(threads: Iterable[ThreadStats]) -> dict[tuple[str, str], lis
 def delta(now: Totals, before: Totals) -> Totals:
     by_job: dict[str, list[float]] = {}
     for name, row in now.by_job.items():
-        old = before.by_job.get(name, [0, 0, 0.0])
-        diff = [row[0] - old[0], row[1] - old[1], row[2] - old[2]]
+        old = before.by_job.get(name) or new_job_row()
+        diff = [a - b for a, b in zip(row, old, strict=True)]
         if diff[0]:
             by_job[name] = diff
     return Totals(now.processed - before.processed, now.failed - before.failed, by_job)
@@ -118,6 +132,12 @@ def minute_bucket(now: float | None = None) -> str:
     """Sidekiq 8's metrics bucket ``YYMMDD|H:MM`` (UTC)."""
     moment = datetime.fromtimestamp(time.time() if now is None else now, UTC)
     return f"{moment:%y%m%d}|{moment.hour}:{moment:%M}"
+
+
+def rollup_bucket(now: float | None = None) -> str:
+    """The 10-minute rollup bucket ``YYMMDD|H:M0`` (UTC) holding ``now``."""
+    moment = time.time() if now is None else now
+    return minute_bucket(moment - moment % ROLLUP_SECONDS)
 
 
 def write(pipe: Any, keys: Keys, change: Totals, now: float | None = None) -> None:
@@ -130,10 +150,17 @@ def write(pipe: Any, keys: Keys, change: Totals, now: float | None = None) -> No
             pipe.expire(keys.stat(name, today), STATS_TTL)
     if change.by_job:
         bucket = keys.metrics(minute_bucket(now))
-        for name, (runs, fails, ms) in change.by_job.items():
-            pipe.hincrby(bucket, f"{name}|p", int(runs))
-            if fails:
-                pipe.hincrby(bucket, f"{name}|f", int(fails))
-            if ms:
-                pipe.hincrby(bucket, f"{name}|ms", int(ms))
+        rollup = keys.metrics_rollup(rollup_bucket(now))
+        for name, row in change.by_job.items():
+            runs, fails, ms = row[0], row[1], row[2]
+            for key in (bucket, rollup):
+                pipe.hincrby(key, f"{name}|p", int(runs))
+                if fails:
+                    pipe.hincrby(key, f"{name}|f", int(fails))
+                if ms:
+                    pipe.hincrby(key, f"{name}|ms", int(ms))
+            for i, runs_in_bucket in enumerate(row[HIST0:]):
+                if runs_in_bucket:
+                    pipe.hincrby(rollup, f"{name}|h{i}", int(runs_in_bucket))
         pipe.expire(bucket, METRICS_TTL)
+        pipe.expire(rollup, ROLLUP_TTL)
