@@ -108,3 +108,13 @@ def test_probe_bodies_are_json(start_worker: StartWorker) -> None:
     worker = start_worker(health_port=0, http_host="127.0.0.1")
     raw = httpx.get(f"http://127.0.0.1:{worker.servers[0].port}/livez", timeout=5).text
     assert json.loads(raw)["threads_alive"] is True
+
+
+def test_ports_with_shards_are_refused_with_a_reason(redis_url: str) -> None:
+    from click.testing import CliRunner
+
+    from workhorse.cli import main
+
+    result = CliRunner().invoke(main, ["worker", "--shard", redis_url, "--shard", redis_url,
+                                       "--health-port", "8081"])
+    assert result.exit_code == 2 and "run one worker per shard" in result.output

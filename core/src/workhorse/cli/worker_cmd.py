@@ -131,6 +131,11 @@ def worker(
         with supervisor_ports(supervisor, settings):
             raise SystemExit(supervisor.run())
     if shards:
+        if health_port is not None or metrics_port is not None:
+            raise click.UsageError(
+                "--health-port and --metrics-port serve one worker process; with --shard, "
+                "run one worker per shard (or use -p) to get probes and metrics"
+            )
         from workhorse.sharding import Shards
         from workhorse.worker.sharded import run_sharded_worker
 
