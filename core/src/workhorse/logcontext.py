@@ -1,12 +1,14 @@
 """The job a thread (or task) is running, for logs: a context variable and a logging filter.
 
-The processor sets the variable once per job (two C-level calls); nothing reads
-it unless a log record is written, so the hot path pays nothing for formatting.
+Nothing reads the running job unless a log record is written or
+:func:`current_job` is called, so the hot path pays nothing for formatting.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -45,16 +47,41 @@ class JobFields:
         return fields
 
 
-# (payload, queue, level threshold): set per job without building anything; the
-# fields are made only when a log record or a caller asks for them.
-_State = tuple[JobPayload, str, int]
-_current: ContextVar[_State | None] = ContextVar("workhorse_job", default=None)
+# Each worker thread sets the variable once, to a one-item list it then reuses:
+# a job costs two list stores (set, clear) and nothing is built unless a log
+# record or a caller asks. (payload, queue, job definition) while a job runs.
+_State = tuple[JobPayload, str, Any]
+Slot = list[_State | None]
+_current: ContextVar[Slot | None] = ContextVar("workhorse_job", default=None)
+
+
+def slot() -> Slot:
+    """This thread's (or task's) job slot, made on first use."""
+    held = _current.get()
+    if held is None:
+        held = [None]
+        _current.set(held)
+    return held
+
+
+def _state() -> _State | None:
+    held = _current.get()
+    return None if held is None else held[0]
 
 
 def current_job() -> JobFields | None:
     """The job running in this thread or task, or None outside a job."""
-    state = _current.get()
-    return None if state is None else fields_for(*state)
+    state = _state()
+    return None if state is None else fields_for(state[0], state[1], _level(state[2]))
+
+
+def _level(definition: Any) -> int:
+    """The job's ``log_level`` option as a number (validated when the job was defined)."""
+    value = definition.options.get("log_level") if definition is not None else None
+    try:
+        return level_number(value) if value else 0
+    except ValueError:
+        return 0
 
 
 def fields_for(job: JobPayload, queue: str, level: int = 0) -> JobFields:
@@ -91,13 +118,15 @@ def level_number(value: object) -> int:
     )
 
 
-def enter(job: JobPayload, queue: str, level: int = 0) -> Any:
-    """Make ``job`` the current job; returns the token for :func:`leave`."""
-    return _current.set((job, queue, level))
-
-
-def leave(token: Any) -> None:
-    _current.reset(token)
+@contextmanager
+def running(job: JobPayload, queue: str, definition: Any = None) -> Iterator[None]:
+    """Make ``job`` the current job for the ``with`` block (tests, custom runners)."""
+    held = slot()
+    previous, held[0] = held[0], (job, queue, definition)
+    try:
+        yield
+    finally:
+        held[0] = previous
 
 
 class JobLogFilter(logging.Filter):
@@ -105,11 +134,12 @@ class JobLogFilter(logging.Filter):
     job's ``log_level``. Install it on a handler to get job fields with your own logging."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        state = _current.get()
+        state = _state()
         if state is None:
             record.workhorse_job = getattr(record, "workhorse_job", None)
             return True
-        if record.levelno < state[2]:
+        level = _level(state[2])
+        if record.levelno < level:
             return False
-        record.workhorse_job = fields_for(*state)
+        record.workhorse_job = fields_for(state[0], state[1], level)
         return True

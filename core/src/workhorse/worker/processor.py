@@ -56,19 +56,23 @@ class Processor:
         started = time.time()
         self.running[tid] = (unit, started)
         deferred, elapsed = False, 0.0
+        slot = logcontext.slot()
         try:
-            deferred, elapsed = self._execute(unit, stats)
+            deferred, elapsed = self._execute(unit, stats, slot)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
             error = PayloadError(f"internal error: {exc!r}")
             self._settle(lambda: self._bury_unparseable(unit, error))
         finally:
             del self.running[tid]
+            slot[0] = None
         if not deferred:  # else a middleware took the acknowledgement over
             self.fetcher.acknowledge(unit)
         return elapsed
 
-    def _execute(self, unit: UnitOfWork, stats: ThreadStats) -> tuple[bool, float]:
+    def _execute(
+        self, unit: UnitOfWork, stats: ThreadStats, slot: logcontext.Slot
+    ) -> tuple[bool, float]:
         """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
         try:
             if unit.undecodable is not None:
@@ -87,15 +91,7 @@ class Processor:
             find(name),
             acknowledge=partial(self.fetcher.acknowledge, unit),
         )
-        level = ctx.definition.options.get("log_level") if ctx.definition else None
-        token = logcontext.enter(job, unit.queue, logcontext.level_number(level) if level else 0)
-        try:
-            return self._run(ctx, stats)
-        finally:
-            logcontext.leave(token)
-
-    def _run(self, ctx: JobContext, stats: ThreadStats) -> tuple[bool, float]:
-        name = ctx.name
+        slot[0] = (job, unit.queue, ctx.definition)  # cleared by process_unit
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
