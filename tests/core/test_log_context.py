@@ -164,3 +164,20 @@ def test_verbose_raises_only_workhorse_loggers(
     monkeypatch.setenv("WORKHORSE_LOG_LEVEL", "chatty")
     with pytest.raises(InputError, match="WORKHORSE_LOG_LEVEL='chatty'"):
         logs.configure("INFO", "text")
+
+
+def test_consecutive_jobs_on_one_thread_each_see_their_own_fields(
+    wh_client: Client, start_worker: StartWorker
+) -> None:
+    seen.clear()
+    first, second = sees_context.perform_async(), sees_context.perform_async()
+    start_worker(concurrency=1)
+    wait_for(lambda: len(seen) == 2, "both jobs to run")
+    assert sorted(f.jid for f in seen if f) == sorted([first, second])
+
+
+def test_running_sets_the_context_for_custom_runners() -> None:
+    with logcontext.running({"jid": "j1", "class": "C", "retry_count": 3}, "q"):
+        fields = current_job()
+        assert fields is not None and (fields.jid, fields.attempt) == ("j1", 5)
+    assert current_job() is None

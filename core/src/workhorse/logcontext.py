@@ -51,7 +51,8 @@ class JobFields:
 # a job costs two list stores (set, clear) and nothing is built unless a log
 # record or a caller asks. (payload, queue, job definition) while a job runs.
 _State = tuple[JobPayload, str, Any]
-Slot = list[_State | None]
+# [running job's state, (state, its fields) cached by the first record that needed them]
+Slot = list[Any]
 _current: ContextVar[Slot | None] = ContextVar("workhorse_job", default=None)
 
 
@@ -59,20 +60,24 @@ def slot() -> Slot:
     """This thread's (or task's) job slot, made on first use."""
     held = _current.get()
     if held is None:
-        held = [None]
+        held = [None, None]
         _current.set(held)
     return held
 
 
-def _state() -> _State | None:
-    held = _current.get()
-    return None if held is None else held[0]
-
-
 def current_job() -> JobFields | None:
     """The job running in this thread or task, or None outside a job."""
-    state = _state()
-    return None if state is None else fields_for(state[0], state[1], _level(state[2]))
+    held = _current.get()
+    if held is None or held[0] is None:
+        return None
+    state = held[0]
+    cached = held[1]
+    if cached is not None and cached[0] is state:  # the same job: built once per job
+        fields: JobFields = cached[1]
+        return fields
+    fields = fields_for(state[0], state[1], _level(state[2]))
+    held[1] = (state, fields)
+    return fields
 
 
 def _level(definition: Any) -> int:
@@ -86,7 +91,7 @@ def _level(definition: Any) -> int:
 
 def fields_for(job: JobPayload, queue: str, level: int = 0) -> JobFields:
     """Build the log fields from a decoded payload; odd values from Redis become strings."""
-    raw: dict[str, Any] = dict(job)
+    raw: Any = job
     count = raw.get("retry_count")
     try:
         attempt = 1 if count is None else int(count) + 2
@@ -122,7 +127,7 @@ def level_number(value: object) -> int:
 def running(job: JobPayload, queue: str, definition: Any = None) -> Iterator[None]:
     """Make ``job`` the current job for the ``with`` block (tests, custom runners)."""
     held = slot()
-    previous, held[0] = held[0], (job, queue, definition)
+    previous, held[0] = held[0], (job, queue, definition)  # a new tuple: the cache misses
     try:
         yield
     finally:
@@ -134,12 +139,11 @@ class JobLogFilter(logging.Filter):
     job's ``log_level``. Install it on a handler to get job fields with your own logging."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        state = _state()
-        if state is None:
+        fields = current_job()
+        if fields is None:
             record.workhorse_job = getattr(record, "workhorse_job", None)
             return True
-        level = _level(state[2])
-        if record.levelno < level:
+        if record.levelno < fields.level:
             return False
-        record.workhorse_job = fields_for(state[0], state[1], level)
+        record.workhorse_job = fields
         return True

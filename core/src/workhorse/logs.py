@@ -26,6 +26,10 @@ OUR_LOGGERS = ("workhorse", "workhorse_pro", "workhorse_enterprise", "workhorse_
 EXTRA_FIELDS = ("elapsed",)
 
 
+# One encoder for every line (json.dumps with options builds a new one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def _job_fields(record: logging.LogRecord) -> JobFields | None:
     fields = getattr(record, "workhorse_job", None)
     return fields if isinstance(fields, JobFields) else None
@@ -77,7 +81,7 @@ class JSONFormatter(logging.Formatter):
                 entry[name] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _ENCODER.encode(entry)
 
 
 def configure(level: str = "INFO", fmt: str = "text") -> None:
