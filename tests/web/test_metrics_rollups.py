@@ -69,3 +69,12 @@ def test_the_job_page_shows_the_histogram_and_the_index_links_to_it(
     assert page.status_code == 200 and "execution time, last 72 h" in page.text
     assert "≤ 50 ms" in page.text and "&gt; 300 s" in page.text
     assert empty.status_code == 200 and "<script>" not in empty.text
+
+
+def test_the_json_api_reaches_72_hours(
+    make_app: Callable[..., Starlette], rr: redis.Redis, keys: Keys
+) -> None:
+    flush(rr, keys, "Old", [5.0], time.time() - 60 * 3600)
+    with TestClient(make_app()) as http:
+        data = http.get("/api/metrics?minutes=4320").json()
+    assert data["minutes"] == 4320 and data["jobs"]["Old"]["p"] == 1
