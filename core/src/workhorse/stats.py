@@ -26,6 +26,7 @@ ROLLUP_TTL = 72 * 3600 + ROLLUP_SECONDS
 # everything slower. Row layout of ThreadStats.by_job: [runs, fails, ms, h0, h1, ...].
 HISTOGRAM_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000)
 HIST0 = 3
+FIRST_MS = HISTOGRAM_MS[0]
 
 
 # Upper bounds (seconds) of the job-duration histogram: Prometheus' defaults widened
@@ -76,7 +77,8 @@ class ThreadStats:
         if row is None:
             row = self.by_job[name] = new_job_row()
         row[0] += 1
-        row[HIST0 + bisect_left(HISTOGRAM_MS, elapsed_ms)] += 1
+        # Most jobs land in the first bucket: one comparison instead of a search.
+        row[HIST0 if elapsed_ms <= FIRST_MS else HIST0 + bisect_left(HISTOGRAM_MS, elapsed_ms)] += 1
         if ok:
             row[2] += elapsed_ms
         else:
