@@ -25,7 +25,8 @@ def spawn_worker(
     return subprocess.Popen(
         [sys.executable, "-m", "workhorse", "worker", "-r", jobs, "--redis-url", url, *args],
         cwd=home,
-        env={**os.environ, "PYTHONPATH": str(home), **(env or {})},
+        # Job start/done lines off: a pipe nobody reads would fill up and block the worker.
+        env={**os.environ, "PYTHONPATH": str(home), "WORKHORSE_JOB_LOGS": "0", **(env or {})},
         stdout=out,
         stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
     )

@@ -19,6 +19,7 @@ from workhorse.errors import (
 )
 from workhorse.hookspecs import hookimpl
 from workhorse.job import Job, JobCall, job, lookup, register
+from workhorse.logcontext import JobFields, current_job
 from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
 from workhorse.version import __version__
 
@@ -30,6 +31,7 @@ __all__ = [
     "Job",
     "JobCall",
     "JobContext",
+    "JobFields",
     "PayloadError",
     "PluginLoadError",
     "QueueWeight",
@@ -40,6 +42,7 @@ __all__ = [
     "WorkhorseError",
     "__version__",
     "configure",
+    "current_job",
     "default_client",
     "hookimpl",
     "job",

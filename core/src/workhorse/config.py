@@ -69,6 +69,17 @@ def _env_float(env: Mapping[str, str], name: str, default: float) -> float:
         raise InputError(f"{name}={raw!r} is not a number") from None
 
 
+def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise InputError(f"{name}={env[name]!r} is not a yes/no value; use 1 or 0")
+
+
 def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(_env_float(env, name, default))
 
@@ -125,6 +136,15 @@ class Settings:
     labels: tuple[str, ...] = ()
     log_format: LogFormat = "text"
     log_level: str = "INFO"
+    # A "start" and a "done: <seconds>" line at INFO per job (Sidekiq's job logger). Off by
+    # default: Python's logging costs ~30 µs a line, six times a no-op job (issue 20).
+    job_logs: bool = False
+    # HTTP ports for /livez + /readyz and for /metrics; None = not served, 0 = any free port.
+    health_port: int | None = None
+    metrics_port: int | None = None
+    # Address the health and metrics ports listen on (all interfaces: kubelet and
+    # Prometheus reach the pod's IP).
+    http_host: str = "0.0.0.0"
     extras: Mapping[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -147,6 +167,7 @@ class Settings:
             "timestamps": env.get("WORKHORSE_TIMESTAMPS") or None,
             "prefetch": _env_int(env, "WORKHORSE_PREFETCH", 8),
             "log_format": env.get("WORKHORSE_LOG_FORMAT", "text"),
+            "job_logs": _env_bool(env, "WORKHORSE_JOB_LOGS", False),
         }
         if env.get("WORKHORSE_QUEUES"):
             values["queues"] = parse_queues([env["WORKHORSE_QUEUES"]])

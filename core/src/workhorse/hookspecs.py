@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from workhorse.config import Settings
     from workhorse.keys import Keys
     from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
-    from workhorse.types import Fetcher, JobPayload, PluginReport, ProcessContext, Service
+    from workhorse.types import (
+        Fetcher,
+        JobPayload,
+        MetricSample,
+        PluginReport,
+        ProcessContext,
+        Service,
+    )
 
 hookspec = pluggy.HookspecMarker("workhorse")
 hookimpl = pluggy.HookimplMarker("workhorse")
@@ -174,5 +181,15 @@ def workhorse_diagnostics(redis: Redis | None, keys: Keys | None) -> list[Plugin
     ``redis`` and ``keys`` are the installation's Redis when the caller has one
     (``doctor``), else None (``version`` stays offline); a plugin may read live
     state there, such as how many processes run under its license.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def workhorse_metrics(redis: Redis, keys: Keys) -> list[MetricSample]:
+    """Gauges for ``/metrics`` (leases, limiters, leader...), read at scrape time.
+
+    Called once per scrape, never per job. Names should start with ``workhorse_``
+    and follow Prometheus conventions (base units, ``_total`` only on counters).
     """
     raise NotImplementedError

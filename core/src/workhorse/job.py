@@ -23,6 +23,7 @@ CORE_OPTIONS: Mapping[str, bool] = {
     "dead": True,
     "tags": True,
     "retry_in": False,  # callable(count, exc) -> seconds | "kill" | "discard" | None
+    "log_level": False,  # threshold for log records while this job runs (docs/observability.md)
 }
 
 _registry: dict[str, Job[..., Any]] = {}
@@ -76,6 +77,13 @@ def validate_options(options: Mapping[str, object], where: str) -> None:
     retry = options.get("retry")
     if retry is not None and not isinstance(retry, bool | int):
         raise ConfigError(f"retry must be true, false or a count in {where}, got {retry!r}")
+    if options.get("log_level") is not None:
+        from workhorse.logcontext import level_number
+
+        try:
+            level_number(options["log_level"])
+        except ValueError as exc:
+            raise ConfigError(f"{exc} in {where}") from None
     from workhorse import plugins
 
     plugins.validate_job_options(options)

@@ -70,6 +70,10 @@ class Keys:
     def metrics(self, minute_bucket: str) -> str:
         return self.key(f"j|{minute_bucket}")
 
+    def metrics_rollup(self, bucket: str) -> str:
+        """workhorse's own 10-minute rollup (Sidekiq keeps minute buckets only)."""
+        return self.key(f"wh:j10|{bucket}")
+
     @property
     def paused(self) -> str:
         return self.key("paused")

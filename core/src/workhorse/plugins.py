@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from workhorse.config import Settings
     from workhorse.keys import Keys
     from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
-    from workhorse.types import Fetcher, JobPayload, PluginReport, ProcessContext, Service
+    from workhorse.types import (
+        Fetcher,
+        JobPayload,
+        MetricSample,
+        PluginReport,
+        ProcessContext,
+        Service,
+    )
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "workhorse.plugins"
@@ -192,3 +199,14 @@ def dashboard_tabs() -> list[object]:
 def diagnostics(redis: Redis | None = None, keys: Keys | None = None) -> list[PluginReport]:
     reports: list[PluginReport] = _flatten(_hook().workhorse_diagnostics(redis=redis, keys=keys))
     return reports
+
+
+def metrics(redis: Redis, keys: Keys) -> list[MetricSample]:
+    """Every plugin's scrape-time samples; a failing plugin is logged and left out."""
+    samples: list[MetricSample] = []
+    for impl in _hook().workhorse_metrics.get_hookimpls():
+        try:
+            samples.extend(impl.function(redis=redis, keys=keys) or [])
+        except Exception:
+            log.exception("plugin %s failed to report metrics", impl.plugin_name)
+    return samples

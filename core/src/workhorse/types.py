@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, runtime_checkable
 
 if TYPE_CHECKING:
@@ -110,6 +110,17 @@ class PluginReport:
     ok: bool = True
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # facts that need no action, e.g. processes counted per license
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSample:
+    """One gauge value a plugin reports for ``/metrics`` (``workhorse_metrics`` hook);
+    samples sharing a ``name`` form one metric family."""
+
+    name: str
+    help: str
+    value: float
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 ProcessEvent = Literal["startup", "quiet", "shutdown", "heartbeat", "leader"]

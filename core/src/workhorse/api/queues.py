@@ -39,7 +39,8 @@ class Queue:
     def latency(self, now: float | None = None) -> float:
         """Seconds the oldest job (the next to run) has waited."""
         # Clients here decode responses (connection.connect), so values are str.
-        oldest = cast("str | None", self.redis.lindex(self.key, -1))
+        send = self.redis.execute_command
+        oldest = cast("bytes | None", send("LINDEX", self.key, -1, **RAW))  # type: ignore[no-untyped-call]
         return _latency(oldest, now)
 
     def page(self, offset: int = 0, limit: int = 25) -> list[JobRecord]:
@@ -74,7 +75,12 @@ class Queue:
         return bool(self.redis.sismember(self.keys.paused, self.name))
 
 
-def _latency(raw: str | None, now: float | None) -> float:
+# Read a queue's head as bytes: another program may have pushed non-UTF-8 there,
+# which must read as "age unknown", not break the whole listing.
+RAW = {"NEVER_DECODE": True}
+
+
+def _latency(raw: str | bytes | None, now: float | None) -> float:
     if not raw:
         return 0.0
     try:
@@ -103,7 +109,7 @@ class Queues:
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
             pipe.llen(self.keys.queue(name))
-            pipe.lindex(self.keys.queue(name), -1)
+            pipe.execute_command("LINDEX", self.keys.queue(name), -1, **RAW)  # type: ignore[no-untyped-call]
             pipe.sismember(self.keys.paused, name)
         results = pipe.execute()
         now = time.time()

@@ -47,7 +47,7 @@ class Stats:
 
     def summary(self) -> StatsSummary:
         from workhorse.api.processes import Processes
-        from workhorse.api.queues import _latency
+        from workhorse.api.queues import RAW, _latency
 
         pipe = self.redis.pipeline(transaction=False)
         pipe.get(self.keys.stat("processed"))
@@ -56,7 +56,7 @@ class Stats:
         pipe.zcard(self.keys.retry)
         pipe.zcard(self.keys.dead)
         pipe.smembers(self.keys.queues)
-        pipe.lindex(self.keys.queue("default"), -1)
+        pipe.execute_command("LINDEX", self.keys.queue("default"), -1, **RAW)  # type: ignore[no-untyped-call]
         processed, failed, scheduled, retries, dead, queues, oldest = pipe.execute()
         pipe = self.redis.pipeline(transaction=False)
         for name in queues:
@@ -95,30 +95,62 @@ class Stats:
         return self.job_metrics_report(minutes, now).jobs
 
     def job_metrics_report(self, minutes: int = 60, now: float | None = None) -> JobMetrics:
-        """:meth:`job_metrics`, and how many stored values were not numbers (skipped)."""
-        from workhorse.stats import minute_bucket
+        """:meth:`job_metrics`, and how many stored values were not numbers (skipped).
+
+        Up to 8 hours reads Sidekiq's minute buckets; longer windows (up to 72 h)
+        read workhorse's 10-minute rollups."""
+        now = time.time() if now is None else now
+        pipe = self.redis.pipeline(transaction=False)
+        for key in self._buckets(minutes, now):
+            pipe.hgetall(key)
+        return _sum_fields(pipe.execute())
+
+    def _buckets(self, minutes: int, now: float) -> list[str]:
+        from workhorse.stats import METRICS_TTL, ROLLUP_SECONDS, minute_bucket, rollup_bucket
+
+        if minutes * 60 <= METRICS_TTL:
+            return [self.keys.metrics(minute_bucket(now - 60 * m)) for m in range(minutes)]
+        count = -(-minutes * 60 // ROLLUP_SECONDS)
+        return [self.keys.metrics_rollup(rollup_bucket(now - ROLLUP_SECONDS * n))
+                for n in range(count)]
+
+    def job_histogram(self, name: str, minutes: int = 60, now: float | None = None) -> list[int]:
+        """Executions of job ``name`` per execution-time bucket (``stats.HISTOGRAM_MS``;
+        the last is everything slower) over the last ``minutes``, from the rollups."""
+        from workhorse.stats import HISTOGRAM_MS, ROLLUP_SECONDS, rollup_bucket
 
         now = time.time() if now is None else now
-        buckets = [self.keys.metrics(minute_bucket(now - 60 * m)) for m in range(minutes)]
+        count = max(1, -(-minutes * 60 // ROLLUP_SECONDS))
+        fields = [f"{name}|h{i}" for i in range(len(HISTOGRAM_MS) + 1)]
         pipe = self.redis.pipeline(transaction=False)
-        for key in buckets:
-            pipe.hgetall(key)
-        totals: dict[str, dict[str, float]] = {}
-        unreadable = 0
-        for fields in pipe.execute():
-            for field_name, value in fields.items():
-                name, _, kind = field_name.rpartition("|")
-                if kind not in ("p", "f", "ms"):
-                    continue
+        for n in range(count):
+            pipe.hmget(self.keys.metrics_rollup(rollup_bucket(now - ROLLUP_SECONDS * n)), fields)
+        totals = [0] * len(fields)
+        for values in pipe.execute():
+            for i, value in enumerate(values):
                 number = _finite(value)
-                if number is None:
-                    unreadable += 1
-                    continue
-                totals.setdefault(name, {"p": 0, "f": 0, "ms": 0})[kind] += number
-        for row in totals.values():
-            ok = row["p"] - row["f"]
-            row["mean_ms"] = row["ms"] / ok if ok > 0 else 0.0
-        return JobMetrics(totals, unreadable)
+                totals[i] += int(number) if number is not None and number > 0 else 0
+        return totals
+
+
+def _sum_fields(hashes: list[dict[str, str]]) -> JobMetrics:
+    """Sum ``<job>|p``, ``|f`` and ``|ms`` fields; values that are not numbers are counted."""
+    totals: dict[str, dict[str, float]] = {}
+    unreadable = 0
+    for fields in hashes:
+        for field_name, value in fields.items():
+            name, _, kind = field_name.rpartition("|")
+            if kind not in ("p", "f", "ms"):
+                continue
+            number = _finite(value)
+            if number is None:
+                unreadable += 1
+                continue
+            totals.setdefault(name, {"p": 0, "f": 0, "ms": 0})[kind] += number
+    for row in totals.values():
+        ok = row["p"] - row["f"]
+        row["mean_ms"] = row["ms"] / ok if ok > 0 else 0.0
+    return JobMetrics(totals, unreadable)
 
 
 def _finite(value: object) -> float | None:

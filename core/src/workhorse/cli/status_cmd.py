@@ -36,16 +36,50 @@ def collect(api: Inspector) -> dict[str, Any]:
 @json_option
 @click.option("--shard", "shards", multiple=True, metavar="URL",
               help="Show every shard of a sharded installation (repeat per shard).")
+@click.option("--check", is_flag=True,
+              help="Alert mode: print nothing when healthy; exit 1 when a queue's oldest job "
+              "is older than --max-latency (for cron and monitoring scripts).")
+@click.option("--max-latency", type=click.FloatRange(0, min_open=True), default=300.0,
+              show_default=True, metavar="SECONDS",
+              help="With --check: the oldest job a queue may hold.")
 @redis_options
-def status(as_json: bool, shards: tuple[str, ...], redis_url: str | None, prefix: str) -> None:
+def status(
+    as_json: bool,
+    shards: tuple[str, ...],
+    check: bool,
+    max_latency: float,
+    redis_url: str | None,
+    prefix: str,
+) -> None:
     """Show processes, busy threads, queues, retry/scheduled/dead counts and totals."""
     urls: list[str | None] = [*shards] if shards else [redis_url]
     reports = [collect(open_inspector(url, prefix)) for url in urls]
+    if check:
+        raise SystemExit(run_check(reports, max_latency))
     if as_json:
         print_json(reports[0] if not shards else {"shards": reports})
         return
     for data in reports:
         render(data)
+
+
+def late_queues(data: dict[str, Any], max_latency: float) -> list[dict[str, Any]]:
+    """Queues holding a job older than ``max_latency`` seconds (paused ones too: they wait)."""
+    return [q for q in data["queues"] if q["size"] and q["latency"] > max_latency]
+
+
+def run_check(reports: list[dict[str, Any]], max_latency: float) -> int:
+    """Print one line per late queue to stderr; 1 if any, else 0 and silence."""
+    late = [(data, q) for data in reports for q in late_queues(data, max_latency)]
+    for data, q in late:
+        where = f" on {data['redis_url']}" if len(reports) > 1 else ""
+        click.echo(
+            f"queue {q['name']}{where}: oldest job waited {q['latency']:.0f}s "
+            f"(limit {max_latency:.0f}s, {q['size']} waiting"
+            f"{', paused' if q['paused'] else ''})",
+            err=True,
+        )
+    return 1 if late else 0
 
 
 def render(data: dict[str, Any]) -> None:

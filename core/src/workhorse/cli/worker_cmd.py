@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from workhorse import logs
 from workhorse.cli.options import redis_options
 from workhorse.config import Settings, parse_queues
+
+if TYPE_CHECKING:
+    from workhorse.httpd import RouteServer
+    from workhorse.worker.health import SupervisorView
 
 
 @click.command()
@@ -75,10 +86,20 @@ from workhorse.config import Settings, parse_queues
 )
 @click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
               help="Log lines as text (default) or one JSON object per line.")
-@click.option("-v", "--verbose", is_flag=True, help="Log every job start and finish.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Debug output from workhorse's own loggers (never the root logger).")
+@click.option("--job-logs/--no-job-logs", default=None,
+              help="Log a start and a done line per job, with its fields and elapsed time "
+              "(WORKHORSE_JOB_LOGS=1); off by default, as each line costs ~30 µs.")
 @click.option("--shard", "shards", multiple=True, metavar="URL",
               help="Work queues spread over several Redis servers (repeat per shard); "
               "each queue is owned by one shard (consistent hashing by name).")
+@click.option("--health-port", type=click.IntRange(1, 65535), default=None, metavar="N",
+              help="Serve /livez and /readyz on this port (Kubernetes probes).")
+@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None, metavar="N",
+              help="Serve Prometheus /metrics on this port (needs workhorse[prometheus]).")
+@click.option("--otel", is_flag=True, envvar="WORKHORSE_OTEL",
+              help="Trace pushes and executions with OpenTelemetry (needs workhorse[otel]).")
 @redis_options
 def worker(
     require: tuple[str, ...],
@@ -92,7 +113,11 @@ def worker(
     timestamps: str | None,
     log_format: str | None,
     verbose: bool,
+    job_logs: bool | None,
     shards: tuple[str, ...],
+    health_port: int | None,
+    metrics_port: int | None,
+    otel: bool,
     redis_url: str | None,
     prefix: str,
 ) -> None:
@@ -110,8 +135,15 @@ def worker(
         sidekiq_compat=int(sidekiq_compat) if sidekiq_compat else None,
         timestamps=timestamps,
         log_format=log_format,
+        job_logs=job_logs,
+        health_port=health_port,
+        metrics_port=metrics_port,
     )
     logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
+    if otel:
+        from workhorse import otel as tracing
+
+        tracing.instrument()
     from workhorse.worker.preflight import RequireError
 
     try:
@@ -132,8 +164,16 @@ def _run(settings: Settings, shards: tuple[str, ...]) -> int:
         from workhorse.worker.supervisor import Supervisor
 
         locate(settings.require)  # one line now rather than a failing start per child
-        return Supervisor(_child_argv(click.get_current_context()), settings.processes).run()
+        supervisor = Supervisor(_child_argv(click.get_current_context()), settings.processes)
+        # The supervisor owns the ports: one probe and one scrape for all its processes.
+        with supervisor_ports(supervisor, settings):
+            return supervisor.run()
     if shards:
+        if settings.health_port is not None or settings.metrics_port is not None:
+            raise click.UsageError(
+                "--health-port and --metrics-port serve one worker process; with --shard, "
+                "run one worker per shard (or use -p) to get probes and metrics"
+            )
         from workhorse.sharding import Shards
         from workhorse.worker.sharded import run_sharded_worker
 
@@ -143,13 +183,41 @@ def _run(settings: Settings, shards: tuple[str, ...]) -> int:
     return run_worker(settings)
 
 
+@contextmanager
+def supervisor_ports(supervisor: SupervisorView, settings: Settings) -> Iterator[None]:
+    """Serve ``--health-port`` (and ``--metrics-port``) from the ``-p N`` supervisor."""
+    servers: list[RouteServer] = []
+    share = None
+    if settings.health_port is not None:
+        from workhorse.worker.health import serve_supervisor
+
+        servers.append(serve_supervisor(supervisor, settings))
+    if settings.metrics_port is not None:
+        from workhorse import metrics
+        from workhorse.worker import exporter
+
+        share = tempfile.TemporaryDirectory(prefix="workhorse-metrics-")
+        os.environ[metrics.SHARE_ENV] = share.name  # the children inherit it
+        servers.append(exporter.serve_supervisor(settings, Path(share.name)))
+    try:
+        yield
+    finally:
+        for server in servers:
+            server.stop()
+        if share is not None:
+            share.cleanup()
+
+
+_SUPERVISOR_ONLY = ("processes", "health_port", "metrics_port")
+
+
 def _child_argv(ctx: click.Context) -> list[str]:
     """The same command line with ``--processes 1``."""
     argv = ["worker"]
     for param in ctx.command.params:
         value = ctx.params.get(param.name or "")
         # `is False`, not `in (..., False)`: 0 == False would drop `-t 0` and `--prefetch 0`.
-        if param.name == "processes" or value is None or value is False or value in ((), ""):
+        if param.name in _SUPERVISOR_ONLY or value is None or value is False or value in ((), ""):
             continue
         flag = max(param.opts, key=len)
         if isinstance(value, tuple):

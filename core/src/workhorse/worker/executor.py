@@ -193,6 +193,9 @@ class Executor:
                 pending.append(unit)
         self._return_units(pending)
 
+    def threads_alive(self) -> bool:
+        return all(thread.is_alive() for thread in self._threads)
+
     def busy_count(self) -> int:
         return len(self.processor.running)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import redis
 
-from workhorse import __version__, embedded, plugins
+from workhorse import __version__, embedded, metrics, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
 from workhorse.connection import (
@@ -22,6 +24,7 @@ from workhorse.connection import (
     where,
 )
 from workhorse.heartbeat import Heartbeat, new_identity
+from workhorse.httpd import RouteServer
 from workhorse.keys import Keys
 from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
@@ -73,6 +76,10 @@ class WorkerProcess:
         self.async_runner = AsyncRunner()
         self.services: list[Service] = []
         self._threads: list[threading.Thread] = []
+        self.servers: list[RouteServer] = []
+        self.snapshots: metrics.SnapshotWriter | None = None
+        # Monotonic times of the last heartbeat attempt and success, for the health probes.
+        self.beat_attempted_at = self.beat_ok_at = time.monotonic()
 
     # -- ProcessContext ---------------------------------------------------
     @property
@@ -120,6 +127,7 @@ class WorkerProcess:
         self._spawn("workhorse-heartbeat", self._heartbeat_loop)
         self._spawn("workhorse-signals", self._signal_loop)
         self._spawn("workhorse-poller", self._poll_loop)
+        self._start_servers()
         log.info(
             "workhorse %s started: %s, %d threads, queues %s, fetch %s, Redis %s",
             __version__,
@@ -147,6 +155,27 @@ class WorkerProcess:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+
+    def _start_servers(self) -> None:
+        if self.settings.health_port is not None:
+            from workhorse.worker import health
+
+            self.servers.append(health.serve(self, self.settings.health_port,
+                                             self.settings.http_host))
+        if self.settings.metrics_port is not None:
+            from workhorse.worker import exporter
+
+            self.servers.append(exporter.serve_process(self, self.settings.metrics_port))
+        share = os.environ.get(metrics.SHARE_ENV)
+        if share:  # a -p child: the supervisor serves the sum of every child's snapshot
+            self.snapshots = metrics.SnapshotWriter(self, Path(share))
+            self.snapshots.start()
+
+    def threads_alive(self) -> bool:
+        """The heartbeat and every job thread still run (the liveness probe's question)."""
+        heartbeat = next((t for t in self._threads if t.name == "workhorse-heartbeat"), None)
+        return (heartbeat is not None and heartbeat.is_alive()
+                and self.executor.threads_alive())
 
     def _start_services(self) -> None:
         for service in plugins.services(self):
@@ -205,6 +234,10 @@ class WorkerProcess:
         totals = snapshot(self.executor.stats)
         _safely(lambda: self.heartbeat.clear(totals), "clearing the heartbeat")
         _safely(self.fetcher.close, "closing the fetcher")
+        for server in self.servers:
+            _safely(server.stop, "stopping an HTTP port")
+        if self.snapshots is not None:
+            _safely(self.snapshots.stop, "writing the last metrics snapshot")
         self.async_runner.stop()
         self.stopped.set()
         log.info("stopped: %d jobs processed, %d failed", totals.processed, totals.failed)
@@ -250,6 +283,7 @@ class WorkerProcess:
     def _heartbeat_loop(self) -> None:
         failing = False
         while not self._wait_for_beat():
+            self.beat_attempted_at = time.monotonic()
             try:
                 sig = self._beat()
                 self.heartbeat.cleanup_dead_processes()
@@ -258,6 +292,7 @@ class WorkerProcess:
                     log.warning("heartbeat failed, Redis unreachable (%s); will keep trying", exc)
                 failing = True
                 continue
+            self.beat_ok_at = time.monotonic()
             if failing:
                 log.warning("heartbeat restored")
                 failing = False

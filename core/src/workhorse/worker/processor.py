@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import redis
 
-from workhorse import payload, plugins, quarantine, retry
+from workhorse import logcontext, metrics, payload, plugins, quarantine, retry
 from workhorse.errors import PayloadError, UnknownJobError
 from workhorse.job import find
 from workhorse.middleware import JobContext, RunNext, compose_server
@@ -42,7 +43,12 @@ class Processor:
         self.run_async = run_async
         self.running: dict[int, tuple[UnitOfWork, float]] = {}
         self.run_chain = compose_server(plugins.server_middleware(process.settings))
-        self._debug = log.isEnabledFor(logging.DEBUG)
+        # Decided once: with job logs off (or INFO filtered out) the hot path logs nothing.
+        self._job_logs = process.settings.job_logs and log.isEnabledFor(logging.INFO)
+        # Per (class, queue) counts and durations, only when something exports them.
+        self._observe = process.settings.metrics_port is not None or bool(
+            os.environ.get(metrics.SHARE_ENV)
+        )
 
     def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> float:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
@@ -50,19 +56,23 @@ class Processor:
         started = time.time()
         self.running[tid] = (unit, started)
         deferred, elapsed = False, 0.0
+        slot = logcontext.slot()
         try:
-            deferred, elapsed = self._execute(unit, stats)
+            deferred, elapsed = self._execute(unit, stats, slot)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
             error = PayloadError(f"internal error: {exc!r}")
             self._settle(lambda: self._bury_unparseable(unit, error))
         finally:
             del self.running[tid]
+            slot[0] = None
         if not deferred:  # else a middleware took the acknowledgement over
             self.fetcher.acknowledge(unit)
         return elapsed
 
-    def _execute(self, unit: UnitOfWork, stats: ThreadStats) -> tuple[bool, float]:
+    def _execute(
+        self, unit: UnitOfWork, stats: ThreadStats, slot: logcontext.Slot
+    ) -> tuple[bool, float]:
         """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
         try:
             if unit.undecodable is not None:
@@ -80,20 +90,25 @@ class Processor:
             find(name),
             acknowledge=partial(self.fetcher.acknowledge, unit),
         )
+        slot[0] = (job, unit.queue, ctx.definition)  # cleared by process_unit
         t0 = time.perf_counter()
-        if self._debug:
-            log.debug("start %s jid=%s", name, job.get("jid"))
+        if self._job_logs:
+            log.info("start")
         try:
             self.run_chain(ctx, self._invoker(ctx))
         except BaseException as exc:  # noqa: BLE001 - any failure goes to retry/dead
             elapsed = time.perf_counter() - t0
             stats.record(name, False, elapsed * 1000)
-            self._fail(ctx, exc, elapsed)
+            outcome = self._fail(ctx, exc, elapsed)
+            if self._observe:
+                stats.observe(name, ctx.queue, elapsed, outcome)
             return ctx.deferred, elapsed
         elapsed = time.perf_counter() - t0
         stats.record(name, True, elapsed * 1000)
-        if self._debug:
-            log.debug("done %s jid=%s elapsed=%.3f", name, job.get("jid"), elapsed)
+        if self._observe:
+            stats.observe(name, ctx.queue, elapsed, None)
+        if self._job_logs:
+            log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
         return ctx.deferred, elapsed
 
     def _invoker(self, ctx: JobContext) -> RunNext:
@@ -105,7 +120,8 @@ class Processor:
             return lambda: self.run_async(definition.call(args))
         return lambda: definition.call(args)
 
-    def _fail(self, ctx: JobContext, exc: BaseException, elapsed: float) -> None:
+    def _fail(self, ctx: JobContext, exc: BaseException, elapsed: float) -> str:
+        """Record a failure's outcome; returns it ("retry", "dead" or "discard")."""
         try:
             plugins.job_failed(ctx, exc)
         except Exception:
@@ -116,6 +132,7 @@ class Processor:
         )
         self._log_failure(ctx, exc, decision, elapsed)
         self._settle(lambda: self._apply(decision, ctx.job, exc))
+        return decision.outcome
 
     def _apply(self, decision: retry.Decision, original: JobPayload, exc: BaseException) -> None:
         if decision.outcome == "retry":

@@ -65,6 +65,10 @@ class Supervisor:
                     log.info("every worker process was stopped on request; exiting")
                     return 0
 
+    def alive_children(self) -> int:
+        """Worker processes running now (the health probe's count)."""
+        return len(self._alive())
+
     def _start(self, slot: _Slot) -> None:
         slot.child = subprocess.Popen(
             [sys.executable, "-m", "workhorse", *self.child_argv],

@@ -23,7 +23,7 @@ def history(request: Request) -> Response:
 
 
 def metrics(request: Request) -> Response:
-    minutes = int_param(request, "minutes", 60, 1, 480)
+    minutes = int_param(request, "minutes", 60, 1, 4320)  # > 480: the 10-minute rollups
     report = dashboard_of(request).inspector.stats.job_metrics_report(minutes)
     return JSONResponse({"minutes": minutes, "jobs": report.jobs, "unreadable": report.unreadable})
 

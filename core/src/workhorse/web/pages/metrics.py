@@ -6,10 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from workhorse import stats
+from workhorse.web.pages import prometheus_export
 from workhorse.web.rendering import render
 from workhorse.web.state import dashboard_of
 
-WINDOWS = (60, 240, 480)  # minutes; the core keeps 8 hours of buckets
+# Minutes; minute buckets cover 8 hours, the 10-minute rollups 72.
+WINDOWS = (60, 240, 480, 1440, 4320)
 
 
 def rows(metrics: dict[str, dict[str, float]]) -> list[dict[str, float | str]]:
@@ -25,13 +28,18 @@ def rows(metrics: dict[str, dict[str, float]]) -> list[dict[str, float | str]]:
     return table
 
 
-def index(request: Request) -> Response:
+def _window(request: Request) -> int:
     try:
         minutes = int(request.query_params.get("minutes", 60))
     except ValueError:
-        minutes = 60
-    if minutes not in WINDOWS:
-        minutes = 60
+        return 60
+    return minutes if minutes in WINDOWS else 60
+
+
+def index(request: Request) -> Response:
+    if prometheus_export.wanted(request):
+        return prometheus_export.respond(request)
+    minutes = _window(request)
     report = dashboard_of(request).inspector.stats.job_metrics_report(minutes)
     table = rows(report.jobs)
     busiest = max((float(r["total_s"]) for r in table), default=0.0)
@@ -43,4 +51,24 @@ def index(request: Request) -> Response:
     })
 
 
-routes = [Route("/metrics", index, methods=["GET"], name="metrics")]
+def job(request: Request) -> Response:
+    """One job's execution-time histogram over the window (from the 10-minute rollups)."""
+    name = request.path_params["name"]
+    minutes = _window(request)
+    counts = dashboard_of(request).inspector.stats.job_histogram(name, minutes)
+    bounds = [*(f"≤ {_ms(b)}" for b in stats.HISTOGRAM_MS), f"> {_ms(stats.HISTOGRAM_MS[-1])}"]
+    return render(request, "metrics_job.html", {
+        "name": name, "minutes": minutes, "windows": WINDOWS, "active": "metrics",
+        "buckets": list(zip(bounds, counts, strict=True)), "most": max(counts, default=0),
+        "total": sum(counts),
+    })
+
+
+def _ms(bound: int) -> str:
+    return f"{bound} ms" if bound < 1000 else f"{bound // 1000} s"
+
+
+routes = [
+    Route("/metrics", index, methods=["GET"], name="metrics"),
+    Route("/metrics/{name:path}", job, methods=["GET"], name="metrics_job"),
+]
