@@ -14,6 +14,7 @@ from support.licenses import licensed
 import workhorse_licensing
 from workhorse.cli import main
 from workhorse.config import Settings
+from workhorse.keys import Keys
 from workhorse_enterprise import limits
 from workhorse_enterprise.limits import plugin
 from workhorse_enterprise.limits.middleware import LimitsMiddleware
@@ -117,3 +118,26 @@ def test_the_dashboard_limits_tab_shows_each_limiter(rc: redis.Redis) -> None:
         assert 'data-limiter="shown"' in page.text and "bucket" in page.text
         (entry,) = browser.get("/limits/json").json()
         assert (entry["name"], entry["admitted"], entry["limit"]) == ("shown", 1, 5)
+
+
+@pytest.mark.usefixtures("enterprise", "wh_client")
+def test_each_limiter_reaches_prometheus_as_gauges_labelled_by_name(rc: redis.Redis) -> None:
+    pool = limits.concurrent("pool", 2, wait_timeout=0)
+    held = pool.acquire()
+    api = limits.bucket("api", 1, per="minute", wait_timeout=0)
+    api.acquire()
+    with pytest.raises(limits.OverLimit):
+        api.acquire()
+    samples = {(s.name, s.labels["limiter"]): s.value
+               for s in plugin.workhorse_metrics(rc, Keys())}
+    held.release()
+    assert samples[("workhorse_limiter_held", "pool")] == 1
+    assert samples[("workhorse_limiter_limit", "pool")] == 2
+    assert samples[("workhorse_limiter_admitted", "api")] == 1
+    assert samples[("workhorse_limiter_over", "api")] == 1
+    assert ("workhorse_limiter_held", "api") not in samples  # a bucket holds no slots
+
+
+@pytest.mark.usefixtures("pro_only", "wh_client")
+def test_without_an_enterprise_license_no_limiter_gauges_are_reported(rc: redis.Redis) -> None:
+    assert plugin.workhorse_metrics(rc, Keys()) == []

@@ -9,15 +9,18 @@ import logging
 from collections.abc import Mapping
 
 import click
+from redis import Redis
 
 from workhorse.client import default_client
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
+from workhorse.keys import Keys
 from workhorse.middleware import ServerMiddleware
-from workhorse.types import ProcessContext
+from workhorse.types import MetricSample, ProcessContext
 from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.base import Limiter
+from workhorse_enterprise.limits.inventory import LimiterStats, list_limiters
 from workhorse_enterprise.limits.middleware import SETTINGS_DEFAULTS, LimitsMiddleware
 
 log = logging.getLogger(__name__)
@@ -73,3 +76,36 @@ def workhorse_cli_commands() -> list[click.Command]:
     from workhorse_enterprise.limits.cli import limits
 
     return [limits]
+
+
+@hookimpl
+def workhorse_metrics(redis: Redis, keys: Keys) -> list[MetricSample]:
+    """Each limiter's counters and holders for ``/metrics`` (issue 20); scrape time only."""
+    if not RATE_LIMITING.licensed:
+        return []
+    return limiter_samples(list_limiters(redis, keys.prefix))
+
+
+_COUNTERS = {
+    "admitted": "Runs the limiter let through.",
+    "waited": "Times a job had to wait for the limiter (rescheduled or blocked).",
+    "over": "Times the limiter was over its limit when asked.",
+    "reclaimed": "Concurrency slots taken back from holders that died or timed out.",
+}
+
+
+def limiter_samples(limiters: list[LimiterStats]) -> list[MetricSample]:
+    samples = []
+    for stats in limiters:
+        labels = {"limiter": stats.name, "kind": stats.kind}
+        samples.append(MetricSample("workhorse_limiter_limit", "The limiter's limit.",
+                                    float(stats.limit), labels))
+        if stats.held is not None:
+            samples.append(MetricSample("workhorse_limiter_held",
+                                        "Concurrency slots held right now.",
+                                        float(stats.held), labels))
+        for event, help_text in _COUNTERS.items():
+            # Gauges of counters kept in Redis: they can reset when a limiter's data expires.
+            samples.append(MetricSample(f"workhorse_limiter_{event}", help_text,
+                                        float(getattr(stats, event)), labels))
+    return samples

@@ -10,15 +10,19 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from redis import Redis
+
 from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
+from workhorse.keys import Keys
 from workhorse.middleware import ClientMiddleware
-from workhorse.types import Fetcher, JobPayload, ProcessContext, Service
+from workhorse.types import Fetcher, JobPayload, MetricSample, ProcessContext, Service
 from workhorse_pro.license_gate import RELIABLE_FETCH
 from workhorse_pro.reliable import expiry
 from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.fetch import ReliableFetch
 from workhorse_pro.reliable.recovery import Recoverer, RecoveryService
+from workhorse_pro.reliable.status import ReliableStatus, status_of
 
 if TYPE_CHECKING:
     import click
@@ -87,3 +91,33 @@ def workhorse_dashboard_tabs() -> list[object]:
     from workhorse_pro.reliable.web import tab
 
     return [tab()]
+
+
+@hookimpl
+def workhorse_metrics(redis: Redis, keys: Keys) -> list[MetricSample]:
+    """Leases and jobs in progress for ``/metrics`` (issue 20); read at scrape time only."""
+    if not RELIABLE_FETCH.licensed:
+        return []
+    return reliable_samples(status_of(redis, keys))
+
+
+def reliable_samples(status: ReliableStatus) -> list[MetricSample]:
+    samples = [
+        MetricSample("workhorse_reliable_in_progress_jobs",
+                     "Jobs fetched by reliable fetch and not yet acknowledged, by process.",
+                     p.in_progress, {"process": p.identity})
+        for p in status.processes
+    ]
+    samples += [
+        MetricSample("workhorse_reliable_lease_alive",
+                     "1 while the process's reliable-fetch lease is held; 0 once it expired "
+                     "(its jobs are then recovered).", float(p.alive), {"process": p.identity})
+        for p in status.processes
+    ]
+    for event, value in (("recovered", status.recovered), ("poisoned", status.poisoned),
+                         ("expired", status.expired)):
+        samples.append(MetricSample("workhorse_reliable_jobs", "Jobs reliable fetch recovered "
+                                    "from dead processes, buried as poison, or dropped as "
+                                    "expired, since the counters began.", value,
+                                    {"event": event}))
+    return samples

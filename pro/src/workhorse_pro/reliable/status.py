@@ -6,7 +6,10 @@ import time
 from dataclasses import dataclass, field
 from typing import cast
 
+import redis
+
 from workhorse.client import Client, default_client
+from workhorse.keys import Keys
 from workhorse_pro.reliable.keys import ReliableKeys
 from workhorse_pro.reliable.lease import registered_queues
 from workhorse_pro.reliable.scripts import ReliableScripts
@@ -46,17 +49,22 @@ class ReliableStatus:
 
 def read_status(client: Client | None = None) -> ReliableStatus:
     c = client or default_client()
-    keys = ReliableKeys(c.keys)
-    registered = cast(dict[str, str], c.redis.hgetall(keys.processes))
+    return status_of(c.redis, c.keys)
+
+
+def status_of(redis_client: redis.Redis, core_keys: Keys) -> ReliableStatus:
+    """Reliable fetch's state in one Redis: leases, jobs in progress, recovery counters."""
+    keys = ReliableKeys(core_keys)
+    registered = cast(dict[str, str], redis_client.hgetall(keys.processes))
     hashes = {identity: [keys.in_progress(identity, q) for q in registered_queues(info)]
               for identity, info in registered.items()}
-    pipe = c.redis.pipeline(transaction=False)
+    pipe = redis_client.pipeline(transaction=False)
     for identity in registered:
         pipe.pttl(keys.lease(identity))
     pipe.hgetall(keys.stats)
     pipe.smembers(keys.paused)
     *ttls, stats, paused = pipe.execute()
-    counts = iter(ReliableScripts(c.redis, keys).counts(
+    counts = iter(ReliableScripts(redis_client, keys).counts(
         [key for keys_of in hashes.values() for key in keys_of]))
     processes = [
         ProcessLease(identity, int(ttl) > 0, int(ttl), sum(next(counts) for _ in keys_of))
