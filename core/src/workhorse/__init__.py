@@ -8,15 +8,21 @@
 
 from workhorse.client import Client, configure, default_client
 from workhorse.config import QueueWeight, Settings
+from workhorse.current import CurrentJob, current_job
 from workhorse.errors import (
     ArgumentError,
     ConfigError,
+    JobCancelled,
+    JobFailed,
+    JobTimeout,
     PayloadError,
     PluginLoadError,
     RedisUnavailable,
+    ResultTimeout,
     UnknownJobError,
     WorkhorseError,
 )
+from workhorse.handle import JobHandle, cancel, job_handle
 from workhorse.hookspecs import hookimpl
 from workhorse.job import Job, JobCall, job, lookup, register
 from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
@@ -27,22 +33,31 @@ __all__ = [
     "Client",
     "ClientMiddleware",
     "ConfigError",
+    "CurrentJob",
     "Job",
     "JobCall",
+    "JobCancelled",
     "JobContext",
+    "JobFailed",
+    "JobHandle",
+    "JobTimeout",
     "PayloadError",
     "PluginLoadError",
     "QueueWeight",
     "RedisUnavailable",
+    "ResultTimeout",
     "ServerMiddleware",
     "Settings",
     "UnknownJobError",
     "WorkhorseError",
     "__version__",
+    "cancel",
     "configure",
+    "current_job",
     "default_client",
     "hookimpl",
     "job",
+    "job_handle",
     "lookup",
     "register",
 ]

@@ -10,6 +10,7 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from workhorse.client import Client, default_client, run_at
 from workhorse.errors import ArgumentError, ConfigError, UnknownJobError
+from workhorse.handle import JobHandle
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -22,6 +23,10 @@ CORE_OPTIONS: Mapping[str, bool] = {
     "retry_queue": True,
     "dead": True,
     "tags": True,
+    # Issue 18: travel in the payload (Ruby ignores them), so .set() can change them per call.
+    "store_result": True,  # write a completion record with the return value
+    "result_ttl": True,  # seconds that record is kept
+    "timeout": True,  # seconds the job may run before JobTimeout
     "retry_in": False,  # callable(count, exc) -> seconds | "kill" | "discard" | None
 }
 
@@ -56,6 +61,18 @@ def validate_options(options: Mapping[str, object], where: str) -> None:
     retry = options.get("retry")
     if retry is not None and not isinstance(retry, bool | int):
         raise ConfigError(f"retry must be true, false or a count in {where}, got {retry!r}")
+    for number in ("result_ttl", "timeout"):
+        value = options.get(number)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or not value > 0
+            or value == float("inf")
+        ):
+            raise ConfigError(
+                f"{number} must be a positive number of seconds in {where}, got {value!r}"
+            )
+    store = options.get("store_result")
+    if store is not None and not isinstance(store, bool):
+        raise ConfigError(f"store_result must be true or false in {where}, got {store!r}")
     from workhorse import plugins
 
     plugins.validate_job_options(options)
@@ -95,15 +112,18 @@ class Job(Generic[P, R]):
         validate_options(options, f"{self.name}.set()")
         return JobCall(self, options)
 
-    def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> str | None:
+    def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
+        """Enqueue; returns a :class:`JobHandle` (the jid), or None if middleware dropped it."""
         return JobCall(self, {}).perform_async(*args, **kwargs)
 
     def perform_in(
         self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs
-    ) -> str | None:
+    ) -> JobHandle | None:
         return JobCall(self, {}).perform_in(seconds, *args, **kwargs)
 
-    def perform_at(self, when: float | datetime, *args: P.args, **kwargs: P.kwargs) -> str | None:
+    def perform_at(
+        self, when: float | datetime, *args: P.args, **kwargs: P.kwargs
+    ) -> JobHandle | None:
         return JobCall(self, {}).perform_at(when, *args, **kwargs)
 
     def perform_bulk(
@@ -147,20 +167,27 @@ class JobCall(Generic[P, R]):
     def _client(self) -> Client:
         return self.client or default_client()
 
-    def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> str | None:
-        return self._client().push(self._item(args, kwargs))
+    def _push(self, item: dict[str, Any]) -> JobHandle | None:
+        client = self._client()
+        jid = client.push(item)
+        return None if jid is None else JobHandle(jid, client)
+
+    def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
+        return self._push(self._item(args, kwargs))
 
     def perform_in(
         self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs
-    ) -> str | None:
+    ) -> JobHandle | None:
         item = self._item(args, kwargs)
         item["at"] = run_at(seconds, relative=True)
-        return self._client().push(item)
+        return self._push(item)
 
-    def perform_at(self, when: float | datetime, *args: P.args, **kwargs: P.kwargs) -> str | None:
+    def perform_at(
+        self, when: float | datetime, *args: P.args, **kwargs: P.kwargs
+    ) -> JobHandle | None:
         item = self._item(args, kwargs)
         item["at"] = run_at(when, relative=False)
-        return self._client().push(item)
+        return self._push(item)
 
     def perform_bulk(
         self, args_list: Iterable[Sequence[Any]], batch_size: int = 1_000

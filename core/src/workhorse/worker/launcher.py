@@ -32,6 +32,7 @@ from workhorse.keys import Keys
 from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
 from workhorse.types import Fetcher, Service
+from workhorse.worker.cancellation import CancelWatcher
 from workhorse.worker.executor import AsyncRunner, Executor
 from workhorse.worker.processor import Processor
 from workhorse.worker.supervisor import EXIT_STOPPED, SUPERVISOR_ENV
@@ -102,6 +103,7 @@ class WorkerProcess:
         set_default_client(Client(self._redis, self.settings))
         self.fetcher: Fetcher = plugins.make_fetcher(self)
         self.processor = Processor(self, self.fetcher, self.async_runner)
+        CancelWatcher(self.processor, self.stopped).start()
         self.executor = Executor(
             self.processor, self.fetcher, self.settings.concurrency, self.settings.fetch_timeout
         )
@@ -189,6 +191,7 @@ class WorkerProcess:
         _safely(lambda: self.heartbeat.clear(totals), "clearing the heartbeat")
         _safely(self.fetcher.close, "closing the fetcher")
         self.async_runner.stop()
+        self.processor.watchdog.stop()
         self.stopped.set()
         log.info("stopped: %d jobs processed, %d failed", totals.processed, totals.failed)
 
