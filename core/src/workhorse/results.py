@@ -21,7 +21,7 @@ from typing import Any, cast
 
 import redis
 
-from workhorse import payload
+from workhorse import payload, retry
 from workhorse.errors import ArgumentError, JobCancelled, JobFailed, ResultTimeout
 from workhorse.keys import Keys
 
@@ -92,7 +92,7 @@ def failure(job: Mapping[str, Any], state: str, error: BaseException | None) -> 
     lines: list[str] = []
     if error is not None and error.__traceback__ is not None:
         lines = traceback.format_exception(error)[-BACKTRACE_LINES:]
-    name = type(error).__name__ if error is not None else "JobCancelled"
+    name = retry.class_name(error) if error is not None else "JobCancelled"
     return payload.encode(
         {
             "state": state,

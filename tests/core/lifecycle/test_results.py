@@ -112,7 +112,7 @@ def test_a_return_value_json_cannot_hold_fails_the_job_clearly(
     start_worker()
     with pytest.raises(JobFailed, match="cannot be stored as its result") as failed:
         handle.result(timeout=10)
-    assert failed.value.error_class == "ArgumentError"
+    assert failed.value.error_class == "workhorse.errors.ArgumentError"
 
 
 def test_status_follows_the_job_through_schedule_retry_and_running(

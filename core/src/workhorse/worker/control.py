@@ -18,14 +18,17 @@ import threading
 from concurrent.futures import Future
 from typing import Any
 
-_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+# Two prototypes of one C function: set an exception, or clear one with NULL.
+_set_async_exc = ctypes.pythonapi["PyThreadState_SetAsyncExc"]
 _set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
+_clear_async_exc = ctypes.pythonapi["PyThreadState_SetAsyncExc"]
+_clear_async_exc.argtypes = (ctypes.c_ulong, ctypes.c_void_p)
 
 
 def _raise_in(tid: int, exc_type: type[BaseException] | None) -> None:
     """Schedule ``exc_type`` in thread ``tid`` (None takes a pending one back)."""
     if exc_type is None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid), None)
+        _clear_async_exc(tid, None)
     else:
         _set_async_exc(tid, exc_type)
 
