@@ -76,7 +76,7 @@ def test_async_job_result_and_await_from_asyncio(
 
 def test_result_waits_with_a_deadline(wh_client: Client) -> None:
     handle = jobs.add.perform_async(1, 1)
-    with pytest.raises(ResultTimeout, match="did not finish within 0.2s"):
+    with pytest.raises(ResultTimeout, match=r"did not finish within 0\.2s"):
         handle.result(timeout=0.2)
     assert handle.status().state == "queued"
 
