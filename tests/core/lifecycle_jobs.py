@@ -96,3 +96,55 @@ def polite(seconds: float) -> str:
         note("cleanup")
         raise
     return "finished"
+
+
+class WalkBase(workhorse.IterableJob):
+    """Walks 0..n-1, noting each item; fails once at ``fail_at`` (then resumes)."""
+
+    checkpoint_seconds = 0.0  # save after every item: the tests count exactly
+
+    def items(self, cursor: int | None, n: int, pause: float, fail_at: int) -> object:
+        start = 0 if cursor is None else cursor + 1
+        for i in range(start, n):
+            yield i, i
+
+    def each(self, item: int, n: int, pause: float, fail_at: int) -> None:
+        r = default_client().redis
+        if item == fail_at and not r.get("test:failed-once"):
+            r.set("test:failed-once", "1")
+            raise RuntimeError(f"item {item} failed")
+        note(f"item:{item}")
+        time.sleep(pause)
+
+
+@workhorse.job(retry=1, retry_in=lambda count, exc: 0.1)
+class Walk(WalkBase):
+    pass
+
+
+@workhorse.job
+class QuickWalk(WalkBase):
+    max_run_time = 0.2  # re-enqueue itself often
+
+
+@workhorse.job(timeout=0.3, retry=0)
+class SlowItem(WalkBase):
+    """The limit is per item: many quick items pass, one slow item times out."""
+
+    def each(self, item: int, n: int, pause: float, fail_at: int) -> None:
+        note(f"item:{item}")
+        time.sleep(1.0 if item == fail_at else pause)
+
+
+@workhorse.job
+class AsyncWalk(workhorse.AsyncIterableJob):
+    checkpoint_seconds = 0.0
+
+    async def items(self, cursor: int | None, n: int, pause: float) -> object:  # type: ignore[override]
+        start = 0 if cursor is None else cursor + 1
+        for i in range(start, n):
+            yield i, i
+
+    async def each(self, item: int, n: int, pause: float) -> None:
+        note(f"item:{item}")
+        await asyncio.sleep(pause)

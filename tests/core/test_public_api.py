@@ -6,10 +6,12 @@ import workhorse
 def test_public_names_are_pinned() -> None:
     assert sorted(workhorse.__all__) == [
         "ArgumentError",
+        "AsyncIterableJob",
         "Client",
         "ClientMiddleware",
         "ConfigError",
         "CurrentJob",
+        "IterableJob",
         "Job",
         "JobCall",
         "JobCancelled",

@@ -24,16 +24,19 @@ from workhorse.errors import (
 )
 from workhorse.handle import JobHandle, cancel, job_handle
 from workhorse.hookspecs import hookimpl
+from workhorse.iterable import AsyncIterableJob, IterableJob
 from workhorse.job import Job, JobCall, job, lookup, register
 from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
 from workhorse.version import __version__
 
 __all__ = [
     "ArgumentError",
+    "AsyncIterableJob",
     "Client",
     "ClientMiddleware",
     "ConfigError",
     "CurrentJob",
+    "IterableJob",
     "Job",
     "JobCall",
     "JobCancelled",

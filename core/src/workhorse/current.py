@@ -42,6 +42,17 @@ class CurrentJob:
         """True once someone asked to cancel this job (``workhorse.cancel``)."""
         return _processor is not None and self._thread in _processor.cancelled_threads
 
+    @property
+    def stopping(self) -> bool:
+        """True once this worker process began shutting down: a long job should save its
+        place and return (iterable jobs do)."""
+        return _processor is not None and _processor.process.stopping.is_set()
+
+    def restart_clock(self) -> None:
+        """Start this job's time limit afresh (iterable jobs: the limit is per item)."""
+        if _processor is not None:
+            _processor.watchdog.rearm(self._thread)
+
     def check(self) -> None:
         """Raise :class:`JobCancelled` if the job was cancelled: a safe point to stop at."""
         if self.cancelled:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import redis
+from redis.client import NEVER_DECODE
 
 from workhorse import payload, retry
 from workhorse.errors import ArgumentError, JobCancelled, JobFailed, ResultTimeout
@@ -141,7 +142,7 @@ def parse(raw: str | bytes | None) -> Completion | None:
 
 def read(client: redis.Redis, keys: Keys, jid: str) -> Completion | None:
     """The record now, without waiting."""
-    return parse(client.lindex(keys.result(jid), 0))
+    return parse(_raw(client, "LINDEX", keys.result(jid), 0))
 
 
 def wait(client: redis.Redis, keys: Keys, jid: str, timeout: float | None) -> Completion:
@@ -163,14 +164,15 @@ def wait(client: redis.Redis, keys: Keys, jid: str, timeout: float | None) -> Co
                 "(result(timeout=...)), or check handle.status()"
             )
         wait_for = max(left, 0.01) if deadline is not None else 0  # 0: for ever
-        raw = cast(
-            "str | bytes | None",
-            client.execute_command(  # type: ignore[no-untyped-call]
-                "BLMOVE", key, key, "RIGHT", "RIGHT", wait_for
-            ),
-        )
+        raw = _raw(client, "BLMOVE", key, key, "RIGHT", "RIGHT", wait_for)
         found = parse(raw)
         if found is not None:
             return found
         if raw is not None:  # garbage at the key: not a record we can ever read
             raise JobFailed(jid, "UnreadableResult", f"the record at {key} is not a result")
+
+
+def _raw(client: redis.Redis, *command: object) -> bytes | None:
+    """A reply as the bytes Redis holds: a record another program wrote may not be UTF-8."""
+    reply = client.execute_command(*command, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
+    return cast("bytes | None", reply)

@@ -162,3 +162,13 @@ def test_garbage_at_a_result_key_is_reported_not_crashed_on(
 def test_bad_lifecycle_options_are_refused(options: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         jobs.plain_add.set(**options)
+
+
+def test_a_result_key_holding_bytes_that_are_not_utf8_is_reported(
+    wh_client: Client, r: redis.Redis
+) -> None:
+    handle = workhorse.job_handle("b" * 24)
+    r.rpush(f"result:{handle}", b"\xff\xfe")
+    assert handle.status().state == "unknown"
+    with pytest.raises(JobFailed, match="not a result"):
+        handle.result(timeout=1)

@@ -53,6 +53,12 @@ class Watchdog:
                 self._thread.start()
             self._wake.notify()
 
+    def rearm(self, tid: int) -> None:
+        """Give the job on ``tid`` its whole limit again from now (no-op without one)."""
+        entry = self.deadlines.get(tid)
+        if entry is not None and not entry.fired:
+            entry.at = time.monotonic() + entry.limit
+
     def unwatch(self, tid: int) -> None:
         self.deadlines.pop(tid, None)  # no lock: one atomic dict operation
 
