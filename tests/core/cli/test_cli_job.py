@@ -62,3 +62,17 @@ def test_cancel_removes_a_queued_job(cli: Invoke, r: redis.Redis) -> None:
     assert as_json(cli("job", item["jid"], "--json"))["state"] == "cancelled"
     again = json.loads(cli("cancel", item["jid"], "--json").stdout)
     assert again == {"jid": item["jid"], "outcome": "finished"}
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan"])
+def test_a_bad_worker_job_timeout_is_refused(cli: Invoke, value: str) -> None:
+    result = cli("worker", "--job-timeout", value)
+    assert result.exit_code == 2 and "--job-timeout" in result.output
+
+
+def test_a_bad_job_timeout_in_the_environment_says_what_is_wrong(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKHORSE_JOB_TIMEOUT", "later")
+    result = cli("status")
+    assert result.exit_code == 2 and "WORKHORSE_JOB_TIMEOUT='later' is not a number" in result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from workhorse import logs
@@ -49,6 +51,15 @@ from workhorse.config import Settings, parse_queues
     default=None,
     help="Seconds to wait for running jobs at shutdown (default 25).",
 )
+@click.option(
+    "--job-timeout",
+    "job_timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Time limit of jobs that set none (@job(timeout=...)); default none, or "
+    "WORKHORSE_JOB_TIMEOUT. See docs/lifecycle.md.",
+)
 @click.option("-g", "--tag", default="", help="Tag shown in the dashboard's process list.")
 @click.option(
     "--sidekiq-compat",
@@ -78,6 +89,7 @@ def worker(
     concurrency: int | None,
     processes: int,
     shutdown_timeout: float | None,
+    job_timeout: float | None,
     tag: str,
     sidekiq_compat: str | None,
     timestamps: str | None,
@@ -88,6 +100,9 @@ def worker(
     prefix: str,
 ) -> None:
     """Run jobs: workhorse worker -r myapp.jobs -q critical,3 -q default,1 -c 10 -p 2"""
+    if job_timeout is not None and not math.isfinite(job_timeout):
+        raise click.BadParameter(f"{job_timeout} is not a number of seconds",
+                                 param_hint="'--job-timeout'")
     settings = Settings.from_env(
         redis_url=redis_url,
         prefix=prefix,
@@ -95,6 +110,7 @@ def worker(
         concurrency=concurrency,
         processes=processes,
         shutdown_timeout=shutdown_timeout,
+        job_timeout=job_timeout,
         require=require,
         tag=tag,
         sidekiq_compat=int(sidekiq_compat) if sidekiq_compat else None,
