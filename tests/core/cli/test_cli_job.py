@@ -75,4 +75,5 @@ def test_a_bad_job_timeout_in_the_environment_says_what_is_wrong(
 ) -> None:
     monkeypatch.setenv("WORKHORSE_JOB_TIMEOUT", "later")
     result = cli("status")
-    assert result.exit_code == 2 and "WORKHORSE_JOB_TIMEOUT='later' is not a number" in result.output
+    assert result.exit_code == 2
+    assert "WORKHORSE_JOB_TIMEOUT='later' is not a number" in result.output
