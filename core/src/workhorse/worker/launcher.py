@@ -189,6 +189,7 @@ class WorkerProcess:
         plugins.lifecycle("shutdown", self)
         totals = snapshot(self.executor.stats)
         _safely(lambda: self.heartbeat.clear(totals), "clearing the heartbeat")
+        _safely(lambda: self.processor.recorder.stop(5.0), "writing job results")
         _safely(self.fetcher.close, "closing the fetcher")
         self.async_runner.stop()
         self.processor.watchdog.stop()

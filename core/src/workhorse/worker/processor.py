@@ -19,6 +19,7 @@ from workhorse.middleware import JobContext, RunNext, compose_server
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, JobPayload, UnitOfWork
 from workhorse.worker.control import RunControl
+from workhorse.worker.recorder import ResultRecorder
 from workhorse.worker.timeouts import Deadline, Watchdog
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class Processor:
         self.cancelled_threads: set[int] = set()
         self.abandoned: set[int] = set()
         self.replace_thread: Callable[[], None] | None = None  # set by the Executor
+        self.recorder = ResultRecorder(self.redis, self.keys)
         current.install(self)
 
     def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> float:
@@ -139,10 +141,12 @@ class Processor:
             return None
 
     def _succeeded(self, ctx: JobContext) -> None:
-        """Write a store_result job's record (one round trip, only for those jobs)."""
+        """Hand a store_result job's record to the recorder, which writes records in batches
+        and acknowledges each job once its record is in Redis."""
         record = ctx.stash.get(_RESULT)
         if record is not None:
-            self._settle(lambda: self._write_record(ctx.job, str(record)))
+            ack = None if ctx.deferred else ctx.defer_acknowledgement()
+            self.recorder.submit(ctx.jid, str(record), results.ttl_of(ctx.job), ack)
 
     def _watch(self, tid: int, limit: object, token: object) -> float:
         """Register the job's deadline; a garbled limit from Redis means no limit."""
