@@ -30,6 +30,7 @@ class Scripts:
         self._move_due: Script = client.register_script(source("move_due"))
         self._requeue: Script = client.register_script(source("requeue_front"))
         self._zmove: Script = client.register_script(source("zmove"))
+        self._store_results: Script = client.register_script(source("store_results"))
 
     def fetch_many(
         self, queue_keys: Sequence[str], max_jobs: int, send: DedicatedConnection
@@ -66,3 +67,10 @@ class Scripts:
     ) -> bool:
         """Move ``member`` (exact bytes) to ``target_key`` as ``new_member``; False if gone."""
         return bool(self._zmove(keys=[source_key, target_key], args=[member, new_member, score]))
+
+    def store_results(self, records: Sequence[tuple[str, int, str]]) -> int:
+        """``records``: (result key, TTL seconds, record) — one call for the batch."""
+        args: list[str | int] = []
+        for _, ttl, record in records:
+            args += [ttl, record]
+        return int(self._store_results(keys=[key for key, _, _ in records], args=args))

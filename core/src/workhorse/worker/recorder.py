@@ -1,4 +1,4 @@
-"""Writing success records of ``store_result`` jobs: one pipeline per batch of completions.
+"""Writing success records of ``store_result`` jobs: one script call per batch of completions.
 
 A job thread hands its record over and moves on to the next job; one writer thread
 per process sends every record that piled up meanwhile in one round trip, then
@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 import redis
 
-from workhorse import results
 from workhorse.keys import Keys
+from workhorse.scripts import Scripts
 
 log = logging.getLogger("workhorse.results")
 BATCH = 500  # records per pipeline
@@ -29,10 +29,10 @@ class ResultRecorder:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.redis = client
         self.keys = keys
+        self.scripts = Scripts(client)
         self.pending: deque[tuple[str, str, int, Ack]] = deque()
         self._wake = threading.Event()
-        self._idle = threading.Event()
-        self._idle.set()
+        self._writing = False
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -41,7 +41,6 @@ class ResultRecorder:
         """Queue a record (and the job's acknowledgement, sent once it is written)."""
         if self._thread is None:
             self._start()
-        self._idle.clear()
         self.pending.append((jid, record, ttl, ack))
         if not self._wake.is_set():
             self._wake.set()
@@ -55,9 +54,15 @@ class ResultRecorder:
                 self._thread.start()
 
     def flush(self, timeout: float) -> bool:
-        """Wait until every queued record is written; False if ``timeout`` passed first."""
+        """Wait until every queued record is written; False if ``timeout`` passed first.
+        (Shutdown only: it checks every 10 ms rather than costing each job a signal.)"""
+        deadline = time.monotonic() + timeout
         self._wake.set()
-        return self._idle.wait(timeout) if self.pending or not self._idle.is_set() else True
+        while self.pending or self._writing:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def stop(self, timeout: float) -> bool:
         written = self.flush(timeout)
@@ -74,6 +79,7 @@ class ResultRecorder:
             self._wake.wait(1.0)
             self._wake.clear()  # before draining: a record queued after this wakes us again
             while self.pending and not self._stopping:
+                self._writing = True
                 batch = [self.pending.popleft() for _ in range(min(BATCH, len(self.pending)))]
                 try:
                     self._write(batch)
@@ -84,14 +90,14 @@ class ResultRecorder:
                     log.warning("could not write %d job result(s) (%s); retrying in %.1fs",
                                 len(batch), exc, delay)
                     time.sleep(delay)
-            if not self.pending:
-                self._idle.set()
+                finally:
+                    self._writing = False
 
     def _write(self, batch: list[tuple[str, str, int, Ack]]) -> None:
-        pipe = self.redis.pipeline(transaction=False)
-        for jid, record, ttl, _ in batch:
-            results.write(pipe, self.keys, jid, record, ttl)
-        pipe.execute()
+        result_key = self.keys.result
+        self.scripts.store_results(
+            [(result_key(jid), ttl, record) for jid, record, ttl, _ in batch]
+        )
         for _, _, _, ack in batch:
             if ack is not None:
                 try:
