@@ -86,6 +86,12 @@ class JobHandle(str):
         return asyncio.to_thread(self.result).__await__()
 
 
+def for_queue(client: Client, queue: object) -> Client:
+    """The client that holds a job of ``queue``: with sharding, the shard that owns it."""
+    route = getattr(client, "client_for", None)
+    return route(str(queue or "default")) if route is not None else client
+
+
 def job_handle(jid: str, client: Client | None = None) -> JobHandle:
     """A handle for a jid from anywhere (a log line, a database row, another process)."""
     return JobHandle(jid, client)

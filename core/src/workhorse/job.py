@@ -10,7 +10,7 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from workhorse.client import Client, default_client, run_at
 from workhorse.errors import ArgumentError, ConfigError, UnknownJobError
-from workhorse.handle import JobHandle
+from workhorse.handle import JobHandle, for_queue
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -88,6 +88,11 @@ class Job(Generic[P, R]):
         self.is_class = inspect.isclass(target)
         method = target.perform if self.is_class else target  # type: ignore[attr-defined]
         self.is_async = inspect.iscoroutinefunction(method)
+        # Issue 18, decided once here: a job pushed by name (Ruby, Client.enqueue) carries
+        # none of these, and the worker falls back to them; the payload's own value wins.
+        self.store_result = bool(self.options.get("store_result", False))
+        self.result_ttl = self.options.get("result_ttl")
+        self.timeout = self.options.get("timeout")
         self.__doc__ = target.__doc__
         self.__wrapped__ = target
 
@@ -170,7 +175,7 @@ class JobCall(Generic[P, R]):
     def _push(self, item: dict[str, Any]) -> JobHandle | None:
         client = self._client()
         jid = client.push(item)
-        return None if jid is None else JobHandle(jid, client)
+        return None if jid is None else JobHandle(jid, for_queue(client, item.get("queue")))
 
     def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
         return self._push(self._item(args, kwargs))

@@ -29,6 +29,9 @@ from workhorse.keys import Keys
 DEFAULT_TTL = 24 * 3600  # seconds a record is kept unless result_ttl says otherwise
 BACKTRACE_LINES = 50
 STATES = frozenset({"succeeded", "failed", "dead", "cancelled"})
+# One blocking pop waits at most this long: redis-py's connections may time a read out
+# after their connect timeout (5 s), so a long wait is a few blocking pops in a row.
+BLOCK_SLICE = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +58,10 @@ class Completion:
         )
 
 
-def ttl_of(job: Mapping[str, Any]) -> int:
-    """The job's ``result_ttl`` if it is a sane positive number, else the default."""
-    ttl = job.get("result_ttl")
+def ttl_of(job: Mapping[str, Any], fallback: object = None) -> int:
+    """The job's ``result_ttl`` (else ``fallback``) if it is a sane positive number, else
+    the default."""
+    ttl = job.get("result_ttl", fallback)
     if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl < 10**9:
         return DEFAULT_TTL
     return max(1, int(ttl))
@@ -163,7 +167,7 @@ def wait(client: redis.Redis, keys: Keys, jid: str, timeout: float | None) -> Co
                 f"job {jid} did not finish within {timeout:g}s; wait longer "
                 "(result(timeout=...)), or check handle.status()"
             )
-        wait_for = max(left, 0.01) if deadline is not None else 0  # 0: for ever
+        wait_for = max(min(left, BLOCK_SLICE), 0.01) if deadline is not None else BLOCK_SLICE
         raw = _raw(client, "BLMOVE", key, key, "RIGHT", "RIGHT", wait_for)
         found = parse(raw)
         if found is not None:

@@ -172,3 +172,31 @@ def test_a_result_key_holding_bytes_that_are_not_utf8_is_reported(
     assert handle.status().state == "unknown"
     with pytest.raises(JobFailed, match="not a result"):
         handle.result(timeout=1)
+
+
+def test_a_long_wait_is_several_blocking_pops_not_one_that_times_out(
+    wh_client: Client, start_worker: StartWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """redis-py may time a read out after its connect timeout (5 s): a wait longer than a
+    slice must keep blocking, pop after pop, until the job is done."""
+    from workhorse import results
+
+    monkeypatch.setattr(results, "BLOCK_SLICE", 0.1)
+    handle = jobs.sleeper.set(store_result=True).perform_async(0.6, "late")
+    start_worker()
+    assert handle.result(timeout=10) == "late"
+
+
+def test_a_job_pushed_by_name_keeps_results_as_its_definition_says(
+    wh_client: Client, start_worker: StartWorker
+) -> None:
+    """Ruby or Client.enqueue push only what they are given: the worker falls back to the
+    job's registered store_result, and the payload's own value wins."""
+    by_name = wh_client.enqueue("lifecycle_jobs.add", [3, 4])
+    turned_off = wh_client.enqueue("lifecycle_jobs.add", [0, 0], store_result=False)
+    marker = jobs.add.perform_async(1, 1)
+    assert by_name is not None and turned_off is not None
+    start_worker(concurrency=1)
+    assert by_name.result(timeout=10) == 7
+    assert marker.result(timeout=10) == 2
+    assert turned_off.completion() is None

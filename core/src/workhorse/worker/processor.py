@@ -94,7 +94,8 @@ class Processor:
             find(name),
             acknowledge=partial(self.fetcher.acknowledge, unit),
         )
-        asked = job.get("timeout") or self.default_timeout
+        definition = ctx.definition
+        asked = job.get("timeout") or (definition and definition.timeout) or self.default_timeout
         limit = self._watch(tid, asked, (ctx, unit, stats)) if asked else 0.0
         t0 = time.perf_counter()
         if self._debug:
@@ -146,7 +147,7 @@ class Processor:
         record = ctx.stash.get(_RESULT)
         if record is not None:
             ack = None if ctx.deferred else ctx.defer_acknowledgement()
-            self.recorder.submit(ctx.jid, str(record), results.ttl_of(ctx.job), ack)
+            self.recorder.submit(ctx.jid, str(record), _ttl(ctx), ack)
 
     def _watch(self, tid: int, limit: object, token: object) -> float:
         """Register the job's deadline; a garbled limit from Redis means no limit."""
@@ -165,7 +166,7 @@ class Processor:
             call = lambda: self._run_coroutine(definition.call(args), tid)  # noqa: E731
         else:
             call = lambda: definition.call(args)  # noqa: E731
-        if ctx.job.get("store_result"):
+        if ctx.job.get("store_result", definition.store_result):
             return lambda: ctx.stash.__setitem__(_RESULT, results.success(ctx.job, call()))
         return call
 
@@ -247,26 +248,26 @@ class Processor:
                 ctx.job, exc, self.settings, now, cast("retry.RetryIn | None", retry_in)
             )
         record = None
-        if cancelled or (decision.outcome != "retry" and ctx.job.get("store_result")):
+        if cancelled or (decision.outcome != "retry" and _stores(ctx)):
             state = "cancelled" if cancelled else _FINAL_STATE[decision.outcome]
             record = results.failure(decision.job, state, exc)
         self._log_failure(ctx, exc, decision, elapsed)
-        self._settle(lambda: self._apply(decision, ctx.job, exc, record))
+        self._settle(lambda: self._apply(decision, ctx, exc, record))
 
-    def _write_record(self, job: JobPayload, record: str) -> None:
+    def _write_record(self, ctx: JobContext, record: str) -> None:
         pipe = self.redis.pipeline(transaction=True)
-        results.write(pipe, self.keys, str(job.get("jid", "")), record, results.ttl_of(job))
+        results.write(pipe, self.keys, ctx.jid, record, _ttl(ctx))
         pipe.execute()
 
     def _apply(
         self,
         decision: retry.Decision,
-        original: JobPayload,
+        ctx: JobContext,
         exc: BaseException,
         record: str | None = None,
     ) -> None:
         if record is not None:
-            self._write_record(original, record)
+            self._write_record(ctx, record)
         if decision.outcome == "retry":
             self.redis.zadd(self.keys.retry, {payload.encode(decision.job): decision.run_at})
             return
@@ -344,6 +345,17 @@ def _raise_unknown(job: JobPayload, retries: int) -> None:
     count = job.get("retry_count")
     attempt = 1 if count is None else int(count) + 2
     raise UnknownJobError(str(job.get("class")), f"attempt {attempt} of {retries + 1}")
+
+
+def _stores(ctx: JobContext) -> bool:
+    """Whether this job keeps a completion record: its payload says, else its definition."""
+    fallback = ctx.definition.store_result if ctx.definition is not None else False
+    return bool(ctx.job.get("store_result", fallback))
+
+
+def _ttl(ctx: JobContext) -> int:
+    fallback = ctx.definition.result_ttl if ctx.definition is not None else None
+    return results.ttl_of(ctx.job, fallback)
 
 
 async def _on_thread(coro: Coroutine[Any, Any, Any], tid: int) -> Any:
