@@ -69,8 +69,8 @@ class Scripts:
         return bool(self._zmove(keys=[source_key, target_key], args=[member, new_member, score]))
 
     def store_results(self, records: Sequence[tuple[str, int, str]]) -> int:
-        """``records``: (result key, TTL seconds, record) — one call for the batch."""
-        args: list[str | int] = []
-        for _, ttl, record in records:
-            args += [ttl, record]
-        return int(self._store_results(keys=[key for key, _, _ in records], args=args))
+        """``records``: (result key, TTL seconds, record as compact JSON, so without a raw
+        newline) — one call for the batch."""
+        ttls = ",".join([str(ttl) for _, ttl, _ in records])
+        joined = "\n".join([record for _, _, record in records])
+        return int(self._store_results(keys=[key for key, _, _ in records], args=[ttls, joined]))
