@@ -7,7 +7,8 @@ Drains BENCH_JOBS (20,000) pre-enqueued no-op jobs with one worker process of 8 
 in paired rounds whose order rotates (before, after, after with store_result=True), so
 a machine whose speed drifts affects every variant alike. ``before`` runs the worker from
 the checkout named by BENCH_BASELINE (e.g. ``git worktree add /tmp/before <commit>``),
-``after`` from this one; without BENCH_BASELINE only the two ``after`` variants run.
+``after`` from this one; without BENCH_BASELINE only the two ``after`` variants run;
+BENCH_RESULTS_OFF_ONLY=1 leaves out store_result (for a tighter before/after figure).
 Prints each variant's median rate and the median of the per-round ratios; asserts nothing.
 """
 
@@ -63,10 +64,9 @@ def drain(url: str, store_result: bool, baseline: str | None) -> float:
 
 def main() -> None:
     baseline = os.environ.get("BENCH_BASELINE")
-    variants: list[tuple[str, bool, str | None]] = [
-        ("after, results off", False, None),
-        ("after, store_result=True", True, None),
-    ]
+    variants: list[tuple[str, bool, str | None]] = [("after, results off", False, None)]
+    if not os.environ.get("BENCH_RESULTS_OFF_ONLY"):
+        variants.append(("after, store_result=True", True, None))
     if baseline:
         variants.insert(0, ("before", False, baseline))
     server = redis_server.start()
