@@ -54,6 +54,7 @@ class Processor:
         # has a limit or was cancelled.
         self.default_timeout = self.settings.job_timeout
         self.control = RunControl()
+        self._inside, self._reasons = self.control.inside, self.control.reasons  # hot path
         self.watchdog = Watchdog(self._on_deadline, self._on_abandon, self.settings.timeout_grace)
         self.cancelled_threads: set[int] = set()
         self.abandoned: set[int] = set()
@@ -94,18 +95,19 @@ class Processor:
             find(name),
             acknowledge=partial(self.fetcher.acknowledge, unit),
         )
-        definition = ctx.definition
-        asked = job.get("timeout") or (definition and definition.timeout) or self.default_timeout
-        limit = self._watch(tid, asked, (ctx, unit, stats)) if asked else 0.0
+        asked = job.get("timeout") or (ctx.definition and ctx.definition.timeout)
+        if asked or self.default_timeout:
+            limit = self._watch(tid, asked or self.default_timeout, (ctx, unit, stats))
+        else:
+            limit = 0.0
         t0 = time.perf_counter()
         if self._debug:
             log.debug("start %s jid=%s", name, job.get("jid"))
-        inside, reasons = self.control.inside, self.control.reasons
-        inside[tid] = True
+        self._inside[tid] = True
         try:
             self.run_chain(ctx, self._invoker(ctx, tid))
-            inside.pop(tid, None)
-            if reasons:  # an interrupt raced the end of the body: take it back
+            self._inside.pop(tid, None)
+            if self._reasons:  # an interrupt raced the end of the body: take it back
                 self.control.leave(tid)
         except BaseException as exc:  # noqa: BLE001 - any failure goes to retry/dead
             reason = self.control.leave(tid)
