@@ -15,6 +15,7 @@ from workhorse import payload
 from workhorse.config import Settings
 from workhorse.connection import RedisTarget, connect, describe_client, resolve, unavailable
 from workhorse.errors import ArgumentError, ConfigError, RedisUnavailable
+from workhorse.handle import JobHandle, for_queue
 from workhorse.keys import Keys
 from workhorse.middleware import ClaimedJob, ClientMiddleware, compose_client, offline_claims
 from workhorse.types import JobPayload
@@ -98,9 +99,13 @@ class Client:
         self._emit([pushed])
         return pushed["jid"]
 
-    def enqueue(self, name: str, args: Iterable[object] = (), **options: object) -> str | None:
-        """Push by job name: works for names this process never registered (e.g. Ruby classes)."""
-        return self.push({"class": name, "args": list(args), **options})
+    def enqueue(
+        self, name: str, args: Iterable[object] = (), **options: object
+    ) -> JobHandle | None:
+        """Push by job name: works for names this process never registered (e.g. Ruby classes).
+        Returns a :class:`JobHandle` (the jid), or None if middleware dropped the job."""
+        jid = self.push({"class": name, "args": list(args), **options})
+        return None if jid is None else JobHandle(jid, for_queue(self, options.get("queue")))
 
     def push_bulk(
         self, jobs: Iterable[JobPayload | dict[str, Any]], chunk_size: int = BULK_CHUNK

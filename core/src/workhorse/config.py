@@ -131,6 +131,10 @@ class Settings:
     dead_max_jobs: int = 10_000
     dead_timeout: float = 180 * 24 * 3600.0
     strict_args: bool = True
+    # Issue 18: the time limit of jobs that set none (None: no limit), and how long a
+    # thread job may ignore its JobTimeout before its thread is abandoned.
+    job_timeout: float | None = None
+    timeout_grace: float = 10.0
     require: tuple[str, ...] = ()
     tag: str = ""
     labels: tuple[str, ...] = ()
@@ -161,6 +165,7 @@ class Settings:
             "poll_interval": _env_float(env, "WORKHORSE_POLL_INTERVAL", 0.5),
             "heartbeat_interval": _env_float(env, "WORKHORSE_HEARTBEAT_INTERVAL", 10.0),
             "fetch_timeout": _env_float(env, "WORKHORSE_FETCH_TIMEOUT", 2.0),
+            "job_timeout": _env_float(env, "WORKHORSE_JOB_TIMEOUT", 0.0) or None,
             "sidekiq_compat": parse_compat(
                 env.get("WORKHORSE_SIDEKIQ_COMPAT") or DEFAULT, "WORKHORSE_SIDEKIQ_COMPAT"
             ),
@@ -207,6 +212,12 @@ class Settings:
             )
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"log format must be 'text' or 'json', got {self.log_format!r}")
+        if self.job_timeout is not None and not 0 < self.job_timeout < float("inf"):
+            raise ConfigError(
+                f"job timeout must be a positive number of seconds, got {self.job_timeout!r}"
+            )
+        if not 0 <= self.timeout_grace < float("inf"):
+            raise ConfigError(f"timeout grace must be >= 0 seconds, got {self.timeout_grace!r}")
         if self.shutdown_timeout < 0 or self.poll_interval <= 0:
             raise ConfigError("shutdown timeout must be >= 0 and poll interval > 0")
 

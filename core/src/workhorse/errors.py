@@ -10,7 +10,11 @@
     ├── ArgumentError        enqueue-time: an argument is not JSON-native
     ├── UnknownJobError      a payload names a job this process has not registered
     ├── RedisUnavailable     Redis cannot be reached (says which URL and what to do)
-    └── PluginLoadError      a `workhorse.plugins` entry point failed to load
+    ├── PluginLoadError      a `workhorse.plugins` entry point failed to load
+    ├── JobFailed            ``handle.result()``: the job died, failed or was cancelled
+    │   └── JobCancelled     ... was cancelled (also raised inside a running job)
+    ├── JobTimeout           raised inside a job that ran past its time limit
+    └── ResultTimeout        ``handle.result(timeout=)`` waited in vain (also a TimeoutError)
 
 Paid tiers subclass ``WorkhorseError`` for their own errors. Every message says
 what is wrong, with the offending value, and what to do about it.
@@ -78,3 +82,41 @@ class PluginLoadError(WorkhorseError):
             f"plugin {plugin!r} failed to load: {type(cause).__name__}: {cause}; "
             "it is skipped. Reinstall it or uninstall it (pip uninstall) to silence this."
         )
+
+
+class JobFailed(WorkhorseError):
+    """The job behind a handle ended without a result: it died, failed with retries off,
+    or was cancelled. Carries the job's error class, message and backtrace lines."""
+
+    def __init__(
+        self,
+        jid: str,
+        error_class: str,
+        error_message: str,
+        backtrace: list[str] | None = None,
+        state: str = "dead",
+    ) -> None:
+        self.jid = jid
+        self.error_class = error_class
+        self.error_message = error_message
+        self.backtrace = backtrace or []
+        self.state = state
+        super().__init__(f"job {jid} {state}: {error_class}: {error_message}")
+
+
+class JobCancelled(JobFailed):
+    """Raised inside a running job that was cancelled, and by ``handle.result()`` for it.
+
+    A cancelled job is never retried."""
+
+    def __init__(self, jid: str = "", error_message: str = "cancelled") -> None:
+        super().__init__(jid, "JobCancelled", error_message, state="cancelled")
+
+
+class JobTimeout(WorkhorseError):
+    """Raised inside a job that ran past its time limit (``@job(timeout=...)``); a timeout
+    is a failure like any other and follows the job's retry rules."""
+
+
+class ResultTimeout(WorkhorseError, TimeoutError):
+    """``handle.result(timeout=...)`` returned before the job finished."""

@@ -10,6 +10,7 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from workhorse.client import Client, Deferrer, default_client, run_at
 from workhorse.errors import ArgumentError, ConfigError, UnknownJobError
+from workhorse.handle import JobHandle, for_queue
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -22,6 +23,10 @@ CORE_OPTIONS: Mapping[str, bool] = {
     "retry_queue": True,
     "dead": True,
     "tags": True,
+    # Issue 18: travel in the payload (Ruby ignores them), so .set() can change them per call.
+    "store_result": True,  # write a completion record with the return value
+    "result_ttl": True,  # seconds that record is kept
+    "timeout": True,  # seconds the job may run before JobTimeout
     "retry_in": False,  # callable(count, exc) -> seconds | "kill" | "discard" | None
     "log_level": False,  # threshold for log records while this job runs (docs/observability.md)
 }
@@ -84,6 +89,18 @@ def validate_options(options: Mapping[str, object], where: str) -> None:
             level_number(options["log_level"])
         except ValueError as exc:
             raise ConfigError(f"{exc} in {where}") from None
+    for number in ("result_ttl", "timeout"):
+        value = options.get(number)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or not value > 0
+            or value == float("inf")
+        ):
+            raise ConfigError(
+                f"{number} must be a positive number of seconds in {where}, got {value!r}"
+            )
+    store = options.get("store_result")
+    if store is not None and not isinstance(store, bool):
+        raise ConfigError(f"store_result must be true or false in {where}, got {store!r}")
     from workhorse import plugins
 
     plugins.validate_job_options(options)
@@ -99,6 +116,11 @@ class Job(Generic[P, R]):
         self.is_class = inspect.isclass(target)
         method = target.perform if self.is_class else target  # type: ignore[attr-defined]
         self.is_async = inspect.iscoroutinefunction(method)
+        # Issue 18, decided once here: a job pushed by name (Ruby, Client.enqueue) carries
+        # none of these, and the worker falls back to them; the payload's own value wins.
+        self.store_result = bool(self.options.get("store_result", False))
+        self.result_ttl = self.options.get("result_ttl")
+        self.timeout = self.options.get("timeout")
         self.__doc__ = target.__doc__
         self.__wrapped__ = target
 
@@ -130,15 +152,18 @@ class Job(Generic[P, R]):
         framework's (Django's ``transaction.on_commit``)."""
         return JobCall(self, {}).on_commit(defer)
 
-    def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> str | None:
+    def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
+        """Enqueue; returns a :class:`JobHandle` (the jid), or None if middleware dropped it."""
         return JobCall(self, {}).perform_async(*args, **kwargs)
 
     def perform_in(
         self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs
-    ) -> str | None:
+    ) -> JobHandle | None:
         return JobCall(self, {}).perform_in(seconds, *args, **kwargs)
 
-    def perform_at(self, when: float | datetime, *args: P.args, **kwargs: P.kwargs) -> str | None:
+    def perform_at(
+        self, when: float | datetime, *args: P.args, **kwargs: P.kwargs
+    ) -> JobHandle | None:
         return JobCall(self, {}).perform_at(when, *args, **kwargs)
 
     def perform_bulk(
@@ -194,23 +219,27 @@ class JobCall(Generic[P, R]):
     def _client(self) -> Client:
         return self.client or default_client()
 
-    def _push(self, item: dict[str, Any]) -> str | None:
+    def _push(self, item: dict[str, Any]) -> JobHandle | None:
         client = self._client()
         if self.defer is None:
-            return client.push(item)
-        return client.push_deferred(self.defer, lambda: client.push(item))
+            jid = client.push(item)
+        else:
+            jid = client.push_deferred(self.defer, lambda: client.push(item))
+        return None if jid is None else JobHandle(jid, for_queue(client, item.get("queue")))
 
-    def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> str | None:
+    def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
         return self._push(self._item(args, kwargs))
 
     def perform_in(
         self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs
-    ) -> str | None:
+    ) -> JobHandle | None:
         item = self._item(args, kwargs)
         item["at"] = run_at(seconds, relative=True)
         return self._push(item)
 
-    def perform_at(self, when: float | datetime, *args: P.args, **kwargs: P.kwargs) -> str | None:
+    def perform_at(
+        self, when: float | datetime, *args: P.args, **kwargs: P.kwargs
+    ) -> JobHandle | None:
         item = self._item(args, kwargs)
         item["at"] = run_at(when, relative=False)
         return self._push(item)

@@ -78,6 +78,20 @@ class Keys:
     def paused(self) -> str:
         return self.key("paused")
 
+    def result(self, jid: str) -> str:
+        """A job's completion record (issue 18): a one-element list, so waiters can block
+        on it with BLMOVE, written only for jobs that store results or were cancelled."""
+        return self.key(f"result:{jid}")
+
+    @property
+    def cancelled(self) -> str:
+        """Cancellation requests: zset jid -> time asked; workers poll it for running jobs."""
+        return self.key("cancelled")
+
+    def cursor(self, jid: str) -> str:
+        """An iterable job's saved position (issue 18)."""
+        return self.key(f"cursor:{jid}")
+
     def sorted_set(self, name: str) -> str:
         """Key of one of the three job sets by its public name."""
         return {"schedule": self.schedule, "retry": self.retry, "dead": self.dead}[name]

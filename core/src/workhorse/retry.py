@@ -12,6 +12,7 @@ from workhorse import payload
 from workhorse.config import Settings
 from workhorse.types import JobPayload
 
+_BY_SHORT_NAME = frozenset({"JobTimeout", "JobCancelled"})
 Outcome = Literal["retry", "dead", "discard"]
 RetryIn = Callable[[int, BaseException], "float | int | str | None"]
 
@@ -50,8 +51,8 @@ def record_error(
     else:
         item["retry_count"] = 0
         item["failed_at"] = stamp
-    item["error_class"] = _class_name(error)
-    item["error_message"] = payload.truncate_message(str(error) or _class_name(error))
+    item["error_class"] = class_name(error)
+    item["error_message"] = payload.truncate_message(str(error) or class_name(error))
     lines = _backtrace(error, item.get("backtrace"))
     if lines is not None:
         item["error_backtrace"] = payload.compress_backtrace(lines)
@@ -60,8 +61,10 @@ def record_error(
     return cast(JobPayload, item)
 
 
-def _class_name(error: BaseException) -> str:
+def class_name(error: BaseException) -> str:
     cls = type(error)
+    if cls.__name__ in _BY_SHORT_NAME and cls.__module__ == "workhorse.errors":
+        return cls.__name__  # the worker's own verdicts read as the issue-18 docs name them
     return (
         cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
     )

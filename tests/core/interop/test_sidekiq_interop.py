@@ -25,6 +25,7 @@ from starlette.testclient import TestClient
 from support.processes import spawn_worker, stop
 from support.waiting import wait_for
 
+import workhorse
 from workhorse.api import Inspector
 from workhorse.client import Client
 from workhorse.config import Settings
@@ -254,3 +255,51 @@ def test_workhorse_quiets_and_stops_ruby_sidekiq(
     wait_for(lambda: r.hget(identity, "quiet") == "true", "Ruby to go quiet", 30)
     dashboard_post(r, "/busy", {"action": "stop", "identity": identity})
     assert ruby_sidekiq.wait(30) == 0
+
+
+# -- issue 18: handles, results, time limits, cancellation ---------------------------------
+
+
+def test_lifecycle_fields_and_keys_leave_ruby_sidekiq_working(
+    tcp_url: str, r: redis.Redis, python_client: Client, ruby_sidekiq: subprocess.Popen[bytes]
+) -> None:
+    """Ruby runs a job carrying store_result/result_ttl/timeout, and its API still reads a
+    Redis holding result records and cancellation requests."""
+    handle = python_client.enqueue(
+        "RubyEcho", ["with-extras", 8], store_result=True, result_ttl=60, timeout=5
+    )
+    assert handle is not None
+    cancelled = python_client.enqueue("RubyEcho", ["never", 0], queue="elsewhere")
+    assert cancelled is not None and cancelled.cancel() == "removed"
+    wait_for(lambda: r.lrange("test:ruby_ran", 0, -1) == ["with-extras:8"],
+             "Ruby Sidekiq to run the job", timeout=60)
+    assert r.exists(f"result:{cancelled}") and r.zcard("cancelled") == 1
+    stats = ruby(tcp_url, "stats")
+    assert stats["retry_size"] == 0
+    assert ruby(tcp_url, "retries") == []
+
+
+def test_a_ruby_pushed_job_has_a_status_and_can_be_cancelled(
+    tcp_url: str, r: redis.Redis, python_client: Client
+) -> None:
+    jid = ruby(tcp_url, "push")
+    handle = workhorse.job_handle(jid, python_client)
+    status = handle.status()
+    assert (status.state, status.where) == ("queued", "queue:default")
+    assert status.job is not None and status.job.klass == "HardJob"
+    assert handle.cancel() == "removed" and r.llen("queue:default") == 0
+
+
+def test_ruby_reads_a_timed_out_workhorse_job_in_its_retry_set(
+    tcp_url: str, r: redis.Redis, python_client: Client
+) -> None:
+    proc = spawn_worker(tcp_url, "--sidekiq-compat", COMPAT, jobs="lifecycle_jobs",
+                        capture=False)
+    try:
+        jid = python_client.enqueue("lifecycle_jobs.sleeper", [30, "too-slow"], timeout=0.3)
+        wait_for(lambda: r.zcard("retry") == 1, "the timeout to land in retry", 20)
+    finally:
+        stop(proc, 15)
+    (entry,) = ruby(tcp_url, "retries")
+    assert entry["jid"] == jid and entry["error_class"] == "JobTimeout"
+    assert "time limit of 0.3s" in entry["error_message"] and entry["retry_count"] == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import redis
 
+from workhorse.api.jobs import Jobs, JobStatus
 from workhorse.api.processes import Processes, ProcessInfo, ProcessScan, Unreadable
 from workhorse.api.queues import Queue, Queues
 from workhorse.api.records import JobRecord
@@ -25,6 +26,8 @@ __all__ = [
     "JobMetrics",
     "JobRecord",
     "JobSet",
+    "JobStatus",
+    "Jobs",
     "ProcessInfo",
     "ProcessScan",
     "Processes",
@@ -50,6 +53,7 @@ class Inspector:
         self.dead = JobSet(client, self.keys, "dead", self.settings)
         self.processes = Processes(client, self.keys)
         self.stats = Stats(client, self.keys)
+        self.jobs = Jobs(self)
 
     @classmethod
     def from_url(cls, url: str | None = None, prefix: str = "") -> Inspector:

@@ -65,6 +65,7 @@ def _register_core_commands() -> None:
         demo_cmd,
         doctor_cmd,
         enqueue_cmd,
+        job_cmd,
         process_cmd,
         queues_cmd,
         sets_cmd,
@@ -78,6 +79,8 @@ def _register_core_commands() -> None:
     for command in (
         enqueue_cmd.enqueue,
         status_cmd.status,
+        job_cmd.job,
+        job_cmd.cancel,
         queues_cmd.queues,
         sets_cmd.retries,
         sets_cmd.scheduled,

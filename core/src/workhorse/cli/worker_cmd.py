@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -68,6 +69,15 @@ if TYPE_CHECKING:
     help="Jobs per thread fetched ahead while jobs are fast (default 8). With basic fetch "
     "a killed process loses them: 0 = at most the running jobs (Sidekiq's exposure).",
 )
+@click.option(
+    "--job-timeout",
+    "job_timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Time limit of jobs that set none (@job(timeout=...)); default none, or "
+    "WORKHORSE_JOB_TIMEOUT. See docs/lifecycle.md.",
+)
 @click.option("-g", "--tag", default="", help="Tag shown in the dashboard's process list.")
 @click.option(
     "--sidekiq-compat",
@@ -108,6 +118,7 @@ def worker(
     processes: int,
     shutdown_timeout: float | None,
     prefetch: int | None,
+    job_timeout: float | None,
     tag: str,
     sidekiq_compat: str | None,
     timestamps: str | None,
@@ -122,6 +133,9 @@ def worker(
     prefix: str,
 ) -> None:
     """Run jobs: workhorse worker -r myapp.jobs -q critical,3 -q default,1 -c 10 -p 2"""
+    if job_timeout is not None and not math.isfinite(job_timeout):
+        raise click.BadParameter(f"{job_timeout} is not a number of seconds",
+                                 param_hint="'--job-timeout'")
     settings = Settings.from_env(
         redis_url=redis_url,
         prefix=prefix,
@@ -130,6 +144,7 @@ def worker(
         processes=processes,
         shutdown_timeout=shutdown_timeout,
         prefetch=prefetch,
+        job_timeout=job_timeout,
         require=require,
         tag=tag,
         sidekiq_compat=int(sidekiq_compat) if sidekiq_compat else None,

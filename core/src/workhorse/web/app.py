@@ -29,7 +29,7 @@ from workhorse.keys import Keys
 from workhorse.web import tabs as tab_seam
 from workhorse.web.guard import DashboardGuard
 from workhorse.web.options import Authorizer, DashboardOptions
-from workhorse.web.pages import api, busy, jobsets, metrics, overview, queues
+from workhorse.web.pages import api, busy, jobsets, jobstatus, metrics, overview, queues
 from workhorse.web.rendering import make_environment, render
 from workhorse.web.state import STATE_ATTR, Dashboard
 
@@ -106,6 +106,7 @@ def _inspector(redis_url: str | None, prefix: str | None) -> Inspector:
 def _routes(offered: Sequence[tab_seam.DashboardTab]) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         *overview.routes, *busy.routes, *queues.routes, *jobsets.routes, *metrics.routes,
+        *jobstatus.routes,
         *api.routes,
         Route("/morgue", RedirectResponse("dead", status_code=301)),  # Sidekiq's old name
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

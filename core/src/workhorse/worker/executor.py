@@ -12,6 +12,7 @@ import queue
 import threading
 import time
 from collections.abc import Coroutine
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -38,7 +39,10 @@ class AsyncRunner:
         self._lock = threading.Lock()
 
     def __call__(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._ensure()).result()
+        return self.submit(coro).result()
+
+    def submit(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coro, self._ensure())
 
     def _ensure(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
@@ -85,22 +89,34 @@ class Executor:
         self._fetcher_thread: threading.Thread | None = None
 
     def start(self) -> None:
-        for n in range(self.concurrency):
-            stats = ThreadStats()
-            self.stats.append(stats)
-            thread = threading.Thread(
-                target=self._work_loop, args=(stats,), name=f"workhorse-{n}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+        self.processor.replace_thread = self._replace_thread
+        for _ in range(self.concurrency):
+            self._spawn_worker()
         self.fetching.set()
         self._fetcher_thread = threading.Thread(
             target=self._fetch_loop, name="workhorse-fetch", daemon=True
         )
         self._fetcher_thread.start()
 
+    def _spawn_worker(self) -> None:
+        stats = ThreadStats()
+        self.stats.append(stats)
+        thread = threading.Thread(
+            target=self._work_loop, args=(stats,), name=f"workhorse-{len(self._threads)}",
+            daemon=True,
+        )
+        thread.start()
+        self._threads.append(thread)
+
+    def _replace_thread(self) -> None:
+        """A job thread was abandoned (it ignored its time limit): a new one takes its
+        place, and its permit, now."""
+        self._spawn_worker()
+        self.permits.release()
+
     def _work_loop(self, stats: ThreadStats) -> None:
         process_unit = self.processor.process_unit
+        abandoned = self.processor.abandoned
         while True:
             unit = self.work.get()
             if unit is _STOP:
@@ -110,8 +126,10 @@ class Executor:
                 elapsed = process_unit(unit, stats)
             except Exception:
                 log.exception("internal error while running a job; it was left for recovery")
-            finally:
-                self.permits.release()
+            if abandoned and threading.get_ident() in abandoned:
+                abandoned.discard(threading.get_ident())
+                return  # replaced: its permit went to the new thread
+            self.permits.release()
             # A moving average of the processor's own timing (no second clock on the
             # hot path); threads race on it harmlessly, it only steers prefetch.
             self.mean_job_seconds += (elapsed - self.mean_job_seconds) * 0.02

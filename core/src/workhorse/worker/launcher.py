@@ -29,6 +29,7 @@ from workhorse.keys import Keys
 from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
 from workhorse.types import Fetcher, Service
+from workhorse.worker.cancellation import CancelWatcher
 from workhorse.worker.executor import AsyncRunner, Executor
 from workhorse.worker.preflight import require, warn_unknown_queues
 from workhorse.worker.processor import Processor
@@ -108,6 +109,7 @@ class WorkerProcess:
         set_default_client(Client(self._redis, self.settings))
         self.fetcher: Fetcher = plugins.make_fetcher(self)
         self.processor = Processor(self, self.fetcher, self.async_runner)
+        CancelWatcher(self.processor, self.stopped).start()
         self.executor = Executor(
             self.processor,
             self.fetcher,
@@ -233,12 +235,14 @@ class WorkerProcess:
         plugins.lifecycle("shutdown", self)
         totals = snapshot(self.executor.stats)
         _safely(lambda: self.heartbeat.clear(totals), "clearing the heartbeat")
+        _safely(lambda: self.processor.recorder.stop(5.0), "writing job results")
         _safely(self.fetcher.close, "closing the fetcher")
         for server in self.servers:
             _safely(server.stop, "stopping an HTTP port")
         if self.snapshots is not None:
             _safely(self.snapshots.stop, "writing the last metrics snapshot")
         self.async_runner.stop()
+        self.processor.watchdog.stop()
         self.stopped.set()
         log.info("stopped: %d jobs processed, %d failed", totals.processed, totals.failed)
 

@@ -6,24 +6,31 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent import futures
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 import redis
 
-from workhorse import logcontext, metrics, payload, plugins, quarantine, retry
-from workhorse.errors import PayloadError, UnknownJobError
+from workhorse import current, logcontext, metrics, payload, plugins, quarantine, results, retry
+from workhorse.errors import JobCancelled, JobTimeout, PayloadError, UnknownJobError
 from workhorse.job import find
 from workhorse.middleware import JobContext, RunNext, compose_server
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, JobPayload, UnitOfWork
+from workhorse.worker.control import RunControl
+from workhorse.worker.recorder import ResultRecorder
+from workhorse.worker.timeouts import Deadline, Watchdog
 
 if TYPE_CHECKING:
+    from workhorse.worker.executor import AsyncRunner
     from workhorse.worker.launcher import WorkerProcess
 
 log = logging.getLogger("workhorse.job")
 UNPARSEABLE = quarantine.UNPARSEABLE
+_RESULT = "workhorse.result"  # ctx.stash key of a store_result job's encoded record
+_FINAL_STATE = {"dead": "dead", "discard": "failed"}
 
 
 class Processor:
@@ -33,7 +40,7 @@ class Processor:
         self,
         process: WorkerProcess,
         fetcher: Fetcher,
-        run_async: Callable[[Any], Any],
+        run_async: AsyncRunner,
     ) -> None:
         self.process = process
         self.settings = process.settings
@@ -49,6 +56,17 @@ class Processor:
         self._observe = process.settings.metrics_port is not None or bool(
             os.environ.get(metrics.SHARE_ENV)
         )
+        # Issue 18: time limits and cancellation; nothing here runs per job unless a job
+        # has a limit or was cancelled.
+        self.default_timeout = self.settings.job_timeout
+        self.control = RunControl()
+        self._inside, self._reasons = self.control.inside, self.control.reasons  # hot path
+        self.watchdog = Watchdog(self._on_deadline, self._on_abandon, self.settings.timeout_grace)
+        self.cancelled_threads: set[int] = set()
+        self.abandoned: set[int] = set()
+        self.replace_thread: Callable[[], None] | None = None  # set by the Executor
+        self.recorder = ResultRecorder(self.redis, self.keys)
+        current.install(self)
 
     def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> float:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
@@ -58,67 +76,189 @@ class Processor:
         deferred, elapsed = False, 0.0
         slot = logcontext.slot()
         try:
-            deferred, elapsed = self._execute(unit, stats, slot)
+            deferred, elapsed = self._execute(unit, stats, tid, slot)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
             error = PayloadError(f"internal error: {exc!r}")
             self._settle(lambda: self._bury_unparseable(unit, error))
         finally:
-            del self.running[tid]
+            self.running.pop(tid, None)
             slot[0] = None
+            if self.cancelled_threads:
+                self.cancelled_threads.discard(tid)
         if not deferred:  # else a middleware took the acknowledgement over
             self.fetcher.acknowledge(unit)
         return elapsed
 
     def _execute(
-        self, unit: UnitOfWork, stats: ThreadStats, slot: logcontext.Slot
+        self, unit: UnitOfWork, stats: ThreadStats, tid: int, slot: logcontext.Slot
     ) -> tuple[bool, float]:
         """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
-        try:
-            if unit.undecodable is not None:
-                raise PayloadError(quarantine.undecodable_reason(unit))
-            job = payload.decode(unit.raw)
-        except PayloadError as exc:  # not a job: not counted, as Sidekiq does not count it
-            error = exc
-            self._settle(lambda: self._bury_unparseable(unit, error))
+        job = self._decode(unit)
+        if job is None:
             return False, 0.0
-        name = job["class"]  # type: ignore[typeddict-item]
         ctx = JobContext(
             job,
             unit.queue,
             unit.raw,
-            find(name),
+            find(job["class"]),  # type: ignore[typeddict-item]
             acknowledge=partial(self.fetcher.acknowledge, unit),
         )
+        limit = self._limit(ctx, tid, (ctx, unit, stats))
         slot[0] = (job, unit.queue, ctx.definition)  # cleared by process_unit
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
+        self._inside[tid] = True
         try:
-            self.run_chain(ctx, self._invoker(ctx))
+            self.run_chain(ctx, self._invoker(ctx, tid))
+            self._inside.pop(tid, None)
+            if self._reasons:  # an interrupt raced the end of the body: take it back
+                self.control.leave(tid)
         except BaseException as exc:  # noqa: BLE001 - any failure goes to retry/dead
+            reason = self.control.leave(tid)
             elapsed = time.perf_counter() - t0
-            stats.record(name, False, elapsed * 1000)
-            outcome = self._fail(ctx, exc, elapsed)
-            if self._observe:
-                stats.observe(name, ctx.queue, elapsed, outcome)
+            if limit and self._abandoned(tid):
+                return True, elapsed  # settled by the watchdog; the ack was done there
+            self._failed(ctx, self._explain(exc, reason, ctx, limit), elapsed, stats)
             return ctx.deferred, elapsed
         elapsed = time.perf_counter() - t0
-        stats.record(name, True, elapsed * 1000)
-        if self._observe:
-            stats.observe(name, ctx.queue, elapsed, None)
-        if self._job_logs:
-            log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
+        if limit and self._abandoned(tid):
+            return True, elapsed
+        self._completed(ctx, elapsed, stats)
         return ctx.deferred, elapsed
 
-    def _invoker(self, ctx: JobContext) -> RunNext:
+    def _limit(self, ctx: JobContext, tid: int, token: object) -> float:
+        """The job's time limit in seconds, watched from now on; 0.0 for none."""
+        asked = ctx.job.get("timeout") or (ctx.definition and ctx.definition.timeout)
+        if asked or self.default_timeout:
+            return self._watch(tid, asked or self.default_timeout, token)
+        return 0.0
+
+    def _abandoned(self, tid: int) -> bool:
+        """Stop watching ``tid``'s deadline; True if the watchdog already gave the job up."""
+        self.watchdog.unwatch(tid)
+        return tid in self.abandoned
+
+    def _failed(
+        self, ctx: JobContext, exc: BaseException, elapsed: float, stats: ThreadStats
+    ) -> None:
+        stats.record(ctx.name, False, elapsed * 1000)
+        outcome = self._fail(ctx, exc, elapsed)
+        if self._observe:
+            stats.observe(ctx.name, ctx.queue, elapsed, outcome)
+
+    def _completed(self, ctx: JobContext, elapsed: float, stats: ThreadStats) -> None:
+        stats.record(ctx.name, True, elapsed * 1000)
+        if self._observe:
+            stats.observe(ctx.name, ctx.queue, elapsed, None)
+        if ctx.stash:
+            self._succeeded(ctx)
+        if self._job_logs:
+            log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
+
+    def _decode(self, unit: UnitOfWork) -> JobPayload | None:
+        """The job, or None after burying bytes that are not one (not counted, as Sidekiq
+        does not count them)."""
+        try:
+            if unit.undecodable is not None:
+                raise PayloadError(quarantine.undecodable_reason(unit))
+            return payload.decode(unit.raw)
+        except PayloadError as exc:
+            error = exc
+            self._settle(lambda: self._bury_unparseable(unit, error))
+            return None
+
+    def _succeeded(self, ctx: JobContext) -> None:
+        """Hand a store_result job's record to the recorder, which writes records in batches
+        and acknowledges each job once its record is in Redis."""
+        record = ctx.stash.get(_RESULT)
+        if record is not None:
+            ack = None if ctx.deferred else ctx.defer_acknowledgement()
+            self.recorder.submit(ctx.jid, str(record), _ttl(ctx), ack)
+
+    def _watch(self, tid: int, limit: object, token: object) -> float:
+        """Register the job's deadline; a garbled limit from Redis means no limit."""
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
+            return 0.0
+        self.watchdog.watch(tid, float(limit), token)
+        return float(limit)
+
+    def _invoker(self, ctx: JobContext, tid: int) -> RunNext:
         definition = ctx.definition
         if definition is None:
             return lambda: _raise_unknown(ctx.job, retry.max_attempts(ctx.job, self.settings))
         args = ctx.job.get("args", [])
+        call: RunNext
         if definition.is_async:
-            return lambda: self.run_async(definition.call(args))
-        return lambda: definition.call(args)
+            call = lambda: self._run_coroutine(definition.call(args), tid)  # noqa: E731
+        else:
+            call = lambda: definition.call(args)  # noqa: E731
+        if ctx.job.get("store_result", definition.store_result):
+            return lambda: ctx.stash.__setitem__(_RESULT, results.success(ctx.job, call()))
+        return call
+
+    def _run_coroutine(self, coro: Coroutine[Any, Any, Any], tid: int) -> Any:
+        """Run an async job on the loop; a timeout or cancellation cancels its task."""
+        control = self.control
+        with control.lock:  # so an interrupt sees the future, not a thread to raise in
+            future = self.run_async.submit(_on_thread(coro, tid))
+            control.futures[tid] = future
+        try:
+            return future.result()
+        except futures.CancelledError:
+            raise (control.reasons.get(tid) or JobCancelled)() from None
+        finally:
+            control.futures.pop(tid, None)
+
+    def _explain(
+        self, exc: BaseException, reason: type[BaseException] | None, ctx: JobContext, limit: float
+    ) -> BaseException:
+        """A timeout or cancellation as the error its record and logs should show."""
+        if reason is JobTimeout or isinstance(exc, JobTimeout):
+            better: BaseException = JobTimeout(
+                f"{ctx.name} ran past its time limit of {limit:g}s; raise its timeout "
+                "(@job(timeout=...)) or split the work"
+            )
+        elif reason is JobCancelled or isinstance(exc, JobCancelled):
+            better = JobCancelled(ctx.jid, "cancelled while running")
+        else:
+            return exc
+        return better.with_traceback(exc.__traceback__)
+
+    # -- interrupts (other threads) ----------------------------------------
+    def cancel_running(self, tid: int) -> None:
+        """Tell the job on ``tid`` it was cancelled (CancelWatcher)."""
+        self.cancelled_threads.add(tid)
+        self.control.interrupt(tid, JobCancelled)
+
+    def _on_deadline(self, tid: int) -> None:
+        self.control.interrupt(tid, JobTimeout)
+
+    def _on_abandon(self, tid: int, deadline: Deadline) -> None:
+        threading.Thread(
+            target=self._abandon, args=(tid, deadline), name="workhorse-abandon", daemon=True
+        ).start()
+
+    def _abandon(self, tid: int, deadline: Deadline) -> None:
+        """The job ignored its timeout past the grace period: fail it, replace its thread."""
+        ctx, unit, stats = cast("tuple[JobContext, UnitOfWork, ThreadStats]", deadline.token)
+        self.abandoned.add(tid)
+        entry = self.running.pop(tid, None)
+        elapsed = time.time() - entry[1] if entry else deadline.limit
+        grace = self.watchdog.grace
+        exc = JobTimeout(
+            f"{ctx.name} ignored its time limit of {deadline.limit:g}s for {grace:g}s more "
+            "(it caught JobTimeout or is stuck in a call Python cannot interrupt); its "
+            "thread was abandoned and replaced"
+        )
+        log.error("abandoning jid=%s: %s", ctx.jid, exc)
+        stats.record(ctx.name, False, elapsed * 1000)
+        self._fail(ctx, exc, elapsed)
+        if not ctx.deferred:
+            self.fetcher.acknowledge(unit)
+        if self.replace_thread is not None:
+            self.replace_thread()
 
     def _fail(self, ctx: JobContext, exc: BaseException, elapsed: float) -> str:
         """Record a failure's outcome; returns it ("retry", "dead" or "discard")."""
@@ -127,14 +267,37 @@ class Processor:
         except Exception:
             log.exception("an error handler failed")
         retry_in = ctx.definition.options.get("retry_in") if ctx.definition else None
-        decision = retry.decide(
-            ctx.job, exc, self.settings, time.time(), cast("retry.RetryIn | None", retry_in)
-        )
+        now = time.time()
+        cancelled = isinstance(exc, JobCancelled)
+        if cancelled:  # never retried
+            failed = retry.record_error(ctx.job, exc, self.settings, now)
+            decision = retry.Decision("discard", failed)
+        else:
+            decision = retry.decide(
+                ctx.job, exc, self.settings, now, cast("retry.RetryIn | None", retry_in)
+            )
+        record = None
+        if cancelled or (decision.outcome != "retry" and _stores(ctx)):
+            state = "cancelled" if cancelled else _FINAL_STATE[decision.outcome]
+            record = results.failure(decision.job, state, exc)
         self._log_failure(ctx, exc, decision, elapsed)
-        self._settle(lambda: self._apply(decision, ctx.job, exc))
+        self._settle(lambda: self._apply(decision, ctx, exc, record))
         return decision.outcome
 
-    def _apply(self, decision: retry.Decision, original: JobPayload, exc: BaseException) -> None:
+    def _write_record(self, ctx: JobContext, record: str) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        results.write(pipe, self.keys, ctx.jid, record, _ttl(ctx))
+        pipe.execute()
+
+    def _apply(
+        self,
+        decision: retry.Decision,
+        ctx: JobContext,
+        exc: BaseException,
+        record: str | None = None,
+    ) -> None:
+        if record is not None:
+            self._write_record(ctx, record)
         if decision.outcome == "retry":
             self.redis.zadd(self.keys.retry, {payload.encode(decision.job): decision.run_at})
             return
@@ -168,7 +331,9 @@ class Processor:
             "retry": f"retry {int(decision.job.get('retry_count', 0)) + 1} "
             f"in {max(0.0, decision.run_at - time.time()):.0f}s",
             "dead": "moved to the dead set",
-            "discard": "discarded (retry disabled)",
+            "discard": "cancelled"
+            if isinstance(exc, JobCancelled)
+            else "discarded (retry disabled)",
         }[decision.outcome]
         if decision.outcome == "retry":
             log.warning(
@@ -210,3 +375,20 @@ def _raise_unknown(job: JobPayload, retries: int) -> None:
     count = job.get("retry_count")
     attempt = 1 if count is None else int(count) + 2
     raise UnknownJobError(str(job.get("class")), f"attempt {attempt} of {retries + 1}")
+
+
+def _stores(ctx: JobContext) -> bool:
+    """Whether this job keeps a completion record: its payload says, else its definition."""
+    fallback = ctx.definition.store_result if ctx.definition is not None else False
+    return bool(ctx.job.get("store_result", fallback))
+
+
+def _ttl(ctx: JobContext) -> int:
+    fallback = ctx.definition.result_ttl if ctx.definition is not None else None
+    return results.ttl_of(ctx.job, fallback)
+
+
+async def _on_thread(coro: Coroutine[Any, Any, Any], tid: int) -> Any:
+    """Run ``coro`` knowing which worker thread waits for it (for ``current_job()``)."""
+    current.async_thread.set(tid)
+    return await coro

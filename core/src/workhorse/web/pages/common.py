@@ -25,6 +25,10 @@ NOTICES = {
     "stop": "Asked {n} process(es) to shut down.",
     "gone": "That job is no longer there: it already ran, moved or was deleted.",
     "left": "That process is no longer running.",
+    "cancel-removed": "Cancelled: the job was waiting and has been removed.",
+    "cancel-signalled": "Cancelling: its worker stops the job within a second or two.",
+    "cancel-finished": "Not cancelled: the job had already finished.",
+    "cancel-unknown": "No such job was seen; a worker that picks it up within a day cancels it.",
 }
 
 

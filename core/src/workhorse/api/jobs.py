@@ -1,0 +1,157 @@
+"""One job by jid: where it is now (its status), and cancelling it.
+
+Status is derived from where the job is, looked up in the order a job travels
+backwards (finished, running, retry, schedule, queues, dead), plus the completion
+record for finished jobs that keep one (workhorse.results). A job that finished
+without a record (``store_result`` off) has left no trace: its status is
+``unknown``, as after its record expired.
+
+Lookups scan: the job sets with ZSCAN MATCH on the jid, the queues page by page.
+That is fine for a status page or a CLI call, not for a loop over many jobs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from workhorse import results
+from workhorse.api.records import JobRecord
+
+if TYPE_CHECKING:
+    from workhorse.api import Inspector
+
+State = Literal[
+    "queued", "scheduled", "running", "retrying", "succeeded", "failed", "dead", "cancelled",
+    "unknown",
+]
+# A cancellation request is remembered this long, so a worker that picks the job up
+# later (e.g. recovered by reliable fetch) still sees it.
+CANCEL_MEMORY = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """Where a job is and what became of it.
+
+    ``attempt`` counts runs started or finished (1 for the first); ``next_run_at`` is
+    the epoch time a scheduled or retrying job runs next; ``where`` names the queue,
+    set or process identity holding it.
+    """
+
+    jid: str
+    state: State
+    job: JobRecord | None = None
+    where: str = ""
+    attempt: int = 0
+    next_run_at: float | None = None
+    completion: results.Completion | None = None
+    running_since: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("succeeded", "failed", "dead", "cancelled")
+
+    @property
+    def error(self) -> str:
+        """``Class: message`` of the last failure, or empty."""
+        if self.completion is not None and self.completion.error_class:
+            return f"{self.completion.error_class}: {self.completion.error_message}"
+        if self.job is not None and self.job.get("error_class"):
+            return f"{self.job.get('error_class')}: {self.job.get('error_message', '')}"
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        done = self.completion
+        return {
+            "jid": self.jid,
+            "state": self.state,
+            "class": self.job.display_name if self.job else None,
+            "queue": self.job.queue if self.job else None,
+            "args": self.job.args if self.job else None,
+            "where": self.where,
+            "attempt": self.attempt,
+            "next_run_at": self.next_run_at,
+            "running_since": self.running_since,
+            "finished_at": done.finished_at if done else None,
+            "result": done.value if done else None,
+            "error": self.error or None,
+            "timeout": self.job.get("timeout") if self.job else None,
+        }
+
+
+def _attempts(job: JobRecord, running: bool = False) -> int:
+    count = job.get("retry_count")
+    done = int(count) + 1 if isinstance(count, int) and not isinstance(count, bool) else 0
+    return done + 1 if running else max(done, 1)
+
+
+class Jobs:
+    """Status and cancellation by jid over one :class:`Inspector`."""
+
+    def __init__(self, inspector: Inspector) -> None:
+        self.api = inspector
+
+    def status(self, jid: str) -> JobStatus:
+        api = self.api
+        done = results.read(api.redis, api.keys, jid)
+        if done is not None:
+            return JobStatus(jid, done.state, completion=done,  # type: ignore[arg-type]
+                             attempt=done.attempts, where="finished")
+        for process in api.processes.list():
+            for running in process.running:
+                if running.job.jid == jid:
+                    return JobStatus(jid, "running", running.job, process.identity,
+                                     _attempts(running.job, running=True),
+                                     running_since=running.run_at)
+        found = api.retries.find(jid)
+        if found is not None:
+            return JobStatus(jid, "retrying", found, "retry", _attempts(found), found.score)
+        found = api.scheduled.find(jid)
+        if found is not None:
+            return JobStatus(jid, "scheduled", found, "schedule", 0, found.score)
+        for name in api.queues.names():
+            found = api.queues[name].find(jid)
+            if found is not None:
+                return JobStatus(jid, "queued", found, f"queue:{name}", _attempts(found) - 1)
+        found = api.dead.find(jid)
+        if found is not None:
+            return JobStatus(jid, "dead", found, "dead", _attempts(found), extra={
+                "died_at": found.score})
+        return JobStatus(jid, "unknown")
+
+    def cancel(self, jid: str, now: float | None = None) -> str:
+        """Cancel a job; returns what happened: ``removed`` (it was waiting and is gone),
+        ``signalled`` (running: its worker stops it within a second or so), ``finished``
+        (too late) or ``unknown`` (no such job seen; a worker that picks it up later
+        still cancels it)."""
+        api, now = self.api, time.time() if now is None else now
+        pipe = api.redis.pipeline(transaction=True)
+        pipe.zadd(api.keys.cancelled, {jid: now})
+        pipe.zremrangebyscore(api.keys.cancelled, "-inf", now - CANCEL_MEMORY)
+        pipe.execute()
+        current = self.status(jid)
+        if current.finished:
+            return "finished"
+        if current.state == "running":
+            return "signalled"
+        if current.job is None:
+            return "unknown"
+        removed = self._remove(current)
+        if removed:
+            record = results.failure(current.job.item or {"jid": jid}, "cancelled", None)
+            pipe = api.redis.pipeline(transaction=True)
+            results.write(pipe, api.keys, jid, record, results.ttl_of(current.job.item or {}))
+            pipe.execute()
+            return "removed"
+        return "signalled"  # it moved on meanwhile: the worker sees the request
+
+    def _remove(self, current: JobStatus) -> bool:
+        assert current.job is not None
+        api = self.api
+        if current.state == "queued":
+            return api.queues[current.where.split(":", 1)[1]].delete(current.job)
+        job_set = {"retrying": api.retries, "scheduled": api.scheduled, "dead": api.dead}
+        return job_set[current.state].delete(current.job)

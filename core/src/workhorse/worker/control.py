@@ -1,0 +1,72 @@
+"""Stopping a running job from another thread: a timeout or a cancellation (issue 18).
+
+A thread job is interrupted by raising an exception in its thread
+(``PyThreadState_SetAsyncExc``): it arrives at the next Python bytecode the thread
+runs, so a job blocked inside a C call (``time.sleep`` excepted, a socket read with
+no timeout, a long numpy call) sees it only when the call returns. An ``async def``
+job is interrupted by cancelling its task on the loop.
+
+The job thread marks itself interruptible only while the job body runs
+(``enter``/``leave``, two dict writes per job). An interrupt that races the end of
+the body is taken back in ``leave`` before it can land in the worker's own code.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from concurrent.futures import Future
+from typing import Any
+
+# Two prototypes of one C function: set an exception, or clear one with NULL.
+_set_async_exc = ctypes.pythonapi["PyThreadState_SetAsyncExc"]
+_set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
+_clear_async_exc = ctypes.pythonapi["PyThreadState_SetAsyncExc"]
+_clear_async_exc.argtypes = (ctypes.c_ulong, ctypes.c_void_p)
+
+
+def _raise_in(tid: int, exc_type: type[BaseException] | None) -> None:
+    """Schedule ``exc_type`` in thread ``tid`` (None takes a pending one back)."""
+    if exc_type is None:
+        _clear_async_exc(tid, None)
+    else:
+        _set_async_exc(tid, exc_type)
+
+
+class RunControl:
+    """Which job threads may be interrupted now, and why one was."""
+
+    def __init__(self) -> None:
+        self.inside: dict[int, bool] = {}  # tid -> the job body is running
+        self.futures: dict[int, Future[Any]] = {}  # tid -> its async job's future
+        self.reasons: dict[int, type[BaseException]] = {}
+        self.lock = threading.Lock()
+
+    def enter(self, tid: int) -> None:
+        self.inside[tid] = True
+
+    def leave(self, tid: int) -> type[BaseException] | None:
+        """The body returned or raised: no interrupt may land after this. Returns the
+        reason the job was interrupted, if it was."""
+        self.inside.pop(tid, None)
+        if tid not in self.reasons:  # the common case: no lock
+            return None
+        with self.lock:
+            reason = self.reasons.pop(tid, None)
+            if reason is not None and tid not in self.futures:
+                _raise_in(tid, None)  # not delivered yet: take it back
+            return reason
+
+    def interrupt(self, tid: int, reason: type[BaseException]) -> bool:
+        """Stop the job on ``tid`` with ``reason``; False if its body is not running."""
+        with self.lock:
+            self.reasons[tid] = reason  # first, so a racing leave() sees it
+            if not self.inside.get(tid):
+                self.reasons.pop(tid, None)
+                return False
+            future = self.futures.get(tid)
+            if future is not None:
+                future.cancel()
+            else:
+                _raise_in(tid, reason)
+            return True

@@ -1,0 +1,111 @@
+"""Writing success records of ``store_result`` jobs: one script call per batch of completions.
+
+A job thread hands its record over and moves on to the next job; one writer thread
+per process sends every record that piled up meanwhile in one round trip, then
+acknowledges those jobs to the fetcher. Acknowledging only after the write keeps
+reliable fetch's promise: a process that dies before the record is in Redis has
+the job recovered and run again, never finished without its result.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+import redis
+
+from workhorse.keys import Keys
+from workhorse.scripts import Scripts
+
+log = logging.getLogger("workhorse.results")
+BATCH = 500  # records per script call
+# After a wake-up, wait this long for more records unless a batch is full: one call per
+# few jobs cost more (GIL hand-overs, a round trip each) than 2 ms of result latency.
+LINGER = 0.002
+Ack = Callable[[], None] | None
+
+
+class ResultRecorder:
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.redis = client
+        self.keys = keys
+        self.scripts = Scripts(client)
+        self.pending: deque[tuple[str, str, int, Ack]] = deque()
+        self._wake = threading.Event()
+        self._writing = False
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, jid: str, record: str, ttl: int, ack: Ack) -> None:
+        """Queue a record (and the job's acknowledgement, sent once it is written)."""
+        if self._thread is None:
+            self._start()
+        self.pending.append((jid, record, ttl, ack))
+        if not self._wake.is_set():
+            self._wake.set()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="workhorse-results", daemon=True
+                )
+                self._thread.start()
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every queued record is written; False if ``timeout`` passed first.
+        (Shutdown only: it checks every 10 ms rather than costing each job a signal.)"""
+        deadline = time.monotonic() + timeout
+        self._wake.set()
+        while self.pending or self._writing:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def stop(self, timeout: float) -> bool:
+        written = self.flush(timeout)
+        self._stopping = True
+        self._wake.set()
+        if not written:
+            log.warning("%d job result(s) were not written before shutdown; with reliable "
+                        "fetch those jobs run again", len(self.pending))
+        return written
+
+    def _run(self) -> None:
+        delay = 0.0
+        while not self._stopping:
+            self._wake.wait(1.0)
+            if len(self.pending) < BATCH and not self._stopping:
+                time.sleep(LINGER)
+            self._wake.clear()  # before draining: a record queued after this wakes us again
+            while self.pending and not self._stopping:
+                self._writing = True
+                batch = [self.pending.popleft() for _ in range(min(BATCH, len(self.pending)))]
+                try:
+                    self._write(batch)
+                    delay = 0.0
+                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                    self.pending.extendleft(reversed(batch))  # kept, in order
+                    delay = min(max(delay * 2, 0.1), 5.0)
+                    log.warning("could not write %d job result(s) (%s); retrying in %.1fs",
+                                len(batch), exc, delay)
+                    time.sleep(delay)
+                finally:
+                    self._writing = False
+
+    def _write(self, batch: list[tuple[str, str, int, Ack]]) -> None:
+        result_key = self.keys.result
+        self.scripts.store_results(
+            [(result_key(jid), ttl, record) for jid, record, ttl, _ in batch]
+        )
+        for _, _, _, ack in batch:
+            if ack is not None:
+                try:
+                    ack()
+                except Exception:
+                    log.exception("acknowledging a job after writing its result failed")

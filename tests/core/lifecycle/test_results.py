@@ -1,0 +1,202 @@
+"""Job handles, status and opt-in results (issue 18), against a real Redis and worker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pickle
+import time
+from collections.abc import Callable
+
+import lifecycle_jobs as jobs
+import pytest
+import redis
+from support.waiting import wait_for
+
+import workhorse
+from workhorse.client import Client
+from workhorse.errors import ConfigError, JobFailed, ResultTimeout
+from workhorse.worker.launcher import WorkerProcess
+
+StartWorker = Callable[..., WorkerProcess]
+
+
+def test_perform_async_returns_a_handle_that_is_the_jid(wh_client: Client, r: redis.Redis) -> None:
+    handle = jobs.add.perform_async(1, 2)
+    assert isinstance(handle, str) and handle == handle.jid and len(handle) == 24
+    assert json.loads(r.lindex("queue:default", 0))["jid"] == handle
+    assert json.dumps({"jid": handle}) == json.dumps({"jid": handle.jid})
+    assert pickle.loads(pickle.dumps(handle)) == handle
+    assert workhorse.job_handle(handle) == handle
+    assert wh_client.enqueue("Anything", [1]).status().state == "queued"
+
+
+def test_a_stored_result_comes_back_through_the_handle(
+    wh_client: Client, start_worker: StartWorker
+) -> None:
+    handle = jobs.add.perform_async(20, 22)
+    start_worker()
+    assert handle.result(timeout=10) == 42
+    status = handle.status()
+    assert (status.state, status.attempt) == ("succeeded", 1)
+    assert status.completion is not None and status.completion.value == 42
+
+
+def test_set_turns_results_on_per_call_and_a_rebuilt_handle_reads_them(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    jid = jobs.plain_add.set(store_result=True, result_ttl=30).perform_async(2, 3)
+    start_worker()
+    assert workhorse.job_handle(str(jid)).result(timeout=10) == 5
+    assert 0 < r.ttl(f"result:{jid}") <= 30
+
+
+def test_results_off_writes_nothing_per_job(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    handle = jobs.plain_add.perform_async(1, 1)
+    jobs.add.perform_async(0, 0)  # a marker that stores: once it is done, so is the first
+    start_worker(concurrency=1)
+    wait_for(lambda: r.keys("result:*"), "the marker's record")
+    assert f"result:{handle}" not in r.keys("result:*")
+    assert handle.status().state == "unknown"  # finished without a trace, as documented
+
+
+def test_async_job_result_and_await_from_asyncio(
+    wh_client: Client, start_worker: StartWorker
+) -> None:
+    handle = jobs.async_add.perform_async(1, 2)
+    start_worker()
+
+    async def main() -> object:
+        return await asyncio.wait_for(handle, 10)  # type: ignore[arg-type]
+
+    assert asyncio.run(main()) == {"sum": 3}
+
+
+def test_result_waits_with_a_deadline(wh_client: Client) -> None:
+    handle = jobs.add.perform_async(1, 1)
+    with pytest.raises(ResultTimeout, match=r"did not finish within 0\.2s"):
+        handle.result(timeout=0.2)
+    assert handle.status().state == "queued"
+
+
+def test_a_dead_job_reraises_with_class_message_and_backtrace(
+    wh_client: Client, start_worker: StartWorker
+) -> None:
+    handle = jobs.explodes.perform_async("gone")
+    start_worker()
+    with pytest.raises(JobFailed) as failed:
+        handle.result(timeout=10)
+    assert failed.value.error_class == "KeyError" and "gone" in failed.value.error_message
+    assert failed.value.state == "dead"
+    assert any("raise KeyError(message)" in line for line in failed.value.backtrace)
+    status = handle.status()
+    assert status.state == "dead" and status.error.startswith("KeyError")
+
+
+def test_a_failure_with_retries_off_reads_failed(
+    wh_client: Client, start_worker: StartWorker
+) -> None:
+    handle = jobs.fails_without_retry.perform_async()
+    start_worker()
+    with pytest.raises(JobFailed, match="retries are off") as failed:
+        handle.result(timeout=10)
+    assert failed.value.state == "failed"
+
+
+def test_a_return_value_json_cannot_hold_fails_the_job_clearly(
+    wh_client: Client, start_worker: StartWorker
+) -> None:
+    handle = jobs.returns_a_set.perform_async()
+    start_worker()
+    with pytest.raises(JobFailed, match="cannot be stored as its result") as failed:
+        handle.result(timeout=10)
+    assert failed.value.error_class == "workhorse.errors.ArgumentError"
+
+
+def test_status_follows_the_job_through_schedule_retry_and_running(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    later = jobs.add.perform_in(3600, 1, 1)
+    status = later.status()
+    assert status.state == "scheduled" and status.next_run_at is not None
+    assert status.next_run_at > time.time() + 3500
+
+    retrying = jobs.fails_once_then_waits.perform_async()
+    running = jobs.sleeper.perform_async(30, "long")
+    start_worker(concurrency=2)
+    wait_for(lambda: retrying.status().state == "retrying", "the retry")
+    status = retrying.status()
+    assert status.attempt == 1 and status.next_run_at and status.next_run_at > time.time()
+    assert "ValueError: first try fails" in status.error
+    wait_for(lambda: running.status().state == "running", "the running job")
+    assert running.status().running_since is not None
+    assert workhorse.job_handle("0" * 24).status().state == "unknown"
+
+
+def test_garbage_at_a_result_key_is_reported_not_crashed_on(
+    wh_client: Client, r: redis.Redis
+) -> None:
+    handle = workhorse.job_handle("a" * 24)
+    r.rpush(f"result:{handle}", "\x00not json")
+    assert handle.status().state == "unknown"
+    with pytest.raises(JobFailed, match="not a result"):
+        handle.result(timeout=1)
+    r.delete(f"result:{handle}")
+    r.rpush(f"result:{handle}", json.dumps({"state": "succeeded", "attempts": "x",
+                                            "finished_at": "never", "result": [1]}))
+    assert handle.result(timeout=1) == [1]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"timeout": 0}, "timeout must be a positive number"),
+        ({"timeout": "5"}, "timeout must be a positive number"),
+        ({"result_ttl": -1}, "result_ttl must be a positive number"),
+        ({"result_ttl": float("inf")}, "result_ttl must be a positive number"),
+        ({"store_result": "yes"}, "store_result must be true or false"),
+    ],
+)
+def test_bad_lifecycle_options_are_refused(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        jobs.plain_add.set(**options)
+
+
+def test_a_result_key_holding_bytes_that_are_not_utf8_is_reported(
+    wh_client: Client, r: redis.Redis
+) -> None:
+    handle = workhorse.job_handle("b" * 24)
+    r.rpush(f"result:{handle}", b"\xff\xfe")
+    assert handle.status().state == "unknown"
+    with pytest.raises(JobFailed, match="not a result"):
+        handle.result(timeout=1)
+
+
+def test_a_long_wait_is_several_blocking_pops_not_one_that_times_out(
+    wh_client: Client, start_worker: StartWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """redis-py may time a read out after its connect timeout (5 s): a wait longer than a
+    slice must keep blocking, pop after pop, until the job is done."""
+    from workhorse import results
+
+    monkeypatch.setattr(results, "BLOCK_SLICE", 0.1)
+    handle = jobs.sleeper.set(store_result=True).perform_async(0.6, "late")
+    start_worker()
+    assert handle.result(timeout=10) == "late"
+
+
+def test_a_job_pushed_by_name_keeps_results_as_its_definition_says(
+    wh_client: Client, start_worker: StartWorker
+) -> None:
+    """Ruby or Client.enqueue push only what they are given: the worker falls back to the
+    job's registered store_result, and the payload's own value wins."""
+    by_name = wh_client.enqueue("lifecycle_jobs.add", [3, 4])
+    turned_off = wh_client.enqueue("lifecycle_jobs.add", [0, 0], store_result=False)
+    marker = jobs.add.perform_async(1, 1)
+    assert by_name is not None and turned_off is not None
+    start_worker(concurrency=1)
+    assert by_name.result(timeout=10) == 7
+    assert marker.result(timeout=10) == 2
+    assert turned_off.completion() is None
