@@ -6,7 +6,7 @@ import click
 
 from workhorse import logs
 from workhorse.cli.options import redis_options
-from workhorse.config import Settings, parse_queues
+from workhorse.config import Settings, parse_capsule, parse_queues
 
 
 @click.command()
@@ -32,6 +32,15 @@ from workhorse.config import Settings, parse_queues
     type=click.IntRange(1),
     default=None,
     help="Threads per process (default 10).",
+)
+@click.option(
+    "--capsule",
+    "capsules",
+    multiple=True,
+    metavar="NAME:QUEUES:THREADS",
+    help="A further set of queues with threads of its own, beside the -q/-c one; repeatable. "
+    "QUEUES as -q takes them, space-separated: --capsule serial:payments:1 "
+    "--capsule 'bulk:reports,3 exports,1:20'.",
 )
 @click.option(
     "-p",
@@ -84,6 +93,7 @@ def worker(
     require: tuple[str, ...],
     queues: tuple[str, ...],
     concurrency: int | None,
+    capsules: tuple[str, ...],
     processes: int,
     shutdown_timeout: float | None,
     prefetch: int | None,
@@ -102,6 +112,7 @@ def worker(
         prefix=prefix,
         queues=parse_queues(queues) if queues else None,
         concurrency=concurrency,
+        capsules=tuple(parse_capsule(spec) for spec in capsules) or None,
         processes=processes,
         shutdown_timeout=shutdown_timeout,
         prefetch=prefetch,
