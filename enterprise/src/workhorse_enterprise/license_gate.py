@@ -6,12 +6,14 @@ from __future__ import annotations
 from workhorse_licensing import License
 from workhorse_pro.license_gate import FeatureNotLicensed, Gate
 
-__all__ = ["ENTERPRISE", "PERIODIC_JOBS", "RATE_LIMITING", "FeatureNotLicensed",
+__all__ = ["ENTERPRISE", "PERIODIC_JOBS", "RATE_LIMITING", "SWARM",
+           "FeatureNotLicensed",
            "require_enterprise"]
 
 ENTERPRISE = Gate("enterprise")
 RATE_LIMITING = ENTERPRISE.feature("rate_limiting")
 PERIODIC_JOBS = ENTERPRISE.feature("periodic_jobs")  # cron and leader election
+SWARM = ENTERPRISE.feature("swarm")  # preload-and-fork, recycling, rolling restarts
 
 
 def require_enterprise(feature: str | None = None) -> License:

@@ -107,7 +107,40 @@ def worker(
     prefix: str,
 ) -> None:
     """Run jobs: workhorse worker -r myapp.jobs -q critical,3 -q default,1 -c 10 -p 2"""
-    settings = Settings.from_env(
+    settings = settings_from_options(
+        require=require, queues=queues, concurrency=concurrency, capsules=capsules,
+        processes=processes, shutdown_timeout=shutdown_timeout, prefetch=prefetch, tag=tag,
+        sidekiq_compat=sidekiq_compat, timestamps=timestamps, log_format=log_format,
+        redis_url=redis_url, prefix=prefix,
+    )
+    logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
+    from workhorse.worker.preflight import RequireError
+
+    try:
+        raise SystemExit(_run(settings, shards))
+    except RequireError as exc:
+        raise ConfigurationExit(str(exc)) from None
+
+
+def settings_from_options(
+    *,
+    require: tuple[str, ...],
+    queues: tuple[str, ...],
+    concurrency: int | None,
+    capsules: tuple[str, ...],
+    processes: int,
+    shutdown_timeout: float | None,
+    prefetch: int | None,
+    tag: str,
+    sidekiq_compat: str | None,
+    timestamps: str | None,
+    log_format: str | None,
+    redis_url: str | None,
+    prefix: str,
+) -> Settings:
+    """Settings from this command's options; also used by commands that take the same
+    options (workhorse-enterprise's ``swarm``)."""
+    return Settings.from_env(
         redis_url=redis_url,
         prefix=prefix,
         queues=parse_queues(queues) if queues else None,
@@ -122,13 +155,6 @@ def worker(
         timestamps=timestamps,
         log_format=log_format,
     )
-    logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
-    from workhorse.worker.preflight import RequireError
-
-    try:
-        raise SystemExit(_run(settings, shards))
-    except RequireError as exc:
-        raise ConfigurationExit(str(exc)) from None
 
 
 class ConfigurationExit(click.ClickException):
