@@ -79,3 +79,13 @@ def overlap_probe(key: str, seconds: float) -> None:
     time.sleep(seconds)
     r.decr(f"test:inside:{key}")
     r.rpush("test:ran", key)
+
+
+_hogged: list[bytearray] = []
+
+
+@workhorse.job
+def hog(megabytes: int) -> None:
+    """Grows this process by ``megabytes`` of touched memory, kept until it exits."""
+    _hogged.append(bytearray(b"x" * (megabytes * 1024 * 1024)))
+    recorder().rpush("test:ran", "hog")
