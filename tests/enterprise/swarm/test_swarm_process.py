@@ -4,31 +4,51 @@ restarts lose no job and never leave the swarm without a working child."""
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 import redis
 from support.licenses import process_tree_env, token
-from support.processes import CORE_TESTS, output, stop
+from support.processes import CORE_TESTS, stop
 from support.waiting import wait_for
 
 from workhorse.client import Client
 from workhorse.config import Settings
 
 
-def spawn_swarm(url: str, *args: str, licensed: bool = True) -> subprocess.Popen[bytes]:
+def spawn_swarm(url: str, *args: str, licensed: bool = True, path: Path | None = None,
+                **env_extra: str) -> subprocess.Popen[bytes]:
+    pythonpath = os.pathsep.join(str(p) for p in (CORE_TESTS, path) if p)
     env = process_tree_env(token(("pro", "enterprise")) if licensed else "",
-                           pythonpath=str(CORE_TESTS), WORKHORSE_HEARTBEAT_INTERVAL="0.5")
-    return subprocess.Popen(
+                           pythonpath=pythonpath, WORKHORSE_HEARTBEAT_INTERVAL="0.5", **env_extra)
+    # A file, not a pipe: nobody reads a pipe while the test runs, and a full one blocks.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - read back by output()
+    proc = subprocess.Popen(
         [sys.executable, "-m", "workhorse", "swarm", "-r", "jobs_for_tests", "--redis-url", url,
          "-t", "1", *args],
-        cwd=CORE_TESTS, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=CORE_TESTS, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+    _logs[proc.pid] = log
+    return proc
+
+
+_logs: dict[int, IO[bytes]] = {}
+
+
+def output(proc: subprocess.Popen[bytes]) -> str:
+    log = _logs[proc.pid]
+    log.seek(0)
+    return log.read().decode(errors="replace")
 
 
 def live(r: redis.Redis) -> set[str]:
@@ -164,3 +184,81 @@ def test_swarm_refuses_to_start_without_an_enterprise_license(redis_url: str) ->
     text = output(proc)
     assert "workhorse-enterprise feature 'swarm' is not available" in text
     assert "Traceback" not in text
+
+
+def test_systemd_hears_ready_after_the_children_then_watchdog_reloading_and_stopping(
+    redis_url: str, r: redis.Redis, swarms: list[subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify"))
+    sock.settimeout(30)
+    swarms.append(spawn_swarm(redis_url, "-p", "2", NOTIFY_SOCKET=str(tmp_path / "notify"),
+                              WATCHDOG_USEC="400000"))
+    heard: list[bytes] = []
+
+    def hear(prefix: bytes) -> bytes:
+        while True:
+            message = sock.recv(4096)
+            heard.append(message)
+            if message.startswith(prefix):
+                return message
+
+    assert hear(b"READY=1") == b"READY=1\nSTATUS=2 children working"
+    assert len(live(r)) == 2, "ready only once both children work"
+    hear(b"WATCHDOG=1")
+    swarms[0].send_signal(signal.SIGUSR2)
+    hear(b"RELOADING=1")
+    hear(b"READY=1")
+    assert len(live(r)) >= 2
+    swarms[0].send_signal(signal.SIGTERM)
+    hear(b"STOPPING=1")
+    assert swarms[0].wait(30) == 0
+
+
+def test_children_stop_when_the_parent_dies(
+    redis_url: str, r: redis.Redis, swarms: list[subprocess.Popen[bytes]]
+) -> None:
+    swarms.append(spawn_swarm(redis_url, "-p", "2"))
+    children = wait_for(lambda: len(live(r)) == 2 and live(r), "two children to register", 30)
+    pids = [int(i.rsplit(":", 2)[1]) for i in children]
+    swarms[0].kill()
+    swarms[0].wait(10)
+    wait_for(lambda: not live(r), "the orphaned children to stop and leave", 30)
+    for pid in pids:
+        wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists()  # type: ignore[misc]
+                 or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2], f"pid {pid} to exit")
+
+
+def test_a_rolling_restart_to_code_that_does_not_import_keeps_the_old_children(
+    redis_url: str, r: redis.Redis, swarms: list[subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    app = tmp_path / "swarm_deploy_app.py"
+    app.write_text("VERSION = 1\n")
+    swarms.append(spawn_swarm(redis_url, "-p", "2", "-r", "swarm_deploy_app", path=tmp_path))
+    old = wait_for(lambda: len(live(r)) == 2 and live(r), "two children to register", 30)
+    app.write_text("this is not python\n")
+    swarms[0].send_signal(signal.SIGUSR2)
+    wait_for(lambda: "rolling restart failed: the new code does not import" in output(swarms[0]),
+             "the new image to report the import error", 30)
+    Client(settings=Settings(redis_url=redis_url)).enqueue("jobs_for_tests.record", ["after"])
+    wait_for(lambda: ran(r) == ["after"], "the old children to keep working", 30)
+    assert live(r) == old and swarms[0].poll() is None
+    app.write_text("VERSION = 2\n")
+    swarms[0].send_signal(signal.SIGUSR2)
+    wait_for(lambda: len(live(r)) == 2 and not (live(r) & old), "the fixed code to roll out", 60)
+    swarms[0].send_signal(signal.SIGTERM)
+    assert swarms[0].wait(30) == 0
+
+
+def test_a_second_usr2_while_the_parent_re_executes_does_not_kill_it(
+    redis_url: str, r: redis.Redis, swarms: list[subprocess.Popen[bytes]]
+) -> None:
+    swarms.append(spawn_swarm(redis_url, "-p", "1"))
+    old = wait_for(lambda: len(live(r)) == 1 and live(r), "the child to register", 30)
+    swarms[0].send_signal(signal.SIGUSR2)
+    time.sleep(0.05)  # inside the new interpreter's start-up, before it has handlers
+    swarms[0].send_signal(signal.SIGUSR2)
+    wait_for(lambda: len(live(r)) == 1 and not (live(r) & old), "a new generation", 60)
+    assert swarms[0].poll() is None, "the parent survived both"
+    swarms[0].send_signal(signal.SIGTERM)
+    assert swarms[0].wait(30) == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,8 +28,14 @@ class Handed:
     write_fd: int
 
 
-def hand_over(children: Iterable[Handed], argv: Sequence[str] | None = None) -> NoReturn:
-    """Re-execute this program with the same command line, handing ``children`` over."""
+def hand_over(
+    children: Iterable[Handed], block: Iterable[signal.Signals], argv: Sequence[str] | None = None
+) -> NoReturn:
+    """Re-execute this program with the same command line, handing ``children`` over.
+
+    ``block`` stays blocked across ``exec`` until the new image has its handlers (the
+    mask is inherited): a second SIGUSR2 in the new interpreter's first second would
+    otherwise kill it with the default action, and with it the swarm."""
     handed = list(children)
     for child in handed:
         os.set_inheritable(child.read_fd, True)
@@ -37,6 +44,7 @@ def hand_over(children: Iterable[Handed], argv: Sequence[str] | None = None) -> 
     for handler in logging.getLogger().handlers:
         handler.flush()
     command = list(argv or sys.orig_argv)
+    signal.pthread_sigmask(signal.SIG_BLOCK, block)
     os.execv(sys.executable, [sys.executable, *command[1:]])
 
 

@@ -74,6 +74,8 @@ class Swarm:
         if inbox is None:
             inbox = SignalInbox()
             inbox.install(SIGNALS)
+        # A re-executed image inherits these blocked (handoff): receive them from now on.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
         self._inbox = inbox
         self.adopted = [Child.adopted(h) for h in handoff.adopt()]
         self._write_pidfile()
@@ -94,11 +96,11 @@ class Swarm:
         started = time.monotonic()
         try:
             require(self.settings.require)
-        except RequireError:
+        except RequireError as exc:
             if not self.adopted:
                 raise
-            log.exception("rolling restart failed: the new code does not import; the old "
-                          "children keep working. Fix it and send SIGUSR2 (workhorse restart)")
+            log.error("rolling restart failed: the new code does not import (%s); the old "
+                      "children keep working. Fix it and send SIGUSR2 (workhorse restart)", exc)
             return False
         plugins.settings_defaults()  # load the plugins before forking, too
         gc.collect()
@@ -268,7 +270,7 @@ class Swarm:
         log.info("received USR2: rolling restart; %d children keep working until a new "
                  "generation is ready", len(children))
         self.notifier.reloading("rolling restart")
-        handoff.hand_over(c.handed() for c in children)
+        handoff.hand_over((c.handed() for c in children), SIGNALS)
 
     # -- pidfile -------------------------------------------------------------
     def _write_pidfile(self) -> None:
