@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.licenses import licensed
 
 from workhorse.errors import ConfigError
 from workhorse_enterprise.swarm import handoff
@@ -88,6 +90,13 @@ def test_a_malformed_or_foreign_handoff_adopts_nothing(raw: str) -> None:
     assert handoff.ENV not in env, "our own children must not inherit it"
 
 
+@pytest.fixture
+def enterprise() -> Iterator[None]:
+    with licensed(("enterprise",)):
+        yield
+
+
+@pytest.mark.usefixtures("enterprise")
 @pytest.mark.parametrize(
     ("content", "message"),
     [(None, "cannot read pidfile"), ("", "does not hold a pid"), ("12abc", "does not hold a pid"),
@@ -103,6 +112,7 @@ def test_restart_says_what_is_wrong_with_the_pidfile(
     assert result.exit_code != 0 and message in str(result.exception or result.output)
 
 
+@pytest.mark.usefixtures("enterprise")
 def test_restart_needs_exactly_one_way_to_find_the_swarm(tmp_path: Path) -> None:
     for args in ([], ["--pid", "1", "--pidfile", str(tmp_path / "p")]):
         result = CliRunner().invoke(restart, args)

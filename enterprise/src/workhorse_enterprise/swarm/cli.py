@@ -64,6 +64,7 @@ swarm = SWARM.guard(click.Command(
 ))
 
 
+@SWARM.guard
 @click.command("restart")
 @click.option("--pidfile", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The pidfile the swarm was started with (--pidfile).")
