@@ -117,3 +117,12 @@ def test_restart_needs_exactly_one_way_to_find_the_swarm(tmp_path: Path) -> None
     for args in ([], ["--pid", "1", "--pidfile", str(tmp_path / "p")]):
         result = CliRunner().invoke(restart, args)
         assert "give the swarm's --pidfile PATH or its --pid N" in str(result.exception)
+
+
+def test_a_listener_that_stopped_reading_never_blocks_the_notifier(
+    notify_socket: socket.socket, tmp_path: Path
+) -> None:
+    notifier = Notifier(str(tmp_path / "notify"), watchdog_seconds=0.002)
+    for n in range(500):  # far past the kernel's queue of unread datagrams
+        notifier.ping(float(n))
+    assert notify_socket.recv(4096) == b"WATCHDOG=1"

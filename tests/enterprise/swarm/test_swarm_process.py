@@ -212,7 +212,11 @@ def test_systemd_hears_ready_after_the_children_then_watchdog_reloading_and_stop
     assert len(live(r)) >= 2
     swarms[0].send_signal(signal.SIGTERM)
     hear(b"STOPPING=1")
-    assert swarms[0].wait(30) == 0
+    try:
+        assert swarms[0].wait(30) == 0
+    except BaseException:
+        print(output(swarms[0]))
+        raise
 
 
 def test_children_stop_when_the_parent_dies(

@@ -20,7 +20,7 @@ from workhorse.heartbeat import rss_kb
 from workhorse.stats import snapshot
 from workhorse.worker.capsule import thread_stats
 from workhorse.worker.launcher import WorkerProcess, exit_code_for
-from workhorse.worker.signals import SignalInbox, serve
+from workhorse.worker.signals import HANDLED, SignalInbox, serve
 
 from .channel import Channel
 from .limits import RecycleLimits
@@ -98,9 +98,11 @@ def run_child(settings: Settings, channel: Channel, limits: RecycleLimits) -> No
 
 def _serve(settings: Settings, channel: Channel, limits: RecycleLimits) -> int:
     inbox = SignalInbox()
-    inbox.install()
+    inbox.install(HANDLED)
     for signum in (signal.SIGUSR2, signal.SIGHUP):
         signal.signal(signum, signal.SIG_IGN)  # meant for the parent (a restart), not us
+    # The parent forked us with these blocked; now that they have handlers, take them.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (*HANDLED, signal.SIGUSR2, signal.SIGHUP))
     process = WorkerProcess(settings)
     process.start()
     channel.send("ready")

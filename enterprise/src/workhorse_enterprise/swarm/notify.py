@@ -43,7 +43,11 @@ class Notifier:
         message = "\n".join(f"{key}={value}" for key, value in fields.items()).encode()
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
-                sock.sendto(message, self._address)
+                # Never wait: a listener that stopped reading must not stall the supervisor
+                # (a full queue drops this message; the next ping carries on).
+                sock.sendto(message, socket.MSG_DONTWAIT, self._address)
+        except BlockingIOError:
+            log.debug("systemd's notify queue is full; dropped %r", message)
         except OSError as exc:
             if not self._warned:
                 log.warning("could not notify systemd at %s: %s", self._address, exc)

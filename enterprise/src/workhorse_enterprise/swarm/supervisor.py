@@ -16,6 +16,7 @@ import logging
 import os
 import select
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -103,6 +104,10 @@ class Swarm:
                       "children keep working. Fix it and send SIGUSR2 (workhorse restart)", exc)
             return False
         plugins.settings_defaults()  # load the plugins before forking, too
+        others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+        if others:  # a fork copies only this thread: locks theirs hold stay held in children
+            log.warning("threads run in the swarm parent before it forks (%s): start threads "
+                        "in jobs or startup handlers, not at import", ", ".join(others))
         gc.collect()
         gc.freeze()  # keep the collector from writing to (and so copying) preloaded objects
         log.info("swarm preloaded %s in %.2fs; forking %d children (pid %d)",
@@ -219,14 +224,13 @@ class Swarm:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)  # until the child's own
         pid = os.fork()                                              # handlers are in place
         if pid == 0:
-            self._become_child(parent_end, child_end, blocked)
+            self._become_child(parent_end, child_end)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child_end.close()
         log.info("forked child %d of %d, pid=%d", slot.number, self.count, pid)
         return Child(pid, parent_end)
 
-    def _become_child(self, parent_end: Channel, child_end: Channel,
-                      blocked: set[int | signal.Signals]) -> None:
+    def _become_child(self, parent_end: Channel, child_end: Channel) -> None:
         parent_end.close()
         for other in self._everyone():  # so a parent's death reaches each child as EOF
             other.channel.close()
@@ -235,7 +239,7 @@ class Swarm:
         for signum in SIGNALS:
             signal.signal(signum, signal.SIG_DFL)
         os.environ[SUPERVISOR_ENV] = str(os.getppid())
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        # The signals stay blocked until run_child has its own handlers in place.
         run_child(self.settings, child_end, self.limits)
 
     # -- signals -------------------------------------------------------------
