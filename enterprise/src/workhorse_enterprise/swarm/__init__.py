@@ -7,6 +7,7 @@ application once, so they share its memory copy-on-write.
 - ``child``: what runs in a forked child: a core ``WorkerProcess`` plus a watcher
   that reports limits to the parent and drains on its request.
 - ``channel``: the line protocol on the pipes between parent and child.
+- ``family``: the parent's records of its children and the slots they fill.
 - ``handoff``: the children a re-executed parent adopts during a rolling restart.
 - ``limits``: when a child should be recycled (pure).
 - ``notify``: systemd ``Type=notify`` readiness, status and watchdog.

@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import select
 import signal
 import threading
 import time
@@ -85,7 +84,7 @@ class Swarm:
             while not (self.stopping and not self._everyone()):
                 for name in inbox.receive(TICK):
                     self._on_signal(name)
-                self._wait_for_messages()
+                self._read_messages()
                 self._tick(time.monotonic())
         finally:
             self._remove_pidfile()
@@ -119,12 +118,8 @@ class Swarm:
         members = [c for slot in self.slots for c in slot.members()]
         return [c for c in (*members, *self.retiring, *self.adopted) if c.alive]
 
-    def _wait_for_messages(self) -> None:
-        children = self._everyone()
-        fds = [c.channel.read_fd for c in children]
-        if fds:
-            select.select(fds, [], [], 0)
-        for child in children:
+    def _read_messages(self) -> None:
+        for child in self._everyone():  # non-blocking reads: the inbox wait paces the loop
             for line in child.channel.receive():
                 self._on_message(child, line)
 
