@@ -128,3 +128,22 @@ def test_a_serial_capsule_never_runs_two_jobs_at_once_under_load(
     assert max(int(n) for n in r.lrange("test:peak:serial", 0, -1)) == 1
     # The other capsule did run jobs side by side: the probe can see an overlap.
     assert max(int(n) for n in r.lrange("test:peak:bulk", 0, -1)) > 1
+
+
+def test_supervised_children_get_every_capsule() -> None:
+    from workhorse.cli.worker_cmd import _child_argv, worker
+
+    specs = ["serial:payments:1", "bulk:reports,3 exports:4"]
+    ctx = worker.make_context("worker", ["-p", "2", "--capsule", specs[0], "--capsule", specs[1]])
+    argv = _child_argv(ctx)
+    assert [argv[i + 1] for i, arg in enumerate(argv) if arg == "--capsule"] == specs
+
+
+def test_the_cli_refuses_a_malformed_capsule_as_a_usage_error(redis_url: str) -> None:
+    from click.testing import CliRunner
+
+    from workhorse.cli import main
+
+    result = CliRunner().invoke(main, ["worker", "--redis-url", redis_url, "--capsule", "serial"])
+    assert result.exit_code == 2
+    assert "invalid capsule 'serial': use NAME:QUEUES:THREADS" in result.output

@@ -266,3 +266,13 @@ def test_a_second_usr2_while_the_parent_re_executes_does_not_kill_it(
     assert swarms[0].poll() is None, "the parent survived both"
     swarms[0].send_signal(signal.SIGTERM)
     assert swarms[0].wait(30) == 0
+
+
+def test_tstp_to_the_parent_quiets_every_child(
+    redis_url: str, r: redis.Redis, swarms: list[subprocess.Popen[bytes]]
+) -> None:
+    swarms.append(spawn_swarm(redis_url, "-p", "2"))
+    children = wait_for(lambda: len(live(r)) == 2 and live(r), "two children to register", 30)
+    swarms[0].send_signal(signal.SIGTSTP)
+    wait_for(lambda: all(r.hget(i, "quiet") == "true" for i in children), "both to go quiet", 30)
+    assert stop(swarms[0]) == 0
