@@ -68,3 +68,24 @@ def hold(marker: str, seconds: float = 30) -> None:
     """Runs until the test pushes to ``test:release`` (or ``seconds`` pass)."""
     recorder().rpush("test:started", marker)
     recorder().blpop(["test:release"], timeout=seconds)
+
+
+@workhorse.job
+def overlap_probe(key: str, seconds: float) -> None:
+    """Records how many probes of ``key`` run at this moment (``test:peak:<key>``)."""
+    r = recorder()
+    inside = r.incr(f"test:inside:{key}")
+    r.rpush(f"test:peak:{key}", inside)
+    time.sleep(seconds)
+    r.decr(f"test:inside:{key}")
+    r.rpush("test:ran", key)
+
+
+_hogged: list[bytearray] = []
+
+
+@workhorse.job
+def hog(megabytes: int) -> None:
+    """Grows this process by ``megabytes`` of touched memory, kept until it exits."""
+    _hogged.append(bytearray(b"x" * (megabytes * 1024 * 1024)))
+    recorder().rpush("test:ran", "hog")

@@ -192,3 +192,18 @@ def test_redis_outage_shows_a_clear_503(keys: Keys) -> None:
         page = c.get("/retries")
     assert page.status_code == 503
     assert "did not answer" in page.text and "Check that it is running" in page.text
+
+
+def test_busy_page_lists_each_capsule_of_a_process(client: DashboardClient, rr: redis.Redis,
+                                                   keys: Keys) -> None:
+    capsules = {"default": {"concurrency": 20, "mode": "strict", "weights": {"default": 0}},
+                "serial": {"concurrency": 1, "mode": "strict", "weights": {"payments": 0}},
+                "garbled": ["written", "by", "someone", "else"],
+                "no-threads": {"concurrency": True, "weights": {"x": 0}}}
+    process(rr, keys, "pyhost:8:abcdef012345",
+            {"hostname": "pyhost", "pid": 8, "version": "workhorse-1.0.0",
+             "queues": ["default", "payments"], "concurrency": 21, "started_at": time.time(),
+             "capsules": capsules})
+    page = client.get("/busy").text
+    assert "default · 20</span> default" in page and "serial · 1</span> payments" in page
+    assert "garbled" not in page and "no-threads" not in page

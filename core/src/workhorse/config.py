@@ -54,6 +54,74 @@ def parse_queues(specs: Sequence[str]) -> tuple[QueueWeight, ...]:
     return tuple(parsed.values()) or (QueueWeight("default"),)
 
 
+DEFAULT_CAPSULE = "default"
+_CAPSULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CAPSULE_FORMAT = "NAME:QUEUES:THREADS, e.g. --capsule serial:payments:1 or " \
+    "--capsule 'bulk:reports,3 exports,1:20'"
+
+
+@dataclass(frozen=True, slots=True)
+class CapsuleSpec:
+    """A named set of queues worked by threads of its own in every worker process
+    (Sidekiq 7's capsules, issue 22). ``prefetch`` None: ``Settings.prefetch``."""
+
+    name: str
+    queues: tuple[QueueWeight, ...]
+    concurrency: int
+    prefetch: int | None = None
+
+
+def capsule(
+    name: str, queues: Sequence[str], concurrency: int, prefetch: int | None = None
+) -> CapsuleSpec:
+    """The code API: ``Settings(capsules=(capsule("serial", ["payments"], 1),))``."""
+    return CapsuleSpec(name, parse_queues(queues) if queues else (), concurrency, prefetch)
+
+
+def parse_capsule(spec: str) -> CapsuleSpec:
+    """Parse ``--capsule NAME:QUEUES:THREADS``; QUEUES as ``-q`` takes them, space-separated.
+
+    Queue names may hold ':', so the name ends at the first ':' and THREADS starts
+    after the last."""
+    name, _, rest = spec.strip().partition(":")
+    queues, _, threads_text = rest.rpartition(":")
+    if not name or not queues.strip() or not threads_text:
+        raise InputError(f"invalid capsule {spec!r}: use {CAPSULE_FORMAT}")
+    try:
+        threads = int(threads_text)
+    except ValueError:
+        raise InputError(
+            f"invalid capsule {spec!r}: THREADS must be a whole number, got {threads_text!r}"
+        ) from None
+    return CapsuleSpec(name, parse_queues([queues]), threads)
+
+
+def _check_capsules(default_queues: Sequence[QueueWeight], capsules: Sequence[CapsuleSpec]
+                    ) -> None:
+    owner = {q.name: DEFAULT_CAPSULE for q in default_queues}
+    for cap in capsules:
+        if not _CAPSULE_NAME.match(cap.name) or cap.name == DEFAULT_CAPSULE:
+            raise ConfigError(
+                f"invalid capsule name {cap.name!r}: use letters, digits, '_' or '-' (at most "
+                f"64), and not {DEFAULT_CAPSULE!r}, which is the capsule -q and -c describe"
+            )
+        if cap.concurrency < 1 or (cap.prefetch is not None and cap.prefetch < 0):
+            raise ConfigError(
+                f"capsule {cap.name!r} needs 1 or more threads and a prefetch of 0 or more, "
+                f"got {cap.concurrency} threads, prefetch {cap.prefetch}"
+            )
+        if not cap.queues:
+            raise ConfigError(f"capsule {cap.name!r} has no queues: give it at least one")
+        for queue in cap.queues:
+            # One owner per queue, or a serial capsule's queue could run beside itself.
+            if queue.name in owner:
+                raise ConfigError(
+                    f"queue {queue.name!r} is in capsules {owner[queue.name]!r} and "
+                    f"{cap.name!r}: a queue belongs to one capsule; remove it from one of them"
+                )
+            owner[queue.name] = cap.name
+
+
 def _split_specs(spec: str) -> list[str]:
     # "-q a,2 -q b" is the documented form; also accept "a,2 b" in one env var.
     return [part for part in spec.split() if part]
@@ -110,6 +178,8 @@ class Settings:
     prefix: str = ""
     queues: tuple[QueueWeight, ...] = (QueueWeight("default"),)
     concurrency: int = 10
+    # Capsules beside the default one (queues + concurrency above), issue 22.
+    capsules: tuple[CapsuleSpec, ...] = ()
     processes: int = 1
     shutdown_timeout: float = 25.0
     # Average seconds between scheduled/retry polls of one process. Sidekiq
@@ -220,6 +290,18 @@ class Settings:
             raise ConfigError(f"timeout grace must be >= 0 seconds, got {self.timeout_grace!r}")
         if self.shutdown_timeout < 0 or self.poll_interval <= 0:
             raise ConfigError("shutdown timeout must be >= 0 and poll interval > 0")
+        _check_capsules(self.queues, self.capsules)
+
+    @property
+    def capsule_specs(self) -> tuple[CapsuleSpec, ...]:
+        """Every capsule a worker process runs: the default one (-q, -c) first."""
+        default = CapsuleSpec(DEFAULT_CAPSULE, self.queues, self.concurrency, self.prefetch)
+        return (default, *self.capsules)
+
+    @property
+    def total_concurrency(self) -> int:
+        """Job threads per worker process, over all capsules."""
+        return sum(cap.concurrency for cap in self.capsule_specs)
 
     @property
     def generation(self) -> Generation:

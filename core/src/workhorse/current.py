@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workhorse import logcontext, payload
@@ -19,14 +20,19 @@ from workhorse.logcontext import JobFields
 if TYPE_CHECKING:
     from workhorse.worker.processor import Processor
 
-_processor: Processor | None = None
+# Every live processor: one per capsule of each worker in this process (issue 22). A
+# thread runs one processor's jobs, so its id finds the one job it runs.
+_processors: weakref.WeakSet[Processor] = weakref.WeakSet()
 async_thread: contextvars.ContextVar[int] = contextvars.ContextVar("workhorse_job_thread")
 
 
 def install(processor: Processor | None) -> None:
-    """Called by the worker: the processor whose running jobs ``current_job`` reads."""
-    global _processor
-    _processor = processor
+    """Called by each processor: its running jobs are what ``current_job`` reads. ``None``
+    forgets every processor (tests)."""
+    if processor is None:
+        _processors.clear()
+    else:
+        _processors.add(processor)
 
 
 @dataclass(frozen=True)
@@ -37,22 +43,22 @@ class CurrentJob:
     job: dict[str, Any]
     queue: str
     _thread: int
+    _processor: Processor = field(repr=False, compare=False)
 
     @property
     def cancelled(self) -> bool:
         """True once someone asked to cancel this job (``workhorse.cancel``)."""
-        return _processor is not None and self._thread in _processor.cancelled_threads
+        return self._thread in self._processor.cancelled_threads
 
     @property
     def stopping(self) -> bool:
         """True once this worker process began shutting down: a long job should save its
         place and return (iterable jobs do)."""
-        return _processor is not None and _processor.process.stopping.is_set()
+        return self._processor.process.stopping.is_set()
 
     def restart_clock(self) -> None:
         """Start this job's time limit afresh (iterable jobs: the limit is per item)."""
-        if _processor is not None:
-            _processor.watchdog.rearm(self._thread)
+        self._processor.watchdog.rearm(self._thread)
 
     @property
     def fields(self) -> JobFields | None:
@@ -67,15 +73,13 @@ class CurrentJob:
 
 def current_job() -> CurrentJob | None:
     """The job running here, or None outside a worker's job."""
-    if _processor is None:
-        return None
     tid = async_thread.get(threading.get_ident())
-    entry = _processor.running.get(tid)
-    if entry is None:
+    found = next(((p, p.running[tid]) for p in list(_processors) if tid in p.running), None)
+    if found is None:
         return None
-    unit = entry[0]
+    processor, (unit, _) = found
     try:
         job = dict(payload.decode(unit.raw))
     except Exception:  # noqa: BLE001 - not a job: nothing is running as far as user code knows
         return None
-    return CurrentJob(str(job.get("jid", "")), job, unit.queue, tid)
+    return CurrentJob(str(job.get("jid", "")), job, unit.queue, tid, processor)

@@ -7,13 +7,13 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import redis
 
 from workhorse import payload, stats
-from workhorse.config import Settings
+from workhorse.config import QueueWeight, Settings
 from workhorse.keys import Keys
 from workhorse.types import WorkEntry
 
@@ -66,19 +66,26 @@ class Heartbeat:
 
     def _info_fields(self) -> dict[str, Any]:
         s = self.settings
-        weights = {q.name: q.weight for q in s.queues}
+        weights = {cap.name: {q.name: q.weight for q in cap.queues} for cap in s.capsule_specs}
+        capsules = {
+            cap.name: {
+                "concurrency": cap.concurrency,
+                "mode": _mode(cap.queues),
+                "weights": weights[cap.name],
+            }
+            for cap in s.capsule_specs
+        }
         fields: dict[str, Any] = {
             "hostname": self.identity.rsplit(":", 2)[0],
             "started_at": self.started_at,
             "pid": os.getpid(),
             "tag": s.tag,
-            "concurrency": s.concurrency,
-            # Each name once, as every Sidekiq writes it; the weights say the rest.
-            "queues": list(weights),
-            "weights": [weights],
-            "capsules": {
-                "default": {"concurrency": s.concurrency, "mode": _mode(s), "weights": weights}
-            },
+            "concurrency": s.total_concurrency,
+            # Each name once, as every Sidekiq writes it; the weights say the rest,
+            # one hash per capsule as Sidekiq 7 writes them.
+            "queues": [name for capsule in weights.values() for name in capsule],
+            "weights": list(weights.values()),
+            "capsules": capsules,
             "labels": [*s.labels, "workhorse"],
             "identity": self.identity,
             "version": f"workhorse-{self.version}",
@@ -126,7 +133,7 @@ class Heartbeat:
                 "quiet": "true" if quiet else "false",
                 "rss": rss_kb(),
                 "rtt_us": rtt_us,
-                "concurrency": self.settings.concurrency,
+                "concurrency": self.settings.total_concurrency,
             },
         )
         pipe.expire(key, ttl)
@@ -169,11 +176,11 @@ class Heartbeat:
         return len(gone)
 
 
-def _mode(settings: Settings) -> str:
+def _mode(queues: Sequence[QueueWeight]) -> str:
     """Sidekiq 8.1's capsule mode label for the fetch order."""
-    if settings.strict_order:
+    if all(q.weight == 0 for q in queues):  # Settings.strict_order's rule, per capsule
         return "strict"
-    return "random" if all(q.weight == 1 for q in settings.queues) else "weighted"
+    return "random" if all(q.weight == 1 for q in queues) else "weighted"
 
 
 def work_entries(busy: Mapping[int, tuple[UnitOfWork, float]]) -> dict[str, str]:

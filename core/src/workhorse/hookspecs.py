@@ -64,8 +64,13 @@ def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
 
 @hookspec(firstresult=True)
 def workhorse_make_fetcher(process: ProcessContext) -> Fetcher | None:
-    """This process's fetch strategy, or None to pass. First answer wins;
-    core's ``BasicFetch`` answers last."""
+    """A fetch strategy, or None to pass. First answer wins; core's ``BasicFetch``
+    answers last.
+
+    Called once per capsule (issue 22): ``process.settings`` holds that capsule's
+    queues and concurrency, and ``process.identity`` is the process identity for the
+    default capsule and ``<identity>#<capsule>`` for the others, so state a fetcher
+    keeps per identity stays apart per capsule."""
     raise NotImplementedError
 
 

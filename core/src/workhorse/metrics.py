@@ -65,9 +65,12 @@ class ProcessMetrics:
 
 
 def of_process(process: WorkerProcess) -> ProcessMetrics:
-    executor = process.executor
+    """This process's numbers, every capsule's together."""
+    executors = [cap.executor for cap in process.capsules]
     return ProcessMetrics(
-        stats.series_snapshot(executor.stats), executor.busy_count(), executor.concurrency
+        stats.series_snapshot(s for e in executors for s in e.stats),
+        sum(e.busy_count() for e in executors),
+        sum(e.concurrency for e in executors),
     )
 
 

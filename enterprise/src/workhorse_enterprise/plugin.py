@@ -7,10 +7,15 @@ license is kept by Pro's plugin, once for both tiers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workhorse.hookspecs import hookimpl
 from workhorse.types import PluginReport, ProcessContext
 
 from .license_gate import ENTERPRISE
+
+if TYPE_CHECKING:
+    import click
 
 
 @hookimpl
@@ -21,3 +26,10 @@ def workhorse_startup(process: ProcessContext) -> None:
 @hookimpl
 def workhorse_diagnostics() -> list[PluginReport]:
     return [ENTERPRISE.report()]
+
+
+@hookimpl
+def workhorse_cli_commands() -> list[click.Command]:
+    from .swarm.cli import restart, swarm
+
+    return [swarm, restart]

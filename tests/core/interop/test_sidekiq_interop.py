@@ -303,3 +303,18 @@ def test_ruby_reads_a_timed_out_workhorse_job_in_its_retry_set(
     (entry,) = ruby(tcp_url, "retries")
     assert entry["jid"] == jid and entry["error_class"] == "JobTimeout"
     assert "time limit of 0.3s" in entry["error_message"] and entry["retry_count"] == 0
+
+
+def test_ruby_sees_every_capsule_of_a_workhorse_process(tcp_url: str, r: redis.Redis) -> None:
+    proc = spawn_worker(
+        tcp_url, "--sidekiq-compat", COMPAT, "-q", "default", "-c", "3",
+        "--capsule", "serial:payments:1", "-t", "2", env=FAST_BEAT, capture=False,
+    )
+    try:
+        wait_for(lambda: r.scard("processes") == 1, "the worker heartbeat", 20)
+        (seen,) = ruby(tcp_url, "processes")
+        assert seen["queues"] == ["default", "payments"] and seen["concurrency"] == 4
+        page = ruby(tcp_url, "busy_page")  # Sidekiq's own Busy page lists both capsules' queues
+        assert "default, payments" in page
+    finally:
+        stop(proc, 15)

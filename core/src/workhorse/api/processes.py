@@ -22,6 +22,15 @@ class Running:
 
 
 @dataclass(frozen=True)
+class CapsuleInfo:
+    """One capsule of a process (Sidekiq 7+ and workhorse advertise them, issue 22)."""
+
+    name: str
+    concurrency: int
+    queues: list[str]
+
+
+@dataclass(frozen=True)
 class ProcessInfo:
     identity: str
     info: dict[str, Any]
@@ -47,6 +56,24 @@ class ProcessInfo:
         if not isinstance(queues, list):
             raise ValueError(f"queues is a {type(queues).__name__}, not a list")
         return list(dict.fromkeys(str(q) for q in queues))
+
+    @property
+    def capsules(self) -> list[CapsuleInfo]:
+        """The capsules the process advertises; entries another program wrote in some
+        other shape are left out (a process without capsules lists none)."""
+        raw = self.info.get("capsules")
+        if not isinstance(raw, dict):
+            return []
+        found = []
+        for name, capsule in raw.items():
+            if not isinstance(capsule, dict):
+                continue
+            threads, weights = capsule.get("concurrency"), capsule.get("weights")
+            if isinstance(threads, int) and not isinstance(threads, bool) and isinstance(
+                weights, dict
+            ):
+                found.append(CapsuleInfo(str(name), threads, [str(q) for q in weights]))
+        return found
 
     @property
     def version(self) -> str:
@@ -76,6 +103,10 @@ class ProcessInfo:
             "hostname": self.hostname,
             "pid": self.pid,
             "queues": self.queues,
+            "capsules": [
+                {"name": c.name, "concurrency": c.concurrency, "queues": c.queues}
+                for c in self.capsules
+            ],
             "busy": self.busy,
             "concurrency": self.concurrency,
             "beat": self.beat,

@@ -14,7 +14,7 @@ import click
 
 from workhorse import logs
 from workhorse.cli.options import redis_options
-from workhorse.config import Settings, parse_queues
+from workhorse.config import Settings, parse_capsule, parse_queues
 
 if TYPE_CHECKING:
     from workhorse.httpd import RouteServer
@@ -44,6 +44,15 @@ if TYPE_CHECKING:
     type=click.IntRange(1),
     default=None,
     help="Threads per process (default 10).",
+)
+@click.option(
+    "--capsule",
+    "capsules",
+    multiple=True,
+    metavar="NAME:QUEUES:THREADS",
+    help="A further set of queues with threads of its own, beside the -q/-c one; repeatable. "
+    "QUEUES as -q takes them, space-separated: --capsule serial:payments:1 "
+    "--capsule 'bulk:reports,3 exports,1:20'.",
 )
 @click.option(
     "-p",
@@ -115,6 +124,7 @@ def worker(
     require: tuple[str, ...],
     queues: tuple[str, ...],
     concurrency: int | None,
+    capsules: tuple[str, ...],
     processes: int,
     shutdown_timeout: float | None,
     prefetch: int | None,
@@ -133,14 +143,59 @@ def worker(
     prefix: str,
 ) -> None:
     """Run jobs: workhorse worker -r myapp.jobs -q critical,3 -q default,1 -c 10 -p 2"""
+    settings = settings_from_options(
+        require=require, queues=queues, concurrency=concurrency, capsules=capsules,
+        processes=processes, shutdown_timeout=shutdown_timeout, prefetch=prefetch,
+        job_timeout=job_timeout, tag=tag, sidekiq_compat=sidekiq_compat, timestamps=timestamps,
+        log_format=log_format, job_logs=job_logs, health_port=health_port,
+        metrics_port=metrics_port, otel=otel, redis_url=redis_url, prefix=prefix,
+    )
+    logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
+    from workhorse.worker.preflight import RequireError
+
+    try:
+        raise SystemExit(_run(settings, shards))
+    except RequireError as exc:
+        raise ConfigurationExit(str(exc)) from None
+
+
+def settings_from_options(
+    *,
+    require: tuple[str, ...],
+    queues: tuple[str, ...],
+    concurrency: int | None,
+    capsules: tuple[str, ...],
+    processes: int,
+    shutdown_timeout: float | None,
+    prefetch: int | None,
+    job_timeout: float | None,
+    tag: str,
+    sidekiq_compat: str | None,
+    timestamps: str | None,
+    log_format: str | None,
+    job_logs: bool | None,
+    health_port: int | None,
+    metrics_port: int | None,
+    redis_url: str | None,
+    prefix: str,
+    otel: bool = False,
+) -> Settings:
+    """Settings from this command's options; also used by commands that take the same
+    options (workhorse-enterprise's ``swarm``). ``otel`` switches tracing on here, for this
+    process and the ones it forks."""
     if job_timeout is not None and not math.isfinite(job_timeout):
         raise click.BadParameter(f"{job_timeout} is not a number of seconds",
                                  param_hint="'--job-timeout'")
-    settings = Settings.from_env(
+    if otel:
+        from workhorse import otel as tracing
+
+        tracing.instrument()
+    return Settings.from_env(
         redis_url=redis_url,
         prefix=prefix,
         queues=parse_queues(queues) if queues else None,
         concurrency=concurrency,
+        capsules=tuple(parse_capsule(spec) for spec in capsules) or None,
         processes=processes,
         shutdown_timeout=shutdown_timeout,
         prefetch=prefetch,
@@ -154,17 +209,6 @@ def worker(
         health_port=health_port,
         metrics_port=metrics_port,
     )
-    logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
-    if otel:
-        from workhorse import otel as tracing
-
-        tracing.instrument()
-    from workhorse.worker.preflight import RequireError
-
-    try:
-        raise SystemExit(_run(settings, shards))
-    except RequireError as exc:
-        raise ConfigurationExit(str(exc)) from None
 
 
 class ConfigurationExit(click.ClickException):

@@ -28,8 +28,10 @@ from workhorse.httpd import RouteServer
 from workhorse.keys import Keys
 from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
-from workhorse.types import Fetcher, Service
+from workhorse.types import Fetcher, Service, UnitOfWork
+from workhorse.worker import capsule
 from workhorse.worker.cancellation import CancelWatcher
+from workhorse.worker.capsule import Capsule
 from workhorse.worker.executor import AsyncRunner, Executor
 from workhorse.worker.preflight import require, warn_unknown_queues
 from workhorse.worker.processor import Processor
@@ -60,7 +62,7 @@ class WorkerProcess:
         self._settings = settings.with_changes(extras=extras)
         self._keys = Keys(settings.prefix)
         self._identity = new_identity()
-        self._redis = redis_client or connect(settings, pool_size=settings.concurrency + 10)
+        self._redis = redis_client or connect(settings, pool_size=settings.total_concurrency + 10)
         self._quiet = False
         self.stopping = threading.Event()
         self.stopped = threading.Event()
@@ -76,6 +78,7 @@ class WorkerProcess:
         self._shutdown_thread: threading.Thread | None = None
         self.async_runner = AsyncRunner()
         self.services: list[Service] = []
+        self.capsules: list[Capsule] = []
         self._threads: list[threading.Thread] = []
         self.servers: list[RouteServer] = []
         self.snapshots: metrics.SnapshotWriter | None = None
@@ -107,16 +110,16 @@ class WorkerProcess:
     def start(self) -> None:
         check(self._redis, self._redis_place())
         set_default_client(Client(self._redis, self.settings))
-        self.fetcher: Fetcher = plugins.make_fetcher(self)
-        self.processor = Processor(self, self.fetcher, self.async_runner)
-        CancelWatcher(self.processor, self.stopped).start()
-        self.executor = Executor(
-            self.processor,
-            self.fetcher,
-            self.settings.concurrency,
-            self.settings.fetch_timeout,
-            self.settings.prefetch,
-        )
+        self.capsules = [
+            Capsule(spec, self, self.async_runner) for spec in self.settings.capsule_specs
+        ]
+        # The default capsule's parts, under the names they had before capsules.
+        default = self.capsules[0]
+        self.fetcher: Fetcher = default.fetcher
+        self.processor: Processor = default.processor
+        self.executor: Executor = default.executor
+        for cap in self.capsules:
+            CancelWatcher(cap.processor, self.stopped).start()
         self.heartbeat = Heartbeat(
             self._redis, self._keys, self.settings, self.identity, __version__, supervisor_pid()
         )
@@ -125,19 +128,17 @@ class WorkerProcess:
         self._beat()
         plugins.lifecycle("startup", self)
         self._start_services()
-        self.executor.start()
+        for cap in self.capsules:
+            cap.executor.start()
         self._spawn("workhorse-heartbeat", self._heartbeat_loop)
         self._spawn("workhorse-signals", self._signal_loop)
         self._spawn("workhorse-poller", self._poll_loop)
         self._start_servers()
         log.info(
-            "workhorse %s started: %s, %d threads, queues %s, fetch %s, Redis %s",
+            "workhorse %s started: %s, capsule %s, fetch %s, Redis %s",
             __version__,
             self.identity,
-            self.settings.concurrency,
-            ",".join(
-                f"{q.name}{',' + str(q.weight) if q.weight else ''}" for q in self.settings.queues
-            ),
+            "; capsule ".join(cap.describe() for cap in self.capsules),
             type(self.fetcher).__name__,
             self._redis_description(),
         )
@@ -177,7 +178,7 @@ class WorkerProcess:
         """The heartbeat and every job thread still run (the liveness probe's question)."""
         heartbeat = next((t for t in self._threads if t.name == "workhorse-heartbeat"), None)
         return (heartbeat is not None and heartbeat.is_alive()
-                and self.executor.threads_alive())
+                and all(cap.executor.threads_alive() for cap in self.capsules))
 
     def _start_services(self) -> None:
         for service in plugins.services(self):
@@ -198,9 +199,26 @@ class WorkerProcess:
             return
         self._quiet = True
         self._beat_soon.set()  # dashboards show "quiet" now, not at the next beat
-        log.info("quiet: no new jobs will be fetched (%d running)", self.executor.busy_count())
-        self.executor.stop_fetching(self.settings.fetch_timeout + 1)
+        log.info("quiet: no new jobs will be fetched (%d running)", len(self.running()))
+        self._stop_fetching()
         plugins.lifecycle("quiet", self)
+
+    def _stop_fetching(self) -> None:
+        for cap in self.capsules:  # all at once, then wait for each fetch thread
+            cap.executor.fetching.clear()
+        for cap in self.capsules:
+            cap.executor.stop_fetching(self.settings.fetch_timeout + 1)
+
+    def running(self) -> dict[int, tuple[UnitOfWork, float]]:
+        """The jobs running now in every capsule, by thread id."""
+        return capsule.running(self.capsules)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for every capsule's running jobs; False if some remain."""
+        deadline = time.monotonic() + timeout
+        return all(
+            cap.executor.wait_idle(max(0.0, deadline - time.monotonic())) for cap in self.capsules
+        )
 
     def stop(self) -> None:
         self.stopping.set()
@@ -226,23 +244,26 @@ class WorkerProcess:
             "shutting down: waiting up to %.0fs for running jobs", self.settings.shutdown_timeout
         )
         self.set_quiet()
-        if not self.executor.wait_idle(self.settings.shutdown_timeout):
+        if not self.wait_idle(self.settings.shutdown_timeout):
             timeout = self.settings.shutdown_timeout
             self._requeue_running(f"shutdown timeout ({timeout:.0f}s) reached")
-        self.executor.stop_threads()
+        for cap in self.capsules:
+            cap.executor.stop_threads()
         for service in self.services:
             _safely(partial(service.stop, 2.0), f"stopping service {service.name}")
         plugins.lifecycle("shutdown", self)
-        totals = snapshot(self.executor.stats)
+        totals = snapshot(capsule.thread_stats(self.capsules))
         _safely(lambda: self.heartbeat.clear(totals), "clearing the heartbeat")
-        _safely(lambda: self.processor.recorder.stop(5.0), "writing job results")
-        _safely(self.fetcher.close, "closing the fetcher")
+        for cap in self.capsules:
+            _safely(partial(cap.processor.recorder.stop, 5.0), "writing job results")
+        self._close_fetchers()
         for server in self.servers:
             _safely(server.stop, "stopping an HTTP port")
         if self.snapshots is not None:
             _safely(self.snapshots.stop, "writing the last metrics snapshot")
         self.async_runner.stop()
-        self.processor.watchdog.stop()
+        for cap in self.capsules:
+            cap.processor.watchdog.stop()
         self.stopped.set()
         log.info("stopped: %d jobs processed, %d failed", totals.processed, totals.failed)
 
@@ -251,10 +272,10 @@ class WorkerProcess:
         this process stopped (``run_worker`` then exits without waiting for job threads)."""
         log.warning("%s: stopping now, without waiting for running jobs", reason)
         self.stopping.set()
-        self.executor.stop_fetching(self.settings.fetch_timeout + 1)
+        self._stop_fetching()
         requeued = self._requeue_running(reason)
-        _safely(self.fetcher.close, "closing the fetcher")
-        totals = snapshot(self.executor.stats)
+        self._close_fetchers()
+        totals = snapshot(capsule.thread_stats(self.capsules))
         _safely(lambda: self.heartbeat.clear(totals), "clearing the heartbeat")
         self.exit_code = 0 if requeued else 1
         self.forced = True
@@ -267,22 +288,28 @@ class WorkerProcess:
             if self._requeued:
                 return True
             self._requeued = self.hard_stopping = True
-            running = sorted(self.processor.running.values(), key=lambda entry: entry[1])
-            units = [unit for unit, _ in running]  # oldest first: it goes back to the head
-            log.warning(
-                "%s: pushing %d unfinished job(s) back to their queues", reason, len(units)
-            )
-            try:
-                self.fetcher.requeue(units)
-            except Exception:
-                log.exception("failed while requeueing unfinished jobs")
-                return False
-            return True
+            log.warning("%s: pushing %d unfinished job(s) back to their queues",
+                        reason, len(self.running()))
+            done = True
+            for cap in self.capsules:  # each through its own fetcher (its own in-progress state)
+                running = sorted(cap.processor.running.values(), key=lambda entry: entry[1])
+                units = [unit for unit, _ in running]  # oldest first: it goes back to the head
+                try:
+                    cap.fetcher.requeue(units)
+                except Exception:
+                    log.exception("failed while requeueing unfinished jobs of capsule %s",
+                                  cap.name)
+                    done = False
+            return done
+
+    def _close_fetchers(self) -> None:
+        for cap in self.capsules:
+            _safely(cap.fetcher.close, f"closing the fetcher of capsule {cap.name}")
 
     # -- background threads ----------------------------------------------
     def _beat(self) -> str | None:
-        totals = snapshot(self.executor.stats)
-        return self.heartbeat.beat(self.processor.running, totals, self._quiet)
+        totals = snapshot(capsule.thread_stats(self.capsules))
+        return self.heartbeat.beat(self.running(), totals, self._quiet)
 
     def _heartbeat_loop(self) -> None:
         failing = False
@@ -355,7 +382,7 @@ class WorkerProcess:
             log.info("received %s: stopping", name)
             self.stop()
         elif step == "remind":
-            running, timeout = len(self.processor.running), self.settings.shutdown_timeout
+            running, timeout = len(self.running()), self.settings.shutdown_timeout
             log.warning(REMINDER, name, running, timeout, name, name)
         else:
             self.force_stop(f"received {name} a third time")
