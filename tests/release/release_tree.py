@@ -19,6 +19,12 @@ def copy_tree(destination: Path, notes: str = NOTES) -> Path:
         else:
             shutil.copy2(REPO / name, destination / name)
     changelog = destination / "CHANGELOG.md"
-    changelog.write_text(changelog.read_text().replace("## [Unreleased]\n",
-                                                       "## [Unreleased]\n" + notes, 1))
+    changelog.write_text(with_unreleased(changelog.read_text(), notes))
     return destination
+
+
+def with_unreleased(changelog: str, notes: str) -> str:
+    """``changelog`` with ``notes`` as the whole of its Unreleased section."""
+    head, marker, rest = changelog.partition("## [Unreleased]\n")
+    _, next_heading, tail = rest.partition("\n## [")
+    return head + marker + notes + ("\n## [" + tail if next_heading else "")

@@ -18,6 +18,9 @@ from workhorse_enterprise.license_gate import SWARM
 # -p is the swarm's own (default: one child per CPU); --shard is not supported here.
 _WORKER_PARAMS = [p for p in worker.params if p.name not in ("processes", "shards")]
 _OWN = ("processes", "max_memory", "max_jobs", "pidfile")
+# Also set on the commands themselves: click keeps the help option of a command's first
+# invocation, and one invoked alone (tests, embedding) would otherwise lose `-h` for good.
+_HELP = {"help_option_names": ["-h", "--help"]}
 
 
 def _swarm(**options: Any) -> None:
@@ -48,6 +51,7 @@ swarm = SWARM.guard(click.Command(
     callback=_swarm,
     help=_swarm.__doc__,
     short_help="Run N preloaded worker processes (Enterprise).",
+    context_settings=_HELP,
     params=[
         *_WORKER_PARAMS,
         click.Option(["-p", "--processes"], type=click.IntRange(1),
@@ -65,7 +69,7 @@ swarm = SWARM.guard(click.Command(
 
 
 @SWARM.guard
-@click.command("restart")
+@click.command("restart", context_settings=_HELP)
 @click.option("--pidfile", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The pidfile the swarm was started with (--pidfile).")
 @click.option("--pid", type=click.IntRange(1), default=None, help="The swarm parent's pid.")
