@@ -29,7 +29,7 @@ from redis_server import free_port  # noqa: E402
 from release_tree import copy_tree  # noqa: E402
 from support.waiting import wait_for  # noqa: E402
 
-from workhorse_licensing.vendor.index.entitlements import hosted  # noqa: E402
+from workhorse_licensing.issuer.index.entitlements import hosted  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PAID = ("workhorse-pro", "workhorse-enterprise")

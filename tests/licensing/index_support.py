@@ -81,7 +81,7 @@ class ThreadedServer:
 
 def seed_accounts(data: Path) -> tuple[str, dict[str, str]]:
     """An admin token and three customers (Pro, Enterprise, suspended); return the tokens."""
-    from workhorse_licensing.vendor.index.accounts import Accounts
+    from workhorse_licensing.issuer.index.accounts import Accounts
 
     accounts = Accounts(data)
     admin = accounts.set_admin_token()

@@ -28,8 +28,8 @@ from workhorse_licensing.index_check import (
     check_index,
     target,
 )
-from workhorse_licensing.vendor.index.accounts import Accounts
-from workhorse_licensing.vendor.index.app import IndexConfig, create_app
+from workhorse_licensing.issuer.index.accounts import Accounts
+from workhorse_licensing.issuer.index.app import IndexConfig, create_app
 
 
 class Live:

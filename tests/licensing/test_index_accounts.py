@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from workhorse_licensing.vendor.index.accounts import Accounts
-from workhorse_licensing.vendor.index.cli import main
+from workhorse_licensing.issuer.index.accounts import Accounts
+from workhorse_licensing.issuer.index.cli import main
 
 
 def run(data: Path, *args: str, ok: bool = True) -> Result:

@@ -13,7 +13,7 @@ import pytest
 from index_support import make_wheel, seed_accounts, wheel_metadata
 from starlette.testclient import TestClient
 
-from workhorse_licensing.vendor.index.app import IndexConfig, create_app
+from workhorse_licensing.issuer.index.app import IndexConfig, create_app
 
 JSON = "application/vnd.pypi.simple.v1+json"
 
@@ -95,7 +95,7 @@ def test_a_token_works_only_with_its_own_customer_id(index: Index) -> None:
 def test_a_customer_with_no_live_token_is_a_401_whatever_the_password(
         fresh_index: Index, tokens_issued: int) -> None:
     """A former customer whose tokens were all revoked (or one never given a token) is out."""
-    from workhorse_licensing.vendor.index.accounts import Accounts
+    from workhorse_licensing.issuer.index.accounts import Accounts
     accounts = Accounts(fresh_index.data)
     accounts.add_customer("cus_former", "Former Customer", ("enterprise",))
     for _ in range(tokens_issued):

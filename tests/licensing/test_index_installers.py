@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from workhorse_testkeys import SigningKey, frozen_clock, sample_license, trusted_keys
 
 from workhorse_licensing import status
-from workhorse_licensing.vendor.index.app import IndexConfig, create_app
+from workhorse_licensing.issuer.index.app import IndexConfig, create_app
 
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
 

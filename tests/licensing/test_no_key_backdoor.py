@@ -70,7 +70,7 @@ def test_the_licensing_wheel_registers_only_its_commands(wheels: dict[str, Path]
     assert sections == ["console_scripts", "workhorse.plugins"]
     scripts, plugins = entry_points.split("[workhorse.plugins]")
     targets = re.findall(r"=\s*(\S+)", scripts)
-    assert targets and all(t.startswith("workhorse_licensing.vendor.") for t in targets)
+    assert targets and all(t.startswith("workhorse_licensing.issuer.") for t in targets)
     assert re.findall(r"=\s*(\S+)", plugins) == ["workhorse_licensing.workhorse_plugin"]
 
 

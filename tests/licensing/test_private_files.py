@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from workhorse_licensing.vendor.cli import main as license_cli
-from workhorse_licensing.vendor.files import write_atomic
-from workhorse_licensing.vendor.index.accounts import Accounts
-from workhorse_licensing.vendor.keystore import KeyStore
+from workhorse_licensing.issuer.cli import main as license_cli
+from workhorse_licensing.issuer.files import write_atomic
+from workhorse_licensing.issuer.index.accounts import Accounts
+from workhorse_licensing.issuer.keystore import KeyStore
 
 
 def mode(path: Path) -> int:

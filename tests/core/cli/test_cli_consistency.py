@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from workhorse.cli import main
 from workhorse.version import __version__
-from workhorse_licensing.vendor.cli import main as license_main
-from workhorse_licensing.vendor.index.cli import main as index_main
+from workhorse_licensing.issuer.cli import main as license_main
+from workhorse_licensing.issuer.index.cli import main as index_main
 
 ROOTS = {"workhorse": main, "workhorse-license": license_main, "workhorse-index": index_main}
 PLUGIN_COMMANDS = {"batches", "pause", "unpause", "reliable", "license", "limits", "cron"}

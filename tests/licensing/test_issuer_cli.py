@@ -11,9 +11,9 @@ from click.testing import CliRunner, Result
 from workhorse_testkeys import trusted_keys
 
 from workhorse_licensing import InvalidLicense, verify_license
+from workhorse_licensing.issuer.cli import main
+from workhorse_licensing.issuer.keystore import KeyStore
 from workhorse_licensing.revocation import parse_revocation_list
-from workhorse_licensing.vendor.cli import main
-from workhorse_licensing.vendor.keystore import KeyStore
 
 
 def run(*args: str, ok: bool = True) -> Result:

@@ -1,4 +1,4 @@
-"""``workhorse-license``: the vendor's key and license command (extra ``[vendor]``).
+"""``workhorse-license``: the vendor's key and license command (extra ``[issuer]``).
 
     workhorse-license keygen  --keys DIR            first signing key (0600, never printed)
     workhorse-license rotate  --keys DIR            new signing key; old ones keep verifying
