@@ -45,7 +45,7 @@ def signup() -> dict[str, str | None]:
     return {"jid": welcome.perform_async(request.args["address"])}
 
 
-def check(worker: WorkerProcess) -> None:
+def check() -> None:
     client = app.test_client()
     print("enqueued", client.post("/signup?address=ada@example.com").json)
     assert client.get("/admin/jobs/").status_code == 302
@@ -66,7 +66,7 @@ if __name__ == "__main__":
     worker.start()  # in-process for the example; production runs `flask workhorse worker`
     try:
         if "--check" in sys.argv:
-            check(worker)
+            check()
         else:
             app.run(port=int(os.environ.get("PORT", "5000")))
     finally:

@@ -94,8 +94,9 @@ def test_without_a_metrics_port_nothing_extra_is_counted(
 
 
 class GaugePlugin:
+    # workhorse calls this hook with every argument by name, so it takes them all.
     @hookimpl
-    def workhorse_metrics(self, redis: redis.Redis, keys: object) -> list[MetricSample]:
+    def workhorse_metrics(self, redis: redis.Redis, keys: object) -> list[MetricSample]:  # noqa: ARG002
         return [
             MetricSample("workhorse_limiter_available", "Free slots", 3, {"limiter": "api"}),
             MetricSample("workhorse_limiter_available", "Free slots", 0, {"limiter": "db"}),
@@ -104,7 +105,7 @@ class GaugePlugin:
 
 class BrokenPlugin:
     @hookimpl
-    def workhorse_metrics(self, redis: redis.Redis, keys: object) -> list[MetricSample]:
+    def workhorse_metrics(self, redis: redis.Redis, keys: object) -> list[MetricSample]:  # noqa: ARG002
         raise RuntimeError("lease table unreadable")
 
 

@@ -202,7 +202,7 @@ def test_server_middleware_wraps_execution(
 
     class AuditPlugin:
         @hookimpl
-        def workhorse_server_middleware(self, settings):  # type: ignore[no-untyped-def]
+        def workhorse_server_middleware(self):  # type: ignore[no-untyped-def]
             def audit(ctx, call_next):  # type: ignore[no-untyped-def]
                 seen.append(f"before {ctx.name} {ctx.jid}")
                 result = call_next()

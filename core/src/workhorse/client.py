@@ -217,7 +217,7 @@ class Client:
             return False
         return not job.offline(cast(JobPayload, job), state)
 
-    def target_for(self, job: JobPayload) -> Client:
+    def target_for(self, job: JobPayload) -> Client:  # noqa: ARG002
         """The client whose Redis stores ``job`` (a shard's, for a sharded client)."""
         return self
 

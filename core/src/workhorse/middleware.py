@@ -149,7 +149,7 @@ def compose_server(
 ) -> Callable[[JobContext, RunNext], object]:
     """Build ``run(ctx, invoke)`` that threads ``invoke`` through every middleware."""
     if not middleware:
-        return lambda ctx, invoke: invoke()
+        return lambda _ctx, invoke: invoke()
     if len(middleware) == 1:
         only = middleware[0]
         return lambda ctx, invoke: only(ctx, invoke)

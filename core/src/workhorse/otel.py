@@ -33,7 +33,6 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from workhorse import plugins
-from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import (
     ClientMiddleware,
@@ -128,11 +127,11 @@ class TracingServerMiddleware:
 
 class _TracingPlugin:
     @hookimpl
-    def workhorse_client_middleware(self, settings: Settings) -> list[ClientMiddleware]:
+    def workhorse_client_middleware(self) -> list[ClientMiddleware]:
         return [TracingClientMiddleware()]
 
     @hookimpl
-    def workhorse_server_middleware(self, settings: Settings) -> list[ServerMiddleware]:
+    def workhorse_server_middleware(self) -> list[ServerMiddleware]:
         return [TracingServerMiddleware()]
 
 

@@ -22,7 +22,7 @@ from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
 from workhorse.keys import Keys
 from workhorse.middleware import ClientMiddleware, PushNext, ServerMiddleware
-from workhorse.types import JobPayload, ProcessContext
+from workhorse.types import JobPayload
 from workhorse_enterprise.encryption.middleware import (
     Decrypt,
     Encrypt,
@@ -83,7 +83,7 @@ def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
 
 
 @hookimpl
-def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
+def workhorse_job_died(job: JobPayload) -> None:
     if "unique_digest" in job and UNIQUE_JOBS.licensed:
         client: Any = default_client()
         release(client.redis, Keys(client.settings.prefix), job)
@@ -91,7 +91,7 @@ def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
 
 @hookimpl
 def workhorse_jobs_removed(
-    jobs: Sequence[JobPayload], reason: str, redis: Redis, keys: Keys
+    jobs: Sequence[JobPayload], redis: Redis, keys: Keys
 ) -> None:
     if UNIQUE_JOBS.licensed:  # unlicensed, locks expire with their TTL
         release_removed(redis, keys, jobs)

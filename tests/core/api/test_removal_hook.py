@@ -12,7 +12,6 @@ import redis
 from workhorse import plugins
 from workhorse.api import Inspector
 from workhorse.hookspecs import hookimpl
-from workhorse.keys import Keys
 from workhorse.types import JobPayload
 
 
@@ -21,8 +20,7 @@ class Listener:
         self.heard: list[tuple[str, list[str]]] = []
 
     @hookimpl
-    def workhorse_jobs_removed(self, jobs: Sequence[JobPayload], reason: str,
-                               redis: redis.Redis, keys: Keys) -> None:
+    def workhorse_jobs_removed(self, jobs: Sequence[JobPayload], reason: str) -> None:
         self.heard.append((reason, [str(job.get("jid")) for job in jobs]))
 
 
@@ -83,8 +81,7 @@ def test_a_failing_listener_is_logged_and_the_removal_stands(
 ) -> None:
     class Broken:
         @hookimpl
-        def workhorse_jobs_removed(self, jobs: Sequence[JobPayload], reason: str,
-                                   redis: redis.Redis, keys: Keys) -> None:
+        def workhorse_jobs_removed(self) -> None:
             raise RuntimeError("plugin bug")
 
     plugin = Broken()

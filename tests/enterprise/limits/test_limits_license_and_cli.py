@@ -53,7 +53,7 @@ def test_an_unlicensed_worker_warns_at_startup_and_adds_no_middleware(
 ) -> None:
     assert plugin.workhorse_server_middleware(settings) == []
     with caplog.at_level(logging.WARNING):
-        plugin.workhorse_startup(process=None)  # type: ignore[arg-type]
+        plugin.workhorse_startup()
     assert "rate limiting is off" in caplog.text
 
 

@@ -91,7 +91,7 @@ def test_on_leader_callbacks_and_leader_only_services_follow_leadership(
         def start(self) -> None:
             self.running.set()
 
-        def stop(self, timeout: float) -> None:
+        def stop(self, timeout: float) -> None:  # noqa: ARG002
             self.running.clear()
 
     inner = Recorder()
@@ -115,7 +115,7 @@ def test_leader_hook_fires_for_plugins(start_worker: Callable[..., object]) -> N
 
     class Plugin:
         @hookimpl
-        def workhorse_leader(self, process: object, elected: bool) -> None:
+        def workhorse_leader(self, elected: bool) -> None:
             events.append(elected)
 
     plugin = Plugin()

@@ -92,9 +92,12 @@ def _forward(dashboard: Any, url_prefix: str, rest: str) -> Response:
     environ["PATH_INFO"] = "/" + rest
     started: dict[str, Any] = {}
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    # WSGI dictates this signature; recording the response does not need exc_info.
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None  # noqa: ARG001
+    ) -> Any:
         started.update(status=status, headers=headers)
-        return lambda data: None
+        return lambda _data: None
 
     chunks: Iterable[bytes] = dashboard(environ, start_response)
     body = b"".join(chunks)

@@ -141,5 +141,5 @@ def this_run(api: Inspector, worker: WorkerProcess, jids: list[str]) -> dict[str
     return counts
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt

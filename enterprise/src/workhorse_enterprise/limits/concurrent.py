@@ -47,11 +47,11 @@ class ConcurrentLimiter(Limiter):
     def describe(self) -> str:
         return f"{self.limit} at once, lock_timeout {self.lock_timeout:g}s"
 
-    def attempt(self, cost: int, waited: bool, budget_us: int, token: str) -> Verdict:
+    def attempt(self, cost: int, waited: bool, budget_us: int, token: str) -> Verdict:  # noqa: ARG002
         return self.scripts.acquire(self.keys, self.name, self.limit, self.lock_us, token,
                                     self.ttl_ms, waited, budget_us)
 
-    def gives_up(self, verdict: Verdict, budget_us: int) -> bool:
+    def gives_up(self, verdict: Verdict, budget_us: int) -> bool:  # noqa: ARG002
         return budget_us <= 0
 
     def check_cost(self, cost: int) -> int:

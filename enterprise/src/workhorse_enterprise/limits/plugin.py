@@ -17,7 +17,7 @@ from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
 from workhorse.keys import Keys
 from workhorse.middleware import ServerMiddleware
-from workhorse.types import MetricSample, ProcessContext
+from workhorse.types import MetricSample
 from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.inventory import LimiterStats, list_limiters
@@ -55,7 +55,7 @@ def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
 
 
 @hookimpl
-def workhorse_startup(process: ProcessContext) -> None:
+def workhorse_startup() -> None:
     problem = RATE_LIMITING.problem()
     if problem is not None:
         log.warning("rate limiting is off; jobs without limiters run as usual. %s", problem)

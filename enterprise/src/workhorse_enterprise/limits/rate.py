@@ -34,7 +34,7 @@ class RateLimiter(Limiter):
         per = words.get(self.interval, f"{self.interval:g}s")
         return f"{self.limit} per {per}"
 
-    def attempt(self, cost: int, waited: bool, budget_us: int, token: str) -> Verdict:
+    def attempt(self, cost: int, waited: bool, budget_us: int, token: str) -> Verdict:  # noqa: ARG002
         return self.scripts.rate(self.kind, self.keys, self.name, self.limit, self.interval_us,
                                  cost, self.ttl_ms, waited, budget_us)
 
@@ -45,7 +45,7 @@ class RateLimiter(Limiter):
     def pause(self, seconds: float) -> None:
         time.sleep(seconds)
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Lease) -> None:  # noqa: ARG002
         return None  # an admission of a rate limiter is spent, never given back
 
 

@@ -12,7 +12,6 @@ import threading
 import click
 
 from workhorse.client import Client
-from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ServerMiddleware
 from workhorse.types import ProcessContext, Service
@@ -28,7 +27,7 @@ log = logging.getLogger("workhorse_enterprise.periodic")
 
 
 @hookimpl
-def workhorse_startup(process: ProcessContext) -> None:
+def workhorse_startup() -> None:
     problem = PERIODIC_JOBS.problem()
     count = len(registry.entries())
     if problem:
@@ -79,7 +78,7 @@ def workhorse_cli_commands() -> list[click.Command]:
 
 
 @hookimpl
-def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+def workhorse_server_middleware() -> list[ServerMiddleware]:
     return [RecordResults()] if PERIODIC_JOBS.licensed else []
 
 

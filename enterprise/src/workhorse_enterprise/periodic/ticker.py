@@ -105,7 +105,7 @@ class PeriodicTicker:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
-    def _leadership_changed(self, elected: bool) -> None:
+    def _leadership_changed(self, _elected: bool) -> None:
         # Runs on the leader-events thread: only flag it; the ticker thread resets.
         self._new_term.set()
         self._wake.set()

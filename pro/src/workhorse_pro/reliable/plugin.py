@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from redis import Redis
 
-from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.keys import Keys
 from workhorse.middleware import ClientMiddleware
@@ -41,7 +40,7 @@ def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
 
 
 @hookimpl
-def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
+def workhorse_client_middleware() -> list[ClientMiddleware]:
     # Stamping the deadline is free for anyone; discarding at fetch is the licensed part.
     return [expiry.stamp_deadline]
 

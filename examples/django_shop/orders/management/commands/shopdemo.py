@@ -25,7 +25,7 @@ class Declined(Exception):
 class Command(BaseCommand):
     help = "Show transactional enqueue and the Tasks backend with an in-process worker."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:  # noqa: ARG002
         call_command("migrate", verbosity=0)
         worker = WorkerProcess(default_client().settings)
         worker.start()  # in-process for the demo; production runs `manage.py workhorse`

@@ -157,7 +157,7 @@ class PrivateIndex:
             return refuse(404, "no revocation list is published here")
         return page(request, body, "text/plain; charset=utf-8")
 
-    async def home(self, request: Request) -> Response:
+    async def home(self, request: Request) -> Response:  # noqa: ARG002
         return PlainTextResponse("workhorse private package index: pip install --index-url"
                                  " https://<customer id>:<download token>@<this host>/simple/\n")
 
