@@ -30,8 +30,9 @@ app = Flask(__name__)
 app.secret_key = os.environ.get("SECRET_KEY", "example only: set SECRET_KEY")
 app.config.update(WORKHORSE_REDIS_URL=REDIS_URL, WORKHORSE_PREFIX=PREFIX)
 Workhorse(app)  # also adds `flask --app examples/flask_app/app.py workhorse worker`
-mount_dashboard(app, "/admin/jobs", login_url="/login",
-                login_check=lambda: session.get("role") == "admin")
+mount_dashboard(
+    app, "/admin/jobs", login_url="/login", login_check=lambda: session.get("role") == "admin"
+)
 
 
 @app.get("/login")

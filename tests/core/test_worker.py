@@ -250,8 +250,9 @@ def test_json_log_format_is_one_object_per_line() -> None:
 
     from workhorse.logs import JSONFormatter
 
-    record = logging.LogRecord("workhorse.job", logging.WARNING, __file__, 1,
-                               "fail %s jid=%s", ("X", "abc"), None)
+    record = logging.LogRecord(
+        "workhorse.job", logging.WARNING, __file__, 1, "fail %s jid=%s", ("X", "abc"), None
+    )
     line = JSONFormatter().format(record)
     entry = json.loads(line)
     assert entry["lvl"] == "WARNING" and entry["msg"] == "fail X jid=abc" and "\n" not in line

@@ -78,7 +78,8 @@ def refuse_unique(job: JobPayload, call_next: PushNext) -> JobPayload | None:
 def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
     # Unlicensed, locks expire with their TTL; encrypted jobs fail and retry.
     unique: list[ServerMiddleware] = (
-        [UniqueRelease(settings, default_client().redis)] if UNIQUE_JOBS.licensed else [])
+        [UniqueRelease(settings, default_client().redis)] if UNIQUE_JOBS.licensed else []
+    )
     return [*unique, Decrypt() if ENCRYPTION.licensed else refuse_encrypted]
 
 
@@ -90,9 +91,7 @@ def workhorse_job_died(job: JobPayload) -> None:
 
 
 @hookimpl
-def workhorse_jobs_removed(
-    jobs: Sequence[JobPayload], redis: Redis, keys: Keys
-) -> None:
+def workhorse_jobs_removed(jobs: Sequence[JobPayload], redis: Redis, keys: Keys) -> None:
     if UNIQUE_JOBS.licensed:  # unlicensed, locks expire with their TTL
         release_removed(redis, keys, jobs)
 

@@ -61,8 +61,11 @@ def test_killing_and_clearing_sets_are_announced_with_their_reason(
     assert api.scheduled.kill(first)
     assert api.dead.delete_all() == 1
     assert api.scheduled.delete_all() == 1
-    assert listener.heard == [("killed", ["k" * 24]), ("cleared", ["k" * 24]),
-                              ("cleared", ["c" * 24])]
+    assert listener.heard == [
+        ("killed", ["k" * 24]),
+        ("cleared", ["k" * 24]),
+        ("cleared", ["c" * 24]),
+    ]
 
 
 def test_clearing_reads_in_chunks_skips_garbage_and_leaves_nothing_aside(

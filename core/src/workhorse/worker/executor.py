@@ -102,7 +102,9 @@ class Executor:
         stats = ThreadStats()
         self.stats.append(stats)
         thread = threading.Thread(
-            target=self._work_loop, args=(stats,), name=f"workhorse-{len(self._threads)}",
+            target=self._work_loop,
+            args=(stats,),
+            name=f"workhorse-{len(self._threads)}",
             daemon=True,
         )
         thread.start()

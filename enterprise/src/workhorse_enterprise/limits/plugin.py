@@ -43,7 +43,8 @@ def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
     if limiter is not None and not isinstance(limiter, Limiter):
         raise ConfigError(
             f"limiter= must be a limiter such as workhorse_enterprise.limits.concurrent("
-            f'"name", 5), got {limiter!r}')
+            f'"name", 5), got {limiter!r}'
+        )
 
 
 @hookimpl
@@ -98,14 +99,25 @@ def limiter_samples(limiters: list[LimiterStats]) -> list[MetricSample]:
     samples = []
     for stats in limiters:
         labels = {"limiter": stats.name, "kind": stats.kind}
-        samples.append(MetricSample("workhorse_limiter_limit", "The limiter's limit.",
-                                    float(stats.limit), labels))
+        samples.append(
+            MetricSample(
+                "workhorse_limiter_limit", "The limiter's limit.", float(stats.limit), labels
+            )
+        )
         if stats.held is not None:
-            samples.append(MetricSample("workhorse_limiter_held",
-                                        "Concurrency slots held right now.",
-                                        float(stats.held), labels))
+            samples.append(
+                MetricSample(
+                    "workhorse_limiter_held",
+                    "Concurrency slots held right now.",
+                    float(stats.held),
+                    labels,
+                )
+            )
         for event, help_text in _COUNTERS.items():
             # Gauges of counters kept in Redis: they can reset when a limiter's data expires.
-            samples.append(MetricSample(f"workhorse_limiter_{event}", help_text,
-                                        float(getattr(stats, event)), labels))
+            samples.append(
+                MetricSample(
+                    f"workhorse_limiter_{event}", help_text, float(getattr(stats, event)), labels
+                )
+            )
     return samples

@@ -32,8 +32,9 @@ class UnlimitedLimiter(Limiter):
 
     def check_cost(self, cost: int) -> int:
         if isinstance(cost, bool) or not isinstance(cost, int) or cost < 1:
-            raise ConfigError(f'unlimited limiter "{self.name}": cost must be a whole number '
-                              f">= 1, got {cost!r}")
+            raise ConfigError(
+                f'unlimited limiter "{self.name}": cost must be a whole number >= 1, got {cost!r}'
+            )
         return cost
 
     def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:  # noqa: ARG002

@@ -57,7 +57,9 @@ def forward(request: HttpRequest, rest: str) -> HttpResponse:
 
     # WSGI dictates this signature; recording the response does not need exc_info.
     def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: Any = None  # noqa: ARG001
+        status: str,
+        headers: list[tuple[str, str]],
+        exc_info: Any = None,  # noqa: ARG001
     ) -> Any:
         started.update(status=int(status.split()[0]), headers=headers)
         return lambda _data: None
