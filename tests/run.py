@@ -4,6 +4,11 @@ It installs the system pieces the suite needs when they are missing and it can
 (Debian's chromium for browser tests, ruby-sidekiq for the interoperability
 tests, redis-server), then runs pytest. pytest's exit code 5 ("no tests
 collected") is a failure here, never a pass.
+
+A whole-suite run (no test path, node id or -k/-m selection; what .ci/run does)
+runs the linters first and stops at the first that fails, so CI is red on lint as on
+a failing test. A focused run skips them: it is for the code being edited.
+`hatch run lint` is `python tests/run.py --lint-only`.
 """
 
 from __future__ import annotations
@@ -12,6 +17,15 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LINTED = ["core", "pro", "enterprise", "licensing", "tests", "tools", "examples"]
+LINT_COMMANDS = [
+    ["ruff", "check", *LINTED],
+    ["ruff", "format", "--check", *LINTED],
+    ["mypy"],  # its files are in pyproject.toml
+]
 
 APT_PACKAGES = {"redis-server": "redis-server", "chromium": "chromium", "ruby": "ruby-sidekiq"}
 
@@ -50,7 +64,29 @@ def install_system_packages(packages: list[str]) -> None:
     )
 
 
+def lint() -> int:
+    for command in LINT_COMMANDS:
+        if subprocess.call([sys.executable, "-m", *command], cwd=ROOT) != 0:
+            print(
+                f"error: `{' '.join(command)}` failed (above); fix that first. "
+                "`hatch run lint` repeats the checks; `ruff format` and `ruff check --fix` "
+                "fix most of them",
+                file=sys.stderr,
+            )
+            return 1
+    return 0
+
+
+def selects_tests(argv: list[str]) -> bool:
+    """True for a focused run: a path or node id, or a -k/-m expression."""
+    return any(not arg.startswith("-") or arg.startswith(("-k", "-m")) for arg in argv)
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["--lint-only"]:
+        return lint()
+    if not selects_tests(argv) and lint() != 0:
+        return 1
     install_system_packages(missing_system_packages())
     code = subprocess.call([sys.executable, "-m", "pytest", *argv])
     if code == 5:

@@ -26,8 +26,9 @@ def commands_of(line: str) -> list[list[str]]:
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    commands = [line for line in script if line.strip() and not line.startswith(("#", "set ",
-                                                                                  "cd "))]
+    commands = [
+        line for line in script if line.strip() and not line.startswith(("#", "set ", "cd "))
+    ]
     assert commands == [quick_start_commands()["test"]]
 
 

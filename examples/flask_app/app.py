@@ -30,8 +30,9 @@ app = Flask(__name__)
 app.secret_key = os.environ.get("SECRET_KEY", "example only: set SECRET_KEY")
 app.config.update(WORKHORSE_REDIS_URL=REDIS_URL, WORKHORSE_PREFIX=PREFIX)
 Workhorse(app)  # also adds `flask --app examples/flask_app/app.py workhorse worker`
-mount_dashboard(app, "/admin/jobs", login_url="/login",
-                login_check=lambda: session.get("role") == "admin")
+mount_dashboard(
+    app, "/admin/jobs", login_url="/login", login_check=lambda: session.get("role") == "admin"
+)
 
 
 @app.get("/login")
@@ -45,7 +46,7 @@ def signup() -> dict[str, str | None]:
     return {"jid": welcome.perform_async(request.args["address"])}
 
 
-def check(worker: WorkerProcess) -> None:
+def check() -> None:
     client = app.test_client()
     print("enqueued", client.post("/signup?address=ada@example.com").json)
     assert client.get("/admin/jobs/").status_code == 302
@@ -66,7 +67,7 @@ if __name__ == "__main__":
     worker.start()  # in-process for the example; production runs `flask workhorse worker`
     try:
         if "--check" in sys.argv:
-            check(worker)
+            check()
         else:
             app.run(port=int(os.environ.get("PORT", "5000")))
     finally:

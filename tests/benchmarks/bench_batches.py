@@ -104,8 +104,10 @@ def test_create_a_100k_job_batch(r: redis.Redis, client: Client) -> None:
     figure("create 100,000-job batch, atomic=False flush_every=10,000 (s)", f"{chunked:.2f}")
     figure("push_bulk 100,000 plain jobs, for comparison (s)", f"{plain:.2f}")
     figure("Redis memory per pending batch job, total (bytes)", f"{batch_memory / n:.0f}")
-    figure("  of which batch bookkeeping (vs a plain job) (bytes)",
-           f"{(batch_memory - plain_memory) / n:.0f}")
+    figure(
+        "  of which batch bookkeeping (vs a plain job) (bytes)",
+        f"{(batch_memory - plain_memory) / n:.0f}",
+    )
     figure("  MEMORY USAGE of the pending-jid set per job (bytes)", f"{pending_set / n:.0f}")
 
 
@@ -146,14 +148,20 @@ def test_batch_job_throughput_vs_plain_jobs(r: redis.Redis, client: Client) -> N
 
 
 def test_full_size_10k_batch_with_retries_across_two_processes(
-        r: redis.Redis, client: Client, redis_url: str, tmp_path: Path) -> None:
+    r: redis.Redis, client: Client, redis_url: str, tmp_path: Path
+) -> None:
     size = 10_000
     clock = RetryClock(r, client.keys)
     clock.thread.start()
     workers = Workers(redis_url, r)
     try:
-        with Batch(description="10k", on_complete=on_event, on_success=on_event,
-                   on_death=on_event, callback_args=["p"]) as batch:
+        with Batch(
+            description="10k",
+            on_complete=on_event,
+            on_success=on_event,
+            on_death=on_event,
+            callback_args=["p"],
+        ) as batch:
             sometimes_fails.perform_bulk([i] for i in range(size))
         t0 = time.perf_counter()
         env = {"WORKHORSE_RELIABLE_LEASE": "5"}

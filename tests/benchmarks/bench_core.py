@@ -95,8 +95,16 @@ def wait_drained(
 
 def workhorse_worker(url: str, processes: int, threads: int) -> subprocess.Popen[bytes]:
     return spawn_worker(
-        url, "-q", "bench", "-p", str(processes), "-c", str(threads),
-        capture=False, jobs="bench_jobs", home=HERE,
+        url,
+        "-q",
+        "bench",
+        "-p",
+        str(processes),
+        "-c",
+        str(threads),
+        capture=False,
+        jobs="bench_jobs",
+        home=HERE,
     )
 
 

@@ -47,12 +47,12 @@ def drain(url: str, store_result: bool, baseline: str | None) -> float:
     r.flushdb()
     extra = {"store_result": True} if store_result else {}
     Client(settings=Settings(redis_url=url)).push_bulk(
-        {"class": "bench_jobs.noop", "args": [], "queue": "bench", **extra}
-        for _ in range(JOBS)
+        {"class": "bench_jobs.noop", "args": [], "queue": "bench", **extra} for _ in range(JOBS)
     )
     env = {"PYTHONPATH": source_path(baseline)} if baseline else None
-    proc = spawn_worker(url, "-q", "bench", "-c", str(THREADS), capture=False,
-                        jobs="bench_jobs", home=HERE, env=env)
+    proc = spawn_worker(
+        url, "-q", "bench", "-c", str(THREADS), capture=False, jobs="bench_jobs", home=HERE, env=env
+    )
     try:
         elapsed = wait_drained(
             r, lambda: r.llen("queue:bench") == 0, lambda: r.llen("queue:bench") < JOBS
@@ -78,8 +78,11 @@ def main() -> None:
             for name, store, root in variants[shift:] + variants[:shift]:
                 rates[name].append(drain(url, store, root))
                 time.sleep(0.5)
-            print(f"round {round_no + 1}: " + ", ".join(
-                f"{name} {rates[name][-1]:,.0f}/s" for name, _, _ in variants), flush=True)
+            print(
+                f"round {round_no + 1}: "
+                + ", ".join(f"{name} {rates[name][-1]:,.0f}/s" for name, _, _ in variants),
+                flush=True,
+            )
     finally:
         server.stop()
     print(f"\n{JOBS:,} no-op jobs, 1 process x {THREADS} threads, {ROUNDS} paired rounds")
@@ -90,8 +93,10 @@ def main() -> None:
         if name == reference:
             continue
         ratios = [a / b for a, b in zip(values, rates[reference], strict=True)]
-        print(f"  {name} / {reference}: median ratio {statistics.median(ratios):.3f} "
-              f"(per round {', '.join(f'{x:.3f}' for x in ratios)})")
+        print(
+            f"  {name} / {reference}: median ratio {statistics.median(ratios):.3f} "
+            f"(per round {', '.join(f'{x:.3f}' for x in ratios)})"
+        )
 
 
 if __name__ == "__main__":

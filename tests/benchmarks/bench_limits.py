@@ -103,23 +103,27 @@ def drain_rate(client: Client, rc: redis.Redis, limiter: limits.Limiter | None) 
 
 def test_print_limiter_speed(client: Client) -> None:
     rc = client.redis
-    rows = [(kind, ops_per_second(make(f"b1-{kind}"), 1),
-             ops_per_second(make(f"b8-{kind}"), THREADS))
-            for kind, make in makers().items()]
+    rows = [
+        (kind, ops_per_second(make(f"b1-{kind}"), 1), ops_per_second(make(f"b8-{kind}"), THREADS))
+        for kind, make in makers().items()
+    ]
     mw = LimitsMiddleware(client.settings, rc)
     base_us = middleware_us(mw, None)
     job_rows = []
     unlimited_rate = drain_rate(client, rc, None)
     for kind in ("bucket", "concurrent"):
         limiter = makers()[kind](f"bj-{kind}")
-        job_rows.append((kind, middleware_us(mw, limiter) - base_us,
-                         drain_rate(client, rc, limiter)))
+        job_rows.append(
+            (kind, middleware_us(mw, limiter) - base_us, drain_rate(client, rc, limiter))
+        )
     print("\n\nlimiter operations per second (admitted; concurrent = acquire + release)")
     print(f"{'type':<12}{'1 client':>12}{f'{THREADS} threads':>12}")
     for kind, single, many in rows:
         print(f"{kind:<12}{single:>12,.0f}{many:>12,.0f}")
-    print(f"\noverhead per limited job ({OPS} jobs through the middleware, one thread), "
-          f"and worker throughput ({JOBS} empty jobs, 10 threads)")
+    print(
+        f"\noverhead per limited job ({OPS} jobs through the middleware, one thread), "
+        f"and worker throughput ({JOBS} empty jobs, 10 threads)"
+    )
     print(f"{'limiter':<12}{'+us/job':>12}{'jobs/s':>12}")
     print(f"{'none':<12}{0:>12.0f}{unlimited_rate:>12,.0f}")
     for kind, extra_us, rate in job_rows:

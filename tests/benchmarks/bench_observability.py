@@ -103,8 +103,9 @@ def scrape_cost(settings: Settings, client: Client) -> tuple[float, int]:
 def one_round(settings: Settings, client: Client) -> tuple[float, float]:
     """(jobs per second of wall time, microseconds of this process's CPU per job)."""
     client.redis.flushdb()
-    client.push_bulk({"class": bench_jobs.noop.name, "args": [], "queue": "bench"}
-                     for _ in range(N_JOBS))
+    client.push_bulk(
+        {"class": bench_jobs.noop.name, "args": [], "queue": "bench"} for _ in range(N_JOBS)
+    )
     worker = WorkerProcess(settings)
     t0, cpu0 = time.perf_counter(), time.process_time()
     worker.start()
@@ -119,8 +120,12 @@ def one_round(settings: Settings, client: Client) -> tuple[float, float]:
 def test_observability_overhead() -> None:
     server = redis_server.start()
     try:
-        base = Settings(redis_url=server.url(1), queues=parse_queues(["bench"]),
-                        concurrency=THREADS, heartbeat_interval=5.0)
+        base = Settings(
+            redis_url=server.url(1),
+            queues=parse_queues(["bench"]),
+            concurrency=THREADS,
+            heartbeat_interval=5.0,
+        )
         client = Client(connect(base), base)
         set_default_client(client)
         rates: dict[str, list[float]] = {name: [] for name in CONFIGS}
@@ -136,15 +141,19 @@ def test_observability_overhead() -> None:
                     cpus[name].append(cpu)
         out = io.StringIO()
         out.write(f"\nno-op drain, {N_JOBS} jobs, {THREADS} threads, {ROUNDS} paired rounds\n")
-        out.write(f"{'configuration':<16}{'median jobs/s':>15}{'rate ratio':>12}"
-                  f"{'min':>7}{'max':>7}{'CPU us/job':>12}{'CPU ratio':>11}\n")
+        out.write(
+            f"{'configuration':<16}{'median jobs/s':>15}{'rate ratio':>12}"
+            f"{'min':>7}{'max':>7}{'CPU us/job':>12}{'CPU ratio':>11}\n"
+        )
         for name in names:
             ratios = [a / b for a, b in zip(rates[name], rates["baseline"], strict=True)]
             cpu_ratios = [a / b for a, b in zip(cpus[name], cpus["baseline"], strict=True)]
-            out.write(f"{name:<16}{statistics.median(rates[name]):>15,.0f}"
-                      f"{statistics.median(ratios):>12.3f}{min(ratios):>7.2f}{max(ratios):>7.2f}"
-                      f"{statistics.median(cpus[name]):>12.1f}"
-                      f"{statistics.median(cpu_ratios):>11.3f}\n")
+            out.write(
+                f"{name:<16}{statistics.median(rates[name]):>15,.0f}"
+                f"{statistics.median(ratios):>12.3f}{min(ratios):>7.2f}{max(ratios):>7.2f}"
+                f"{statistics.median(cpus[name]):>12.1f}"
+                f"{statistics.median(cpu_ratios):>11.3f}\n"
+            )
         ms, size = scrape_cost(base, client)
         out.write(f"one /metrics scrape after the last round: {ms:.1f} ms, {size:,} bytes\n")
         print(out.getvalue())

@@ -83,24 +83,30 @@ def test_throughput_basic_vs_reliable(redis_url: str, r: redis.Redis, workers: W
     for _ in range(ROUNDS):  # alternate, so machine noise hits both alike
         runs["basic (core)"].append(drain(r, workers, redis_url, reliable=False))
         runs["reliable (Pro)"].append(drain(r, workers, redis_url, reliable=True))
-    print(f"\n| fetch | jobs/s median of {ROUNDS} | best | worker CPU us/job | "
-          "Redis CPU us/job | all runs (jobs/s) |")
+    print(
+        f"\n| fetch | jobs/s median of {ROUNDS} | best | worker CPU us/job | "
+        "Redis CPU us/job | all runs (jobs/s) |"
+    )
     print("|---|---|---|---|---|---|")
     for name, rows in runs.items():
         rates = [row[0] for row in rows]
-        print(f"| {name} | {statistics.median(rates):,.0f} | {max(rates):,.0f} | "
-              f"{statistics.median(row[1] for row in rows):.1f} | "
-              f"{statistics.median(row[2] for row in rows):.1f} | "
-              f"{', '.join(f'{x:,.0f}' for x in rates)} |")
+        print(
+            f"| {name} | {statistics.median(rates):,.0f} | {max(rates):,.0f} | "
+            f"{statistics.median(row[1] for row in rows):.1f} | "
+            f"{statistics.median(row[2] for row in rows):.1f} | "
+            f"{', '.join(f'{x:,.0f}' for x in rates)} |"
+        )
     basic = [row[0] for row in runs["basic (core)"]]
     reliable = [row[0] for row in runs["reliable (Pro)"]]
     # Each round runs the two back to back, so a round's ratio is the least disturbed
     # by a busy neighbour on the host; the median of those is the headline figure.
     paired = [rel / bas for bas, rel in zip(basic, reliable, strict=True)]
-    print(f"reliable / basic: median of per-round ratios {statistics.median(paired):.0%} "
-          f"({', '.join(f'{x:.0%}' for x in paired)}); ratio of medians "
-          f"{statistics.median(reliable) / statistics.median(basic):.0%}; "
-          f"best {max(reliable) / max(basic):.0%}")
+    print(
+        f"reliable / basic: median of per-round ratios {statistics.median(paired):.0%} "
+        f"({', '.join(f'{x:.0%}' for x in paired)}); ratio of medians "
+        f"{statistics.median(reliable) / statistics.median(basic):.0%}; "
+        f"best {max(reliable) / max(basic):.0%}"
+    )
 
 
 def recovery_seconds(r: redis.Redis, workers: Workers, url: str, lease: str) -> float:
@@ -144,8 +150,7 @@ CHAOS_ENV = {"WORKHORSE_RELIABLE_LEASE": "3", "WORKHORSE_RELIABLE_RECOVERY_INTER
 def test_chaos_20000_jobs(redis_url: str, r: redis.Redis, workers: Workers) -> None:
     enqueue_ledger_jobs(redis_url, 20_000, sleep_ms=20)
     workers.default_env = CHAOS_ENV
-    report = run_chaos(r, workers, 20_000, processes=4, concurrency=8, kill_every=2.0,
-                       deadline=600)
+    report = run_chaos(r, workers, 20_000, processes=4, concurrency=8, kill_every=2.0, deadline=600)
     assert_zero_loss(r, report)
 
 
@@ -181,16 +186,25 @@ def test_chaos_with_redis_killed_and_restarted(
         server.process.kill()
         server.process.wait(10)
         time.sleep(1.0)
-        server = redis_server.start(appendonly=True, directory=server.directory,
-                                    port=server.port, databases=16)
+        server = redis_server.start(
+            appendonly=True, directory=server.directory, port=server.port, databases=16
+        )
         aof_server.process = server.process  # the fixture stops whichever is running
         restarts += 1
 
     try:
         enqueue_ledger_jobs(url, 20_000, sleep_ms=20)
         time.sleep(1.5)  # appendfsync everysec: the enqueued jobs are on disk
-        report = run_chaos(r, workers, 20_000, processes=4, concurrency=8, kill_every=2.0,
-                           deadline=600, on_kill=kill_redis)
+        report = run_chaos(
+            r,
+            workers,
+            20_000,
+            processes=4,
+            concurrency=8,
+            kill_every=2.0,
+            deadline=600,
+            on_kill=kill_redis,
+        )
         report.redis_restarts = restarts
         assert_zero_loss(r, report)
         assert restarts >= 1

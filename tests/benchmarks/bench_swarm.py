@@ -38,8 +38,11 @@ def memory_kb(pid: int) -> dict[str, int]:
             name, _, rest = line.partition(":")
             if rest.strip().endswith("kB"):
                 fields[name] = int(rest.split()[0])
-    return {"rss": fields["Rss"], "pss": fields["Pss"],
-            "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
+    return {
+        "rss": fields["Rss"],
+        "pss": fields["Pss"],
+        "uss": fields["Private_Clean"] + fields["Private_Dirty"],
+    }
 
 
 def run(command: str, url: str) -> tuple[float, dict[str, float], dict[str, int]]:
@@ -48,9 +51,24 @@ def run(command: str, url: str) -> tuple[float, dict[str, float], dict[str, int]
     env = process_tree_env(token(("pro", "enterprise")), pythonpath=str(HERE))
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workhorse", command, "-r", "swarm_app", "-p", str(N), "-c", "5",
-         "--redis-url", url],
-        cwd=HERE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            command,
+            "-r",
+            "swarm_app",
+            "-p",
+            str(N),
+            "-c",
+            "5",
+            "--redis-url",
+            url,
+        ],
+        cwd=HERE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         while r.scard("processes") < N:
@@ -72,17 +90,23 @@ def run(command: str, url: str) -> tuple[float, dict[str, float], dict[str, int]
 def main() -> None:
     server = redis_server.start(databases=2)
     try:
-        rows = [(name, *run(command, server.url(n))) for n, (name, command) in
-                enumerate([("-p N (core)", "worker"), ("swarm", "swarm")])]
+        rows = [
+            (name, *run(command, server.url(n)))
+            for n, (name, command) in enumerate([("-p N (core)", "worker"), ("swarm", "swarm")])
+        ]
     finally:
         server.stop()
     print(f"\n{N} children of swarm_app (~60 MB of objects at import), 5 threads each")
-    print(f"{'':<12} {'start-up s':>10} {'RSS MB':>8} {'PSS MB':>8} {'USS MB':>8} "
-          f"{'parent RSS MB':>14} {'total PSS MB':>13}")
+    print(
+        f"{'':<12} {'start-up s':>10} {'RSS MB':>8} {'PSS MB':>8} {'USS MB':>8} "
+        f"{'parent RSS MB':>14} {'total PSS MB':>13}"
+    )
     for name, startup, mean, parent in rows:
         total = mean["pss"] * N + parent["pss"]
-        print(f"{name:<12} {startup:>10.2f} {mean['rss'] / 1024:>8.1f} {mean['pss'] / 1024:>8.1f} "
-              f"{mean['uss'] / 1024:>8.1f} {parent['rss'] / 1024:>14.1f} {total / 1024:>13.1f}")
+        print(
+            f"{name:<12} {startup:>10.2f} {mean['rss'] / 1024:>8.1f} {mean['pss'] / 1024:>8.1f} "
+            f"{mean['uss'] / 1024:>8.1f} {parent['rss'] / 1024:>14.1f} {total / 1024:>13.1f}"
+        )
     print(f"({os.cpu_count()} CPUs; per-child figures are means over the {N} children)")
 
 

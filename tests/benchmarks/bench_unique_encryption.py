@@ -130,8 +130,10 @@ def test_encrypted_no_op_throughput_vs_plain(r: redis.Redis, client: Client) -> 
     figure("encrypted no-op jobs/s (same worker, same run)", f"{encrypted:,.0f}")
     figure("encrypted / plain throughput (best of each)", f"{100 * encrypted / plain:.0f} %")
     figure("encrypted / plain, paired rounds (median; all)", _ratios(paired))
-    figure("CPU µs/job plain, encrypted (median)",
-           f"{median(cpu_us['plain']):.1f}, {median(cpu_us['encrypted']):.1f}")
+    figure(
+        "CPU µs/job plain, encrypted (median)",
+        f"{median(cpu_us['plain']):.1f}, {median(cpu_us['encrypted']):.1f}",
+    )
     figure("plain / encrypted CPU per job, paired (median; all)", _ratios(cpu))
 
 

@@ -95,10 +95,19 @@ def test_page_render_times(redis_url: str) -> None:
     with TestClient(app) as client:
         for label, path in pages(client_redis, keys):
             server, wall = measure(client, path)
-            rows.append((label, statistics.median(server), p95(server), max(server),
-                         statistics.median(wall)))
-    print(f"\nDashboard server time per page, {JOBS_PER_SET:,} jobs in each set, "
-          f"{RUNS} requests each (target < {TARGET_MS:.0f} ms)\n")
+            rows.append(
+                (
+                    label,
+                    statistics.median(server),
+                    p95(server),
+                    max(server),
+                    statistics.median(wall),
+                )
+            )
+    print(
+        f"\nDashboard server time per page, {JOBS_PER_SET:,} jobs in each set, "
+        f"{RUNS} requests each (target < {TARGET_MS:.0f} ms)\n"
+    )
     print(f"{'page':<30}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}{'client ms':>11}  verdict")
     print("-" * 80)
     for label, median, high, worst, wall in rows:

@@ -12,8 +12,9 @@ import xml.dom.minidom  # noqa: F401
 import workhorse
 
 # ~60 MB of small objects: the reference data and caches an app loads at start-up.
-CATALOGUE = {f"sku-{n}": {"id": n, "name": f"item {n}", "tags": [n % 7, n % 11]}
-             for n in range(200_000)}
+CATALOGUE = {
+    f"sku-{n}": {"id": n, "name": f"item {n}", "tags": [n % 7, n % 11]} for n in range(200_000)
+}
 BLOB = json.dumps(list(CATALOGUE.values())[:20_000])
 
 

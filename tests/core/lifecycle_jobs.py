@@ -103,12 +103,12 @@ class WalkBase(workhorse.IterableJob):
 
     checkpoint_seconds = 0.0  # save after every item: the tests count exactly
 
-    def items(self, cursor: int | None, n: int, pause: float, fail_at: int) -> object:
+    def items(self, cursor: int | None, n: int, pause: float, fail_at: int) -> object:  # noqa: ARG002
         start = 0 if cursor is None else cursor + 1
         for i in range(start, n):
             yield i, i
 
-    def each(self, item: int, n: int, pause: float, fail_at: int) -> None:
+    def each(self, item: int, n: int, pause: float, fail_at: int) -> None:  # noqa: ARG002
         r = default_client().redis
         if item == fail_at and not r.get("test:failed-once"):
             r.set("test:failed-once", "1")
@@ -131,7 +131,7 @@ class QuickWalk(WalkBase):
 class SlowItem(WalkBase):
     """The limit is per item: many quick items pass, one slow item times out."""
 
-    def each(self, item: int, n: int, pause: float, fail_at: int) -> None:
+    def each(self, item: int, n: int, pause: float, fail_at: int) -> None:  # noqa: ARG002
         note(f"item:{item}")
         time.sleep(1.0 if item == fail_at else pause)
 
@@ -140,11 +140,11 @@ class SlowItem(WalkBase):
 class AsyncWalk(workhorse.AsyncIterableJob):
     checkpoint_seconds = 0.0
 
-    async def items(self, cursor: int | None, n: int, pause: float) -> object:  # type: ignore[override]
+    async def items(self, cursor: int | None, n: int, pause: float) -> object:  # type: ignore[override]  # noqa: ARG002
         start = 0 if cursor is None else cursor + 1
         for i in range(start, n):
             yield i, i
 
-    async def each(self, item: int, n: int, pause: float) -> None:
+    async def each(self, item: int, n: int, pause: float) -> None:  # noqa: ARG002
         note(f"item:{item}")
         await asyncio.sleep(pause)

@@ -28,8 +28,8 @@ def test_bulk_pushes_keep_order_and_chunk(wh_client: Client, r: redis.Redis) -> 
         aio = AsyncClient(wh_client)
         try:
             return await aio.push_bulk(
-                ({"class": "aio.work", "args": [n], "queue": "aio"} for n in range(5)),
-                chunk_size=2)
+                ({"class": "aio.work", "args": [n], "queue": "aio"} for n in range(5)), chunk_size=2
+            )
         finally:
             await aio.aclose()
 
@@ -38,7 +38,8 @@ def test_bulk_pushes_keep_order_and_chunk(wh_client: Client, r: redis.Redis) -> 
 
 
 def test_middleware_can_drop_a_job_and_nothing_is_written(
-        settings: Settings, r: redis.Redis) -> None:
+    settings: Settings, r: redis.Redis
+) -> None:
     def drop(job: JobPayload, call_next: Callable[[JobPayload], JobPayload | None]) -> None:
         return None
 

@@ -70,8 +70,9 @@ def test_worker_process_runs_every_good_job_and_buries_non_utf8_bytes(
 ) -> None:
     # One RPOP takes all of them (-c 25 asks for 25 at once): the bad job shares its
     # round trip with good ones, which used to be dropped together with it.
-    rb.lpush("queue:default", *[good(n) for n in range(12)], NOT_UTF8,
-             *[good(n) for n in range(12, 25)])
+    rb.lpush(
+        "queue:default", *[good(n) for n in range(12)], NOT_UTF8, *[good(n) for n in range(12, 25)]
+    )
     procs.append(spawn_worker(redis_url, "-c", "25", "-t", "3"))
     wait_for(lambda: len(ran(r)) == 25 and rb.zcard("dead") == 1, "25 good jobs and 1 dead")
     assert sorted(ran(r)) == sorted(f"good-{n}" for n in range(25))
@@ -145,8 +146,11 @@ def test_shutdown_requeue_of_a_running_undecodable_job_keeps_its_bytes(
 # -- the poller -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", [NOT_UTF8, NAN_JOB, SURROGATE_JOB, b"{not json"],
-                         ids=["not-utf8", "nan", "lone-surrogate", "not-json"])
+@pytest.mark.parametrize(
+    "bad",
+    [NOT_UTF8, NAN_JOB, SURROGATE_JOB, b"{not json"],
+    ids=["not-utf8", "nan", "lone-surrogate", "not-json"],
+)
 @pytest.mark.parametrize("set_name", ["retry", "schedule"])
 def test_a_bad_member_goes_to_dead_and_every_due_job_still_moves(
     settings: Settings, rb: redis.Redis, wh_client: Client, bad: bytes, set_name: str
@@ -175,7 +179,9 @@ def test_next_wait_reads_a_non_utf8_member_without_failing(
 
 
 def test_worker_with_bad_retry_member_still_runs_scheduled_jobs(
-    r: redis.Redis, rb: redis.Redis, wh_client: Client,
+    r: redis.Redis,
+    rb: redis.Redis,
+    wh_client: Client,
     start_worker: Callable[..., WorkerProcess],
 ) -> None:
     rb.zadd("retry", {NOT_UTF8: time.time() - 5, NAN_JOB: time.time() - 5})

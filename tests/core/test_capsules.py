@@ -30,8 +30,19 @@ def test_queue_names_may_hold_colons_the_name_and_threads_are_the_ends() -> None
 
 @pytest.mark.parametrize(
     "spec",
-    ["", "serial", "serial:1", "serial::1", ":payments:1", "serial:payments:", "serial:payments:x",
-     "serial:pay$ments:1", "serial:payments,0:1", "serial:payments:1.5", "\x00:\x00:\x00"],
+    [
+        "",
+        "serial",
+        "serial:1",
+        "serial::1",
+        ":payments:1",
+        "serial:payments:",
+        "serial:payments:x",
+        "serial:pay$ments:1",
+        "serial:payments,0:1",
+        "serial:payments:1.5",
+        "\x00:\x00:\x00",
+    ],
 )
 def test_a_malformed_capsule_is_refused_with_the_format_to_use(spec: str) -> None:
     with pytest.raises(InputError, match=r"invalid (capsule|queue)"):
@@ -72,7 +83,8 @@ def test_the_heartbeat_advertises_every_capsule_as_sidekiq_7_and_8_read_them(
     start_worker: Callable[..., WorkerProcess], r: redis.Redis
 ) -> None:
     worker = start_worker(
-        ("critical,2", "default,1"), concurrency=4,
+        ("critical,2", "default,1"),
+        concurrency=4,
         capsules=(capsule("serial", ["payments"], 1), capsule("bulk", ["a,3", "b,1"], 6)),
     )
     fields = r.hgetall(worker.identity)
@@ -95,15 +107,18 @@ def test_each_capsule_works_its_own_queues_with_its_own_threads(
     wh_client.enqueue("jobs_for_tests.record", ["main"])
     wh_client.enqueue("jobs_for_tests.record", ["beside"], queue="side")
     wait_for(lambda: sorted(r.lrange("test:ran", 0, -1)) == ["beside", "main"], "both jobs to run")
-    wait_for(lambda: [sum(s.processed for s in c.executor.stats) for c in worker.capsules]
-             == [1, 1], "each capsule to count the job it ran")
+    wait_for(
+        lambda: [sum(s.processed for s in c.executor.stats) for c in worker.capsules] == [1, 1],
+        "each capsule to count the job it ran",
+    )
 
 
 def test_shutdown_pushes_back_the_running_jobs_of_every_capsule(
     start_worker: Callable[..., WorkerProcess], r: redis.Redis, wh_client: Client
 ) -> None:
-    worker = start_worker(("default",), concurrency=1, shutdown_timeout=0.2,
-                          capsules=(capsule("side", ["side"], 1),))
+    worker = start_worker(
+        ("default",), concurrency=1, shutdown_timeout=0.2, capsules=(capsule("side", ["side"], 1),)
+    )
     wh_client.enqueue("jobs_for_tests.hold", ["main"])
     wh_client.enqueue("jobs_for_tests.hold", ["beside"], queue="side")
     wait_for(lambda: r.llen("test:started") == 2, "both jobs to start")
@@ -119,8 +134,9 @@ def test_a_serial_capsule_never_runs_two_jobs_at_once_under_load(
     client = Client(settings=Settings(redis_url=redis_url))
     serial, busy = 30, 200
     probe = "jobs_for_tests.overlap_probe"
-    client.push_bulk({"class": probe, "args": ["serial", 0.005], "queue": "serial"}
-                     for _ in range(serial))
+    client.push_bulk(
+        {"class": probe, "args": ["serial", 0.005], "queue": "serial"} for _ in range(serial)
+    )
     client.push_bulk({"class": probe, "args": ["bulk", 0.005]} for _ in range(busy))
     procs.append(spawn_worker(redis_url, "-c", "8", "--capsule", "serial:serial:1"))
     wait_for(lambda: r.llen("test:ran") == serial + busy, "every job to run", 60)

@@ -88,8 +88,9 @@ def test_perform_in_a_negative_timedelta_enqueues_now(wh_client: Client, r: redi
     assert r.llen("queue:default") == 1 and r.zcard("schedule") == 0
 
 
-def test_perform_at_refuses_a_duration_and_points_to_perform_in(wh_client: Client,
-                                                               r: redis.Redis) -> None:
+def test_perform_at_refuses_a_duration_and_points_to_perform_in(
+    wh_client: Client, r: redis.Redis
+) -> None:
     with pytest.raises(ArgumentError, match=r"perform_at takes a time.*perform_in\(timedelta"):
         jobs.record.perform_at(timedelta(minutes=5), "when?")  # type: ignore[arg-type]
     assert r.zcard("schedule") == 0 and r.llen("queue:default") == 0

@@ -15,7 +15,7 @@ from workhorse.worker.launcher import WorkerProcess
 
 
 class _NoFetch:
-    def fetch(self, max_jobs: int, timeout: float) -> Sequence[UnitOfWork]:
+    def fetch(self, max_jobs: int, timeout: float) -> Sequence[UnitOfWork]:  # noqa: ARG002
         return []
 
     def acknowledge(self, unit: UnitOfWork) -> None: ...

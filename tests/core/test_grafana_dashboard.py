@@ -15,8 +15,11 @@ DOCS = Path(__file__).parents[2] / "docs" / "observability.md"
 def test_every_metric_the_dashboard_queries_is_exported_and_documented() -> None:
     data = json.loads(DASHBOARD.read_text())
     exprs = [t["expr"] for p in data["panels"] for t in p["targets"]]
-    used = {re.sub(r"_(bucket|sum|count)$", "", m)
-            for e in exprs for m in re.findall(r"workhorse_[a-z_]+", e)}
+    used = {
+        re.sub(r"_(bucket|sum|count)$", "", m)
+        for e in exprs
+        for m in re.findall(r"workhorse_[a-z_]+", e)
+    }
     source = Path(prometheus.__file__).read_text()
     documented = DOCS.read_text()
     for name in used:

@@ -71,9 +71,22 @@ def test_with_processes_the_supervisor_answers_for_all(
 ) -> None:
     env = {**os.environ, "WORKHORSE_HEARTBEAT_INTERVAL": "0.5"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "worker", "-p", "2", "-c", "1",
-         "--health-port", str(unused_port), "--redis-url", redis_url],
-        env=env, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "worker",
+            "-p",
+            "2",
+            "-c",
+            "1",
+            "--health-port",
+            str(unused_port),
+            "--redis-url",
+            redis_url,
+        ],
+        env=env,
+        stderr=subprocess.DEVNULL,
     )
     procs.append(proc)
 
@@ -115,6 +128,7 @@ def test_ports_with_shards_are_refused_with_a_reason(redis_url: str) -> None:
 
     from workhorse.cli import main
 
-    result = CliRunner().invoke(main, ["worker", "--shard", redis_url, "--shard", redis_url,
-                                       "--health-port", "8081"])
+    result = CliRunner().invoke(
+        main, ["worker", "--shard", redis_url, "--shard", redis_url, "--health-port", "8081"]
+    )
     assert result.exit_code == 2 and "run one worker per shard" in result.output

@@ -30,6 +30,8 @@ def start_worker(start_worker: StartWorker) -> StartWorker:
         return start_worker(*args, **changes)
 
     return start
+
+
 seen: list[JobFields | None] = []
 app_log = logging.getLogger("myapp.jobs")
 
@@ -88,9 +90,7 @@ def test_a_running_job_sees_its_jid_class_queue_attempt_and_tags(
     assert current_job() is None  # outside a job
 
 
-def test_an_async_job_sees_its_context_too(
-    wh_client: Client, start_worker: StartWorker
-) -> None:
+def test_an_async_job_sees_its_context_too(wh_client: Client, start_worker: StartWorker) -> None:
     seen.clear()
     jid = async_sees_context.perform_async()
     start_worker()
@@ -104,15 +104,19 @@ def test_json_lines_carry_job_fields_and_start_done_with_elapsed(
     out = captured("json")
     jid = sees_context.perform_async()
     start_worker()
-    wait_for(lambda: any(e.get("msg", "").startswith("done") for e in json_lines(out)),  # type: ignore[union-attr]
-             "the done line")
+    wait_for(
+        lambda: any(e.get("msg", "").startswith("done") for e in json_lines(out)),  # type: ignore[union-attr]
+        "the done line",
+    )
     mine = [e for e in json_lines(out) if e.get("jid") == jid]
     assert [e["msg"] for e in mine][:2] == ["start", "charging the card"]
     done = mine[-1]
     assert str(done["msg"]).startswith("done: ") and done["lvl"] == "INFO"
     assert isinstance(done["elapsed"], float) and done["elapsed"] >= 0
     assert {k: done[k] for k in ("class", "queue", "attempt", "tags")} == {
-        "class": "logctx.sees_context", "queue": "default", "attempt": 1,
+        "class": "logctx.sees_context",
+        "queue": "default",
+        "attempt": 1,
         "tags": ["billing", "eu west"],
     }
     assert all("jid" not in e for e in json_lines(out) if e["logger"] == "workhorse.worker")
@@ -126,8 +130,10 @@ def test_text_lines_carry_job_fields_as_key_value(
     start_worker()
     wait_for(lambda: "done: " in out.getvalue(), "the done line")
     line = next(x for x in out.getvalue().splitlines() if "charging the card" in x)
-    assert (f" jid={jid} class=logctx.sees_context queue=default attempt=1 "
-            'tags="billing,eu west" INFO myapp.jobs: charging the card') in line
+    assert (
+        f" jid={jid} class=logctx.sees_context queue=default attempt=1 "
+        'tags="billing,eu west" INFO myapp.jobs: charging the card'
+    ) in line
 
 
 def test_job_logs_are_off_by_default() -> None:

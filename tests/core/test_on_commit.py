@@ -39,7 +39,8 @@ def queued(r: redis.Redis) -> list[str]:
 
 
 def test_the_jid_is_known_at_once_and_the_write_waits_for_the_commit(
-        wh_client: Client, r: redis.Redis) -> None:
+    wh_client: Client, r: redis.Redis
+) -> None:
     tx = Transaction()
     jids = [work.on_commit(tx.defer).perform_async(n) for n in range(2)]
     jids += work.set(queue="oc").on_commit(tx.defer).perform_bulk([[2], [3]])
@@ -48,12 +49,15 @@ def test_the_jid_is_known_at_once_and_the_write_waits_for_the_commit(
     assert queued(r) == [] and r.zcard("schedule") == 0
     tx.commit()
     assert queued(r) == jids
-    assert r.zrange("schedule", 0, -1) and json.loads(r.zrange("schedule", 0, -1)[0])["jid"] \
-        == scheduled
+    assert (
+        r.zrange("schedule", 0, -1)
+        and json.loads(r.zrange("schedule", 0, -1)[0])["jid"] == scheduled
+    )
 
 
 def test_client_middleware_runs_at_enqueue_time_not_at_commit(
-        settings: workhorse.config.Settings, r: redis.Redis) -> None:
+    settings: workhorse.config.Settings, r: redis.Redis
+) -> None:
     seen: list[str] = []
 
     def stamp(job: JobPayload, call_next: Callable[[JobPayload], JobPayload | None]) -> object:
@@ -68,8 +72,7 @@ def test_client_middleware_runs_at_enqueue_time_not_at_commit(
     assert seen == [jid] and queued(r) == [jid]
 
 
-def test_a_transaction_that_never_commits_writes_nothing(
-        wh_client: Client, r: redis.Redis) -> None:
+def test_a_transaction_that_never_commits_writes_nothing(wh_client: Client, r: redis.Redis) -> None:
     work.on_commit(Transaction().defer).perform_async(1)
     assert queued(r) == []
 
@@ -93,8 +96,7 @@ def test_fake_mode_sees_a_deferred_job_only_after_the_commit() -> None:
         assert [job["args"] for job in fake.jobs()] == [[1]]
 
 
-def test_a_hook_that_refuses_leaves_nothing_half_written(
-        wh_client: Client, r: redis.Redis) -> None:
+def test_a_hook_that_refuses_leaves_nothing_half_written(wh_client: Client, r: redis.Redis) -> None:
     def broken(write: Callable[[], None]) -> None:
         raise RuntimeError("no transaction manager")
 

@@ -80,10 +80,19 @@ def test_a_failing_job_records_the_error_on_its_span(
 def test_a_job_without_or_with_garbage_context_starts_its_own_trace(
     traced: Client, r: redis.Redis, start_worker: StartWorker
 ) -> None:
-    r.lpush("queue:default", json.dumps({
-        "class": "HardJob", "args": ["x", 1], "jid": "a" * 24, "queue": "default",
-        "traceparent": "00-zzzz-not-a-trace", "tracestate": 7,
-    }))
+    r.lpush(
+        "queue:default",
+        json.dumps(
+            {
+                "class": "HardJob",
+                "args": ["x", 1],
+                "jid": "a" * 24,
+                "queue": "default",
+                "traceparent": "00-zzzz-not-a-trace",
+                "tracestate": 7,
+            }
+        ),
+    )
     start_worker()
     wait_for(lambda: spans(SpanKind.CONSUMER), "the execution span")
     (span,) = spans(SpanKind.CONSUMER)
@@ -94,10 +103,19 @@ def test_batch_and_tick_contexts_become_links(
     traced: Client, r: redis.Redis, start_worker: StartWorker
 ) -> None:
     batch = "00-" + "1" * 32 + "-" + "2" * 16 + "-01"
-    r.lpush("queue:default", json.dumps({
-        "class": "HardJob", "args": ["x", 1], "jid": "b" * 24, "queue": "default",
-        "bid": "B1", "batch_traceparent": batch,
-    }))
+    r.lpush(
+        "queue:default",
+        json.dumps(
+            {
+                "class": "HardJob",
+                "args": ["x", 1],
+                "jid": "b" * 24,
+                "queue": "default",
+                "bid": "B1",
+                "batch_traceparent": batch,
+            }
+        ),
+    )
     start_worker()
     wait_for(lambda: spans(SpanKind.CONSUMER), "the execution span")
     (span,) = spans(SpanKind.CONSUMER)
@@ -108,5 +126,7 @@ def test_batch_and_tick_contexts_become_links(
 def test_without_instrument_no_middleware_is_installed(wh_client: Client) -> None:
     from workhorse import plugins
 
-    assert not any(isinstance(m, otel.TracingServerMiddleware)
-                   for m in plugins.server_middleware(wh_client.settings))
+    assert not any(
+        isinstance(m, otel.TracingServerMiddleware)
+        for m in plugins.server_middleware(wh_client.settings)
+    )

@@ -105,8 +105,11 @@ def test_processes_option_runs_n_workers_and_stops_them(
 def supervised_children(r: redis.Redis, supervisor_pid: int) -> list[str]:
     found = identities(r)
     infos = [json.loads(r.hget(i, "info") or "{}") for i in found]
-    return [i for i, info in zip(found, infos, strict=True)
-            if info.get("supervisor_pid") == supervisor_pid]
+    return [
+        i
+        for i, info in zip(found, infos, strict=True)
+        if info.get("supervisor_pid") == supervisor_pid
+    ]
 
 
 def test_a_supervised_process_told_to_stop_is_not_restarted(
@@ -116,7 +119,8 @@ def test_a_supervised_process_told_to_stop_is_not_restarted(
     supervisor = procs[0]
     first, second = wait_for(
         lambda: len(supervised_children(r, supervisor.pid)) == 2 and identities(r),
-        "two processes that name their supervisor", timeout=20,
+        "two processes that name their supervisor",
+        timeout=20,
     )
     r.lpush(f"{first}-signals", "TERM")  # a dashboard's Stop on one process
     wait_for(lambda: first not in identities(r), "the stopped process to leave", timeout=15)
@@ -134,15 +138,29 @@ def test_workhorse_stop_of_a_supervisor_stops_the_whole_worker(
     procs.append(spawn(redis_url, "-p", "2", "-c", "1"))
     supervisor = procs[0]
     children = wait_for(
-        lambda: len(supervised_children(r, supervisor.pid)) == 2
-        and supervised_children(r, supervisor.pid),
-        "two processes that name their supervisor", timeout=20,
+        lambda: (
+            len(supervised_children(r, supervisor.pid)) == 2
+            and supervised_children(r, supervisor.pid)
+        ),
+        "two processes that name their supervisor",
+        timeout=20,
     )
     host = children[0].rsplit(":", 2)[0]
     result = subprocess.run(
-        [sys.executable, "-m", "workhorse", "stop", f"{host}:{supervisor.pid}", "--json",
-         "--redis-url", redis_url],
-        capture_output=True, text=True, check=False, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "stop",
+            f"{host}:{supervisor.pid}",
+            "--json",
+            "--redis-url",
+            redis_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert sorted(json.loads(result.stdout)["processes"]) == sorted(children)

@@ -63,8 +63,10 @@ def test_a_worker_exports_job_counters_durations_and_redis_gauges(
     worker = start_worker(metrics_port=0, http_host="127.0.0.1")
     port = worker.servers[0].port
     ok = job_labels(jobs.record)
-    wait_for(lambda: value(scrape(port), "workhorse_jobs_processed_total", **ok) == 3,
-             "three successes to be counted")
+    wait_for(
+        lambda: value(scrape(port), "workhorse_jobs_processed_total", **ok) == 3,
+        "three successes to be counted",
+    )
     wait_for(lambda: r.zcard("dead") == 1 and r.zcard("retry") == 1, "the failures to settle")
     samples = scrape(port)
     fails, dies = job_labels(jobs.always_fails), job_labels(jobs.dies_at_once)
@@ -94,8 +96,9 @@ def test_without_a_metrics_port_nothing_extra_is_counted(
 
 
 class GaugePlugin:
+    # workhorse calls this hook with every argument by name, so it takes them all.
     @hookimpl
-    def workhorse_metrics(self, redis: redis.Redis, keys: object) -> list[MetricSample]:
+    def workhorse_metrics(self, redis: redis.Redis, keys: object) -> list[MetricSample]:  # noqa: ARG002
         return [
             MetricSample("workhorse_limiter_available", "Free slots", 3, {"limiter": "api"}),
             MetricSample("workhorse_limiter_available", "Free slots", 0, {"limiter": "db"}),
@@ -104,7 +107,7 @@ class GaugePlugin:
 
 class BrokenPlugin:
     @hookimpl
-    def workhorse_metrics(self, redis: redis.Redis, keys: object) -> list[MetricSample]:
+    def workhorse_metrics(self, redis: redis.Redis, keys: object) -> list[MetricSample]:  # noqa: ARG002
         raise RuntimeError("lease table unreadable")
 
 
@@ -150,18 +153,38 @@ def free_port() -> int:
 
 @pytest.mark.slow
 def test_with_processes_the_supervisor_serves_the_sum_of_its_children(
-    wh_client: Client, r: redis.Redis, redis_url: str, free_port: int,
+    wh_client: Client,
+    r: redis.Redis,
+    redis_url: str,
+    free_port: int,
     procs: list[subprocess.Popen[bytes]],
 ) -> None:
     for n in range(20):
         jobs.record.perform_async(n)
     tests_dir = str(Path(jobs.__file__).parent)
     env = {**os.environ, "PYTHONPATH": tests_dir + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    procs.append(subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests", "-p", "2",
-         "-c", "2", "--metrics-port", str(free_port), "--redis-url", redis_url],
-        env=env, stderr=subprocess.DEVNULL,
-    ))
+    procs.append(
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "workhorse",
+                "worker",
+                "-r",
+                "jobs_for_tests",
+                "-p",
+                "2",
+                "-c",
+                "2",
+                "--metrics-port",
+                str(free_port),
+                "--redis-url",
+                redis_url,
+            ],
+            env=env,
+            stderr=subprocess.DEVNULL,
+        )
+    )
 
     def counted() -> Samples | None:
         try:

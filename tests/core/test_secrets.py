@@ -25,19 +25,22 @@ SECRET = "s3cret-Pw"
 USER = "wh_secret_test"
 
 
-@pytest.mark.parametrize("url", [
-    f"redis://:{SECRET}@cache.internal:6379/0",
-    f"redis://app:{SECRET}@cache.internal:6379/0",
-    f"rediss://{SECRET}@cache.internal:6380",
-    f"redis://cache.internal:6379/0?password={SECRET}",
-    f"redis://cache.internal/0?db=1&sentinel_password={SECRET}&socket_timeout=5",
-    f"redis+sentinel://:{SECRET}@s1:26379,s2:26379/mymaster?sentinel_password={SECRET}",
-    f"unix:///run/redis.sock?db=0&password={SECRET}",
-    f"redis://cache.internal/0?auth_token={SECRET}&client_secret={SECRET}",
-    f"redis://cache.internal/0?pass%77ord={SECRET}",
-    f"redis://:{SECRET}@[::1/0",  # urlsplit refuses it: the fallback still hides the password
-    f"redis://:p@ss:{SECRET}@cache.internal:6379/0",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"redis://:{SECRET}@cache.internal:6379/0",
+        f"redis://app:{SECRET}@cache.internal:6379/0",
+        f"rediss://{SECRET}@cache.internal:6380",
+        f"redis://cache.internal:6379/0?password={SECRET}",
+        f"redis://cache.internal/0?db=1&sentinel_password={SECRET}&socket_timeout=5",
+        f"redis+sentinel://:{SECRET}@s1:26379,s2:26379/mymaster?sentinel_password={SECRET}",
+        f"unix:///run/redis.sock?db=0&password={SECRET}",
+        f"redis://cache.internal/0?auth_token={SECRET}&client_secret={SECRET}",
+        f"redis://cache.internal/0?pass%77ord={SECRET}",
+        f"redis://:{SECRET}@[::1/0",  # urlsplit refuses it: the fallback still hides the password
+        f"redis://:p@ss:{SECRET}@cache.internal:6379/0",
+    ],
+)
 def test_redact_hides_every_password_and_keeps_the_server(url: str) -> None:
     shown = redact(url)
     assert SECRET not in shown
@@ -69,7 +72,8 @@ def test_resolution_says_where_the_url_came_from(monkeypatch: pytest.MonkeyPatch
 
 
 def test_resolution_names_localhost_when_nothing_is_configured(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     for name in ("WORKHORSE_REDIS_URL", "REDIS_URL", "WORKHORSE_NO_LOCALHOST"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(connection, "_answers", lambda url: True)  # no probe of the real 6379
@@ -80,8 +84,9 @@ def test_resolution_names_localhost_when_nothing_is_configured(
 def secret_url(redis_srv: RedisServer, redis_url: str) -> Iterator[str]:
     """A URL to this test's database that logs in as an ACL user with a password."""
     admin = redis.Redis.from_url(redis_url)
-    admin.acl_setuser(USER, enabled=True, passwords=[f"+{SECRET}"], keys=["*"], channels=["*"],
-                      commands=["+@all"])
+    admin.acl_setuser(
+        USER, enabled=True, passwords=[f"+{SECRET}"], keys=["*"], channels=["*"], commands=["+@all"]
+    )
     db = redis_url.rsplit("db=", 1)[1]
     yield f"redis://{USER}:{SECRET}@127.0.0.1:{redis_srv.port}/{db}"
     admin.acl_deluser(USER)
@@ -89,11 +94,17 @@ def secret_url(redis_srv: RedisServer, redis_url: str) -> Iterator[str]:
 
 
 def test_worker_start_line_names_the_redacted_redis_and_its_source(
-        secret_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-        settings: Settings) -> None:
+    secret_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    settings: Settings,
+) -> None:
     monkeypatch.setenv("WORKHORSE_REDIS_URL", secret_url)
-    worker = WorkerProcess(Settings.from_env().with_changes(
-        fetch_timeout=settings.fetch_timeout, shutdown_timeout=settings.shutdown_timeout))
+    worker = WorkerProcess(
+        Settings.from_env().with_changes(
+            fetch_timeout=settings.fetch_timeout, shutdown_timeout=settings.shutdown_timeout
+        )
+    )
     with caplog.at_level(logging.INFO, logger="workhorse.worker"):
         worker.start()
         worker.stop()
@@ -109,14 +120,16 @@ def test_status_shows_the_redacted_url_and_its_source(secret_url: str) -> None:
     text = runner.invoke(main, ["status", "--redis-url", secret_url], catch_exceptions=False)
     assert text.exit_code == 0, text.output
     assert SECRET not in text.output and "***" in text.output and "(from argument)" in text.output
-    data = runner.invoke(main, ["status", "--json", "--redis-url", secret_url],
-                         catch_exceptions=False)
+    data = runner.invoke(
+        main, ["status", "--json", "--redis-url", secret_url], catch_exceptions=False
+    )
     assert SECRET not in data.output
     assert json.loads(data.stdout)["redis_url_source"] == "argument"
 
 
 def test_doctor_shows_the_redacted_url_and_its_source(
-        secret_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WORKHORSE_REDIS_URL", secret_url)
     result = CliRunner().invoke(main, ["doctor", "--json"], catch_exceptions=False)
     detail = next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "redis")["detail"]
@@ -125,7 +138,8 @@ def test_doctor_shows_the_redacted_url_and_its_source(
 
 
 def test_doctor_hides_the_password_of_a_redis_that_does_not_answer(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("REDIS_URL", f"redis://:{SECRET}@127.0.0.1:{free_port()}/0")
     result = CliRunner().invoke(main, ["doctor", "--json"], catch_exceptions=False)
     assert result.exit_code == 1
@@ -140,10 +154,12 @@ def unreachable(monkeypatch: pytest.MonkeyPatch, via_env: bool) -> Client:
     return Client(settings=Settings.from_env(redis_url=url), middleware=[])
 
 
-@pytest.mark.parametrize(("via_env", "source"), [(False, "argument"),
-                                                 (True, "WORKHORSE_REDIS_URL")])
+@pytest.mark.parametrize(
+    ("via_env", "source"), [(False, "argument"), (True, "WORKHORSE_REDIS_URL")]
+)
 def test_enqueue_with_redis_down_raises_redis_unavailable_naming_url_and_source(
-        monkeypatch: pytest.MonkeyPatch, via_env: bool, source: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, via_env: bool, source: str
+) -> None:
     client = unreachable(monkeypatch, via_env)
     with pytest.raises(RedisUnavailable) as caught:
         client.enqueue("HardJob", [1])
@@ -157,7 +173,8 @@ def test_enqueue_with_redis_down_raises_redis_unavailable_naming_url_and_source(
 
 
 def test_perform_async_with_redis_down_raises_redis_unavailable(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import workhorse
     from workhorse import client as client_module
 
@@ -183,7 +200,8 @@ def test_a_client_built_on_a_given_redis_still_says_which_server(redis_srv: Redi
 
 
 def test_a_command_on_a_redis_that_does_not_answer_names_it_redacted_with_its_source(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("REDIS_URL", f"redis://:{SECRET}@127.0.0.1:{free_port()}/0")
     result = CliRunner().invoke(main, ["status"])
     assert result.exit_code != 0
@@ -192,7 +210,8 @@ def test_a_command_on_a_redis_that_does_not_answer_names_it_redacted_with_its_so
 
 
 def test_a_worker_whose_redis_does_not_answer_says_which_and_from_where(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("WORKHORSE_REDIS_URL", f"redis://:{SECRET}@127.0.0.1:{free_port()}/0")
     worker = WorkerProcess(Settings.from_env())
     with pytest.raises(RedisUnavailable) as caught:

@@ -83,18 +83,29 @@ def held(r: redis.Redis) -> Iterator[None]:
     r.rpush("test:release", *["go"] * 4)
 
 
-@pytest.mark.parametrize(("compat", "written", "absent"), [
-    (6, "workers", "work"), (7, "work", "workers"), (8, "work", "workers"),
-])
+@pytest.mark.parametrize(
+    ("compat", "written", "absent"),
+    [
+        (6, "workers", "work"),
+        (7, "work", "workers"),
+        (8, "work", "workers"),
+    ],
+)
 def test_running_jobs_are_written_where_the_generation_reads_them(
-    compat: int, written: str, absent: str, wh_client: Client, r: redis.Redis,
-    start_worker: StartWorker, held: None,
+    compat: int,
+    written: str,
+    absent: str,
+    wh_client: Client,
+    r: redis.Redis,
+    start_worker: StartWorker,
+    held: None,
 ) -> None:
     jobs.hold.perform_async("running")
     raw = r.lindex("queue:default", 0)
     worker = start_worker(sidekiq_compat=compat)
-    entries = wait_for(lambda: r.hgetall(f"{worker.identity}:{written}"),
-                       f"the running job under :{written}")
+    entries = wait_for(
+        lambda: r.hgetall(f"{worker.identity}:{written}"), f"the running job under :{written}"
+    )
     assert not r.exists(f"{worker.identity}:{absent}")
     (entry,) = (json.loads(value) for value in entries.values())
     assert entry["queue"] == "default" and entry["payload"] == raw  # the job string itself
@@ -123,14 +134,20 @@ def test_process_info_lists_each_queue_once_with_its_weight(
     assert info["queues"] == ["critical", "default"]
     assert info["weights"] == [{"critical": 3, "default": 1}]
     assert info["capsules"]["default"] == {
-        "concurrency": worker.settings.concurrency, "mode": "weighted",
+        "concurrency": worker.settings.concurrency,
+        "mode": "weighted",
         "weights": {"critical": 3, "default": 1},
     }
 
 
-@pytest.mark.parametrize(("queues", "mode"), [
-    (("a", "b"), "strict"), (("a,1", "b,1"), "random"), (("a,2", "b"), "weighted"),
-])
+@pytest.mark.parametrize(
+    ("queues", "mode"),
+    [
+        (("a", "b"), "strict"),
+        (("a,1", "b,1"), "random"),
+        (("a,2", "b"), "weighted"),
+    ],
+)
 def test_capsule_mode_is_named_as_sidekiq_8_names_it(
     queues: tuple[str, ...], mode: str, r: redis.Redis, start_worker: StartWorker
 ) -> None:
@@ -141,10 +158,15 @@ def test_capsule_mode_is_named_as_sidekiq_8_names_it(
 
 def live_process(r: redis.Redis, identity: str, info: object = None) -> None:
     r.sadd("processes", identity)
-    r.hset(identity, mapping={
-        "info": json.dumps(info or {"hostname": "h", "pid": 1, "queues": ["default"]}),
-        "busy": 1, "beat": time.time(), "quiet": "false",
-    })
+    r.hset(
+        identity,
+        mapping={
+            "info": json.dumps(info or {"hostname": "h", "pid": 1, "queues": ["default"]}),
+            "busy": 1,
+            "beat": time.time(),
+            "quiet": "false",
+        },
+    )
 
 
 def job_json(klass: str, jid: str) -> str:
@@ -153,14 +175,29 @@ def job_json(klass: str, jid: str) -> str:
 
 def test_running_jobs_are_read_under_both_names(r: redis.Redis) -> None:
     live_process(r, "six:1:aaaaaaaaaaaa")
-    r.hset("six:1:aaaaaaaaaaaa:workers", "t1", json.dumps(
-        {"queue": "default", "payload": job_json("Six", "a" * 24), "run_at": int(time.time())}))
+    r.hset(
+        "six:1:aaaaaaaaaaaa:workers",
+        "t1",
+        json.dumps(
+            {"queue": "default", "payload": job_json("Six", "a" * 24), "run_at": int(time.time())}
+        ),
+    )
     live_process(r, "seven:2:bbbbbbbbbbbb")
-    r.hset("seven:2:bbbbbbbbbbbb:work", "t2", json.dumps(
-        {"queue": "default", "payload": job_json("Seven", "b" * 24), "run_at": int(time.time())}))
+    r.hset(
+        "seven:2:bbbbbbbbbbbb:work",
+        "t2",
+        json.dumps(
+            {"queue": "default", "payload": job_json("Seven", "b" * 24), "run_at": int(time.time())}
+        ),
+    )
     live_process(r, "five:3:cccccccccccc")  # Sidekiq 5 wrote the payload as an object
-    r.hset("five:3:cccccccccccc:workers", "t3", json.dumps(
-        {"queue": "low", "payload": json.loads(job_json("Five", "c" * 24)), "run_at": 1.5e9}))
+    r.hset(
+        "five:3:cccccccccccc:workers",
+        "t3",
+        json.dumps(
+            {"queue": "low", "payload": json.loads(job_json("Five", "c" * 24)), "run_at": 1.5e9}
+        ),
+    )
     found = {p.identity.split(":")[0]: p.running for p in Inspector(r).processes.list()}
     assert [w.job.klass for w in found["six"]] == ["Six"]
     assert [w.job.klass for w in found["seven"]] == ["Seven"]
@@ -168,20 +205,38 @@ def test_running_jobs_are_read_under_both_names(r: redis.Redis) -> None:
 
 
 HOSTILE_WORK = [
-    "{not json", "[1, 2]", "null", '"a string"', '{"payload": 5}', '{"payload": [1]}',
-    '{"payload": {"x": NaN}}', '{"queue": null, "payload": "{bad", "run_at": "soon"}',
-    '{"payload": "{}", "run_at": 1e400}', "",
+    "{not json",
+    "[1, 2]",
+    "null",
+    '"a string"',
+    '{"payload": 5}',
+    '{"payload": [1]}',
+    '{"payload": {"x": NaN}}',
+    '{"queue": null, "payload": "{bad", "run_at": "soon"}',
+    '{"payload": "{}", "run_at": 1e400}',
+    "",
 ]
 
 
 def test_garbled_running_jobs_are_skipped_and_the_readable_ones_shown(r: redis.Redis) -> None:
     identity = "odd:9:dddddddddddd"
     r.sadd("processes", identity)
-    r.hset(identity, mapping={"info": json.dumps({"pid": 9, "queues": ["default"]}),
-                              "busy": "1", "beat": "1.5", "rss": "10", "concurrency": "5"})
+    r.hset(
+        identity,
+        mapping={
+            "info": json.dumps({"pid": 9, "queues": ["default"]}),
+            "busy": "1",
+            "beat": "1.5",
+            "rss": "10",
+            "concurrency": "5",
+        },
+    )
     r.hset(f"{identity}:workers", mapping={f"t{i}": v for i, v in enumerate(HOSTILE_WORK)})
-    r.hset(f"{identity}:work", "ok", json.dumps(
-        {"queue": "default", "payload": job_json("Fine", "e" * 24), "run_at": 1}))
+    r.hset(
+        f"{identity}:work",
+        "ok",
+        json.dumps({"queue": "default", "payload": job_json("Fine", "e" * 24), "run_at": 1}),
+    )
     (proc,) = Inspector(r).processes.list()
     assert "Fine" in [w.job.klass for w in proc.running]
     assert all(math.isfinite(w.run_at) for w in proc.running)
@@ -191,10 +246,16 @@ def test_garbled_running_jobs_are_skipped_and_the_readable_ones_shown(r: redis.R
 def test_garbled_process_fields_leave_the_process_out_with_a_reason(r: redis.Redis) -> None:
     identity = "odd:9:dddddddddddd"
     r.sadd("processes", identity)
-    r.hset(identity, mapping={
-        "info": json.dumps({"pid": "nine", "queues": 5, "started_at": [1], "concurrency": {}}),
-        "busy": "many", "beat": "nan", "rss": "1e999", "concurrency": "",
-    })
+    r.hset(
+        identity,
+        mapping={
+            "info": json.dumps({"pid": "nine", "queues": 5, "started_at": [1], "concurrency": {}}),
+            "busy": "many",
+            "beat": "nan",
+            "rss": "1e999",
+            "concurrency": "",
+        },
+    )
     scan = Inspector(r).processes.read()
     assert scan.processes == []
     assert [u.identity for u in scan.unreadable] == [identity]

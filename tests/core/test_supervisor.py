@@ -96,8 +96,11 @@ def test_supervisor_restarts_a_child_killed_while_working_and_stops_on_term(
     redis_url: str, r: redis.Redis
 ) -> None:
     inbox = SignalInbox()
-    supervisor = Supervisor(["worker", "-r", "tests/core/jobs_for_tests.py", "--redis-url",
-                             redis_url, "-c", "1"], 1, RestartPolicy(startup_seconds=0.0))
+    supervisor = Supervisor(
+        ["worker", "-r", "tests/core/jobs_for_tests.py", "--redis-url", redis_url, "-c", "1"],
+        1,
+        RestartPolicy(startup_seconds=0.0),
+    )
     result: list[int] = []
     thread = threading.Thread(target=lambda: result.append(run_supervisor(supervisor, inbox)))
     thread.start()
@@ -106,8 +109,11 @@ def test_supervisor_restarts_a_child_killed_while_working_and_stops_on_term(
         pid = int(next(iter(first)).rsplit(":", 2)[1])
         assert supervisor.slots[0].child is not None and supervisor.slots[0].child.pid == pid
         supervisor.slots[0].child.send_signal(signal.SIGKILL)
-        wait_for(lambda: supervisor.slots[0].child is not None
-                 and supervisor.slots[0].child.pid != pid, "a replacement child", timeout=20)
+        wait_for(
+            lambda: supervisor.slots[0].child is not None and supervisor.slots[0].child.pid != pid,
+            "a replacement child",
+            timeout=20,
+        )
         wait_for(lambda: r.smembers("processes") - first, "the replacement to start", timeout=20)
         inbox.post(signal.SIGTERM)
     finally:

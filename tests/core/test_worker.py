@@ -202,7 +202,7 @@ def test_server_middleware_wraps_execution(
 
     class AuditPlugin:
         @hookimpl
-        def workhorse_server_middleware(self, settings):  # type: ignore[no-untyped-def]
+        def workhorse_server_middleware(self):  # type: ignore[no-untyped-def]
             def audit(ctx, call_next):  # type: ignore[no-untyped-def]
                 seen.append(f"before {ctx.name} {ctx.jid}")
                 result = call_next()
@@ -250,8 +250,9 @@ def test_json_log_format_is_one_object_per_line() -> None:
 
     from workhorse.logs import JSONFormatter
 
-    record = logging.LogRecord("workhorse.job", logging.WARNING, __file__, 1,
-                               "fail %s jid=%s", ("X", "abc"), None)
+    record = logging.LogRecord(
+        "workhorse.job", logging.WARNING, __file__, 1, "fail %s jid=%s", ("X", "abc"), None
+    )
     line = JSONFormatter().format(record)
     entry = json.loads(line)
     assert entry["lvl"] == "WARNING" and entry["msg"] == "fail X jid=abc" and "\n" not in line

@@ -49,7 +49,7 @@ def snippets(page: Path) -> list[Snippet]:
 
 def _snippet(page: Path, text: str, match: re.Match[str], kind: str) -> Snippet:
     line = text.count("\n", 0, match.start(1)) + 1
-    skip = _SKIP.search(text[:match.start()]) if kind == "example" else None
+    skip = _SKIP.search(text[: match.start()]) if kind == "example" else None
     return Snippet(page, line, match[1], kind, skip["reason"] if skip else None)
 
 

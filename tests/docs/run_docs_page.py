@@ -29,8 +29,7 @@ install_trusted_keys((key_id, public))
 
 
 def run(code: str, filename: str, first_line: int, namespace: dict[str, Any]) -> None:
-    tree = ast.parse(textwrap.dedent(code), filename, "exec",
-                     type_comments=False)
+    tree = ast.parse(textwrap.dedent(code), filename, "exec", type_comments=False)
     ast.increment_lineno(tree, first_line - 1)
     compiled = compile(tree, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     result = eval(compiled, namespace)

@@ -19,10 +19,21 @@ RUNNER = Path(__file__).with_name("run_docs_page.py")
 
 @pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(DOCS)))
 def test_the_examples_of_each_page_run(page: Path, redis_url: str, tmp_path: Path) -> None:
-    env = subprocess_env(tiers=("enterprise",), WORKHORSE_REDIS_URL=redis_url,
-                         HOME=str(tmp_path), PYTHONPATH=str(tmp_path))
-    result = subprocess.run([sys.executable, str(RUNNER), str(page)], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    env = subprocess_env(
+        tiers=("enterprise",),
+        WORKHORSE_REDIS_URL=redis_url,
+        HOME=str(tmp_path),
+        PYTHONPATH=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, str(RUNNER), str(page)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, f"{page.name}:\n{result.stdout}\n{result.stderr}"
 
 
@@ -39,9 +50,14 @@ def _where(snippet: Snippet) -> str:
 
 def test_the_extractor_sees_fences_setups_and_skip_markers(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
-    page.write_text("text\n<!-- test-setup\nrows = [1]\n-->\n\n```python\nprint(rows)\n```\n\n"
-                    "<!-- skip-test: needs a second Redis host -->\n```python\nboom()\n```\n"
-                    "```sh\nnot python\n```\n")
+    page.write_text(
+        "text\n<!-- test-setup\nrows = [1]\n-->\n\n```python\nprint(rows)\n```\n\n"
+        "<!-- skip-test: needs a second Redis host -->\n```python\nboom()\n```\n"
+        "```sh\nnot python\n```\n"
+    )
     found = [(s.kind, s.line, s.code, s.skip) for s in snippets(page)]
-    assert found == [("setup", 3, "rows = [1]\n", None), ("example", 7, "print(rows)\n", None),
-                     ("example", 12, "boom()\n", "needs a second Redis host")]
+    assert found == [
+        ("setup", 3, "rows = [1]\n", None),
+        ("example", 7, "print(rows)\n", None),
+        ("example", 12, "boom()\n", "needs a second Redis host"),
+    ]

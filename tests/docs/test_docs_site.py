@@ -25,9 +25,15 @@ REPO = Path(__file__).resolve().parents[2]
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr, result.stderr
     return out
@@ -39,9 +45,12 @@ def page(site: Path, path: str) -> str:
 
 def test_every_core_command_has_its_own_page(site: Path) -> None:
     ctx = click.Context(main, info_name="workhorse")
-    core = [name for name in main.list_commands(ctx)
-            if (command := main.get_command(ctx, name)) is not None
-            and getattr(command.callback, "__module__", "").startswith("workhorse.")]
+    core = [
+        name
+        for name in main.list_commands(ctx)
+        if (command := main.get_command(ctx, name)) is not None
+        and getattr(command.callback, "__module__", "").startswith("workhorse.")
+    ]
     assert {"worker", "status", "web", "doctor"} <= set(core)
     for name in core:
         assert f"workhorse {name}" in page(site, f"commands/{name}"), name

@@ -13,7 +13,6 @@ from psycopg import sql
 collect_ignore = ["django_project"]
 
 
-
 @pytest.fixture
 def pg_name() -> str:
     """A database name unique to this test (Django's test runner creates and drops it)."""
@@ -29,5 +28,6 @@ def pg_url(pg_name: str) -> Iterator[str]:
         yield f"postgresql+psycopg://{PG['user']}@{PG['host']}:{PG['port']}/{pg_name}"
     finally:
         with admin_connection() as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(pg_name)))
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(pg_name))
+            )

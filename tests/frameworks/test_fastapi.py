@@ -32,8 +32,7 @@ def require_admin(request: Request) -> bool:
 
 def make_app(redis_url: str) -> FastAPI:
     app = FastAPI(lifespan=workhorse_lifespan(redis_url=redis_url, prefix="{fa}"))
-    mount_dashboard(app, "/jobs", auth=require_admin, redis_url=redis_url, prefix="{fa}",
-                    tabs=[])
+    mount_dashboard(app, "/jobs", auth=require_admin, redis_url=redis_url, prefix="{fa}", tabs=[])
 
     @app.post("/signup")
     async def signup(address: str, jobs: Jobs) -> dict[str, Any]:
@@ -87,7 +86,8 @@ def test_the_lifespan_also_configures_plain_perform_async(redis_url: str, r: red
 
 
 def test_the_async_write_never_runs_redis_io_on_the_sync_client(
-        redis_url: str, r: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    redis_url: str, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from workhorse.client import Client
 
     def blocking_write(self: Client, *args: object, **kwargs: object) -> None:
@@ -104,10 +104,12 @@ def test_the_async_write_never_runs_redis_io_on_the_sync_client(
     assert r.llen("{fa}:queue:mail") == 1
 
 
-@pytest.mark.parametrize(("headers", "status"), [
-    ({}, 401), ({"x-user": "mallory"}, 403), ({"x-user": "admin"}, 200)])
+@pytest.mark.parametrize(
+    ("headers", "status"), [({}, 401), ({"x-user": "mallory"}, 403), ({"x-user": "admin"}, 200)]
+)
 def test_the_dashboard_answers_only_when_the_dependency_allows(
-        redis_url: str, headers: dict[str, str], status: int) -> None:
+    redis_url: str, headers: dict[str, str], status: int
+) -> None:
     async def scenario() -> httpx.Response:
         async for c in with_app(redis_url):
             return await c.get("/jobs/queues", headers=headers)

@@ -22,8 +22,13 @@ def make_app(redis_url: str) -> Flask:
     app = Flask(__name__)
     app.config.update(WORKHORSE_REDIS_URL=redis_url, WORKHORSE_PREFIX="{fl}")
     Workhorse(app)
-    mount_dashboard(app, "/admin/jobs", tabs=[], login_url="/login",
-                    login_check=lambda: request.headers.get("x-user") == "admin")
+    mount_dashboard(
+        app,
+        "/admin/jobs",
+        tabs=[],
+        login_url="/login",
+        login_check=lambda: request.headers.get("x-user") == "admin",
+    )
 
     @app.post("/signup")
     def signup() -> dict[str, str | None]:
@@ -33,7 +38,8 @@ def make_app(redis_url: str) -> Flask:
 
 
 def test_init_app_points_perform_async_at_the_configured_redis(
-        redis_url: str, r: redis.Redis) -> None:
+    redis_url: str, r: redis.Redis
+) -> None:
     previous = client_module.set_default_client(None)
     try:
         jid = make_app(redis_url).test_client().post("/signup?address=a@b.c").json["jid"]
@@ -50,7 +56,8 @@ def test_the_dashboard_asks_strangers_to_log_in(redis_url: str) -> None:
 
 
 def test_the_dashboard_works_for_a_logged_in_admin_including_its_forms(
-        redis_url: str, r: redis.Redis) -> None:
+    redis_url: str, r: redis.Redis
+) -> None:
     r.zadd("{fl}:dead", {'{"class":"X","args":[],"jid":"abcabcabcabcabcabcabcabc"}': 1})
     c = make_app(redis_url).test_client()
     page = c.get("/admin/jobs/dead", headers={"x-user": "admin"})
@@ -59,17 +66,26 @@ def test_the_dashboard_works_for_a_logged_in_admin_including_its_forms(
     assert 'action="/admin/jobs/dead"' in text
     token = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)">', text)
     assert token
-    answer = c.post("/admin/jobs/dead/1.0-abcabcabcabcabcabcabcabc", headers={"x-user": "admin"},
-                    data={"action": "delete", "csrf_token": token.group(1)})
+    answer = c.post(
+        "/admin/jobs/dead/1.0-abcabcabcabcabcabcabcabc",
+        headers={"x-user": "admin"},
+        data={"action": "delete", "csrf_token": token.group(1)},
+    )
     assert answer.status_code == 303, answer.get_data(as_text=True)
     assert r.zcard("{fl}:dead") == 0
 
 
 def test_a_forged_form_without_the_token_is_refused(redis_url: str, r: redis.Redis) -> None:
     r.zadd("{fl}:dead", {'{"class":"X","args":[],"jid":"abcabcabcabcabcabcabcabc"}': 1})
-    answer = make_app(redis_url).test_client().post(
-        "/admin/jobs/dead/1.0-abcabcabcabcabcabcabcabc", headers={"x-user": "admin"},
-        data={"action": "delete"})
+    answer = (
+        make_app(redis_url)
+        .test_client()
+        .post(
+            "/admin/jobs/dead/1.0-abcabcabcabcabcabcabcabc",
+            headers={"x-user": "admin"},
+            data={"action": "delete"},
+        )
+    )
     assert answer.status_code == 403
     assert r.zcard("{fl}:dead") == 1
 

@@ -47,7 +47,8 @@ def queued(r: redis.Redis) -> list[str]:
 
 
 def test_a_rolled_back_session_enqueues_nothing(
-        engine: Engine, wh_client: Client, r: redis.Redis) -> None:
+    engine: Engine, wh_client: Client, r: redis.Redis
+) -> None:
     with pytest.raises(Rollback), Session(engine) as session, session.begin():
         session.add(order := Order(item="book"))
         session.flush()
@@ -59,7 +60,8 @@ def test_a_rolled_back_session_enqueues_nothing(
 
 
 def test_a_commit_enqueues_every_job_after_the_rows_are_visible(
-        engine: Engine, wh_client: Client, r: redis.Redis) -> None:
+    engine: Engine, wh_client: Client, r: redis.Redis
+) -> None:
     with Session(engine) as session:
         orders = [Order(item=f"book {i}") for i in range(3)]
         session.add_all(orders)
@@ -72,7 +74,8 @@ def test_a_commit_enqueues_every_job_after_the_rows_are_visible(
 
 
 def test_a_rolled_back_savepoint_drops_only_its_own_jobs(
-        engine: Engine, wh_client: Client, r: redis.Redis) -> None:
+    engine: Engine, wh_client: Client, r: redis.Redis
+) -> None:
     with Session(engine) as session, session.begin():
         hook = after_commit(session)
         kept = ship.on_commit(hook).perform_async(1)
@@ -84,7 +87,8 @@ def test_a_rolled_back_savepoint_drops_only_its_own_jobs(
 
 
 def test_a_session_rolled_back_then_reused_forgets_the_earlier_jobs(
-        engine: Engine, wh_client: Client, r: redis.Redis) -> None:
+    engine: Engine, wh_client: Client, r: redis.Redis
+) -> None:
     with Session(engine) as session:
         hook = after_commit(session)
         session.add(Order(item="x"))
@@ -99,7 +103,8 @@ def test_a_session_rolled_back_then_reused_forgets_the_earlier_jobs(
 
 
 def test_without_an_open_transaction_the_job_is_enqueued_at_once(
-        engine: Engine, wh_client: Client, r: redis.Redis) -> None:
+    engine: Engine, wh_client: Client, r: redis.Redis
+) -> None:
     with Session(engine) as session:
         jid = ship.on_commit(after_commit(session)).perform_async(1)
     assert queued(r) == [jid]

@@ -19,8 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 REPO, WHEEL_DIR = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-sys.path[:] = [WHEEL_DIR] + [p for p in sys.path
-                             if p and not os.path.abspath(p).startswith(REPO + os.sep)]
+sys.path[:] = [WHEEL_DIR] + [
+    p for p in sys.path if p and not os.path.abspath(p).startswith(REPO + os.sep)
+]
 
 import workhorse_licensing  # noqa: E402
 from workhorse_licensing import builtin_keys, keyring, runtime, status  # noqa: E402
@@ -33,13 +34,25 @@ found: dict[str, Any] = {"imported_from": workhorse_licensing.__file__}
 # The attacker's key even reuses the vendor's key id.
 attacker = SigningKey.generate(next(iter(builtin_keys.PUBLIC_KEYS)))
 now = datetime.now(UTC)
-os.environ["WORKHORSE_LICENSE"] = attacker.issue(License(
-    license_id="lic_evil", customer_id="cus_evil", customer_name="Evil Corp",
-    tiers=("pro", "enterprise"), issued_at=now - timedelta(days=1),
-    expires_at=now + timedelta(days=365), grace_days=14))
+os.environ["WORKHORSE_LICENSE"] = attacker.issue(
+    License(
+        license_id="lic_evil",
+        customer_id="cus_evil",
+        customer_name="Evil Corp",
+        tiers=("pro", "enterprise"),
+        issued_at=now - timedelta(days=1),
+        expires_at=now + timedelta(days=365),
+        grace_days=14,
+    )
+)
 pair = f"{attacker.key_id}:{attacker.public_text()}"
-for name in ("WH_TEST_TRUSTED_KEY", "WORKHORSE_TRUSTED_KEYS", "WORKHORSE_PUBLIC_KEYS",
-             "WORKHORSE_LICENSE_PUBLIC_KEY", "WORKHORSE_SIGNING_KEY"):
+for name in (
+    "WH_TEST_TRUSTED_KEY",
+    "WORKHORSE_TRUSTED_KEYS",
+    "WORKHORSE_PUBLIC_KEYS",
+    "WORKHORSE_LICENSE_PUBLIC_KEY",
+    "WORKHORSE_SIGNING_KEY",
+):
     os.environ[name] = pair
 
 # 1. helper modules that used to ship (or might)
@@ -60,8 +73,11 @@ def modules() -> Iterator[Any]:
 
 
 found["suspicious_names"] = sorted(
-    f"{module.__name__}.{attr}" for module in modules() for attr in dir(module)
-    if not attr.startswith("_") and SUSPICIOUS.search(attr)
+    f"{module.__name__}.{attr}"
+    for module in modules()
+    for attr in dir(module)
+    if not attr.startswith("_")
+    and SUSPICIOUS.search(attr)
     and getattr(module, attr) is not keyring.trusted_keyring  # the read-only getter
 )
 

@@ -32,8 +32,12 @@ def stranger_key() -> SigningKey:
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No license from the machine running the tests; a fresh per-process cache."""
-    for name in ("WORKHORSE_LICENSE", "WORKHORSE_LICENSE_FILE", "WORKHORSE_LICENSE_REVOCATIONS",
-                 "XDG_CACHE_HOME"):
+    for name in (
+        "WORKHORSE_LICENSE",
+        "WORKHORSE_LICENSE_FILE",
+        "WORKHORSE_LICENSE_REVOCATIONS",
+        "XDG_CACHE_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     testing.reset()

@@ -14,22 +14,28 @@ import uvicorn
 from starlette.types import ASGIApp
 
 
-def make_wheel(folder: Path, name: str, version: str, requires_python: str = ">=3.11",
-               padding: int = 0) -> Path:
+def make_wheel(
+    folder: Path, name: str, version: str, requires_python: str = ">=3.11", padding: int = 0
+) -> Path:
     """Build a minimal installable wheel for ``name`` (one module that records its version)."""
     module = name.replace("-", "_")
     dist_info = f"{module}-{version}.dist-info"
-    metadata = (f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-                f"Requires-Python: {requires_python}\n"
-                "Classifier: Private :: Do Not Upload\n\nA test wheel.\n")
+    metadata = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        f"Requires-Python: {requires_python}\n"
+        "Classifier: Private :: Do Not Upload\n\nA test wheel.\n"
+    )
     files = {
         f"{module}/__init__.py": f"VERSION = {version!r}\n# {'x' * padding}\n",
         f"{dist_info}/METADATA": metadata,
-        f"{dist_info}/WHEEL": ("Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
-                               "Tag: py3-none-any\n"),
+        f"{dist_info}/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
     }
-    record = [f"{path},sha256={_urlsafe_digest(text.encode())},{len(text.encode())}"
-              for path, text in files.items()]
+    record = [
+        f"{path},sha256={_urlsafe_digest(text.encode())},{len(text.encode())}"
+        for path, text in files.items()
+    ]
     files[f"{dist_info}/RECORD"] = "\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n"
     path = folder / f"{module}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -57,8 +63,9 @@ class ThreadedServer:
         self._socket.bind(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
         self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self._thread = threading.Thread(target=self._server.run,
-                                        kwargs={"sockets": [self._socket]}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
 
     def url(self, user: str | None = None, password: str | None = None) -> str:
         auth = f"{user}:{password}@" if user is not None else ""
@@ -81,7 +88,7 @@ class ThreadedServer:
 
 def seed_accounts(data: Path) -> tuple[str, dict[str, str]]:
     """An admin token and three customers (Pro, Enterprise, suspended); return the tokens."""
-    from workhorse_licensing.vendor.index.accounts import Accounts
+    from workhorse_licensing.issuer.index.accounts import Accounts
 
     accounts = Accounts(data)
     admin = accounts.set_admin_token()

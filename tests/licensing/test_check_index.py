@@ -28,8 +28,8 @@ from workhorse_licensing.index_check import (
     check_index,
     target,
 )
-from workhorse_licensing.vendor.index.accounts import Accounts
-from workhorse_licensing.vendor.index.app import IndexConfig, create_app
+from workhorse_licensing.issuer.index.accounts import Accounts
+from workhorse_licensing.issuer.index.app import IndexConfig, create_app
 
 
 class Live:
@@ -76,7 +76,8 @@ def test_a_pro_customer_learns_the_credentials_work_and_what_they_cover(live: Li
     assert result.exit_code == 0, result.output
     assert result.output.count("\n") == 1
     assert "the credentials of customer id 'cus_pro' work; the plan covers workhorse-pro" in (
-        result.output)
+        result.output
+    )
     assert "workhorse-enterprise" not in result.output
     assert live.tokens["cus_pro"] not in result.output
 
@@ -85,20 +86,33 @@ def test_credentials_can_come_from_options_or_the_environment(live: Live) -> Non
     by_option = check(live.url(), "--customer", "cus_ent", "--token", live.tokens["cus_ent"])
     assert by_option.exit_code == 0, by_option.output
     assert "covers workhorse-enterprise, workhorse-pro" in by_option.output
-    by_env = check(live.url(), env={"WORKHORSE_INDEX_CUSTOMER": "cus_pro",
-                                    "WORKHORSE_INDEX_TOKEN": live.tokens["cus_pro"]})
+    by_env = check(
+        live.url(),
+        env={
+            "WORKHORSE_INDEX_CUSTOMER": "cus_pro",
+            "WORKHORSE_INDEX_TOKEN": live.tokens["cus_pro"],
+        },
+    )
     assert by_env.exit_code == 0 and "covers workhorse-pro " in by_env.output
 
 
-@pytest.mark.parametrize(("customer", "token", "expected"), [
-    ("cus_pro", "whd_wrong", "refused the credentials of customer id 'cus_pro'"),
-    ("cus_nobody", "whd_wrong", "refused the credentials of customer id 'cus_nobody'"),
-    ("cus_former", "no such customer", "refused the credentials of customer id 'cus_former'"),
-    ("cus_off", None, "work, but the index serves them nothing: access for this account is"
-                      " suspended; contact licensing@workhorse.dev"),
-])
+@pytest.mark.parametrize(
+    ("customer", "token", "expected"),
+    [
+        ("cus_pro", "whd_wrong", "refused the credentials of customer id 'cus_pro'"),
+        ("cus_nobody", "whd_wrong", "refused the credentials of customer id 'cus_nobody'"),
+        ("cus_former", "no such customer", "refused the credentials of customer id 'cus_former'"),
+        (
+            "cus_off",
+            None,
+            "work, but the index serves them nothing: access for this account is"
+            " suspended; contact licensing@workhorse.dev",
+        ),
+    ],
+)
 def test_a_refused_customer_learns_why_and_the_exit_code_says_so(
-        live: Live, customer: str, token: str | None, expected: str) -> None:
+    live: Live, customer: str, token: str | None, expected: str
+) -> None:
     result = check(live.url(customer, token))
     assert result.exit_code == 1
     assert expected in result.output and result.output.count("\n") == 1
@@ -109,24 +123,30 @@ def test_a_revoked_license_is_named_as_the_reason(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     from workhorse_testkeys import SigningKey, trusted_keys
+
     data = tmp_path / "data"
     _admin, tokens = seed_accounts(data)
     key = SigningKey.generate("check-1")
     (data / "revocations.wh").write_text(
-        key.sign_revocations(["lic_pro"], datetime(2026, 1, 1, tzinfo=UTC)))
+        key.sign_revocations(["lic_pro"], datetime(2026, 1, 1, tzinfo=UTC))
+    )
     with trusted_keys(key), ThreadedServer(create_app(IndexConfig(data))) as server:
         result = check(server.url("cus_pro", tokens["cus_pro"]) + "/simple/")
     assert result.exit_code == 1 and "the license of this account was revoked" in result.output
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("http://127.0.0.1:9/simple/", "no credentials"),
-    ("ftp://cus:tok@example.invalid/simple/", "is not an index URL"),
-    ("https://cus:tok@[::1/simple/", "is not an index URL"),
-    ("packages.workhorse.dev/simple/", "is not an index URL"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:9/simple/", "no credentials"),
+        ("ftp://cus:tok@example.invalid/simple/", "is not an index URL"),
+        ("https://cus:tok@[::1/simple/", "is not an index URL"),
+        ("packages.workhorse.dev/simple/", "is not an index URL"),
+    ],
+)
 def test_unusable_urls_are_a_usage_error_that_never_echoes_the_token(
-        url: str, expected: str) -> None:
+    url: str, expected: str
+) -> None:
     result = check(url)
     assert result.exit_code == 2 and expected in result.output
     assert "tok@" not in result.output
@@ -145,15 +165,19 @@ def test_an_unreachable_index_is_reported_as_such() -> None:
 def test_a_host_name_httpx_cannot_use_is_reported_not_raised() -> None:
     result = check("https://cus:whd_secret@bad host/simple/")
     assert result.exit_code == 1 and "could not reach the index at https://bad host/simple/" in (
-        result.output)
+        result.output
+    )
     assert "whd_secret" not in result.output
 
 
 def test_the_url_is_turned_into_the_entitlement_endpoint_without_credentials() -> None:
     where = target("https://cus%5Facme:whd%2Fx@packages.example:8443/pypi/simple/")
-    assert where == IndexTarget("https://packages.example:8443/pypi/api/entitlements",
-                                "https://packages.example:8443/pypi/simple/", "cus_acme",
-                                "whd/x")
+    assert where == IndexTarget(
+        "https://packages.example:8443/pypi/api/entitlements",
+        "https://packages.example:8443/pypi/simple/",
+        "cus_acme",
+        "whd/x",
+    )
     with pytest.raises(IndexCheckError, match="no credentials"):
         target("https://packages.example/simple/")
 
@@ -161,8 +185,9 @@ def test_the_url_is_turned_into_the_entitlement_endpoint_without_credentials() -
 # -- hostile or broken answers ------------------------------------------------------------
 
 Handler = Callable[[httpx.Request], httpx.Response]
-WHERE = IndexTarget("https://idx.example/api/entitlements", "https://idx.example/simple/",
-                    "cus_acme", "whd_secret")
+WHERE = IndexTarget(
+    "https://idx.example/api/entitlements", "https://idx.example/simple/", "cus_acme", "whd_secret"
+)
 
 
 def answer(handler: Handler) -> tuple[bool, str]:
@@ -181,44 +206,59 @@ def test_the_credentials_travel_as_basic_auth_to_the_endpoint_only() -> None:
     assert answer(handler)[0] is True
     (request,) = seen
     assert str(request.url) == "https://idx.example/api/entitlements"
-    assert request.headers["authorization"] == httpx.BasicAuth(
-        "cus_acme", "whd_secret")._auth_header
+    assert (
+        request.headers["authorization"] == httpx.BasicAuth("cus_acme", "whd_secret")._auth_header
+    )
 
 
-@pytest.mark.parametrize(("status", "body", "expected"), [
-    (200, b"<html>Welcome to our proxy</html>", "not the expected JSON"),
-    (200, b"[1, 2]", "not the expected JSON"),
-    (200, b'{"packages": "workhorse-pro"}', "not the expected JSON"),
-    (200, b'{"packages": [1], "problem": null}', "not the expected JSON"),
-    (200, b'{"packages": [], "problem": 7}', "not the expected JSON"),
-    (200, b"[" * 60_000, "not the expected JSON"),  # deeper than the parser goes
-    (200, b'{"packages": ["x"]}' + b" " * MAX_ANSWER_BYTES, "not the expected JSON"),
-    (200, b'{"packages": ["workhorse", "workhorse-licensing"], "problem": null}',
-     "covers no paid package"),
-    (404, b"Not Found", "answered HTTP 404"),
-    (500, b"Traceback", "answered HTTP 500"),
-])
-def test_odd_answers_get_a_clear_sentence_and_a_failure(status: int, body: bytes,
-                                                       expected: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (200, b"<html>Welcome to our proxy</html>", "not the expected JSON"),
+        (200, b"[1, 2]", "not the expected JSON"),
+        (200, b'{"packages": "workhorse-pro"}', "not the expected JSON"),
+        (200, b'{"packages": [1], "problem": null}', "not the expected JSON"),
+        (200, b'{"packages": [], "problem": 7}', "not the expected JSON"),
+        (200, b"[" * 60_000, "not the expected JSON"),  # deeper than the parser goes
+        (200, b'{"packages": ["x"]}' + b" " * MAX_ANSWER_BYTES, "not the expected JSON"),
+        (
+            200,
+            b'{"packages": ["workhorse", "workhorse-licensing"], "problem": null}',
+            "covers no paid package",
+        ),
+        (404, b"Not Found", "answered HTTP 404"),
+        (500, b"Traceback", "answered HTTP 500"),
+    ],
+)
+def test_odd_answers_get_a_clear_sentence_and_a_failure(
+    status: int, body: bytes, expected: str
+) -> None:
     ok, sentence = answer(lambda request: httpx.Response(status, content=body))
     assert not ok and expected in sentence
 
 
 def test_a_redirect_is_not_followed_with_the_credentials() -> None:
-    ok, sentence = answer(lambda request: httpx.Response(
-        302, headers={"Location": "https://user:pw@elsewhere.example/x"}))
+    ok, sentence = answer(
+        lambda request: httpx.Response(
+            302, headers={"Location": "https://user:pw@elsewhere.example/x"}
+        )
+    )
     assert not ok and "redirects to 'https://elsewhere.example/x'" in sentence
 
 
 def test_control_characters_from_the_server_never_reach_the_terminal() -> None:
     problem = "suspended\x1b[2J\x07" + "!" * 1000
-    ok, sentence = answer(lambda request: httpx.Response(
-        200, content=json.dumps({"packages": [], "problem": problem}).encode()))
+    ok, sentence = answer(
+        lambda request: httpx.Response(
+            200, content=json.dumps({"packages": [], "problem": problem}).encode()
+        )
+    )
     assert not ok and "\x1b" not in sentence and "\x07" not in sentence
     assert len(sentence) < 500
 
 
 # -- bare `workhorse license` -----------------------------------------------------------------
+
 
 def test_bare_license_shows_each_installed_tier_and_fails_without_a_key() -> None:
     result = CliRunner().invoke(main, ["license"])
@@ -227,7 +267,8 @@ def test_bare_license_shows_each_installed_tier_and_fails_without_a_key() -> Non
 
 
 def test_bare_license_with_no_paid_tier_installed_says_none_is_needed(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(customer_cli, "find_spec", lambda name: None)
     result = CliRunner().invoke(main, ["license"])
     assert result.exit_code == 0

@@ -16,8 +16,9 @@ KEY = SigningKey.generate("fuzz-1")
 KEYRING = Keyring({KEY.key_id: KEY.public_key})
 TOKEN = KEY.issue(sample_license(features=("batches",), max_threads=10))
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-FUZZ = settings(max_examples=300, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def verifies(text: object) -> bool:
@@ -43,7 +44,7 @@ def test_dot_separated_base64_pieces_raise_only_license_error(pieces: list[str])
 @FUZZ
 @given(st.integers(min_value=0, max_value=len(TOKEN) - 1), st.sampled_from(B64 + "."))
 def test_changing_any_one_character_breaks_the_key(position: int, char: str) -> None:
-    mutated = TOKEN[:position] + char + TOKEN[position + 1:]
+    mutated = TOKEN[:position] + char + TOKEN[position + 1 :]
     assert verifies(mutated) == (mutated == TOKEN)
 
 
@@ -55,11 +56,18 @@ def test_inserting_characters_breaks_the_key(position: int, extra: str) -> None:
 
 
 @FUZZ
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                    lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(st.text(max_size=12), inner, max_size=6), max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6)
+        ),
+        max_leaves=20,
+    )
+)
 def test_any_signed_json_body_raises_only_license_error_or_verifies(body: object) -> None:
     from workhorse_licensing.envelope import seal
+
     claims = body if isinstance(body, dict) else {"value": body}
     token = seal("license", claims, KEY.key_id, KEY._private_key.sign)
     verifies(token)  # must not raise anything but LicenseError

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from workhorse_licensing.vendor.index.accounts import Accounts
-from workhorse_licensing.vendor.index.cli import main
+from workhorse_licensing.issuer.index.accounts import Accounts
+from workhorse_licensing.issuer.index.cli import main
 
 
 def run(data: Path, *args: str, ok: bool = True) -> Result:
@@ -68,18 +68,22 @@ def test_suspending_and_upgrading_a_customer(data: Path) -> None:
     assert not Accounts(data).customers()[0].suspended
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("customers", "add", "cus_acme", "--name", "Again", "--tier", "pro"), "already exists"),
-    (("customers", "add", "../evil", "--name", "E", "--tier", "pro"), "must be letters"),
-    (("tokens", "issue", "cus_nobody"), "no customer 'cus_nobody'"),
-    (("tokens", "revoke", "cus_acme", "nope"), "has no token 'nope'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("customers", "add", "cus_acme", "--name", "Again", "--tier", "pro"), "already exists"),
+        (("customers", "add", "../evil", "--name", "E", "--tier", "pro"), "must be letters"),
+        (("tokens", "issue", "cus_nobody"), "no customer 'cus_nobody'"),
+        (("tokens", "revoke", "cus_acme", "nope"), "has no token 'nope'"),
+    ],
+)
 def test_mistakes_get_one_clear_sentence(data: Path, args: tuple[str, ...], message: str) -> None:
     assert message in run(data, *args, ok=False).output
 
 
 def test_every_check_compares_in_constant_time_even_for_unknown_customers(
-        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Unknown ids do the same hashing and comparing as known ones: no timing oracle."""
     run(data, "tokens", "issue", "cus_acme")
     calls: list[tuple[str, str]] = []
@@ -130,7 +134,8 @@ def test_a_live_token_logs_in_and_a_suspended_account_is_marked_for_its_403(data
 
 
 def test_a_tokenless_customer_costs_the_same_comparisons_as_one_with_a_token(
-        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[str] = []
     real = hmac.compare_digest
 

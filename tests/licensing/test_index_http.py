@@ -13,7 +13,7 @@ import pytest
 from index_support import make_wheel, seed_accounts, wheel_metadata
 from starlette.testclient import TestClient
 
-from workhorse_licensing.vendor.index.app import IndexConfig, create_app
+from workhorse_licensing.issuer.index.app import IndexConfig, create_app
 
 JSON = "application/vnd.pypi.simple.v1+json"
 
@@ -29,14 +29,24 @@ class Index:
     def auth(self, customer: str) -> tuple[str, str]:
         return customer, self.tokens[customer]
 
-    def upload(self, path: Path, name: str | None = None, version: str | None = None,
-               **fields: str) -> tuple[int, str]:
+    def upload(
+        self, path: Path, name: str | None = None, version: str | None = None, **fields: str
+    ) -> tuple[int, str]:
         dist_name, dist_version = path.name.split("-")[:2]
-        data = {":action": "file_upload", "protocol_version": "1",
-                "name": name or dist_name, "version": version or dist_version, **fields}
+        data = {
+            ":action": "file_upload",
+            "protocol_version": "1",
+            "name": name or dist_name,
+            "version": version or dist_version,
+            **fields,
+        }
         with path.open("rb") as handle:
-            response = self.client.post("/legacy/", data=data, auth=("__token__", self.admin),
-                                        files={"content": (path.name, handle)})
+            response = self.client.post(
+                "/legacy/",
+                data=data,
+                auth=("__token__", self.admin),
+                files={"content": (path.name, handle)},
+            )
         return response.status_code, response.text
 
 
@@ -68,8 +78,16 @@ def fresh_index(tmp_path: Path) -> Iterator[Index]:
 
 # -- authentication ---------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/simple/", "/simple/workhorse-pro/", "/simple/requests/",
-                                  "/files/workhorse-pro/workhorse_pro-1.0.0-py3-none-any.whl"])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/simple/",
+        "/simple/workhorse-pro/",
+        "/simple/requests/",
+        "/files/workhorse-pro/workhorse_pro-1.0.0-py3-none-any.whl",
+    ],
+)
 def test_no_credentials_get_401_with_a_basic_challenge(index: Index, path: str) -> None:
     response = index.client.get(path)
     assert response.status_code == 401
@@ -78,12 +96,14 @@ def test_no_credentials_get_401_with_a_basic_challenge(index: Index, path: str) 
 
 
 @pytest.mark.parametrize("auth", [("cus_pro", "wrong"), ("nobody", "wrong"), ("cus_pro", "")])
-def test_wrong_credentials_get_the_same_401_whoever_is_named(index: Index,
-                                                              auth: tuple[str, str]) -> None:
+def test_wrong_credentials_get_the_same_401_whoever_is_named(
+    index: Index, auth: tuple[str, str]
+) -> None:
     response = index.client.get("/simple/", auth=auth)
     assert response.status_code == 401
-    assert response.text == ("invalid customer id or download token; check the credentials in"
-                             " your index URL\n")
+    assert response.text == (
+        "invalid customer id or download token; check the credentials in your index URL\n"
+    )
 
 
 def test_a_token_works_only_with_its_own_customer_id(index: Index) -> None:
@@ -93,16 +113,17 @@ def test_a_token_works_only_with_its_own_customer_id(index: Index) -> None:
 
 @pytest.mark.parametrize("tokens_issued", [0, 2])
 def test_a_customer_with_no_live_token_is_a_401_whatever_the_password(
-        fresh_index: Index, tokens_issued: int) -> None:
+    fresh_index: Index, tokens_issued: int
+) -> None:
     """A former customer whose tokens were all revoked (or one never given a token) is out."""
-    from workhorse_licensing.vendor.index.accounts import Accounts
+    from workhorse_licensing.issuer.index.accounts import Accounts
+
     accounts = Accounts(fresh_index.data)
     accounts.add_customer("cus_former", "Former Customer", ("enterprise",))
     for _ in range(tokens_issued):
         accounts.revoke_token("cus_former", accounts.issue_token("cus_former")[0])
     for password in ("no such customer", "", "whd_"):
-        response = fresh_index.client.get("/simple/workhorse-pro/",
-                                          auth=("cus_former", password))
+        response = fresh_index.client.get("/simple/workhorse-pro/", auth=("cus_former", password))
         assert response.status_code == 401, password
 
 
@@ -113,10 +134,14 @@ def test_a_malformed_authorization_header_is_a_401(index: Index) -> None:
 
 # -- entitlement and leaks -----------------------------------------------------------
 
+
 def test_a_pro_customer_sees_the_free_packages_and_workhorse_pro(index: Index) -> None:
     response = index.client.get("/simple/", auth=index.auth("cus_pro"), headers={"Accept": JSON})
     assert [p["name"] for p in response.json()["projects"]] == [
-        "workhorse", "workhorse-licensing", "workhorse-pro"]
+        "workhorse",
+        "workhorse-licensing",
+        "workhorse-pro",
+    ]
     html = index.client.get("/simple/", auth=index.auth("cus_pro"), headers={"Accept": "text/html"})
     assert "enterprise" not in html.text and "workhorse-pro" in html.text
 
@@ -124,20 +149,27 @@ def test_a_pro_customer_sees_the_free_packages_and_workhorse_pro(index: Index) -
 def test_an_enterprise_customer_sees_every_vendor_package(index: Index) -> None:
     response = index.client.get("/simple/", auth=index.auth("cus_ent"), headers={"Accept": JSON})
     assert [p["name"] for p in response.json()["projects"]] == [
-        "workhorse", "workhorse-enterprise", "workhorse-licensing", "workhorse-pro"]
+        "workhorse",
+        "workhorse-enterprise",
+        "workhorse-licensing",
+        "workhorse-pro",
+    ]
 
 
 def test_the_free_packages_are_hosted_here_and_served_to_every_customer(
-        fresh_index: Index, tmp_path: Path) -> None:
+    fresh_index: Index, tmp_path: Path
+) -> None:
     """Pro depends on them: an empty environment must get them from this same index."""
     for name in ("workhorse", "workhorse-licensing"):
         wheel = make_wheel(tmp_path, name, "1.0.0")
         assert fresh_index.upload(wheel) == (200, f"published {wheel.name}\n")
-        page = fresh_index.client.get(f"/simple/{name}/", auth=fresh_index.auth("cus_pro"),
-                                      headers={"Accept": JSON})
+        page = fresh_index.client.get(
+            f"/simple/{name}/", auth=fresh_index.auth("cus_pro"), headers={"Accept": JSON}
+        )
         assert [f["filename"] for f in page.json()["files"]] == [wheel.name]
-        download = fresh_index.client.get(f"/files/{name}/{wheel.name}",
-                                          auth=fresh_index.auth("cus_pro"))
+        download = fresh_index.client.get(
+            f"/files/{name}/{wheel.name}", auth=fresh_index.auth("cus_pro")
+        )
         assert download.content == wheel.read_bytes()
 
 
@@ -152,8 +184,9 @@ def test_a_pro_customer_gets_403_for_enterprise_pages_and_files(index: Index) ->
     page = index.client.get("/simple/workhorse-enterprise/", auth=index.auth("cus_pro"))
     wheel = index.wheels["workhorse-enterprise"].name
     file = index.client.get(f"/files/workhorse-enterprise/{wheel}", auth=index.auth("cus_pro"))
-    missing = index.client.get("/files/workhorse-enterprise/nope-1.0-py3-none-any.whl",
-                               auth=index.auth("cus_pro"))
+    missing = index.client.get(
+        "/files/workhorse-enterprise/nope-1.0-py3-none-any.whl", auth=index.auth("cus_pro")
+    )
     assert page.status_code == file.status_code == missing.status_code == 403
     # One message for every refusal: it says nothing about the package's files or its buyers.
     assert page.text == file.text == missing.text
@@ -170,14 +203,24 @@ def test_a_revoked_license_ends_downloads(fresh_index: Index, tmp_path: Path) ->
     from datetime import UTC, datetime
 
     from workhorse_testkeys import SigningKey, trusted_keys
+
     key = SigningKey.generate("idx-1")
     (fresh_index.data / "revocations.wh").write_text(
-        key.sign_revocations(["lic_pro"], datetime(2026, 1, 1, tzinfo=UTC)))
+        key.sign_revocations(["lic_pro"], datetime(2026, 1, 1, tzinfo=UTC))
+    )
     with trusted_keys(key):
-        assert fresh_index.client.get("/simple/workhorse-pro/",
-                                      auth=fresh_index.auth("cus_pro")).status_code == 403
-        assert fresh_index.client.get("/simple/workhorse-pro/",
-                                      auth=fresh_index.auth("cus_ent")).status_code == 200
+        assert (
+            fresh_index.client.get(
+                "/simple/workhorse-pro/", auth=fresh_index.auth("cus_pro")
+            ).status_code
+            == 403
+        )
+        assert (
+            fresh_index.client.get(
+                "/simple/workhorse-pro/", auth=fresh_index.auth("cus_ent")
+            ).status_code
+            == 200
+        )
 
 
 def test_names_not_hosted_redirect_upstream_without_credentials(index: Index) -> None:
@@ -186,17 +229,23 @@ def test_names_not_hosted_redirect_upstream_without_credentials(index: Index) ->
     assert response.headers["location"] == "https://pypi.org/simple/requests/"
 
 
-@pytest.mark.parametrize("name", ["workhorse", "workhorse-licensing", "workhorse-pro",
-                                  "workhorse-enterprise"])
+@pytest.mark.parametrize(
+    "name", ["workhorse", "workhorse-licensing", "workhorse-pro", "workhorse-enterprise"]
+)
 def test_no_vendor_name_ever_redirects_upstream_even_before_its_first_upload(
-        tmp_path: Path, name: str) -> None:
+    tmp_path: Path, name: str
+) -> None:
     """Whoever registers one of our names on PyPI first must not land in a customer install."""
     data = tmp_path / "empty-index"
     _admin, tokens = seed_accounts(data)
     with TestClient(create_app(IndexConfig(data)), follow_redirects=False) as client:
         for spelling in (name, name.upper().replace("-", "_")):
-            response = client.get(f"/simple/{spelling}/", auth=("cus_ent", tokens["cus_ent"]),
-                                  headers={"Accept": JSON}, follow_redirects=True)
+            response = client.get(
+                f"/simple/{spelling}/",
+                auth=("cus_ent", tokens["cus_ent"]),
+                headers={"Accept": JSON},
+                follow_redirects=True,
+            )
             assert response.status_code == 200, spelling
             assert str(response.url).startswith("http://testserver/simple/")
             assert response.json()["files"] == []
@@ -207,29 +256,38 @@ def test_a_paid_name_never_redirects_upstream_even_when_unentitled(index: Index)
     response = index.client.get("/simple/Workhorse_Enterprise/", auth=index.auth("cus_pro"))
     assert response.status_code == 301
     assert response.headers["location"] == "/simple/workhorse-enterprise/"
-    assert index.client.get("/simple/workhorse-enterprise/",
-                            auth=index.auth("cus_pro")).status_code == 403
+    assert (
+        index.client.get("/simple/workhorse-enterprise/", auth=index.auth("cus_pro")).status_code
+        == 403
+    )
 
 
 # -- Simple API -----------------------------------------------------------------------
+
 
 def test_the_html_project_page_links_files_with_hash_python_and_metadata(index: Index) -> None:
     wheel = index.wheels["workhorse-pro"]
     sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
     meta_sha = hashlib.sha256(wheel_metadata(wheel)).hexdigest()
-    response = index.client.get("/simple/workhorse-pro/", auth=index.auth("cus_pro"),
-                                headers={"Accept": "text/html"})
+    response = index.client.get(
+        "/simple/workhorse-pro/", auth=index.auth("cus_pro"), headers={"Accept": "text/html"}
+    )
     assert response.headers["content-type"].startswith("text/html")
     assert '<meta name="pypi:repository-version" content="1.1">' in response.text
-    assert (f'<a href="../../files/workhorse-pro/{wheel.name}#sha256={sha}"'
-            f' data-requires-python="&gt;=3.11" data-core-metadata="sha256={meta_sha}"'
-            f' data-dist-info-metadata="sha256={meta_sha}">{wheel.name}</a>') in response.text
+    assert (
+        f'<a href="../../files/workhorse-pro/{wheel.name}#sha256={sha}"'
+        f' data-requires-python="&gt;=3.11" data-core-metadata="sha256={meta_sha}"'
+        f' data-dist-info-metadata="sha256={meta_sha}">{wheel.name}</a>'
+    ) in response.text
 
 
 def test_the_json_project_page_follows_pep_691_and_700(index: Index) -> None:
     wheel = index.wheels["workhorse-pro"]
-    response = index.client.get("/simple/workhorse-pro/", auth=index.auth("cus_pro"),
-                                headers={"Accept": f"{JSON}, text/html;q=0.5"})
+    response = index.client.get(
+        "/simple/workhorse-pro/",
+        auth=index.auth("cus_pro"),
+        headers={"Accept": f"{JSON}, text/html;q=0.5"},
+    )
     assert response.headers["content-type"] == JSON
     body = response.json()
     assert body["meta"] == {"api-version": "1.1"} and body["versions"] == ["1.0.0"]
@@ -237,17 +295,23 @@ def test_the_json_project_page_follows_pep_691_and_700(index: Index) -> None:
     assert entry["filename"] == wheel.name
     assert entry["hashes"] == {"sha256": hashlib.sha256(wheel.read_bytes()).hexdigest()}
     assert entry["requires-python"] == ">=3.11" and entry["size"] == wheel.stat().st_size
-    assert entry["core-metadata"] == entry["dist-info-metadata"] == {
-        "sha256": hashlib.sha256(wheel_metadata(wheel)).hexdigest()}
+    assert (
+        entry["core-metadata"]
+        == entry["dist-info-metadata"]
+        == {"sha256": hashlib.sha256(wheel_metadata(wheel)).hexdigest()}
+    )
 
 
-@pytest.mark.parametrize(("accept", "expected"), [
-    ("text/html", "text/html; charset=utf-8"),
-    ("application/vnd.pypi.simple.v1+html", "application/vnd.pypi.simple.v1+html"),
-    ("application/vnd.pypi.simple.latest+json", JSON),
-    ("*/*", JSON),
-    (f"text/html, {JSON};q=0.9", "text/html; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/html", "text/html; charset=utf-8"),
+        ("application/vnd.pypi.simple.v1+html", "application/vnd.pypi.simple.v1+html"),
+        ("application/vnd.pypi.simple.latest+json", JSON),
+        ("*/*", JSON),
+        (f"text/html, {JSON};q=0.9", "text/html; charset=utf-8"),
+    ],
+)
 def test_the_format_follows_accept(index: Index, accept: str, expected: str) -> None:
     response = index.client.get("/simple/", auth=index.auth("cus_pro"), headers={"Accept": accept})
     assert response.headers["content-type"] == expected
@@ -255,15 +319,17 @@ def test_the_format_follows_accept(index: Index, accept: str, expected: str) -> 
 
 
 def test_an_unservable_accept_gets_406(index: Index) -> None:
-    response = index.client.get("/simple/", auth=index.auth("cus_pro"),
-                                headers={"Accept": "application/xml"})
+    response = index.client.get(
+        "/simple/", auth=index.auth("cus_pro"), headers={"Accept": "application/xml"}
+    )
     assert response.status_code == 406
 
 
 def test_metadata_is_served_byte_exact(index: Index) -> None:
     wheel = index.wheels["workhorse-pro"]
-    response = index.client.get(f"/files/workhorse-pro/{wheel.name}.metadata",
-                                auth=index.auth("cus_pro"))
+    response = index.client.get(
+        f"/files/workhorse-pro/{wheel.name}.metadata", auth=index.auth("cus_pro")
+    )
     assert response.content == wheel_metadata(wheel)
 
 
@@ -293,8 +359,9 @@ def test_range_requests_return_the_requested_bytes(index: Index) -> None:
     assert part.headers["content-range"] == f"bytes 10-19/{len(data)}"
     tail = index.client.get(path, auth=index.auth("cus_pro"), headers={"Range": "bytes=-7"})
     assert tail.content == data[-7:]
-    beyond = index.client.get(path, auth=index.auth("cus_pro"),
-                              headers={"Range": f"bytes={len(data) + 5}-"})
+    beyond = index.client.get(
+        path, auth=index.auth("cus_pro"), headers={"Range": f"bytes={len(data) + 5}-"}
+    )
     assert beyond.status_code == 416
 
 
@@ -307,14 +374,17 @@ def test_head_gives_headers_without_a_body(index: Index) -> None:
     assert page.status_code == 200 and page.content == b""
 
 
-@pytest.mark.parametrize("path", [
-    "/files/workhorse-pro/..%2F..%2Faccounts.json",
-    "/files/..%2F..%2Faccounts.json/x.whl",
-    "/files/workhorse-pro/%2e%2e/accounts.json",
-    "/simple/..%2Faccounts.json/",
-    "/files/workhorse-pro/workhorse_pro-1.0.0-py3-none-any.whl.json",
-    "/files/workhorse-pro/.workhorse_pro-1.0.0-py3-none-any.whl.metadata.1",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/files/workhorse-pro/..%2F..%2Faccounts.json",
+        "/files/..%2F..%2Faccounts.json/x.whl",
+        "/files/workhorse-pro/%2e%2e/accounts.json",
+        "/simple/..%2Faccounts.json/",
+        "/files/workhorse-pro/workhorse_pro-1.0.0-py3-none-any.whl.json",
+        "/files/workhorse-pro/.workhorse_pro-1.0.0-py3-none-any.whl.metadata.1",
+    ],
+)
 def test_path_traversal_and_sidecars_are_never_served(index: Index, path: str) -> None:
     response = index.client.get(path, auth=index.auth("cus_ent"))
     assert response.status_code in (404, 302, 301)
@@ -323,16 +393,23 @@ def test_path_traversal_and_sidecars_are_never_served(index: Index, path: str) -
 
 # -- upload -----------------------------------------------------------------------------
 
+
 def test_upload_needs_the_admin_token(fresh_index: Index, tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path, "workhorse-pro", "2.0.0")
-    attempts: list[tuple[str, str] | None] = [None, ("__token__", "wrong"),
-                                              fresh_index.auth("cus_ent")]
+    attempts: list[tuple[str, str] | None] = [
+        None,
+        ("__token__", "wrong"),
+        fresh_index.auth("cus_ent"),
+    ]
     for auth in attempts:
         with wheel.open("rb") as handle:
             headers = {} if auth is None else {"Authorization": basic_header(*auth)}
             response = fresh_index.client.post(
-                "/legacy/", headers=headers, files={"content": (wheel.name, handle)},
-                data={":action": "file_upload", "name": "workhorse-pro", "version": "2.0.0"})
+                "/legacy/",
+                headers=headers,
+                files={"content": (wheel.name, handle)},
+                data={":action": "file_upload", "name": "workhorse-pro", "version": "2.0.0"},
+            )
         assert response.status_code == 401
         assert "admin token" in response.text
 
@@ -346,32 +423,45 @@ def test_re_uploading_a_published_file_is_refused(fresh_index: Index) -> None:
 def test_a_new_version_uploads_and_appears(fresh_index: Index, tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path, "workhorse-pro", "1.1.0")
     assert fresh_index.upload(wheel) == (200, f"published {wheel.name}\n")
-    page = fresh_index.client.get("/simple/workhorse-pro/", auth=fresh_index.auth("cus_pro"),
-                                  headers={"Accept": JSON}).json()
+    page = fresh_index.client.get(
+        "/simple/workhorse-pro/", auth=fresh_index.auth("cus_pro"), headers={"Accept": JSON}
+    ).json()
     assert page["versions"] == ["1.0.0", "1.1.0"]
 
 
-@pytest.mark.parametrize(("filename", "fields", "expected"), [
-    ("../../evil-1.0-py3-none-any.whl", {}, "invalid filename"),
-    ("workhorse_pro-3.0.0-py3-none-any.zip", {}, "invalid filename"),
-    ("requests-3.0.0-py3-none-any.whl", {"name": "requests"}, "this index hosts only"),
-    ("workhorse_pro-3.0.0-py3-none-any.whl", {"name": "workhorse-enterprise"}, "does not match"),
-    ("workhorse_pro-3.0.0-py3-none-any.whl", {"version": "3.0.1"}, "does not match"),
-    ("workhorse_pro-3.0.0-py3-none-any.whl", {"sha256_digest": "0" * 64}, "sha256_digest"),
-])
-def test_bad_uploads_are_refused_with_the_reason(fresh_index: Index, tmp_path: Path,
-                                                 filename: str, fields: dict[str, str],
-                                                 expected: str) -> None:
+@pytest.mark.parametrize(
+    ("filename", "fields", "expected"),
+    [
+        ("../../evil-1.0-py3-none-any.whl", {}, "invalid filename"),
+        ("workhorse_pro-3.0.0-py3-none-any.zip", {}, "invalid filename"),
+        ("requests-3.0.0-py3-none-any.whl", {"name": "requests"}, "this index hosts only"),
+        (
+            "workhorse_pro-3.0.0-py3-none-any.whl",
+            {"name": "workhorse-enterprise"},
+            "does not match",
+        ),
+        ("workhorse_pro-3.0.0-py3-none-any.whl", {"version": "3.0.1"}, "does not match"),
+        ("workhorse_pro-3.0.0-py3-none-any.whl", {"sha256_digest": "0" * 64}, "sha256_digest"),
+    ],
+)
+def test_bad_uploads_are_refused_with_the_reason(
+    fresh_index: Index, tmp_path: Path, filename: str, fields: dict[str, str], expected: str
+) -> None:
     wheel = make_wheel(tmp_path, "workhorse-pro", "3.0.0")
     data = {":action": "file_upload", "name": "workhorse-pro", "version": "3.0.0", **fields}
-    response = fresh_index.client.post("/legacy/", data=data, auth=("__token__", fresh_index.admin),
-                                       files={"content": (filename, wheel.read_bytes())})
+    response = fresh_index.client.post(
+        "/legacy/",
+        data=data,
+        auth=("__token__", fresh_index.admin),
+        files={"content": (filename, wheel.read_bytes())},
+    )
     assert response.status_code == 400 and expected in response.text
     assert not (fresh_index.data / "evil-1.0-py3-none-any.whl").exists()
 
 
-def test_a_wheel_whose_metadata_disagrees_with_its_name_is_refused(fresh_index: Index,
-                                                                   tmp_path: Path) -> None:
+def test_a_wheel_whose_metadata_disagrees_with_its_name_is_refused(
+    fresh_index: Index, tmp_path: Path
+) -> None:
     other = make_wheel(tmp_path, "workhorse-enterprise", "4.0.0")
     renamed = other.rename(tmp_path / "workhorse_pro-4.0.0-py3-none-any.whl")
     status, text = fresh_index.upload(renamed)
@@ -381,6 +471,7 @@ def test_a_wheel_whose_metadata_disagrees_with_its_name_is_refused(fresh_index: 
 def test_an_oversized_upload_is_refused_with_413(fresh_index: Index, tmp_path: Path) -> None:
     big = make_wheel(tmp_path, "workhorse-pro", "5.0.0", padding=200 * 1024)
     import os
+
     with big.open("ab") as handle:  # incompressible bytes so the file stays large
         handle.write(os.urandom(100 * 1024))
     status, text = fresh_index.upload(big)
@@ -394,16 +485,23 @@ def test_a_chunked_upload_is_cut_off_at_the_limit_while_streaming(fresh_index: I
     name = "workhorse_pro-9.0.0-py3-none-any.whl"
 
     def body() -> Iterator[bytes]:
-        yield (f'--{boundary}\r\nContent-Disposition: form-data; name=":action"\r\n\r\n'
-               f"file_upload\r\n--{boundary}\r\nContent-Disposition: form-data;"
-               f' name="content"; filename="{name}"\r\n\r\n').encode()
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name=":action"\r\n\r\n'
+            f"file_upload\r\n--{boundary}\r\nContent-Disposition: form-data;"
+            f' name="content"; filename="{name}"\r\n\r\n'
+        ).encode()
         for _ in range(200):
             yield b"x" * 1024
         yield f"\r\n--{boundary}--\r\n".encode()
 
-    response = fresh_index.client.post("/legacy/", content=body(), headers={
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Authorization": basic_header("__token__", fresh_index.admin)})
+    response = fresh_index.client.post(
+        "/legacy/",
+        content=body(),
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Authorization": basic_header("__token__", fresh_index.admin),
+        },
+    )
     assert response.status_code == 413
     assert not list((fresh_index.data / "packages" / "workhorse-pro").glob("*9.0.0*"))
 
@@ -417,17 +515,29 @@ def test_tokens_are_stored_only_as_hashes(index: Index) -> None:
 
 # -- entitlements (what `workhorse license check-index` reads) ---------------------------
 
-@pytest.mark.parametrize(("customer", "packages", "tiers"), [
-    ("cus_pro", ["workhorse", "workhorse-licensing", "workhorse-pro"], ["pro"]),
-    ("cus_ent", ["workhorse", "workhorse-enterprise", "workhorse-licensing", "workhorse-pro"],
-     ["enterprise"]),
-])
-def test_entitlements_list_the_callers_own_packages(index: Index, customer: str,
-                                                    packages: list[str], tiers: list[str]) -> None:
+
+@pytest.mark.parametrize(
+    ("customer", "packages", "tiers"),
+    [
+        ("cus_pro", ["workhorse", "workhorse-licensing", "workhorse-pro"], ["pro"]),
+        (
+            "cus_ent",
+            ["workhorse", "workhorse-enterprise", "workhorse-licensing", "workhorse-pro"],
+            ["enterprise"],
+        ),
+    ],
+)
+def test_entitlements_list_the_callers_own_packages(
+    index: Index, customer: str, packages: list[str], tiers: list[str]
+) -> None:
     response = index.client.get("/api/entitlements", auth=index.auth(customer))
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
-    assert response.json() == {"customer_id": customer, "tiers": tiers, "packages": packages,
-                               "problem": None}
+    assert response.json() == {
+        "customer_id": customer,
+        "tiers": tiers,
+        "packages": packages,
+        "problem": None,
+    }
 
 
 def test_entitlements_say_why_a_suspended_customer_gets_nothing(index: Index) -> None:
@@ -439,17 +549,18 @@ def test_entitlements_say_when_the_license_was_revoked(fresh_index: Index) -> No
     from datetime import UTC, datetime
 
     from workhorse_testkeys import SigningKey, trusted_keys
+
     key = SigningKey.generate("idx-2")
     (fresh_index.data / "revocations.wh").write_text(
-        key.sign_revocations(["lic_pro"], datetime(2026, 1, 1, tzinfo=UTC)))
+        key.sign_revocations(["lic_pro"], datetime(2026, 1, 1, tzinfo=UTC))
+    )
     with trusted_keys(key):
         body = fresh_index.client.get("/api/entitlements", auth=fresh_index.auth("cus_pro")).json()
     assert body["packages"] == [] and "revoked" in body["problem"]
 
 
 @pytest.mark.parametrize("auth", [None, ("cus_pro", "wrong"), ("nobody", "x")])
-def test_entitlements_need_valid_credentials(index: Index,
-                                            auth: tuple[str, str] | None) -> None:
+def test_entitlements_need_valid_credentials(index: Index, auth: tuple[str, str] | None) -> None:
     response = index.client.get("/api/entitlements", auth=auth)
     assert response.status_code == 401 and "cus_" not in response.text
 

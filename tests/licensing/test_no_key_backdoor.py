@@ -23,8 +23,13 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = ("core", "licensing", "pro", "enterprise")
-DOCUMENTED_ENV = {"WORKHORSE_LICENSE", "WORKHORSE_LICENSE_FILE", "WORKHORSE_LICENSE_REVOCATIONS",
-                  "HOME", "XDG_CACHE_HOME"}
+DOCUMENTED_ENV = {
+    "WORKHORSE_LICENSE",
+    "WORKHORSE_LICENSE_FILE",
+    "WORKHORSE_LICENSE_REVOCATIONS",
+    "HOME",
+    "XDG_CACHE_HOME",
+}
 # Writing the trusted keyring: its one definition in keyring.py is allowed, nothing else.
 WRITES_KEYRING = re.compile(r"\b_trusted\s*(?::[^=\n]*)?=(?!=)")
 
@@ -34,16 +39,24 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("wheels")
     built = {}
     for package in SHIPPED:
-        subprocess.run([sys.executable, "-m", "hatch", "build", "-t", "wheel", str(out / package)],
-                       cwd=REPO / package, check=True, capture_output=True, timeout=240)
+        subprocess.run(
+            [sys.executable, "-m", "hatch", "build", "-t", "wheel", str(out / package)],
+            cwd=REPO / package,
+            check=True,
+            capture_output=True,
+            timeout=240,
+        )
         (built[package],) = (out / package).glob("*.whl")
     return built
 
 
 def sources(wheel: Path) -> dict[str, str]:
     with zipfile.ZipFile(wheel) as archive:
-        return {name: archive.read(name).decode() for name in archive.namelist()
-                if name.endswith((".py", ".txt", ".pth", "METADATA"))}
+        return {
+            name: archive.read(name).decode()
+            for name in archive.namelist()
+            if name.endswith((".py", ".txt", ".pth", "METADATA"))
+        }
 
 
 def test_no_shipped_wheel_contains_or_calls_a_test_key_helper(wheels: dict[str, Path]) -> None:
@@ -64,24 +77,32 @@ def test_no_shipped_wheel_contains_or_calls_a_test_key_helper(wheels: dict[str, 
 def test_the_licensing_wheel_registers_only_its_commands(wheels: dict[str, Path]) -> None:
     """The vendor's console scripts, and the plugin that adds `workhorse license` (the
     customer's report and `check-index`); nothing that could run code to trust a key."""
-    (entry_points,) = (text for name, text in sources(wheels["licensing"]).items()
-                       if name.endswith("entry_points.txt"))
+    (entry_points,) = (
+        text
+        for name, text in sources(wheels["licensing"]).items()
+        if name.endswith("entry_points.txt")
+    )
     sections = re.findall(r"^\[(.+)\]$", entry_points, re.M)
     assert sections == ["console_scripts", "workhorse.plugins"]
     scripts, plugins = entry_points.split("[workhorse.plugins]")
     targets = re.findall(r"=\s*(\S+)", scripts)
-    assert targets and all(t.startswith("workhorse_licensing.vendor.") for t in targets)
+    assert targets and all(t.startswith("workhorse_licensing.issuer.") for t in targets)
     assert re.findall(r"=\s*(\S+)", plugins) == ["workhorse_licensing.workhorse_plugin"]
 
 
 def test_an_installed_package_cannot_make_the_shipped_wheel_trust_its_key(
-        wheels: dict[str, Path], tmp_path: Path) -> None:
+    wheels: dict[str, Path], tmp_path: Path
+) -> None:
     unpacked = tmp_path / "site"
     with zipfile.ZipFile(wheels["licensing"]) as archive:
         archive.extractall(unpacked)
     result = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("attacker.py")), str(REPO), str(unpacked)],
-        capture_output=True, text=True, timeout=60, check=False)
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert found["imported_from"].startswith(str(unpacked))

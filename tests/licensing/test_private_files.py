@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from workhorse_licensing.vendor.cli import main as license_cli
-from workhorse_licensing.vendor.files import write_atomic
-from workhorse_licensing.vendor.index.accounts import Accounts
-from workhorse_licensing.vendor.keystore import KeyStore
+from workhorse_licensing.issuer.cli import main as license_cli
+from workhorse_licensing.issuer.files import write_atomic
+from workhorse_licensing.issuer.index.accounts import Accounts
+from workhorse_licensing.issuer.keystore import KeyStore
 
 
 def mode(path: Path) -> int:
@@ -55,7 +55,8 @@ def test_an_existing_data_directory_is_closed_on_the_first_write(tmp_path: Path)
 
 @pytest.mark.usefixtures("permissive_umask")
 def test_the_key_directory_and_its_files_are_private_under_a_permissive_umask(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     keys = tmp_path / "vendor-keys"
     result = CliRunner().invoke(license_cli, ["keygen", "--keys", str(keys), "--key-id", "k1"])
     assert result.exit_code == 0, result.output
@@ -69,7 +70,8 @@ def test_the_key_directory_and_its_files_are_private_under_a_permissive_umask(
 
 
 def test_a_file_planted_at_a_guessable_temporary_name_is_never_written_through(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """A world-readable file or a symlink waiting where a temp file might go changes nothing."""
     data = tmp_path / "index-data"
     Accounts(data).set_admin_token()
@@ -86,7 +88,8 @@ def test_a_file_planted_at_a_guessable_temporary_name_is_never_written_through(
 
 
 def test_write_atomic_sets_the_mode_before_writing_and_cleans_up_on_failure(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[int] = []
     real_fchmod = os.fchmod
 

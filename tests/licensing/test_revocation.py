@@ -26,7 +26,8 @@ def licensed(monkeypatch: pytest.MonkeyPatch, key: SigningKey, source: str) -> N
 
 
 def test_a_license_listed_in_the_revocation_file_is_revoked(
-        trusted: SigningKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    trusted: SigningKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "revocations.wh"
     path.write_text(trusted.sign_revocations(["lic_123", "lic_other"], JAN))
     licensed(monkeypatch, trusted, str(path))
@@ -35,7 +36,8 @@ def test_a_license_listed_in_the_revocation_file_is_revoked(
 
 
 def test_a_list_naming_other_licenses_leaves_this_one_valid(
-        trusted: SigningKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    trusted: SigningKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "revocations.wh"
     path.write_text(trusted.sign_revocations(["lic_other"], JAN))
     licensed(monkeypatch, trusted, str(path))
@@ -43,8 +45,8 @@ def test_a_list_naming_other_licenses_leaves_this_one_valid(
 
 
 def test_a_list_signed_by_a_stranger_is_ignored_and_reported(
-        trusted: SigningKey, stranger_key: SigningKey, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    trusted: SigningKey, stranger_key: SigningKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "revocations.wh"
     path.write_text(stranger_key.sign_revocations(["lic_123"], JAN))
     licensed(monkeypatch, trusted, str(path))
@@ -54,7 +56,8 @@ def test_a_list_signed_by_a_stranger_is_ignored_and_reported(
 
 
 def test_a_missing_list_file_never_disables_a_valid_license(
-        trusted: SigningKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    trusted: SigningKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     licensed(monkeypatch, trusted, str(tmp_path / "nowhere.wh"))
     current = status("pro")
     assert current.state == "valid"
@@ -62,7 +65,8 @@ def test_a_missing_list_file_never_disables_a_valid_license(
 
 
 def test_an_unreachable_url_is_reported_and_the_license_stays_valid(
-        trusted: SigningKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    trusted: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
     licensed(monkeypatch, trusted, "http://127.0.0.1:9/revocations.wh")  # discard port: refused
     current = status("pro")
     assert current.state == "valid"
@@ -75,12 +79,15 @@ def _fetcher(responses: list[str | Exception]) -> object:
         if isinstance(answer, Exception):
             raise answer
         return answer
+
     return fetch
 
 
 def test_a_fetched_list_is_cached_for_when_the_url_is_down(
-        vendor_key: SigningKey, tmp_path: Path) -> None:
+    vendor_key: SigningKey, tmp_path: Path
+) -> None:
     import httpx
+
     keys = keyring_of(vendor_key)
     listed = vendor_key.sign_revocations(["lic_123"], JAN)
     fetch = _fetcher([listed, httpx.ConnectError("down")])
@@ -91,8 +98,7 @@ def test_a_fetched_list_is_cached_for_when_the_url_is_down(
     assert second.problem is not None and "using the copy from 2026-01-10" in second.problem
 
 
-def test_an_older_list_served_later_cannot_unrevoke(vendor_key: SigningKey,
-                                                    tmp_path: Path) -> None:
+def test_an_older_list_served_later_cannot_unrevoke(vendor_key: SigningKey, tmp_path: Path) -> None:
     keys = keyring_of(vendor_key)
     newer = vendor_key.sign_revocations(["lic_123"], FEB)
     older = vendor_key.sign_revocations([], JAN)

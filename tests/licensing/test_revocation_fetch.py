@@ -108,7 +108,8 @@ def declared_huge(handler: BaseHTTPRequestHandler) -> None:
 
 
 def test_a_server_that_drips_its_body_is_abandoned_at_the_total_deadline(
-        serve: Callable[..., Server]) -> None:
+    serve: Callable[..., Server],
+) -> None:
     server = serve(drip)
     with pytest.raises(httpx.TimeoutException, match=r"no complete answer within 0\.5s"):
         fetch_url(server.url, deadline=0.5)
@@ -116,7 +117,8 @@ def test_a_server_that_drips_its_body_is_abandoned_at_the_total_deadline(
 
 
 def test_a_body_past_the_cap_stops_the_download_instead_of_reading_it_all(
-        serve: Callable[..., Server]) -> None:
+    serve: Callable[..., Server],
+) -> None:
     server = serve(endless)
     with pytest.raises(InvalidLicense, match="larger than"):
         fetch_url(server.url, deadline=60)
@@ -125,18 +127,24 @@ def test_a_body_past_the_cap_stops_the_download_instead_of_reading_it_all(
 
 
 def test_a_declared_length_past_the_cap_is_refused_before_reading_the_body(
-        serve: Callable[..., Server]) -> None:
+    serve: Callable[..., Server],
+) -> None:
     server = serve(declared_huge)
     with pytest.raises(InvalidLicense, match="larger than"):
         fetch_url(server.url, deadline=60)
 
 
 def test_a_slow_list_server_leaves_a_valid_license_valid_and_says_why(
-        serve: Callable[..., Server], tmp_path: Path) -> None:
+    serve: Callable[..., Server], tmp_path: Path
+) -> None:
     key = SigningKey.generate("k1")
     server = serve(drip)
-    check = load_revocations(server.url, Keyring({key.key_id: key.public_key}), tmp_path,
-                             fetch=partial(fetch_url, deadline=0.5))
+    check = load_revocations(
+        server.url,
+        Keyring({key.key_id: key.public_key}),
+        tmp_path,
+        fetch=partial(fetch_url, deadline=0.5),
+    )
     assert check.revoked == frozenset()
     assert check.problem is not None
     assert "no complete answer within 0.5s" in check.problem

@@ -60,8 +60,12 @@ def _limiter_attempt(r: redis.Redis, settings: Settings) -> object:
 
 
 BUILDERS: dict[str, tuple[Build, str]] = {
-    "ReliableFetch": (lambda r, s: ReliableFetch(r, Keys(), IDENTITY, (QueueWeight("default"),),
-                                                 ReliableConfig()), "reliable_fetch"),
+    "ReliableFetch": (
+        lambda r, s: ReliableFetch(
+            r, Keys(), IDENTITY, (QueueWeight("default"),), ReliableConfig()
+        ),
+        "reliable_fetch",
+    ),
     "Recoverer": (lambda r, s: Recoverer(r, Keys(), s, ReliableConfig()), "reliable_fetch"),
     "RecoveryService": (_recovery_service, "reliable_fetch"),
     "BatchMiddleware": (lambda r, s: BatchMiddleware(s), "batches"),
@@ -75,7 +79,8 @@ BUILDERS: dict[str, tuple[Build, str]] = {
 @pytest.mark.usefixtures("unlicensed")
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_paid_machinery_refuses_to_be_built_without_a_license(
-        name: str, r: redis.Redis, settings: Settings) -> None:
+    name: str, r: redis.Redis, settings: Settings
+) -> None:
     build, feature = BUILDERS[name]
     with pytest.raises(FeatureNotLicensed) as refused:
         build(r, settings)
@@ -87,7 +92,8 @@ def test_paid_machinery_refuses_to_be_built_without_a_license(
 
 
 def test_a_pro_license_builds_pro_machinery_but_not_enterprise_machinery(
-        r: redis.Redis, settings: Settings) -> None:
+    r: redis.Redis, settings: Settings
+) -> None:
     with licensed(("pro",)):
         ReliableFetch(r, Keys(), IDENTITY, (QueueWeight("default"),), ReliableConfig())
         BatchMiddleware(settings)
@@ -98,8 +104,13 @@ def test_a_pro_license_builds_pro_machinery_but_not_enterprise_machinery(
 
 def test_an_enterprise_license_builds_everything(r: redis.Redis, settings: Settings) -> None:
     with licensed(("pro", "enterprise")):
-        for name in ("ReliableFetch", "BatchMiddleware", "LimitsMiddleware", "LimiterScripts",
-                     "PeriodicTicker"):
+        for name in (
+            "ReliableFetch",
+            "BatchMiddleware",
+            "LimitsMiddleware",
+            "LimiterScripts",
+            "PeriodicTicker",
+        ):
             BUILDERS[name][0](r, settings)
 
 

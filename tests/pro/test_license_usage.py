@@ -36,8 +36,10 @@ class Process:
 
 
 def processes(r: redis.Redis, *hosts: str) -> list[Process]:
-    return [Process(f"{host}:{n}:00000000000{n}", r, Settings(concurrency=5))
-            for n, host in enumerate(hosts, 1)]
+    return [
+        Process(f"{host}:{n}:00000000000{n}", r, Settings(concurrency=5))
+        for n, host in enumerate(hosts, 1)
+    ]
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -45,7 +47,8 @@ def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def test_processes_on_several_hosts_count_against_one_license_and_over_it_warn_once(
-        r: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    r: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
     monitor = UsageMonitor()
     first, second, third = processes(r, "web1", "web1", "web2")
     with licensed(("pro",), max_processes=2), caplog.at_level(logging.INFO):
@@ -74,7 +77,8 @@ def test_a_process_that_stopped_beating_drops_out_of_the_count(r: redis.Redis) -
 
 
 def test_the_thread_limit_is_checked_per_process(
-        r: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    r: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
     with licensed(("pro",), max_threads=4), caplog.at_level(logging.WARNING):
         UsageMonitor().startup(processes(r, "web1")[0])  # concurrency 5
     assert "this process runs 5 threads; license lic_123 allows 4 per process" in caplog.text
@@ -89,23 +93,35 @@ def test_doctor_shows_the_count_and_warns_when_over(r: redis.Redis, redis_url: s
         monitor.startup(processes(r, "a", "b", "c")[2])
         over = CliRunner().invoke(main, ["doctor", "--json", "--redis-url", redis_url])
         version = CliRunner().invoke(main, ["version", "--json"])
-    pro = next(c for c in json.loads(within.output)["checks"]
-               if c["name"] == "plugin" and "workhorse-pro" in c["detail"])
+    pro = next(
+        c
+        for c in json.loads(within.output)["checks"]
+        if c["name"] == "plugin" and "workhorse-pro" in c["detail"]
+    )
     assert pro["level"] == "ok"
     assert "license lic_123: 2 worker process(es) running, max 2" in pro["detail"]
-    pro = next(c for c in json.loads(over.output)["checks"]
-               if c["name"] == "plugin" and "workhorse-pro" in c["detail"])
+    pro = next(
+        c
+        for c in json.loads(over.output)["checks"]
+        if c["name"] == "plugin" and "workhorse-pro" in c["detail"]
+    )
     assert pro["level"] == "warn" and OVER in pro["detail"]
     (report,) = [p for p in json.loads(version.output)["plugins"] if p["name"] == "workhorse-pro"]
-    assert report["notes"] == ["license lic_123: worker processes max 2 (`workhorse doctor` "
-                               "counts them)"]
+    assert report["notes"] == [
+        "license lic_123: worker processes max 2 (`workhorse doctor` counts them)"
+    ]
 
 
 @pytest.mark.slow
 def test_the_children_of_a_supervisor_are_counted_and_over_the_limit_keep_working(
-        redis_url: str, r: redis.Redis, tmp_path: Path) -> None:
-    env = process_tree_env(token(("pro",), max_processes=2), pythonpath=str(CORE_TESTS),
-                           HOME=str(tmp_path), WORKHORSE_HEARTBEAT_INTERVAL="0.5")
+    redis_url: str, r: redis.Redis, tmp_path: Path
+) -> None:
+    env = process_tree_env(
+        token(("pro",), max_processes=2),
+        pythonpath=str(CORE_TESTS),
+        HOME=str(tmp_path),
+        WORKHORSE_HEARTBEAT_INTERVAL="0.5",
+    )
     supervisor = spawn_worker(redis_url, "-p", "3", "-c", "1", env=env)
     try:
         wait_for(lambda: r.zcard(KEY) == 3, "three children to count themselves", timeout=60)

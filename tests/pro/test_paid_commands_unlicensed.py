@@ -65,19 +65,39 @@ def argv_for(command: click.Command, redis_url: str) -> list[str]:
 
 def test_the_walk_finds_the_paid_commands_of_both_tiers() -> None:
     names = {" ".join(path) for path in PAID}
-    assert {"pause", "unpause", "reliable", "batches list", "batches status", "limits",
-            "cron list", "cron pause", "cron resume", "cron run", "unique list", "unique clear",
-            "encryption keygen", "encryption check"} <= names
+    assert {
+        "pause",
+        "unpause",
+        "reliable",
+        "batches list",
+        "batches status",
+        "limits",
+        "cron list",
+        "cron pause",
+        "cron resume",
+        "cron run",
+        "unique list",
+        "unique clear",
+        "encryption keygen",
+        "encryption check",
+    } <= names
 
 
 @pytest.mark.parametrize("path", sorted(PAID), ids=" ".join)
 def test_a_paid_command_without_a_license_exits_1_with_one_line_saying_what_to_do(
-        path: tuple[str, ...], redis_url: str, tmp_path: Path) -> None:
+    path: tuple[str, ...], redis_url: str, tmp_path: Path
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKHORSE_LICENSE")}
     env["HOME"] = str(tmp_path)
     argv = [*path, *argv_for(PAID[path], redis_url)]
-    result = subprocess.run([sys.executable, "-m", "workhorse", *argv], capture_output=True,
-                            text=True, timeout=60, env=env, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "workhorse", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 1, (argv, result.stdout, result.stderr)
     assert result.stdout == "" and len(lines) == 1, result.stderr
@@ -89,6 +109,12 @@ def test_a_paid_command_without_a_license_exits_1_with_one_line_saying_what_to_d
 def test_help_of_a_paid_command_still_works_without_a_license(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKHORSE_LICENSE")}
     env["HOME"] = str(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "workhorse", "pause", "--help"],
-                            capture_output=True, text=True, timeout=60, env=env, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "workhorse", "pause", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 0 and "Pause QUEUES" in result.stdout

@@ -24,8 +24,10 @@ from workhorse_release.building import build
 from workhorse_release.distributions import DISTRIBUTIONS, Distribution
 
 PRIVATE = "Private :: Do Not Upload"
-LGPL = {"COPYING.LESSER": "GNU LESSER GENERAL PUBLIC LICENSE",
-        "COPYING": "GNU GENERAL PUBLIC LICENSE"}
+LGPL = {
+    "COPYING.LESSER": "GNU LESSER GENERAL PUBLIC LICENSE",
+    "COPYING": "GNU GENERAL PUBLIC LICENSE",
+}
 AGREEMENT = {"LICENSE.md": "# workhorse Commercial License Agreement"}
 
 
@@ -51,36 +53,45 @@ def read_archive(path: Path) -> tuple[Message, dict[str, bytes]]:
         metadata = next(v for k, v in files.items() if k.endswith(".dist-info/METADATA"))
     else:
         with tarfile.open(path) as sdist:
-            files = {m.name: sdist.extractfile(m).read()  # type: ignore[union-attr]
-                     for m in sdist.getmembers() if m.isfile()}
+            files = {
+                m.name: sdist.extractfile(m).read()  # type: ignore[union-attr]
+                for m in sdist.getmembers()
+                if m.isfile()
+            }
         metadata = files[f"{path.name.removesuffix('.tar.gz')}/PKG-INFO"]
     return BytesParser().parsebytes(metadata), files
 
 
-def test_each_distribution_builds_one_wheel_and_one_sdist(
-        artifacts: dict[str, list[Path]]) -> None:
+def test_each_distribution_builds_one_wheel_and_one_sdist(artifacts: dict[str, list[Path]]) -> None:
     for name, paths in artifacts.items():
         assert sorted(p.suffix for p in paths) == [".gz", ".whl"], name
 
 
 def test_twine_check_strict_passes_for_all_eight(artifacts: dict[str, list[Path]]) -> None:
     files = all_files(artifacts)
-    result = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, files)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("PASSED") == 8
 
 
-def test_every_wheel_and_sdist_carries_its_license_texts(
-        artifacts: dict[str, list[Path]]) -> None:
+def test_every_wheel_and_sdist_carries_its_license_texts(artifacts: dict[str, list[Path]]) -> None:
     for dist in DISTRIBUTIONS:
         for path in artifacts[dist.name]:
             metadata, files = read_archive(path)
             assert sorted(metadata.get_all("License-File", [])) == sorted(expected_licenses(dist))
             for license_file, first_words in expected_licenses(dist).items():
-                inside = [data for name, data in files.items()
-                          if name.endswith(("/licenses/" if path.suffix == ".whl" else "/")
-                                           + license_file)]
+                inside = [
+                    data
+                    for name, data in files.items()
+                    if name.endswith(
+                        ("/licenses/" if path.suffix == ".whl" else "/") + license_file
+                    )
+                ]
                 assert len(inside) == 1, f"{license_file} not in {path.name}"
                 assert inside[0].decode().lstrip().startswith(first_words), path.name
 
@@ -102,7 +113,8 @@ def test_only_the_paid_packages_carry_do_not_upload(artifacts: dict[str, list[Pa
 
 
 def test_every_index_page_has_a_description_links_and_classifiers(
-        artifacts: dict[str, list[Path]]) -> None:
+    artifacts: dict[str, list[Path]],
+) -> None:
     for dist in DISTRIBUTIONS:
         metadata, _ = read_archive(next(p for p in artifacts[dist.name] if p.suffix == ".whl"))
         assert metadata["Description-Content-Type"] == "text/markdown"
@@ -110,7 +122,8 @@ def test_every_index_page_has_a_description_links_and_classifiers(
         assert isinstance(description, str) and len(description) > 1000, dist.name
         urls = {u.split(",")[0] for u in metadata.get_all("Project-URL", [])}
         wanted = {"Documentation", "Changelog"} | (
-            {"Support"} if dist.paid else {"Source", "Issues"})
+            {"Support"} if dist.paid else {"Source", "Issues"}
+        )
         assert wanted <= urls, dist.name
         classifiers = metadata.get_all("Classifier", [])
         assert "Development Status :: 5 - Production/Stable" in classifiers

@@ -19,8 +19,11 @@ def project(tree: Path, directory: str) -> dict[str, object]:
 def pins(tree: Path, directory: str) -> dict[str, str]:
     dependencies = project(tree, directory)["dependencies"]
     assert isinstance(dependencies, list)
-    return {name: spec for name, spec in versions.pinned(dependencies).items()
-            if name.startswith("workhorse")}
+    return {
+        name: spec
+        for name, spec in versions.pinned(dependencies).items()
+        if name.startswith("workhorse")
+    }
 
 
 def test_the_four_distributions_share_one_version_today(tree: Path) -> None:
@@ -32,8 +35,11 @@ def test_a_patch_release_bumps_every_version_and_keeps_the_minor_pins(tree: Path
     for directory in ("core", "licensing", "pro", "enterprise"):
         assert project(tree, directory)["version"] == "1.0.1"
     assert pins(tree, "pro") == {"workhorse": "<2,>=1.0", "workhorse-licensing": "<2,>=1.0"}
-    assert pins(tree, "enterprise") == {"workhorse": "<2,>=1.0", "workhorse-pro": "<2,>=1.0",
-                                        "workhorse-licensing": "<2,>=1.0"}
+    assert pins(tree, "enterprise") == {
+        "workhorse": "<2,>=1.0",
+        "workhorse-pro": "<2,>=1.0",
+        "workhorse-licensing": "<2,>=1.0",
+    }
     assert pins(tree, "core") == {} and pins(tree, "licensing") == {}
 
 
@@ -51,17 +57,36 @@ def test_a_bump_touches_only_the_version_line_and_the_pins(tree: Path) -> None:
     changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
     assert changed == [
         ('version = "1.0.0"', 'version = "1.1.0"'),
-        ('dependencies = ["workhorse>=1.0,<2", "workhorse-pro>=1.0,<2",'
-         ' "workhorse-licensing>=1.0,<2", "croniter>=2"]',
-         'dependencies = ["workhorse>=1.1,<2", "workhorse-pro>=1.1,<2",'
-         ' "workhorse-licensing>=1.1,<2", "croniter>=2"]'),
+        (
+            'dependencies = ["workhorse>=1.0,<2", "workhorse-pro>=1.0,<2",'
+            ' "workhorse-licensing>=1.0,<2", "croniter>=2"]',
+            'dependencies = ["workhorse>=1.1,<2", "workhorse-pro>=1.1,<2",'
+            ' "workhorse-licensing>=1.1,<2", "croniter>=2"]',
+        ),
     ]
 
 
-@pytest.mark.parametrize("raw", [
-    "v1.0.1", "1.0", "1", "1.0.1rc1", "1.0.1.post1", "1.0.1+local", "01.0.1", "1.0.01",
-    "1.0.1 ", " 1.0.1", "1.0.1\n", "1.0.1;rm -rf /", "", "1..1", "\uff11.0.1", "1.0.1" * 40,
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "v1.0.1",
+        "1.0",
+        "1",
+        "1.0.1rc1",
+        "1.0.1.post1",
+        "1.0.1+local",
+        "01.0.1",
+        "1.0.01",
+        "1.0.1 ",
+        " 1.0.1",
+        "1.0.1\n",
+        "1.0.1;rm -rf /",
+        "",
+        "1..1",
+        "\uff11.0.1",
+        "1.0.1" * 40,
+    ],
+)
 def test_a_version_that_is_not_plain_major_minor_patch_is_refused(raw: str) -> None:
     with pytest.raises(ReleaseError, match=r"is not of the form MAJOR.MINOR.PATCH"):
         versions.parse_target(raw, Version("1.0.0"))

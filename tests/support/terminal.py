@@ -39,8 +39,9 @@ def replay(output: str) -> list[str]:
     return ["".join(line).rstrip() for line in lines]
 
 
-def _control(lines: list[list[str]], row: int, col: int, args: str,
-             command: str) -> tuple[int, int]:
+def _control(
+    lines: list[list[str]], row: int, col: int, args: str, command: str
+) -> tuple[int, int]:
     if command == "A":
         return max(0, row - int(args or 1)), col
     if command == "K" and args == "2":

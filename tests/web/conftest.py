@@ -24,8 +24,13 @@ def keys() -> Keys:
 
 @pytest.fixture
 def settings(redis_url: str) -> Settings:
-    return Settings(redis_url=redis_url, fetch_timeout=1.0, shutdown_timeout=2.0,
-                    heartbeat_interval=0.5, poll_interval=0.1)
+    return Settings(
+        redis_url=redis_url,
+        fetch_timeout=1.0,
+        shutdown_timeout=2.0,
+        heartbeat_interval=0.5,
+        poll_interval=0.1,
+    )
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ def queued(r: redis.Redis, keys: Keys, queue: str = "default") -> list[dict[str,
     return [payload.loads(raw) for raw in r.lrange(keys.queue(queue), 0, -1)]
 
 
-def test_retry_now_moves_a_retry_to_its_queue(client: DashboardClient, rr: redis.Redis,
-                                              keys: Keys) -> None:
+def test_retry_now_moves_a_retry_to_its_queue(
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     item = failed(queue="mail", retry_count=3)
     key = add_to_set(rr, keys, "retry", item, time.time() + 300)
     answer = client.submit(f"/retries/{key}", {"action": "retry"})
@@ -60,20 +61,24 @@ def test_unknown_action_is_a_400(client: DashboardClient, rr: redis.Redis, keys:
     assert rr.zcard(keys.dead) == 1
 
 
-def test_bulk_action_applies_to_the_selected_jobs_only(client: DashboardClient, rr: redis.Redis,
-                                                       keys: Keys) -> None:
+def test_bulk_action_applies_to_the_selected_jobs_only(
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     chosen = [add_to_set(rr, keys, "dead", failed(), time.time() - i) for i in range(3)]
     kept = add_to_set(rr, keys, "dead", failed(), time.time() - 10)
-    answer = client.submit("/dead", {"action": "retry", "scope": "selected", "key": chosen,
-                                     "q": "boom", "page": "1"})
+    answer = client.submit(
+        "/dead", {"action": "retry", "scope": "selected", "key": chosen, "q": "boom", "page": "1"}
+    )
     assert answer.headers["location"] == "/dead?did=retry&n=3&q=boom&page=1"
-    assert rr.zcard(keys.dead) == 1 and rr.zrange(keys.dead, 0, -1, withscores=True)[0][1] == \
-        float(kept.split("-")[0])
+    assert rr.zcard(keys.dead) == 1 and rr.zrange(keys.dead, 0, -1, withscores=True)[0][1] == float(
+        kept.split("-")[0]
+    )
     assert len(queued(rr, keys)) == 3
 
 
-def test_bulk_all_acts_on_the_whole_set(client: DashboardClient, rr: redis.Redis,
-                                        keys: Keys) -> None:
+def test_bulk_all_acts_on_the_whole_set(
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     fill_set(rr, keys, "retry", 250)
     answer = client.submit("/retries", {"action": "kill", "scope": "all"})
     assert answer.headers["location"] == "/retries?did=kill&n=250"
@@ -82,16 +87,14 @@ def test_bulk_all_acts_on_the_whole_set(client: DashboardClient, rr: redis.Redis
     assert rr.zcard(keys.dead) == 0
 
 
-def test_scheduled_job_can_be_run_now(client: DashboardClient, rr: redis.Redis,
-                                      keys: Keys) -> None:
+def test_scheduled_job_can_be_run_now(client: DashboardClient, rr: redis.Redis, keys: Keys) -> None:
     item = job("mail.Reminder")
     key = add_to_set(rr, keys, "schedule", item, time.time() + 3600)
     client.submit(f"/scheduled/{key}", {"action": "retry"})
     assert [j["jid"] for j in queued(rr, keys)] == [item["jid"]]
 
 
-def test_delete_one_job_from_a_queue(client: DashboardClient, rr: redis.Redis,
-                                     keys: Keys) -> None:
+def test_delete_one_job_from_a_queue(client: DashboardClient, rr: redis.Redis, keys: Keys) -> None:
     items = [job(args=[i], queue="low") for i in range(3)]
     for item in items:
         push(rr, keys, item)
@@ -112,8 +115,9 @@ def test_clear_a_queue(client: DashboardClient, rr: redis.Redis, keys: Keys) -> 
     assert "bulk" not in rr.smembers(keys.queues)
 
 
-def test_quiet_and_stop_signal_a_process(client: DashboardClient, rr: redis.Redis,
-                                         keys: Keys) -> None:
+def test_quiet_and_stop_signal_a_process(
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     identity = "host:1:0123456789ab"
     process(rr, keys, identity, {"hostname": "host", "pid": 1, "version": "workhorse-1.0.0"})
     client.submit("/busy", {"action": "quiet", "identity": identity})
@@ -123,14 +127,16 @@ def test_quiet_and_stop_signal_a_process(client: DashboardClient, rr: redis.Redi
     assert gone.headers["location"] == "/busy?did=left"
 
 
-def test_stop_worker_signals_every_process_of_one_supervisor(client: DashboardClient,
-                                                              rr: redis.Redis, keys: Keys) -> None:
+def test_stop_worker_signals_every_process_of_one_supervisor(
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     children = ["host:11:0123456789ab", "host:12:0123456789ab"]
     for n, identity in enumerate(children):
         process(rr, keys, identity, {"hostname": "host", "pid": 11 + n, "supervisor_pid": 10})
     process(rr, keys, "host:10:ffffffffffff", {"hostname": "host", "pid": 10})
-    process(rr, keys, "other:11:0123456789ab", {"hostname": "other", "pid": 11,
-                                                "supervisor_pid": 10})
+    process(
+        rr, keys, "other:11:0123456789ab", {"hostname": "other", "pid": 11, "supervisor_pid": 10}
+    )
     page = client.get("/busy").text
     assert page.count('name="group" value="host:10"') == 2 and "worker host:10" in page
     answer = client.submit("/busy", {"action": "stop", "group": "host:10"})
@@ -142,11 +148,13 @@ def test_stop_worker_signals_every_process_of_one_supervisor(client: DashboardCl
     assert gone.headers["location"] == "/busy?did=left"
 
 
-def test_quiet_all_signals_every_process(client: DashboardClient, rr: redis.Redis,
-                                         keys: Keys) -> None:
+def test_quiet_all_signals_every_process(
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     for n in range(3):
         process(rr, keys, f"h{n}:{n}:0123456789ab", {"hostname": f"h{n}", "pid": n})
     answer = client.submit("/busy", {"action": "quiet"})
     assert answer.headers["location"] == "/busy?did=quiet&n=3"
-    assert all(rr.lrange(keys.signals(f"h{n}:{n}:0123456789ab"), 0, -1) == ["TSTP"]
-               for n in range(3))
+    assert all(
+        rr.lrange(keys.signals(f"h{n}:{n}:0123456789ab"), 0, -1) == ["TSTP"] for n in range(3)
+    )

@@ -33,11 +33,26 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the networking switches Chromium stalls on a closed network.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PAGES = {"dashboard": "/", "busy": "/busy", "queues": "/queues", "retries": "/retries",
-         "scheduled": "/scheduled", "dead": "/dead", "metrics": "/metrics"}
+PAGES = {
+    "dashboard": "/",
+    "busy": "/busy",
+    "queues": "/queues",
+    "retries": "/retries",
+    "scheduled": "/scheduled",
+    "dead": "/dead",
+    "metrics": "/metrics",
+}
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +98,17 @@ class Tab:
         self._dialog_handler = handle
         self.page.on("dialog", handle)
 
-    def wait_attr(self, selector: str, name: str, check: Callable[[str], bool],
-                  timeout: float = 10) -> None:
+    def wait_attr(
+        self, selector: str, name: str, check: Callable[[str], bool], timeout: float = 10
+    ) -> None:
         # Not page.wait_for_function: it evaluates a string, which our CSP forbids.
         locator = self.page.locator(selector)
-        wait_for(lambda: check(locator.get_attribute(name) or "0"),
-                 f"{selector} {name} to satisfy the check", timeout=timeout, interval=0.1)
+        wait_for(
+            lambda: check(locator.get_attribute(name) or "0"),
+            f"{selector} {name} to satisfy the check",
+            timeout=timeout,
+            interval=0.1,
+        )
 
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -147,8 +167,9 @@ def worker(settings: Settings) -> Iterator[WorkerProcess]:
     client_module.set_default_client(previous)
 
 
-def test_every_page_loads_cleanly_and_is_captured(open_tab: Callable[..., Tab],
-                                                  rr: redis.Redis, keys: Keys) -> None:
+def test_every_page_loads_cleanly_and_is_captured(
+    open_tab: Callable[..., Tab], rr: redis.Redis, keys: Keys
+) -> None:
     showcase.fill(rr, keys)
     tab = open_tab(poll_interval=0.4)
     stop = threading.Event()
@@ -180,8 +201,9 @@ def test_every_page_loads_cleanly_and_is_captured(open_tab: Callable[..., Tab],
     assert tab.errors == []
 
 
-def test_live_chart_and_cards_follow_redis(open_tab: Callable[..., Tab], rr: redis.Redis,
-                                           keys: Keys) -> None:
+def test_live_chart_and_cards_follow_redis(
+    open_tab: Callable[..., Tab], rr: redis.Redis, keys: Keys
+) -> None:
     tab = open_tab(poll_interval=0.3)
     tab.go("/")
     tab.wait_attr("#live-chart", "data-samples", lambda v: int(v) >= 2)
@@ -195,9 +217,9 @@ def test_live_chart_and_cards_follow_redis(open_tab: Callable[..., Tab], rr: red
     assert tab.errors == []
 
 
-def test_retry_a_job_from_the_retry_page_and_see_it_run(open_tab: Callable[..., Tab],
-                                                        worker: WorkerProcess, rr: redis.Redis,
-                                                        keys: Keys) -> None:
+def test_retry_a_job_from_the_retry_page_and_see_it_run(
+    open_tab: Callable[..., Tab], worker: WorkerProcess, rr: redis.Redis, keys: Keys
+) -> None:
     item = failed("web.Record", ["ran-from-the-dashboard"], error_message="first try failed")
     add_to_set(rr, keys, "retry", item, time.time() + 3600)
     tab = open_tab()
@@ -206,14 +228,17 @@ def test_retry_a_job_from_the_retry_page_and_see_it_run(open_tab: Callable[..., 
     assert "first try failed" in tab.page.locator('[data-field="error_message"]').inner_text()
     tab.page.get_by_role("button", name="Retry now").click()
     tab.page.get_by_role("status").filter(has_text="1 job(s) queued to run now.").wait_for()
-    wait_for(lambda: rr.lrange(web_jobs.RAN, 0, -1) == ["ran-from-the-dashboard"],
-             "the retried job to run in the worker")
+    wait_for(
+        lambda: rr.lrange(web_jobs.RAN, 0, -1) == ["ran-from-the-dashboard"],
+        "the retried job to run in the worker",
+    )
     assert rr.zcard(keys.retry) == 0
     assert tab.errors == []
 
 
-def test_delete_a_dead_job_after_confirming(open_tab: Callable[..., Tab], rr: redis.Redis,
-                                            keys: Keys) -> None:
+def test_delete_a_dead_job_after_confirming(
+    open_tab: Callable[..., Tab], rr: redis.Redis, keys: Keys
+) -> None:
     add_to_set(rr, keys, "dead", failed("web.Doomed", [1]), time.time())
     add_to_set(rr, keys, "dead", failed("web.Kept", [2]), time.time() - 60)
     tab = open_tab()
@@ -230,8 +255,9 @@ def test_delete_a_dead_job_after_confirming(open_tab: Callable[..., Tab], rr: re
     assert rr.zcard(keys.dead) == 1
 
 
-def test_bulk_retry_with_select_all_asks_first(open_tab: Callable[..., Tab], rr: redis.Redis,
-                                               keys: Keys) -> None:
+def test_bulk_retry_with_select_all_asks_first(
+    open_tab: Callable[..., Tab], rr: redis.Redis, keys: Keys
+) -> None:
     fill_set(rr, keys, "dead", 30)
     tab = open_tab()
     tab.go("/dead")
@@ -245,8 +271,9 @@ def test_bulk_retry_with_select_all_asks_first(open_tab: Callable[..., Tab], rr:
     assert rr.zcard(keys.dead) == 5 and rr.llen(keys.queue("default")) == 25
 
 
-def test_page_through_ten_thousand_dead_jobs(open_tab: Callable[..., Tab], rr: redis.Redis,
-                                             keys: Keys) -> None:
+def test_page_through_ten_thousand_dead_jobs(
+    open_tab: Callable[..., Tab], rr: redis.Redis, keys: Keys
+) -> None:
     jids = fill_set(rr, keys, "dead", 10_000)
     tab = open_tab()
     tab.go("/dead")
@@ -267,10 +294,17 @@ def test_page_through_ten_thousand_dead_jobs(open_tab: Callable[..., Tab], rr: r
     assert tab.errors == []
 
 
-def test_hostile_data_never_runs_in_the_browser(open_tab: Callable[..., Tab], rr: redis.Redis,
-                                                keys: Keys) -> None:
-    item = failed(HOSTILE, [HOSTILE], queue=HOSTILE_QUEUE, error_class=HOSTILE,
-                  error_message=HOSTILE, display_class=HOSTILE)
+def test_hostile_data_never_runs_in_the_browser(
+    open_tab: Callable[..., Tab], rr: redis.Redis, keys: Keys
+) -> None:
+    item = failed(
+        HOSTILE,
+        [HOSTILE],
+        queue=HOSTILE_QUEUE,
+        error_class=HOSTILE,
+        error_message=HOSTILE,
+        display_class=HOSTILE,
+    )
     key = add_to_set(rr, keys, "dead", item)
     push(rr, keys, job(HOSTILE, [HOSTILE], queue=HOSTILE_QUEUE))
     process(rr, keys, "x:1:0123456789ab", {"hostname": HOSTILE, "pid": 1, "tag": HOSTILE})

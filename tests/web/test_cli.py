@@ -25,9 +25,12 @@ def web_process() -> Iterator[Starter]:
 
     def start(*args: str) -> tuple[subprocess.Popen[bytes], str]:
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "workhorse", "web", "--port", str(port),
-                                 *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workhorse", "web", "--port", str(port), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         started.append(proc)
         return proc, f"http://127.0.0.1:{port}"
 

@@ -51,8 +51,12 @@ def served(redis_srv: RedisServer, redis_url: str) -> dict[str, ASGIApp]:
     """What ``workhorse web --basic-auth`` serves: plain, under a base path, sharded."""
     shards = (redis_srv.url(1990), redis_srv.url(1991))
     settings = Settings.from_env(redis_url=redis_url)
-    options: dict[str, Any] = {"base_path": "", "read_only": False, "poll_interval": 5.0,
-                               "auth": BasicAuth(USER, PASSWORD)}
+    options: dict[str, Any] = {
+        "base_path": "",
+        "read_only": False,
+        "poll_interval": 5.0,
+        "auth": BasicAuth(USER, PASSWORD),
+    }
     return {
         "single": build_app(settings, (), options)[0],
         "base path": build_app(settings, (), {**options, "base_path": "/jobs"})[0],
@@ -63,7 +67,8 @@ def served(redis_srv: RedisServer, redis_url: str) -> dict[str, ASGIApp]:
 
 @pytest.mark.parametrize("kind", ["single", "base path", "sharded", "sharded, base path"])
 def test_every_path_of_every_served_app_needs_auth_and_has_security_headers(
-        served: dict[str, ASGIApp], kind: str) -> None:
+    served: dict[str, ASGIApp], kind: str
+) -> None:
     app = served[kind]
     checked = every_path(app)
     assert len(checked) > 20, checked
@@ -79,8 +84,9 @@ def test_every_path_of_every_served_app_needs_auth_and_has_security_headers(
                     assert not missing, (method, path, response.status_code, missing)
 
 
-def test_the_shard_index_names_no_redis_host(served: dict[str, ASGIApp],
-                                             redis_srv: RedisServer) -> None:
+def test_the_shard_index_names_no_redis_host(
+    served: dict[str, ASGIApp], redis_srv: RedisServer
+) -> None:
     with TestClient(served["sharded"]) as http:
         index = http.get("/", headers=GOOD)
     assert index.status_code == 200 and 'href="/shard1/"' in index.text
@@ -89,31 +95,39 @@ def test_the_shard_index_names_no_redis_host(served: dict[str, ASGIApp],
 
 @pytest.mark.parametrize("kind", ["single", "base path", "sharded"])
 def test_trailing_slash_redirects_do_not_reflect_the_host_header(
-        served: dict[str, ASGIApp], kind: str) -> None:
+    served: dict[str, ASGIApp], kind: str
+) -> None:
     prefix = "/jobs" if kind == "base path" else "/shard0" if kind == "sharded" else ""
     with TestClient(served[kind]) as http:
-        for path in (f"{prefix}/metrics/", f"{prefix}/busy/", "//evil.example/",
-                     f"{prefix}//evil.example/"):
-            moved = http.get(path, headers={**GOOD, "host": "evil.example"},
-                             follow_redirects=False)
+        for path in (
+            f"{prefix}/metrics/",
+            f"{prefix}/busy/",
+            "//evil.example/",
+            f"{prefix}//evil.example/",
+        ):
+            moved = http.get(path, headers={**GOOD, "host": "evil.example"}, follow_redirects=False)
             if moved.status_code in (301, 302, 303, 307, 308):
                 location = moved.headers["location"]
                 assert location.startswith("/") and not location.startswith("//"), location
                 assert "evil.example" not in location.split("/")[2:3], location
-        moved = http.get(f"{prefix}/busy/", headers={**GOOD, "host": "evil.example"},
-                         follow_redirects=False)
+        moved = http.get(
+            f"{prefix}/busy/", headers={**GOOD, "host": "evil.example"}, follow_redirects=False
+        )
         assert moved.status_code == 307 and moved.headers["location"] == f"{prefix}/busy"
 
 
-@pytest.mark.parametrize(("location", "expected"), [
-    ("http://evil.example/queues", "/queues"),
-    ("http://evil.example//evil.example/x", "/evil.example/x"),
-    ("http://evil.example", "/"),
-    ("http://evil.example?x=1", "/?x=1"),
-    ("http://evil.example.other/q", "http://evil.example.other/q"),
-    ("https://docs.example/help", "https://docs.example/help"),
-    ("/queues", "/queues"),
-])
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        ("http://evil.example/queues", "/queues"),
+        ("http://evil.example//evil.example/x", "/evil.example/x"),
+        ("http://evil.example", "/"),
+        ("http://evil.example?x=1", "/?x=1"),
+        ("http://evil.example.other/q", "http://evil.example.other/q"),
+        ("https://docs.example/help", "https://docs.example/help"),
+        ("/queues", "/queues"),
+    ],
+)
 def test_relative_location(location: str, expected: str) -> None:
     assert relative_location(location, "http://evil.example") == expected
 
@@ -134,10 +148,12 @@ def test_a_shard_that_does_not_answer_is_a_row_not_a_500(redis_url: str) -> None
 
     down = Settings(redis_url=f"redis://:{SECRET}@127.0.0.1:{free_port()}/0")
     up = Settings(redis_url=redis_url)
-    app = create_sharded_app({
-        "up": Inspector(connect(up), Keys(), up),
-        "down": Inspector(connect(down), Keys(), down),
-    })
+    app = create_sharded_app(
+        {
+            "up": Inspector(connect(up), Keys(), up),
+            "down": Inspector(connect(down), Keys(), down),
+        }
+    )
     with TestClient(app) as http:
         index = http.get("/")
     assert index.status_code == 200 and "Redis did not answer" in index.text
@@ -145,12 +161,14 @@ def test_a_shard_that_does_not_answer_is_a_row_not_a_500(redis_url: str) -> None
 
 
 def test_redis_client_error_on_an_unreachable_shard_is_logged_redacted(
-        redis_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     from workhorse.web.shards import create_sharded_app
 
     down = Settings(redis_url=f"redis://:{SECRET}@127.0.0.1:{free_port()}/0")
-    app = create_sharded_app({"down": Inspector(redis.Redis.from_url(down.redis_url or ""),
-                                                 Keys(), down)})
+    app = create_sharded_app(
+        {"down": Inspector(redis.Redis.from_url(down.redis_url or ""), Keys(), down)}
+    )
     with TestClient(app) as http:
         http.get("/")
     assert "did not answer" in caplog.text and SECRET not in caplog.text

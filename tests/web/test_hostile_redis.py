@@ -27,8 +27,19 @@ BAD = "bad:2:bbbbbbbbbbbb"
 
 
 def good_process(rr: redis.Redis, keys: Keys) -> None:
-    process(rr, keys, GOOD, {"hostname": "good", "pid": 1, "queues": ["default"],
-                             "concurrency": 5, "started_at": time.time()}, busy=2)
+    process(
+        rr,
+        keys,
+        GOOD,
+        {
+            "hostname": "good",
+            "pid": 1,
+            "queues": ["default"],
+            "concurrency": 5,
+            "started_at": time.time(),
+        },
+        busy=2,
+    )
 
 
 # Each breaks one field of a heartbeat hash as another program might write it.
@@ -50,7 +61,8 @@ BROKEN_FIELDS: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("broken", list(BROKEN_FIELDS), ids=list(BROKEN_FIELDS))
 def test_a_malformed_process_record_is_left_out_with_a_note(
-        client: DashboardClient, rr: redis.Redis, keys: Keys, broken: str) -> None:
+    client: DashboardClient, rr: redis.Redis, keys: Keys, broken: str
+) -> None:
     good_process(rr, keys)
     process(rr, keys, BAD, {"hostname": "bad", "pid": 2, "queues": ["default"]})
     rr.hset(keys.process(BAD), mapping=BROKEN_FIELDS[broken])
@@ -65,17 +77,25 @@ def test_a_malformed_process_record_is_left_out_with_a_note(
 
 
 def test_unreadable_work_entries_are_skipped_and_the_process_shown(
-        client: DashboardClient, rr: redis.Redis, keys: Keys) -> None:
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     good_process(rr, keys)
-    rr.hset(keys.work(GOOD), mapping={"t1": "{not json", "t2": "[1]", "t3": "7",
-                                      "t4": json.dumps({"queue": "q", "payload": "x",
-                                                        "run_at": 1e400})})
+    rr.hset(
+        keys.work(GOOD),
+        mapping={
+            "t1": "{not json",
+            "t2": "[1]",
+            "t3": "7",
+            "t4": json.dumps({"queue": "q", "payload": "x", "run_at": 1e400}),
+        },
+    )
     page = client.get("/busy")
     assert page.status_code == 200 and GOOD in page.text and "could not be read" not in page.text
 
 
 def test_quiet_all_still_reaches_a_process_whose_record_is_malformed(
-        inspector: Inspector, rr: redis.Redis, keys: Keys) -> None:
+    inspector: Inspector, rr: redis.Redis, keys: Keys
+) -> None:
     good_process(rr, keys)
     process(rr, keys, BAD, {"pid": 2})
     rr.hset(keys.process(BAD), "busy", "lots")
@@ -85,7 +105,8 @@ def test_quiet_all_still_reaches_a_process_whose_record_is_malformed(
 
 @pytest.mark.parametrize("value", ["abc", "", "nan", "1e400", "-inf"])
 def test_a_malformed_metric_value_is_skipped_with_a_note(
-        client: DashboardClient, rr: redis.Redis, keys: Keys, value: str) -> None:
+    client: DashboardClient, rr: redis.Redis, keys: Keys, value: str
+) -> None:
     bucket = keys.metrics(stats.minute_bucket())
     rr.hset(bucket, mapping={"Good|p": 4, "Good|ms": 40, "Bad|p": value, "Odd|zz": "x"})
     page = client.get("/metrics")
@@ -95,8 +116,9 @@ def test_a_malformed_metric_value_is_skipped_with_a_note(
     assert body["jobs"]["Good"]["p"] == 4 and body["unreadable"] == 1
 
 
-def test_malformed_counters_read_as_zero(client: DashboardClient, rr: redis.Redis,
-                                        keys: Keys) -> None:
+def test_malformed_counters_read_as_zero(
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     rr.set(keys.stat("processed"), "many")
     rr.set(keys.stat("failed"), "1.5")
     assert client.get("/").status_code == 200
@@ -105,10 +127,13 @@ def test_malformed_counters_read_as_zero(client: DashboardClient, rr: redis.Redi
     assert client.get("/api/history?days=7").status_code == 200
 
 
-@pytest.mark.parametrize("key", ["abc", "nan-x", "1_0-x", "1.5.5-x", "--", "0x10-x",
-                                 "%ff-x", "1e999999-x", "(1-x", "[1-x"])
+@pytest.mark.parametrize(
+    "key",
+    ["abc", "nan-x", "1_0-x", "1.5.5-x", "--", "0x10-x", "%ff-x", "1e999999-x", "(1-x", "[1-x"],
+)
 def test_an_invalid_score_in_a_job_url_is_a_404_and_never_reaches_redis(
-        client: DashboardClient, key: str) -> None:
+    client: DashboardClient, key: str
+) -> None:
     for slug in ("retries", "scheduled", "dead"):
         page = client.get(f"/{slug}/{key}")
         assert page.status_code == 404, (slug, key, page.status_code)
@@ -127,7 +152,8 @@ def test_parse_key_reads_scores_with_dashes() -> None:
 
 @pytest.mark.parametrize("jid", ["a/b", "../../etc", "a/b/../c", "x?y#z", "100%", " sp ace"])
 def test_a_job_whose_jid_holds_slashes_or_url_syntax_can_be_opened_and_acted_on(
-        client: DashboardClient, rr: redis.Redis, keys: Keys, jid: str) -> None:
+    client: DashboardClient, rr: redis.Redis, keys: Keys, jid: str
+) -> None:
     key = add_to_set(rr, keys, "retry", failed("web.Slashed", [1], jid=jid), time.time() + 60)
     listing = client.get("/retries").text
     assert "web.Slashed" in listing
@@ -161,8 +187,9 @@ def test_a_compressed_backtrace_is_inflated_only_up_to_the_limit() -> None:
 
 
 def test_the_job_page_of_a_backtrace_bomb_stays_small_and_says_it_was_cut(
-        client: DashboardClient, rr: redis.Redis, keys: Keys) -> None:
-    key = add_to_set(rr, keys, "dead", failed("web.Bomb", error_backtrace=bomb(20 * 1024 ** 2)))
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
+    key = add_to_set(rr, keys, "dead", failed("web.Bomb", error_backtrace=bomb(20 * 1024**2)))
     page = client.get("/dead/" + _quote(key))
     assert page.status_code == 200
     assert len(page.content) < 4 * BACKTRACE_LIMIT

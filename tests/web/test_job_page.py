@@ -65,8 +65,14 @@ def test_busy_links_running_jobs_and_shows_their_limit(
 ) -> None:
     item = job(timeout=30)
     raw = json.dumps(item)
-    process(rr, keys, "host:1:0123456789ab", {"hostname": "host", "pid": 1},
-            work={"t1": {"queue": "default", "payload": raw, "run_at": int(time.time())}}, busy=1)
+    process(
+        rr,
+        keys,
+        "host:1:0123456789ab",
+        {"hostname": "host", "pid": 1},
+        work={"t1": {"queue": "default", "payload": raw, "run_at": int(time.time())}},
+        busy=1,
+    )
     page = client.get("/busy").text
     assert f'href="/jobs/{item["jid"]}"' in page and 'data-field="limit">30 s<' in page
     status = client.get(f"/jobs/{item['jid']}").text

@@ -20,10 +20,15 @@ from workhorse.web import create_app, wsgi_app
 
 
 def test_mounted_in_a_host_app_every_link_keeps_the_mount_path(
-        make_app: Callable[..., Starlette], rr: redis.Redis, keys: Keys) -> None:
+    make_app: Callable[..., Starlette], rr: redis.Redis, keys: Keys
+) -> None:
     key = add_to_set(rr, keys, "dead", failed())
-    host = Starlette(routes=[Route("/", lambda request: PlainTextResponse("host home")),
-                             Mount("/admin/jobs", make_app())])
+    host = Starlette(
+        routes=[
+            Route("/", lambda request: PlainTextResponse("host home")),
+            Mount("/admin/jobs", make_app()),
+        ]
+    )
     with DashboardClient(host) as c:
         assert c.get("/").text == "host home"
         page = c.get("/admin/jobs/dead")
@@ -47,8 +52,9 @@ def test_base_path_serves_the_dashboard_under_a_prefix(make_app: Callable[..., S
         assert c.get("/sidekiq/api/stats").json()["dead"] == 0
 
 
-def test_wsgi_adapter_serves_pages_and_accepts_posts(inspector: Inspector, rr: redis.Redis,
-                                                     keys: Keys) -> None:
+def test_wsgi_adapter_serves_pages_and_accepts_posts(
+    inspector: Inspector, rr: redis.Redis, keys: Keys
+) -> None:
     key = add_to_set(rr, keys, "dead", failed())
     dashboard = wsgi_app(inspector=inspector, tabs=[])
 
@@ -59,7 +65,7 @@ def test_wsgi_adapter_serves_pages_and_accepts_posts(inspector: Inspector, rr: r
             start_response("404 Not Found", [("content-type", "text/plain")])
             return [b"host 404"]
         environ["SCRIPT_NAME"] += "/jobs"
-        environ["PATH_INFO"] = path[len("/jobs"):]
+        environ["PATH_INFO"] = path[len("/jobs") :]
         return dashboard(environ, start_response)
 
     with httpx.Client(transport=httpx.WSGITransport(app=host), base_url="http://flask.local") as c:
@@ -68,8 +74,9 @@ def test_wsgi_adapter_serves_pages_and_accepts_posts(inspector: Inspector, rr: r
         assert 'action="/jobs/dead"' in page.text
         token = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)">', page.text)
         assert token
-        answer = c.post(f"/jobs/dead/{key}",
-                        data={"action": "delete", "csrf_token": token.group(1)})
+        answer = c.post(
+            f"/jobs/dead/{key}", data={"action": "delete", "csrf_token": token.group(1)}
+        )
         assert answer.status_code == 303
         assert answer.headers["location"] == "/jobs/dead?did=delete&n=1"
     assert rr.zcard(keys.dead) == 0

@@ -19,15 +19,19 @@ def test_prometheus_gets_redis_gauges_parsed_by_the_client_library(
     make_app: Callable[..., Starlette], rr: redis.Redis
 ) -> None:
     rr.sadd("queues", "mail")
-    rr.lpush("queue:mail", json.dumps({"class": "X", "args": [], "jid": "a" * 24,
-                                       "enqueued_at": 1_000}))
+    rr.lpush(
+        "queue:mail", json.dumps({"class": "X", "args": [], "jid": "a" * 24, "enqueued_at": 1_000})
+    )
     rr.lpush("queue:mail", b"\xff\xfe not utf-8")
     rr.zadd("dead", {"{}": 1})
     with TestClient(make_app()) as http:
         response = http.get("/metrics", headers={"Accept": PROMETHEUS_ACCEPT})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
-    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-               for f in text_string_to_metric_families(response.text) for s in f.samples}
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(response.text)
+        for s in f.samples
+    }
     assert samples[("workhorse_queue_size", (("queue", "mail"),))] == 2
     assert samples[("workhorse_queue_latency_seconds", (("queue", "mail"),))] > 0
     assert samples[("workhorse_dead_jobs", ())] == 1

@@ -43,8 +43,11 @@ class InlineCodeFinder(HTMLParser):
         for name, value in attrs:
             if name == "style" or name.startswith("on"):
                 self.problems.append(f"<{tag} {name}={value!r}>")
-            if name in ("href", "src", "action") and value and \
-                    value.strip().lower().startswith(("javascript:", "data:text")):
+            if (
+                name in ("href", "src", "action")
+                and value
+                and value.strip().lower().startswith(("javascript:", "data:text"))
+            ):
                 self.problems.append(f"<{tag} {name}={value!r}>")
 
     def handle_endtag(self, tag: str) -> None:
@@ -66,23 +69,44 @@ def inline_code(html: str) -> list[str]:
 def hostile(rr: redis.Redis, keys: Keys) -> dict[str, str]:
     """Attacker-controlled markup in job names, args, errors, queue names and process info."""
     trace = compress_backtrace([HOSTILE, "line 2"])
-    item = failed(HOSTILE, [HOSTILE, {HOSTILE: HOSTILE}], queue=HOSTILE_QUEUE,
-                  error_class=HOSTILE, error_message=HOSTILE, error_backtrace=trace,
-                  display_class=HOSTILE)
-    keys_by_set = {name: add_to_set(rr, keys, name, dict(item), time.time() + 60)
-                   for name in ("retry", "schedule", "dead")}
+    item = failed(
+        HOSTILE,
+        [HOSTILE, {HOSTILE: HOSTILE}],
+        queue=HOSTILE_QUEUE,
+        error_class=HOSTILE,
+        error_message=HOSTILE,
+        error_backtrace=trace,
+        display_class=HOSTILE,
+    )
+    keys_by_set = {
+        name: add_to_set(rr, keys, name, dict(item), time.time() + 60)
+        for name in ("retry", "schedule", "dead")
+    }
     push(rr, keys, job(HOSTILE, [HOSTILE], queue=HOSTILE_QUEUE))
-    process(rr, keys, "evil:1:0123456789ab",
-            {"hostname": HOSTILE, "pid": 1, "tag": HOSTILE, "version": HOSTILE,
-             "queues": [HOSTILE_QUEUE]},
-            work={HOSTILE: {"queue": HOSTILE_QUEUE, "payload": item, "run_at": time.time()}})
+    process(
+        rr,
+        keys,
+        "evil:1:0123456789ab",
+        {
+            "hostname": HOSTILE,
+            "pid": 1,
+            "tag": HOSTILE,
+            "version": HOSTILE,
+            "queues": [HOSTILE_QUEUE],
+        },
+        work={HOSTILE: {"queue": HOSTILE_QUEUE, "payload": item, "run_at": time.time()}},
+    )
     rr.hset(keys.metrics(stats.minute_bucket()), mapping={f"{HOSTILE}|p": 3})
-    return {"retries": keys_by_set["retry"], "scheduled": keys_by_set["schedule"],
-            "dead": keys_by_set["dead"]}
+    return {
+        "retries": keys_by_set["retry"],
+        "scheduled": keys_by_set["schedule"],
+        "dead": keys_by_set["dead"],
+    }
 
 
-def test_hostile_data_renders_as_text_on_every_page(client: DashboardClient,
-                                                    hostile: dict[str, str]) -> None:
+def test_hostile_data_renders_as_text_on_every_page(
+    client: DashboardClient, hostile: dict[str, str]
+) -> None:
     pages = PAGES + [f"/{slug}/{key}" for slug, key in hostile.items()]
     pages.append("/queues/" + quote(HOSTILE_QUEUE, safe=""))
     for path in pages:
@@ -95,22 +119,24 @@ def test_hostile_data_renders_as_text_on_every_page(client: DashboardClient,
         assert inline_code(html) == [], path
 
 
-def test_hostile_queue_name_links_lead_to_that_queue(client: DashboardClient,
-                                                     hostile: dict[str, str]) -> None:
+def test_hostile_queue_name_links_lead_to_that_queue(
+    client: DashboardClient, hostile: dict[str, str]
+) -> None:
     html = client.get("/queues").text
     [link] = re.findall(r'href="(/queues/[^"]+)"', html)
-    assert "<" not in link and '"' not in link and "/" not in link[len("/queues/"):]
+    assert "<" not in link and '"' not in link and "/" not in link[len("/queues/") :]
     page = client.get(unquote_html(link))
     assert page.status_code == 200
-    assert "Queue <span class=\"name\">&lt;script&gt;q&lt;/script&gt;" in page.text
+    assert 'Queue <span class="name">&lt;script&gt;q&lt;/script&gt;' in page.text
 
 
 def unquote_html(link: str) -> str:
     return link.replace("&amp;", "&")
 
 
-def test_json_endpoints_are_json_and_not_sniffed(client: DashboardClient,
-                                                 hostile: dict[str, str]) -> None:
+def test_json_endpoints_are_json_and_not_sniffed(
+    client: DashboardClient, hostile: dict[str, str]
+) -> None:
     for path in ("/api/stats", "/api/history", "/api/metrics"):
         answer = client.get(path)
         assert answer.headers["content-type"] == "application/json"
@@ -137,27 +163,30 @@ def test_csrf_cookie_is_http_only_and_scoped(client: DashboardClient) -> None:
 
 
 @pytest.mark.parametrize("site", ["cross-site", "same-site", "none"])
-def test_cross_site_post_is_refused_even_with_a_token(client: DashboardClient, rr: redis.Redis,
-                                                      keys: Keys, site: str) -> None:
+def test_cross_site_post_is_refused_even_with_a_token(
+    client: DashboardClient, rr: redis.Redis, keys: Keys, site: str
+) -> None:
     key = add_to_set(rr, keys, "dead", failed())
-    answer = client.submit(f"/dead/{key}", {"action": "delete"},
-                           headers={"sec-fetch-site": site})
+    answer = client.submit(f"/dead/{key}", {"action": "delete"}, headers={"sec-fetch-site": site})
     assert answer.status_code == 403
     assert "cross-site request refused" in answer.text
     assert rr.zcard(keys.dead) == 1
 
 
-def test_same_origin_post_with_token_is_accepted(client: DashboardClient, rr: redis.Redis,
-                                                 keys: Keys) -> None:
+def test_same_origin_post_with_token_is_accepted(
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     key = add_to_set(rr, keys, "dead", failed())
-    answer = client.submit(f"/dead/{key}", {"action": "delete"},
-                           headers={"sec-fetch-site": "same-origin"})
+    answer = client.submit(
+        f"/dead/{key}", {"action": "delete"}, headers={"sec-fetch-site": "same-origin"}
+    )
     assert answer.status_code == 303
     assert rr.zcard(keys.dead) == 0
 
 
-def test_post_without_or_with_a_wrong_token_is_refused(client: DashboardClient,
-                                                       rr: redis.Redis, keys: Keys) -> None:
+def test_post_without_or_with_a_wrong_token_is_refused(
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     key = add_to_set(rr, keys, "dead", failed())
     client.get("/")  # has the cookie
     missing = client.post(f"/dead/{key}", data={"action": "delete"})
@@ -167,8 +196,9 @@ def test_post_without_or_with_a_wrong_token_is_refused(client: DashboardClient,
     assert rr.zcard(keys.dead) == 1
 
 
-def test_token_is_bound_to_the_browser_cookie(make_app: Callable[..., Starlette],
-                                              rr: redis.Redis, keys: Keys) -> None:
+def test_token_is_bound_to_the_browser_cookie(
+    make_app: Callable[..., Starlette], rr: redis.Redis, keys: Keys
+) -> None:
     key = add_to_set(rr, keys, "dead", failed())
     app = make_app()
     with DashboardClient(app) as attacker, DashboardClient(app) as victim:
@@ -179,25 +209,33 @@ def test_token_is_bound_to_the_browser_cookie(make_app: Callable[..., Starlette]
     assert rr.zcard(keys.dead) == 1
 
 
-def test_token_in_a_header_works_for_scripts(client: DashboardClient, rr: redis.Redis,
-                                             keys: Keys) -> None:
+def test_token_in_a_header_works_for_scripts(
+    client: DashboardClient, rr: redis.Redis, keys: Keys
+) -> None:
     key = add_to_set(rr, keys, "dead", failed())
     token = client.token()
-    answer = client.post(f"/dead/{key}", data={"action": "delete"},
-                         headers={"x-csrf-token": token}, follow_redirects=False)
+    answer = client.post(
+        f"/dead/{key}",
+        data={"action": "delete"},
+        headers={"x-csrf-token": token},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303
 
 
 def test_oversized_post_is_refused(client: DashboardClient) -> None:
     token = client.token()
-    answer = client.post("/queues/x", content=b"a" * (MAX_BODY + 1),
-                         headers={"x-csrf-token": token,
-                                  "content-type": "application/x-www-form-urlencoded"})
+    answer = client.post(
+        "/queues/x",
+        content=b"a" * (MAX_BODY + 1),
+        headers={"x-csrf-token": token, "content-type": "application/x-www-form-urlencoded"},
+    )
     assert answer.status_code == 413
 
 
-def test_read_only_mode_hides_actions_and_refuses_posts(make_app: Callable[..., Starlette],
-                                                        rr: redis.Redis, keys: Keys) -> None:
+def test_read_only_mode_hides_actions_and_refuses_posts(
+    make_app: Callable[..., Starlette], rr: redis.Redis, keys: Keys
+) -> None:
     key = add_to_set(rr, keys, "dead", failed())
     push(rr, keys, job())
     with DashboardClient(make_app(read_only=True)) as c:
@@ -229,8 +267,7 @@ def test_async_auth_hook_is_awaited(make_app: Callable[..., Starlette]) -> None:
         assert c.get("/?key=yes").status_code == 200
 
 
-def test_basic_auth_challenges_and_checks_the_password(
-        make_app: Callable[..., Starlette]) -> None:
+def test_basic_auth_challenges_and_checks_the_password(make_app: Callable[..., Starlette]) -> None:
     with DashboardClient(make_app(auth=BasicAuth("admin", "s3cret"))) as c:
         refused = c.get("/")
         assert refused.status_code == 401

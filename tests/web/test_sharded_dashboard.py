@@ -21,8 +21,9 @@ def test_sharded_dashboard_lists_shards_and_serves_each(redis_srv: object) -> No
     for i in range(8):
         client.enqueue("X", [], queue=f"q{i}")
     inspectors = {
-        f"shard{i}": Inspector(redis.Redis.from_url(u, decode_responses=True), Keys(),
-                               Settings(redis_url=u))
+        f"shard{i}": Inspector(
+            redis.Redis.from_url(u, decode_responses=True), Keys(), Settings(redis_url=u)
+        )
         for i, u in enumerate(urls)
     }
     with TestClient(create_sharded_app(inspectors)) as http:

@@ -20,8 +20,7 @@ from workhorse.web.tabs import DashboardTab, inspector, read_only, render
 
 def reports_index(request: Request) -> Response:
     size = inspector(request).dead.size()
-    return render(request, "reports/index.html", {"dead": size,
-                                                  "hide_buttons": read_only(request)})
+    return render(request, "reports/index.html", {"dead": size, "hide_buttons": read_only(request)})
 
 
 async def reports_rebuild(request: Request) -> Response:
@@ -39,17 +38,21 @@ class ReportsPlugin:
         (folder / "templates" / "index.html").write_text(
             '{% extends "base.html" %}{% block title %}Reports{% endblock %}'
             '{% block head %}<link rel="stylesheet" href="{{ url.tab_static(\'reports\', '
-            '\'reports.css\') }}">{% endblock %}'
+            "'reports.css') }}\">{% endblock %}"
             '{% block content %}<h1>Reports</h1><p id="dead">{{ dead }} dead</p>'
-            '{% if not hide_buttons %}'
-            '<form method="post" action="{{ url(\'reports\', \'rebuild\') }}">'
+            "{% if not hide_buttons %}"
+            "<form method=\"post\" action=\"{{ url('reports', 'rebuild') }}\">"
             '<input type="hidden" name="csrf_token" value="{{ csrf_token }}"></form>{% endif %}'
-            '{% endblock %}')
+            "{% endblock %}"
+        )
         (folder / "static" / "reports.css").write_text("h1 { color: teal; }")
         self.tab = DashboardTab(
-            "reports", "Reports",
+            "reports",
+            "Reports",
             [Route("/", reports_index), Route("/rebuild", reports_rebuild, methods=["POST"])],
-            templates_dir=folder / "templates", static_dir=folder / "static")
+            templates_dir=folder / "templates",
+            static_dir=folder / "static",
+        )
 
     @hookimpl
     def workhorse_dashboard_tabs(self) -> list[object]:
@@ -70,8 +73,9 @@ def registered(tmp_path: Path) -> Iterator[Callable[[object], None]]:
 
 
 @pytest.fixture
-def tab_client(make_app: Callable[..., Starlette], registered: Callable[[object], None],
-               tmp_path: Path) -> Iterator[DashboardClient]:
+def tab_client(
+    make_app: Callable[..., Starlette], registered: Callable[[object], None], tmp_path: Path
+) -> Iterator[DashboardClient]:
     registered(ReportsPlugin(tmp_path))
     with DashboardClient(make_app(tabs=None)) as c:
         yield c
@@ -104,9 +108,9 @@ def test_plugin_posts_are_csrf_protected_by_the_dashboard(tab_client: DashboardC
     assert accepted.status_code == 200 and accepted.text == "rebuilt"
 
 
-def test_read_only_mode_covers_plugin_tabs(make_app: Callable[..., Starlette],
-                                           registered: Callable[[object], None],
-                                           tmp_path: Path) -> None:
+def test_read_only_mode_covers_plugin_tabs(
+    make_app: Callable[..., Starlette], registered: Callable[[object], None], tmp_path: Path
+) -> None:
     registered(ReportsPlugin(tmp_path))
     with DashboardClient(make_app(tabs=None, read_only=True)) as c:
         assert 'method="post"' not in c.get("/reports/").text
@@ -130,9 +134,11 @@ class BrokenTabs:
         raise RuntimeError("plugin bug")
 
 
-def test_invalid_tabs_are_skipped_with_a_clear_log(make_app: Callable[..., Starlette],
-                                                   registered: Callable[[object], None],
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_invalid_tabs_are_skipped_with_a_clear_log(
+    make_app: Callable[..., Starlette],
+    registered: Callable[[object], None],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     registered(BadTabs())
     with caplog.at_level(logging.ERROR, logger="workhorse.web.tabs"):
         app = make_app(tabs=None)
@@ -147,8 +153,10 @@ def test_invalid_tabs_are_skipped_with_a_clear_log(make_app: Callable[..., Starl
 
 
 def test_a_plugin_failing_to_list_tabs_leaves_core_pages_working(
-        make_app: Callable[..., Starlette], registered: Callable[[object], None],
-        caplog: pytest.LogCaptureFixture) -> None:
+    make_app: Callable[..., Starlette],
+    registered: Callable[[object], None],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     registered(BrokenTabs())
     with caplog.at_level(logging.ERROR, logger="workhorse.web.tabs"):
         app = make_app(tabs=None)

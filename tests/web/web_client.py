@@ -18,7 +18,13 @@ class DashboardClient(TestClient):
         assert found, f"no CSRF token on {page}"
         return found.group(1)
 
-    def submit(self, path: str, data: dict[str, Any] | None = None, *, page: str = "/",
-               headers: dict[str, str] | None = None) -> Any:
+    def submit(
+        self,
+        path: str,
+        data: dict[str, Any] | None = None,
+        *,
+        page: str = "/",
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         form = {"csrf_token": self.token(page), **(data or {})}
         return self.post(path, data=form, headers=headers, follow_redirects=False)

@@ -17,9 +17,12 @@ from mkdocs.structure.files import File, Files
 
 SECTION = "CLI commands"
 FOLDER = "commands"
-PROVIDERS = {"workhorse": "workhorse", "workhorse_pro": "workhorse-pro",
-             "workhorse_enterprise": "workhorse-enterprise",
-             "workhorse_licensing": "workhorse-licensing"}
+PROVIDERS = {
+    "workhorse": "workhorse",
+    "workhorse_pro": "workhorse-pro",
+    "workhorse_enterprise": "workhorse-enterprise",
+    "workhorse_licensing": "workhorse-licensing",
+}
 
 
 def commands() -> dict[str, click.Command]:
@@ -64,10 +67,12 @@ def _help(command: click.Command) -> str:
 
 
 def _options(command: click.Command, ctx: click.Context) -> list[str]:
-    rows = [(opts, text or ("argument" if isinstance(param, click.Argument) else ""))
-            for param in command.get_params(ctx)
-            if (record := param.get_help_record(ctx)) is not None
-            for opts, text in [record]]
+    rows = [
+        (opts, text or ("argument" if isinstance(param, click.Argument) else ""))
+        for param in command.get_params(ctx)
+        if (record := param.get_help_record(ctx)) is not None
+        for opts, text in [record]
+    ]
     if not rows:
         return []
     table = ["| option | meaning |", "|---|---|"]
@@ -80,14 +85,18 @@ def _cell(text: str) -> str:
 
 
 def index_page(found: dict[str, click.Command]) -> str:
-    lines = ["# CLI commands", "",
-             "Every `workhorse` command, generated from the installed CLI. Commands",
-             "marked with a tier come with that package.", "",
-             "| command | what it does | from |", "|---|---|---|"]
+    lines = [
+        "# CLI commands",
+        "",
+        "Every `workhorse` command, generated from the installed CLI. Commands",
+        "marked with a tier come with that package.",
+        "",
+        "| command | what it does | from |",
+        "|---|---|---|",
+    ]
     for name, cmd in sorted(found.items()):
         summary = cmd.get_short_help_str(limit=90)
-        lines.append(f"| [`workhorse {name}`]({name}.md) | {_cell(summary)} |"
-                     f" `{provider(cmd)}` |")
+        lines.append(f"| [`workhorse {name}`]({name}.md) | {_cell(summary)} | `{provider(cmd)}` |")
     return "\n".join(lines) + "\n"
 
 

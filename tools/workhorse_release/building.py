@@ -22,8 +22,15 @@ from .distributions import Distribution
 
 def build(root: Path, dist: Distribution, out: Path) -> list[Path]:
     """Build ``dist`` into ``out``; return its sdist and wheel."""
-    argv = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out),
-            str(root / dist.directory)]
+    argv = [
+        sys.executable,
+        "-m",
+        "build",
+        "--no-isolation",
+        "--outdir",
+        str(out),
+        str(root / dist.directory),
+    ]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise ReleaseError(f"building {dist.name} failed:\n{_tail(result.stdout + result.stderr)}")

@@ -41,26 +41,58 @@ class Targets:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("version")
-@click.option("--dry-run", is_flag=True,
-              help="Bump and build in a temporary copy and check; publish nothing. The"
-                   " repository is not changed.")
-@click.option("--no-publish", is_flag=True,
-              help="Bump the repository, build and check; publish nothing.")
-@click.option("--private-index", envvar="WORKHORSE_RELEASE_PRIVATE_INDEX", metavar="URL|DIR",
-              help="Upload URL of the private index (https://HOST/legacy/), or a directory."
-                   f" Token: ${PRIVATE_TOKEN}. [env WORKHORSE_RELEASE_PRIVATE_INDEX]")
-@click.option("--public-index", envvar="WORKHORSE_RELEASE_PUBLIC_INDEX", metavar="URL|DIR",
-              default=PYPI_UPLOAD, show_default=True,
-              help=f"Where the free packages go. Token: ${PUBLIC_TOKEN}."
-                   " [env WORKHORSE_RELEASE_PUBLIC_INDEX]")
-@click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=REPO, help="Repository root (default: this checkout).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for the artifacts (default: ROOT/dist/release-VERSION).")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
-              help="Release date for the changelog (default: today, UTC).")
-def main(version: str, dry_run: bool, no_publish: bool, private_index: str | None,
-         public_index: str, root: Path, out: Path | None, day: datetime | None) -> None:
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Bump and build in a temporary copy and check; publish nothing. The"
+    " repository is not changed.",
+)
+@click.option(
+    "--no-publish", is_flag=True, help="Bump the repository, build and check; publish nothing."
+)
+@click.option(
+    "--private-index",
+    envvar="WORKHORSE_RELEASE_PRIVATE_INDEX",
+    metavar="URL|DIR",
+    help="Upload URL of the private index (https://HOST/legacy/), or a directory."
+    f" Token: ${PRIVATE_TOKEN}. [env WORKHORSE_RELEASE_PRIVATE_INDEX]",
+)
+@click.option(
+    "--public-index",
+    envvar="WORKHORSE_RELEASE_PUBLIC_INDEX",
+    metavar="URL|DIR",
+    default=PYPI_UPLOAD,
+    show_default=True,
+    help=f"Where the free packages go. Token: ${PUBLIC_TOKEN}."
+    " [env WORKHORSE_RELEASE_PUBLIC_INDEX]",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=REPO,
+    help="Repository root (default: this checkout).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the artifacts (default: ROOT/dist/release-VERSION).",
+)
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Release date for the changelog (default: today, UTC).",
+)
+def main(
+    version: str,
+    dry_run: bool,
+    no_publish: bool,
+    private_index: str | None,
+    public_index: str,
+    root: Path,
+    out: Path | None,
+    day: datetime | None,
+) -> None:
     """Release VERSION of workhorse, workhorse-licensing, workhorse-pro and
     workhorse-enterprise: bump versions and pins, build, check, publish."""
     try:
@@ -79,10 +111,14 @@ def main(version: str, dry_run: bool, no_publish: bool, private_index: str | Non
 
 def _targets(private_index: str | None, public_index: str) -> Targets:
     if not private_index:
-        raise ReleaseError("no private index: pass --private-index URL (or set"
-                           " WORKHORSE_RELEASE_PRIVATE_INDEX), or use --no-publish")
-    return Targets(publishing.target(private_index, os.environ.get(PRIVATE_TOKEN)),
-                   publishing.target(public_index, os.environ.get(PUBLIC_TOKEN)))
+        raise ReleaseError(
+            "no private index: pass --private-index URL (or set"
+            " WORKHORSE_RELEASE_PRIVATE_INDEX), or use --no-publish"
+        )
+    return Targets(
+        publishing.target(private_index, os.environ.get(PRIVATE_TOKEN)),
+        publishing.target(public_index, os.environ.get(PUBLIC_TOKEN)),
+    )
 
 
 @contextmanager
@@ -103,15 +139,17 @@ def _workspace(root: Path, dry_run: bool) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def _prepare(tree: Path, current: Version, target: Version, day: date, out: Path | None,
-             dry_run: bool) -> list[Path]:
+def _prepare(
+    tree: Path, current: Version, target: Version, day: date, out: Path | None, dry_run: bool
+) -> list[Path]:
     out = out or (tree / "dist" / f"release-{target}")
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out} is not empty; remove it or pass another --out")
     out.mkdir(parents=True, exist_ok=True)
     changed = versions.bump(tree, target)
-    click.echo(f"version {current} -> {target} in "
-               + ", ".join(str(p.relative_to(tree)) for p in changed))
+    click.echo(
+        f"version {current} -> {target} in " + ", ".join(str(p.relative_to(tree)) for p in changed)
+    )
     click.echo(f"pins on workhorse, workhorse-licensing, workhorse-pro: {versions.pin(target)}")
     notes = tree / "CHANGELOG.md"
     notes.write_text(changelog.date_release(notes.read_text(), target, day))
@@ -120,8 +158,10 @@ def _prepare(tree: Path, current: Version, target: Version, day: date, out: Path
     _check_all(artifacts, target)
     if dry_run:
         free = [p.name for p in artifacts if building.artifact_project(p) in _FREE_NAMES]
-        click.echo(f"dry run: would upload all {len(artifacts)} files to the private index, and"
-                   f" to the public index only {', '.join(free)}")
+        click.echo(
+            f"dry run: would upload all {len(artifacts)} files to the private index, and"
+            f" to the public index only {', '.join(free)}"
+        )
     return [] if dry_run else artifacts
 
 
@@ -130,8 +170,9 @@ def _build_all(tree: Path, out: Path) -> list[Path]:
     for dist in DISTRIBUTIONS:
         built = building.build(tree, dist, out)
         if len(built) != 2:
-            raise ReleaseError(f"expected a wheel and an sdist of {dist.name}, got"
-                               f" {[p.name for p in built]}")
+            raise ReleaseError(
+                f"expected a wheel and an sdist of {dist.name}, got {[p.name for p in built]}"
+            )
         artifacts += built
     click.echo(f"built {len(artifacts)} artifacts in {out}:")
     for path in artifacts:
@@ -143,14 +184,20 @@ def _build_all(tree: Path, out: Path) -> list[Path]:
 def _check_all(artifacts: list[Path], target: Version) -> None:
     inspection.twine_check(artifacts)
     by_name = {d.name: d for d in DISTRIBUTIONS}
-    found = [problem for path in artifacts
-             for problem in inspection.problems(path, by_name[str(building.artifact_project(path))],
-                                                target)]
+    found = [
+        problem
+        for path in artifacts
+        for problem in inspection.problems(
+            path, by_name[str(building.artifact_project(path))], target
+        )
+    ]
     if found:
         raise ReleaseError("the artifacts are not fit to publish:\n  " + "\n  ".join(found))
     paid = ", ".join(d.name for d in DISTRIBUTIONS if d.paid)
-    click.echo(f"checked: twine check --strict passed; '{inspection.PRIVATE}' on {paid} only;"
-               " license files inside every wheel and sdist; pins match")
+    click.echo(
+        f"checked: twine check --strict passed; '{inspection.PRIVATE}' on {paid} only;"
+        " license files inside every wheel and sdist; pins match"
+    )
 
 
 def _publish(artifacts: list[Path], targets: Targets | None) -> None:

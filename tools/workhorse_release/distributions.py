@@ -25,8 +25,12 @@ DISTRIBUTIONS: tuple[Distribution, ...] = (
     Distribution("workhorse", "core", paid=False, requires=()),
     Distribution("workhorse-licensing", "licensing", paid=False, requires=()),
     Distribution("workhorse-pro", "pro", paid=True, requires=("workhorse", "workhorse-licensing")),
-    Distribution("workhorse-enterprise", "enterprise", paid=True,
-                 requires=("workhorse", "workhorse-pro", "workhorse-licensing")),
+    Distribution(
+        "workhorse-enterprise",
+        "enterprise",
+        paid=True,
+        requires=("workhorse", "workhorse-pro", "workhorse-licensing"),
+    ),
 )
 FREE = tuple(d for d in DISTRIBUTIONS if not d.paid)
 
@@ -37,8 +41,9 @@ def project_table(root: Path, dist: Distribution) -> dict[str, Any]:
     try:
         project: dict[str, Any] = tomllib.loads(path.read_text())["project"]
     except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
-        raise ReleaseError(f"cannot read [project] from {path}: {exc}; is --root the"
-                           " repository root?") from None
+        raise ReleaseError(
+            f"cannot read [project] from {path}: {exc}; is --root the repository root?"
+        ) from None
     if project.get("name") != dist.name:
         raise ReleaseError(f"{path} names {project.get('name')!r}, expected {dist.name!r}")
     return project

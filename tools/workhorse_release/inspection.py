@@ -65,15 +65,23 @@ def problems(path: Path, dist: Distribution, version: Version) -> list[str]:
         found.append(f"version is {meta.get('version')!r}, expected {version}")
     private = PRIVATE in meta.get("classifiers", [])
     if private != dist.paid:
-        found.append(f"the classifier {PRIVATE!r} must be {'present' if dist.paid else 'absent'}"
-                     f" on a {'paid' if dist.paid else 'free'} package")
+        found.append(
+            f"the classifier {PRIVATE!r} must be {'present' if dist.paid else 'absent'}"
+            f" on a {'paid' if dist.paid else 'free'} package"
+        )
     if not contents.license_files:
         found.append("no License-File in the metadata")
-    found += [f"License-File {f} is not inside the archive"
-              for f, present in contents.license_files.items() if not present]
+    found += [
+        f"License-File {f} is not inside the archive"
+        for f, present in contents.license_files.items()
+        if not present
+    ]
     pins = pinned(meta.get("requires_dist", []))
-    found += [f"requires {r}{pins.get(r, ' (missing)')}, expected {r}{pin(version)}"
-              for r in dist.requires if pins.get(r) != canonical_pin(pin(version))]
+    found += [
+        f"requires {r}{pins.get(r, ' (missing)')}, expected {r}{pin(version)}"
+        for r in dist.requires
+        if pins.get(r) != canonical_pin(pin(version))
+    ]
     return [f"{path.name}: {p}" for p in found]
 
 

@@ -39,9 +39,19 @@ class UploadTarget:
     label: str
 
     def publish(self, files: list[Path]) -> None:
-        argv = [sys.executable, "-m", "twine", "upload", "--non-interactive",
-                "--disable-progress-bar", "--repository-url", self.url, "-u", "__token__",
-                *map(str, files)]
+        argv = [
+            sys.executable,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            self.url,
+            "-u",
+            "__token__",
+            *map(str, files),
+        ]
         env = {**os.environ, "TWINE_PASSWORD": self.token, "NO_COLOR": "1"}
         result = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
         if result.returncode != 0:
@@ -59,8 +69,10 @@ class DirectoryTarget:
             if project is None:
                 raise ReleaseError(f"{file.name} is not a wheel or sdist")
             if (self.root / project / file.name).exists():
-                raise ReleaseError(f"{file.name} is already in {self.label}; a version is"
-                                   " published once, release a new one instead")
+                raise ReleaseError(
+                    f"{file.name} is already in {self.label}; a version is"
+                    " published once, release a new one instead"
+                )
         for file in files:
             folder = self.root / str(artifact_project(file))
             folder.mkdir(parents=True, exist_ok=True)
@@ -74,15 +86,18 @@ def target(spec: str, token: str | None) -> Target:
     parts = urlsplit(spec)
     if parts.scheme in ("http", "https"):
         if parts.username or parts.password:
-            raise ReleaseError(f"put no credentials in the index URL {parts.hostname}; pass the"
-                               " token through the environment variable instead")
+            raise ReleaseError(
+                f"put no credentials in the index URL {parts.hostname}; pass the"
+                " token through the environment variable instead"
+            )
         if not token:
-            raise ReleaseError(f"no upload token for {spec}; set the environment variable"
-                               " named in `release --help`")
+            raise ReleaseError(
+                f"no upload token for {spec}; set the environment variable"
+                " named in `release --help`"
+            )
         return UploadTarget(spec, token, spec)
     if parts.scheme not in ("", "file"):
-        raise ReleaseError(f"cannot publish to {spec!r}: give an http(s) upload URL or a"
-                           " directory")
+        raise ReleaseError(f"cannot publish to {spec!r}: give an http(s) upload URL or a directory")
     path = Path(parts.path if parts.scheme == "file" else spec).resolve()
     return DirectoryTarget(path, f"directory {path}")
 

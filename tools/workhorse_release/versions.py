@@ -26,20 +26,26 @@ def current_version(root: Path) -> Version:
     found = {d.name: str(project_table(root, d).get("version")) for d in DISTRIBUTIONS}
     if len(set(found.values())) != 1:
         listed = ", ".join(f"{name} {v}" for name, v in found.items())
-        raise ReleaseError(f"the distributions disagree on their version ({listed});"
-                           " set them to one version by hand first")
+        raise ReleaseError(
+            f"the distributions disagree on their version ({listed});"
+            " set them to one version by hand first"
+        )
     return Version(next(iter(found.values())))
 
 
 def parse_target(raw: str, current: Version) -> Version:
     """The version to release: plain MAJOR.MINOR.PATCH and above the current one."""
     if not _RELEASE.fullmatch(raw):
-        raise ReleaseError(f"release version {raw[:40]!r} is not of the form MAJOR.MINOR.PATCH"
-                           " (for example 1.0.1), without a 'v' or suffix")
+        raise ReleaseError(
+            f"release version {raw[:40]!r} is not of the form MAJOR.MINOR.PATCH"
+            " (for example 1.0.1), without a 'v' or suffix"
+        )
     target = Version(raw)
     if target <= current:
-        raise ReleaseError(f"release version {target} is not above the current version"
-                           f" {current}; pick a higher one")
+        raise ReleaseError(
+            f"release version {target} is not above the current version"
+            f" {current}; pick a higher one"
+        )
     return target
 
 
@@ -74,21 +80,27 @@ def _set_pin(path: Path, text: str, required: str, specifier: str) -> str:
     pattern = re.compile(rf'"{re.escape(required)}\s*[<>=!~][^"\n]*"')
     new, count = pattern.subn(f'"{required}{specifier}"', text)
     if count != 1:
-        raise ReleaseError(f"{path}: expected exactly one requirement on {required} with a"
-                           f" version specifier, found {count}")
+        raise ReleaseError(
+            f"{path}: expected exactly one requirement on {required} with a"
+            f" version specifier, found {count}"
+        )
     return new
 
 
 def _verify(root: Path, dist: Distribution, target: Version) -> None:
     project = project_table(root, dist)
     if project.get("version") != str(target):
-        raise ReleaseError(f"{dist.pyproject(root)}: version is {project.get('version')!r}"
-                           f" after the edit, expected {target}")
+        raise ReleaseError(
+            f"{dist.pyproject(root)}: version is {project.get('version')!r}"
+            f" after the edit, expected {target}"
+        )
     pins = pinned(project.get("dependencies", []))
     for required in dist.requires:
         if pins.get(required) != canonical_pin(pin(target)):
-            raise ReleaseError(f"{dist.pyproject(root)}: {required} is pinned"
-                               f" {pins.get(required)!r} after the edit, expected {pin(target)}")
+            raise ReleaseError(
+                f"{dist.pyproject(root)}: {required} is pinned"
+                f" {pins.get(required)!r} after the edit, expected {pin(target)}"
+            )
 
 
 def pinned(requirements: list[str]) -> dict[str, str]:

@@ -38,7 +38,8 @@ class AsyncClient:
             # Resolving may probe localhost once; do it at startup (e.g. in a lifespan).
             url = resolve(self.client.settings).url
             self._redis = aioredis.Redis.from_url(
-                url, decode_responses=True, socket_connect_timeout=5, health_check_interval=30)
+                url, decode_responses=True, socket_connect_timeout=5, health_check_interval=30
+            )
         return self._redis
 
     async def aclose(self) -> None:
@@ -52,12 +53,13 @@ class AsyncClient:
         await self.write(jobs)
         return jid
 
-    async def push_bulk(self, jobs: Iterable[JobPayload | dict[str, Any]],
-                        chunk_size: int = BULK_CHUNK) -> list[str | None]:
+    async def push_bulk(
+        self, jobs: Iterable[JobPayload | dict[str, Any]], chunk_size: int = BULK_CHUNK
+    ) -> list[str | None]:
         with self.client.capture() as built:
             jids = self.client.push_bulk(jobs, chunk_size=chunk_size)
         for start in range(0, len(built), chunk_size):
-            await self.write(built[start:start + chunk_size])
+            await self.write(built[start : start + chunk_size])
         return jids
 
     async def enqueue(
@@ -69,14 +71,16 @@ class AsyncClient:
     async def perform_async(self, job: Job[..., Any] | JobCall[..., Any], *args: Any) -> str | None:
         return await self.push(_call(job)._item(args, {}))
 
-    async def perform_in(self, job: Job[..., Any] | JobCall[..., Any],
-                         seconds: float | timedelta, *args: Any) -> str | None:
+    async def perform_in(
+        self, job: Job[..., Any] | JobCall[..., Any], seconds: float | timedelta, *args: Any
+    ) -> str | None:
         item = _call(job)._item(args, {})
         item["at"] = run_at(seconds, relative=True)
         return await self.push(item)
 
-    async def perform_at(self, job: Job[..., Any] | JobCall[..., Any],
-                         when: float | datetime, *args: Any) -> str | None:
+    async def perform_at(
+        self, job: Job[..., Any] | JobCall[..., Any], when: float | datetime, *args: Any
+    ) -> str | None:
         item = _call(job)._item(args, {})
         item["at"] = run_at(when, relative=False)
         return await self.push(item)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 from workhorse import handlers
-from workhorse.config import Settings
 from workhorse.fetch import BasicFetch
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ClientMiddleware, JobContext, ServerMiddleware
@@ -24,12 +23,12 @@ def workhorse_make_fetcher(process: ProcessContext) -> Fetcher:
 
 
 @hookimpl(tryfirst=True)
-def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+def workhorse_server_middleware() -> list[ServerMiddleware]:
     return list(handlers.server_middleware)
 
 
 @hookimpl(tryfirst=True)
-def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
+def workhorse_client_middleware() -> list[ClientMiddleware]:
     return list(handlers.client_middleware)
 
 

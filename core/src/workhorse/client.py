@@ -82,8 +82,11 @@ class Client:
             with self._lock:
                 if self._redis is None:
                     self._target = resolve(self.settings)
-                    self._redis = connect(self.settings.with_changes(
-                        redis_url=self._target.url, redis_url_source=self._target.source))
+                    self._redis = connect(
+                        self.settings.with_changes(
+                            redis_url=self._target.url, redis_url_source=self._target.source
+                        )
+                    )
         return self._redis
 
     def push(self, job: JobPayload | dict[str, Any]) -> str | None:
@@ -217,7 +220,7 @@ class Client:
             return False
         return not job.offline(cast(JobPayload, job), state)
 
-    def target_for(self, job: JobPayload) -> Client:
+    def target_for(self, job: JobPayload) -> Client:  # noqa: ARG002
         """The client whose Redis stores ``job`` (a shard's, for a sharded client)."""
         return self
 
@@ -266,7 +269,6 @@ class Client:
         if at is not None and float(at) > time.time():
             item["at"] = float(at)
         return cast(JobPayload, item)
-
 
 
 _default: Client | None = None

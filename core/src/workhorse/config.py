@@ -56,8 +56,10 @@ def parse_queues(specs: Sequence[str]) -> tuple[QueueWeight, ...]:
 
 DEFAULT_CAPSULE = "default"
 _CAPSULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-CAPSULE_FORMAT = "NAME:QUEUES:THREADS, e.g. --capsule serial:payments:1 or " \
+CAPSULE_FORMAT = (
+    "NAME:QUEUES:THREADS, e.g. --capsule serial:payments:1 or "
     "--capsule 'bulk:reports,3 exports,1:20'"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +98,7 @@ def parse_capsule(spec: str) -> CapsuleSpec:
     return CapsuleSpec(name, parse_queues([queues]), threads)
 
 
-def _check_capsules(default_queues: Sequence[QueueWeight], capsules: Sequence[CapsuleSpec]
-                    ) -> None:
+def _check_capsules(default_queues: Sequence[QueueWeight], capsules: Sequence[CapsuleSpec]) -> None:
     owner = {q.name: DEFAULT_CAPSULE for q in default_queues}
     for cap in capsules:
         if not _CAPSULE_NAME.match(cap.name) or cap.name == DEFAULT_CAPSULE:

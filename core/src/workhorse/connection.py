@@ -15,8 +15,19 @@ from workhorse.config import Settings
 from workhorse.errors import ConfigError, RedisUnavailable
 from workhorse.redaction import redact
 
-__all__ = ["LOCAL_DEFAULT", "RedisTarget", "check", "connect", "describe_client", "redact",
-           "resolve", "resolve_url", "resolved", "unavailable", "where"]
+__all__ = [
+    "LOCAL_DEFAULT",
+    "RedisTarget",
+    "check",
+    "connect",
+    "describe_client",
+    "redact",
+    "resolve",
+    "resolve_url",
+    "resolved",
+    "unavailable",
+    "where",
+]
 
 log = logging.getLogger(__name__)
 

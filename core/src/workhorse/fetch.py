@@ -67,7 +67,7 @@ class BasicFetch:
         pairs = self.scripts.fetch_many(queue_keys, max_jobs, self._send)
         return [quarantine.unit(self.keys.queue_name(key), raw) for key, raw in pairs]
 
-    def acknowledge(self, unit: UnitOfWork) -> None:
+    def acknowledge(self, unit: UnitOfWork) -> None:  # noqa: ARG002
         return None  # nothing to do: the job left Redis when it was popped
 
     def requeue(self, units: Sequence[UnitOfWork]) -> None:

@@ -56,8 +56,7 @@ class _Iteration:
         return job, client, _load(client, job.jid)
 
     def _save(self, client: Client, jid: str, cursor: Any) -> None:
-        client.redis.set(client.keys.cursor(jid), payload.encode({"cursor": cursor}),
-                         ex=CURSOR_TTL)
+        client.redis.set(client.keys.cursor(jid), payload.encode({"cursor": cursor}), ex=CURSOR_TTL)
 
     def _pause(self, client: Client, job: CurrentJob, cursor: Any) -> None:
         """Save the place and put the job back in its queue, same jid, to carry on."""
@@ -147,7 +146,9 @@ def _load(client: Client, jid: str) -> Any:
     clearly rather than silently starting over."""
     key = client.keys.cursor(jid)
     raw: Any = client.redis.execute_command(  # type: ignore[no-untyped-call]
-        "GET", key, **{NEVER_DECODE: True}  # bytes: another program may have written any
+        "GET",
+        key,
+        **{NEVER_DECODE: True},  # bytes: another program may have written any
     )
     if raw is None:
         return None
@@ -161,4 +162,3 @@ def _load(client: Client, jid: str) -> Any:
             f"delete the key to start job {jid} from the beginning"
         )
     return data["cursor"]
-

@@ -52,6 +52,8 @@ def _resolve_commit_hook(defer: Deferrer | None, name: str) -> Deferrer:
             "workhorse.contrib.sqlalchemy.after_commit(session)"
         )
     return hook
+
+
 _registry_lock = threading.Lock()
 
 
@@ -92,7 +94,9 @@ def validate_options(options: Mapping[str, object], where: str) -> None:
     for number in ("result_ttl", "timeout"):
         value = options.get(number)
         if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | float) or not value > 0
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not value > 0
             or value == float("inf")
         ):
             raise ConfigError(
@@ -253,7 +257,8 @@ class JobCall(Generic[P, R]):
         if self.defer is None:
             return client.push_bulk(items, chunk_size=batch_size)
         return client.push_deferred(
-            self.defer, lambda: client.push_bulk(items, chunk_size=batch_size))
+            self.defer, lambda: client.push_bulk(items, chunk_size=batch_size)
+        )
 
 
 @overload

@@ -42,15 +42,15 @@ class ClaimedJob(dict[str, Any]):
 
     __slots__ = ("offline", "write")
 
-    def __init__(self, job: JobPayload, write: ClaimedWrite,
-                 offline: OfflineClaim | None = None) -> None:
+    def __init__(
+        self, job: JobPayload, write: ClaimedWrite, offline: OfflineClaim | None = None
+    ) -> None:
         super().__init__(job)
         self.write = write
         self.offline = offline
 
 
-def claim(job: JobPayload, write: ClaimedWrite, offline: OfflineClaim | None = None
-          ) -> JobPayload:
+def claim(job: JobPayload, write: ClaimedWrite, offline: OfflineClaim | None = None) -> JobPayload:
     """Let ``write(client, job)`` store ``job`` instead of the client's pipeline.
 
     ``write`` gets the client that owns the job's Redis (its shard, when
@@ -149,7 +149,7 @@ def compose_server(
 ) -> Callable[[JobContext, RunNext], object]:
     """Build ``run(ctx, invoke)`` that threads ``invoke`` through every middleware."""
     if not middleware:
-        return lambda ctx, invoke: invoke()
+        return lambda _ctx, invoke: invoke()
     if len(middleware) == 1:
         only = middleware[0]
         return lambda ctx, invoke: only(ctx, invoke)

@@ -33,7 +33,6 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from workhorse import plugins
-from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import (
     ClientMiddleware,
@@ -95,8 +94,10 @@ class TracingClientMiddleware:
     def __call__(self, job: JobPayload, call_next: PushNext) -> JobPayload | None:
         queue = str(job.get("queue", "default"))
         with _tracer().start_as_current_span(
-            f"send {queue}", kind=SpanKind.PRODUCER,
-            attributes=_attributes(job, queue, "send"), links=_links(job),
+            f"send {queue}",
+            kind=SpanKind.PRODUCER,
+            attributes=_attributes(job, queue, "send"),
+            links=_links(job),
         ):
             carrier: dict[str, str] = {}
             propagate.inject(carrier)
@@ -112,9 +113,12 @@ class TracingServerMiddleware:
         token = context.attach(parent)
         try:
             with _tracer().start_as_current_span(
-                f"process {ctx.queue}", kind=SpanKind.CONSUMER,
+                f"process {ctx.queue}",
+                kind=SpanKind.CONSUMER,
                 attributes=_attributes(ctx.job, ctx.queue, "process"),
-                links=_links(ctx.job), record_exception=False, set_status_on_exception=False,
+                links=_links(ctx.job),
+                record_exception=False,
+                set_status_on_exception=False,
             ) as span:
                 try:
                     return call_next()
@@ -128,11 +132,11 @@ class TracingServerMiddleware:
 
 class _TracingPlugin:
     @hookimpl
-    def workhorse_client_middleware(self, settings: Settings) -> list[ClientMiddleware]:
+    def workhorse_client_middleware(self) -> list[ClientMiddleware]:
         return [TracingClientMiddleware()]
 
     @hookimpl
-    def workhorse_server_middleware(self, settings: Settings) -> list[ServerMiddleware]:
+    def workhorse_server_middleware(self) -> list[ServerMiddleware]:
         return [TracingServerMiddleware()]
 
 

@@ -32,8 +32,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     from workhorse.errors import ConfigError
 
     raise ConfigError(
-        "Prometheus metrics need the prometheus-client package: "
-        "pip install 'workhorse[prometheus]'"
+        "Prometheus metrics need the prometheus-client package: pip install 'workhorse[prometheus]'"
     ) from exc
 
 from workhorse import plugins, stats
@@ -77,12 +76,13 @@ def process_families(m: ProcessMetrics) -> Iterator[Metric]:
             family.add_metric([job, queue], row[index])
         yield family
     hist = HistogramMetricFamily(
-        "workhorse_job_duration_seconds", "Time a job's body ran, middleware included",
+        "workhorse_job_duration_seconds",
+        "Time a job's body ran, middleware included",
         labels=LABELS,
     )
     bounds = [*(str(b) for b in stats.DURATION_BUCKETS), "+Inf"]
     for (job, queue), row in sorted(m.series.items()):
-        counts = row[stats.BUCKET0:]
+        counts = row[stats.BUCKET0 :]
         cumulative, running = [], 0.0
         for bound, count in zip(bounds, counts, strict=True):
             running += count
@@ -99,8 +99,9 @@ def redis_families(api: Inspector, now: float | None = None) -> Iterator[Metric]
     latency = GaugeMetricFamily(
         "workhorse_queue_latency_seconds", "Age of the oldest job in a queue", labels=["queue"]
     )
-    paused = GaugeMetricFamily("workhorse_queue_paused", "1 if the queue is paused",
-                               labels=["queue"])
+    paused = GaugeMetricFamily(
+        "workhorse_queue_paused", "1 if the queue is paused", labels=["queue"]
+    )
     for q in api.queues.summaries():
         size.add_metric([q.name], q.size)
         latency.add_metric([q.name], q.latency if q.size else 0.0)
@@ -121,8 +122,9 @@ def redis_families(api: Inspector, now: float | None = None) -> Iterator[Metric]
     ):
         yield CounterMetricFamily(name, doc, value)
     leader = api.processes.leader()
-    family = GaugeMetricFamily("workhorse_leader", "1 for the process holding leadership",
-                               labels=["identity"])
+    family = GaugeMetricFamily(
+        "workhorse_leader", "1 for the process holding leadership", labels=["identity"]
+    )
     if leader:
         family.add_metric([leader], 1.0)
     yield family
@@ -141,8 +143,12 @@ def plugin_families(api: Inspector) -> Iterator[Metric]:
             )
             label_names[sample.name] = names
         if names != label_names[sample.name]:
-            log.warning("metric %s: labels %s differ from %s; sample skipped",
-                        sample.name, names, label_names[sample.name])
+            log.warning(
+                "metric %s: labels %s differ from %s; sample skipped",
+                sample.name,
+                names,
+                label_names[sample.name],
+            )
             continue
         family.add_metric([sample.labels[n] for n in names], sample.value)
     yield from families.values()

@@ -61,8 +61,9 @@ def workhorse_redis_server() -> Iterator[ServerProcess]:
     from workhorse.embedded.server import ServerProcess
 
     directory = Path(tempfile.mkdtemp(prefix="whp-"))  # short: unix socket paths are limited
-    server = ServerProcess.spawn(require_binary().path, directory, persistent=False, tcp=True,
-                                 databases=DATABASES)
+    server = ServerProcess.spawn(
+        require_binary().path, directory, persistent=False, tcp=True, databases=DATABASES
+    )
     try:
         server.wait_ready()
         yield server

@@ -70,7 +70,10 @@ def undecodable_reason(unit: UnitOfWork) -> str:
 
 
 def wrapper(
-    original: str | bytes, queue: str, reason: str, fmt: TimestampFormat,
+    original: str | bytes,
+    queue: str,
+    reason: str,
+    fmt: TimestampFormat,
     now: float | None = None,
 ) -> dict[str, Any]:
     """The dead-set job that keeps ``original`` and says ``reason`` and what to do.
@@ -86,8 +89,14 @@ def wrapper(
         except UnicodeDecodeError:
             return _wrap_bytes(cast(bytes, original), queue, reason, stamp)
     return {
-        "class": UNPARSEABLE, "args": [original], "jid": payload.new_jid(), "queue": queue,
-        "retry": 0, "created_at": stamp, "failed_at": stamp, "retry_count": 0,
+        "class": UNPARSEABLE,
+        "args": [original],
+        "jid": payload.new_jid(),
+        "queue": queue,
+        "retry": 0,
+        "created_at": stamp,
+        "failed_at": stamp,
+        "retry_count": 0,
         "error_class": ERROR_CLASS,
         "error_message": payload.truncate_message(
             f"{reason}. The original value is args[0]: fix it (or the program "
@@ -101,8 +110,13 @@ def _wrap_bytes(original: bytes, queue: str, reason: str, stamp: int | float) ->
         "class": UNDECODABLE,
         "args": [original.decode("utf-8", "backslashreplace")],
         ORIGINAL_FIELD: base64.b64encode(original).decode("ascii"),
-        "jid": payload.new_jid(), "queue": queue, "retry": 0, "created_at": stamp,
-        "failed_at": stamp, "retry_count": 0, "error_class": ERROR_CLASS,
+        "jid": payload.new_jid(),
+        "queue": queue,
+        "retry": 0,
+        "created_at": stamp,
+        "failed_at": stamp,
+        "retry_count": 0,
+        "error_class": ERROR_CLASS,
         "error_message": payload.truncate_message(
             f"{reason}. The exact original bytes are in the field "
             f"{ORIGINAL_FIELD} (base64), args[0] shows them with each bad byte as \\xNN. "
@@ -113,7 +127,10 @@ def _wrap_bytes(original: bytes, queue: str, reason: str, stamp: int | float) ->
 
 
 def wrap(
-    original: str | bytes, queue: str, reason: str, fmt: TimestampFormat,
+    original: str | bytes,
+    queue: str,
+    reason: str,
+    fmt: TimestampFormat,
     now: float | None = None,
 ) -> str:
     """:func:`wrapper` as the JSON to store in the dead set."""

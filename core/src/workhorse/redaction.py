@@ -54,5 +54,6 @@ def _redact_pair(pair: str) -> str:
 
 def _scrub(text: str) -> str:
     text = _USERINFO.sub(f"{MASK}@", text)
-    return _PAIR.sub(lambda m: f"{m[1]}={MASK}" if _SECRET_NAME.search(unquote(m[1]))
-                     else m[0], text)
+    return _PAIR.sub(
+        lambda m: f"{m[1]}={MASK}" if _SECRET_NAME.search(unquote(m[1])) else m[0], text
+    )

@@ -54,9 +54,7 @@ class Completion:
             return self.value
         if self.state == "cancelled":
             raise JobCancelled(self.jid, self.error_message or "cancelled")
-        raise JobFailed(
-            self.jid, self.error_class, self.error_message, self.backtrace, self.state
-        )
+        raise JobFailed(self.jid, self.error_class, self.error_message, self.backtrace, self.state)
 
 
 def ttl_of(job: Mapping[str, Any], fallback: object = None) -> int:

@@ -33,8 +33,9 @@ class Scripts:
         self._store_results: Script = client.register_script(source("store_results"))
         self._set_aside: Script = client.register_script(source("set_aside"))
 
-    def set_aside(self, key: str, aside: str, ttl: int, queues_key: str | None = None,
-                  queue: str = "") -> int:
+    def set_aside(
+        self, key: str, aside: str, ttl: int, queues_key: str | None = None, queue: str = ""
+    ) -> int:
         """Move the jobs of ``key`` to ``aside`` (expiring after ``ttl`` s); how many.
         With ``queues_key``, ``queue`` leaves the known-queues set in the same step."""
         keys = [key, aside] if queues_key is None else [key, aside, queues_key]
@@ -48,9 +49,7 @@ class Scripts:
         flat: list[Any] = send.evalsha(self._fetch_many, list(queue_keys), [max_jobs])
         return [(queue_keys[int(flat[i]) - 1], flat[i + 1]) for i in range(0, len(flat), 2)]
 
-    def move_due(
-        self, set_key: str, queues_key: str, moves: Sequence[Move]
-    ) -> int:
+    def move_due(self, set_key: str, queues_key: str, moves: Sequence[Move]) -> int:
         """``moves``: (member, queued payload, queue key, queue name)."""
         queue_keys = list(dict.fromkeys(m[2] for m in moves))
         index = {key: i + 3 for i, key in enumerate(queue_keys)}

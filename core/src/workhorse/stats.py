@@ -31,8 +31,22 @@ FIRST_MS = HISTOGRAM_MS[0]
 
 # Upper bounds (seconds) of the job-duration histogram: Prometheus' defaults widened
 # to the minutes a background job may take. The last bucket is +Inf.
-DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-                    60.0, 300.0)
+DURATION_BUCKETS = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    300.0,
+)
 # Fields of a detailed series row (see ThreadStats.observe).
 PROCESSED, FAILED, RETRIED, DEAD, SECONDS, BUCKET0 = range(6)
 

@@ -124,8 +124,12 @@ class _Mode:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
 
@@ -189,8 +193,10 @@ class Fake(_Mode):
         while self.perform_one(job):
             ran += 1
             if ran >= limit:
-                raise RuntimeError(f"drain ran {limit} jobs and more keep coming; is a job "
-                                   "enqueuing itself? Pass limit= to allow more")
+                raise RuntimeError(
+                    f"drain ran {limit} jobs and more keep coming; is a job "
+                    "enqueuing itself? Pass limit= to allow more"
+                )
         return ran
 
     def _take(self, name: str | None) -> str | None:

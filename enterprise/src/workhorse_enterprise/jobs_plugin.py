@@ -22,7 +22,7 @@ from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
 from workhorse.keys import Keys
 from workhorse.middleware import ClientMiddleware, PushNext, ServerMiddleware
-from workhorse.types import JobPayload, ProcessContext
+from workhorse.types import JobPayload
 from workhorse_enterprise.encryption.middleware import (
     Decrypt,
     Encrypt,
@@ -78,21 +78,20 @@ def refuse_unique(job: JobPayload, call_next: PushNext) -> JobPayload | None:
 def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
     # Unlicensed, locks expire with their TTL; encrypted jobs fail and retry.
     unique: list[ServerMiddleware] = (
-        [UniqueRelease(settings, default_client().redis)] if UNIQUE_JOBS.licensed else [])
+        [UniqueRelease(settings, default_client().redis)] if UNIQUE_JOBS.licensed else []
+    )
     return [*unique, Decrypt() if ENCRYPTION.licensed else refuse_encrypted]
 
 
 @hookimpl
-def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
+def workhorse_job_died(job: JobPayload) -> None:
     if "unique_digest" in job and UNIQUE_JOBS.licensed:
         client: Any = default_client()
         release(client.redis, Keys(client.settings.prefix), job)
 
 
 @hookimpl
-def workhorse_jobs_removed(
-    jobs: Sequence[JobPayload], reason: str, redis: Redis, keys: Keys
-) -> None:
+def workhorse_jobs_removed(jobs: Sequence[JobPayload], redis: Redis, keys: Keys) -> None:
     if UNIQUE_JOBS.licensed:  # unlicensed, locks expire with their TTL
         release_removed(redis, keys, jobs)
 

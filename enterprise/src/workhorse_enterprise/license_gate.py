@@ -6,9 +6,16 @@ from __future__ import annotations
 from workhorse_licensing import License
 from workhorse_pro.license_gate import FeatureNotLicensed, Gate
 
-__all__ = ["ENCRYPTION", "ENTERPRISE", "PERIODIC_JOBS", "RATE_LIMITING", "SWARM",
-           "UNIQUE_JOBS",
-           "FeatureNotLicensed", "require_enterprise"]
+__all__ = [
+    "ENCRYPTION",
+    "ENTERPRISE",
+    "PERIODIC_JOBS",
+    "RATE_LIMITING",
+    "SWARM",
+    "UNIQUE_JOBS",
+    "FeatureNotLicensed",
+    "require_enterprise",
+]
 
 ENTERPRISE = Gate("enterprise")
 RATE_LIMITING = ENTERPRISE.feature("rate_limiting")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workhorse.hookspecs import hookimpl
-from workhorse.types import PluginReport, ProcessContext
+from workhorse.types import PluginReport
 
 from .license_gate import ENTERPRISE
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @hookimpl
-def workhorse_startup(process: ProcessContext) -> None:
+def workhorse_startup() -> None:
     ENTERPRISE.log_startup()
 
 

@@ -27,24 +27,32 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
-TEMPLATES = [{
-    "BACKEND": "django.template.backends.django.DjangoTemplates",
-    "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages",
-    ]},
-}]
-DATABASES = {"default": {
-    "ENGINE": "django.db.backends.sqlite3",
-    "NAME": os.environ.get("EXAMPLE_SQLITE", BASE_DIR / "db.sqlite3"),
-}}
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("EXAMPLE_SQLITE", BASE_DIR / "db.sqlite3"),
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/admin/login/"
 STATIC_URL = "static/"
 
 # Given/env URL, else workhorse's embedded Redis.
-WORKHORSE = {"REDIS_URL": resolve_redis(os.environ.get("WORKHORSE_REDIS_URL"))[0],
-             "PREFIX": "{example-django}"}
+WORKHORSE = {
+    "REDIS_URL": resolve_redis(os.environ.get("WORKHORSE_REDIS_URL"))[0],
+    "PREFIX": "{example-django}",
+}
 TASKS = {"default": {"BACKEND": "workhorse.contrib.django.tasks.WorkhorseBackend"}}

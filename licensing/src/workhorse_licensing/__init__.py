@@ -11,7 +11,7 @@ The customer-side API (the paid tiers call it; it never imports workhorse)::
 The key comes from ``WORKHORSE_LICENSE`` or ``WORKHORSE_LICENSE_FILE``
 (default ``~/.config/workhorse/license``); revocations from
 ``WORKHORSE_LICENSE_REVOCATIONS``. It is checked once per process.
-Vendor tools live in ``workhorse_licensing.vendor`` (extra ``[vendor]``).
+Vendor tools live in ``workhorse_licensing.issuer`` (extra ``[issuer]``).
 """
 
 from .claims import TIERS, License, Tier

@@ -33,10 +33,13 @@ def fix(status: LicenseStatus) -> str:
         "valid": "nothing to do",
         "grace": f"renew with {CONTACT} before then and install the new key",
         "expired": f"renew with {CONTACT}, install the new key and restart the worker",
-        "missing": (f"set WORKHORSE_LICENSE to your license key or save it in"
-                    f" ~/.config/workhorse/license (to buy one, contact {CONTACT})"),
-        "invalid": (f"set WORKHORSE_LICENSE to the exact key you were sent"
-                    f" (for help, contact {CONTACT})"),
+        "missing": (
+            f"set WORKHORSE_LICENSE to your license key or save it in"
+            f" ~/.config/workhorse/license (to buy one, contact {CONTACT})"
+        ),
+        "invalid": (
+            f"set WORKHORSE_LICENSE to the exact key you were sent (for help, contact {CONTACT})"
+        ),
         "revoked": f"contact {CONTACT}",
         "wrong_tier": f"to upgrade, contact {CONTACT}",
     }[status.state]
@@ -49,14 +52,16 @@ def describe_status(status: LicenseStatus) -> str:
     if status.state == "valid" and lic is not None:
         line = f"{name} {status.message}"
     elif status.state == "grace" and lic is not None:
-        line = (f"{name} licensed to {lic.customer_name}: {status.message};"
-                f" {fix(status)}")
+        line = f"{name} licensed to {lic.customer_name}: {status.message}; {fix(status)}"
     else:
         line = f"{name} is not licensed ({status.message}); paid features are off; {fix(status)}"
     return "; ".join([line, *status.warnings])
 
 
 def not_licensed_message(status: LicenseStatus, feature: str | None) -> str:
-    subject = f"{distribution(status.tier)} feature {feature!r}" if feature else (
-        distribution(status.tier))
+    subject = (
+        f"{distribution(status.tier)} feature {feature!r}"
+        if feature
+        else (distribution(status.tier))
+    )
     return f"{subject} is not available: {status.message}; {fix(status)}"

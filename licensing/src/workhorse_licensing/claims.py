@@ -22,7 +22,13 @@ IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 FEATURE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 _MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second datetime can show
 _REQUIRED = {
-    "license_id", "customer_id", "customer_name", "tiers", "issued_at", "expires_at", "grace_days",
+    "license_id",
+    "customer_id",
+    "customer_name",
+    "tiers",
+    "issued_at",
+    "expires_at",
+    "grace_days",
 }
 _OPTIONAL = {"features", "max_processes", "max_threads"}
 T = TypeVar("T")
@@ -67,10 +73,14 @@ def license_to_claims(lic: License) -> dict[str, Any]:
         "expires_at": int(lic.expires_at.timestamp()),
         "grace_days": lic.grace_days,
     }
-    optional = {"features": lic.features, "max_processes": lic.max_processes,
-                "max_threads": lic.max_threads}
-    claims.update({k: list(v) if isinstance(v, tuple) else v
-                   for k, v in optional.items() if v is not None})
+    optional = {
+        "features": lic.features,
+        "max_processes": lic.max_processes,
+        "max_threads": lic.max_threads,
+    }
+    claims.update(
+        {k: list(v) if isinstance(v, tuple) else v for k, v in optional.items() if v is not None}
+    )
     return claims
 
 
@@ -112,8 +122,9 @@ def _field(claims: dict[str, Any], key: str, check: Callable[[Any], T | None], m
     return value
 
 
-def _optional(claims: dict[str, Any], key: str, check: Callable[[Any], T | None],
-              must: str) -> T | None:
+def _optional(
+    claims: dict[str, Any], key: str, check: Callable[[Any], T | None], must: str
+) -> T | None:
     return None if claims.get(key) is None else _field(claims, key, check, must)
 
 
@@ -126,6 +137,7 @@ def _bounded(low: int, high: int) -> Callable[[Any], int | None]:
     def check(value: Any) -> int | None:
         number = _int(value)
         return number if number is not None and low <= number <= high else None
+
     return check
 
 

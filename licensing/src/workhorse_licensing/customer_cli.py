@@ -32,8 +32,10 @@ def license_group(ctx: click.Context) -> None:
         return
     tiers = tiers_present()
     if not tiers:
-        click.echo("no paid tier is installed (workhorse-pro, workhorse-enterprise); the free"
-                   " core needs no license")
+        click.echo(
+            "no paid tier is installed (workhorse-pro, workhorse-enterprise); the free"
+            " core needs no license"
+        )
         return
     for tier in tiers:
         click.echo(describe(tier))
@@ -43,13 +45,18 @@ def license_group(ctx: click.Context) -> None:
 
 @license_group.command(name="check-index")
 @click.argument("url", envvar="WORKHORSE_INDEX_URL")
-@click.option("--customer", envvar="WORKHORSE_INDEX_CUSTOMER",
-              help="Customer id, if not in URL (env WORKHORSE_INDEX_CUSTOMER).")
-@click.option("--token", envvar="WORKHORSE_INDEX_TOKEN",
-              help="Download token, if not in URL (env WORKHORSE_INDEX_TOKEN).")
+@click.option(
+    "--customer",
+    envvar="WORKHORSE_INDEX_CUSTOMER",
+    help="Customer id, if not in URL (env WORKHORSE_INDEX_CUSTOMER).",
+)
+@click.option(
+    "--token",
+    envvar="WORKHORSE_INDEX_TOKEN",
+    help="Download token, if not in URL (env WORKHORSE_INDEX_TOKEN).",
+)
 @click.option("--timeout", default=10.0, show_default=True, type=float, help="Seconds.")
-def check_index_command(url: str, customer: str | None, token: str | None,
-                        timeout: float) -> None:
+def check_index_command(url: str, customer: str | None, token: str | None, timeout: float) -> None:
     """Ask the private index at URL whether these credentials work and what they cover.
 
     URL is the one you give pip, e.g. https://cus_acme:TOKEN@packages.workhorse.dev/simple/.

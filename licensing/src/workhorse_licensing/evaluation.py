@@ -57,8 +57,13 @@ def verify_found(found: FoundKey, keyring: Keyring) -> Verified:
         return Verified(found, None, str(exc))
 
 
-def evaluate(tier: Tier, verified: Verified, revoked: frozenset[str], now: datetime,
-             warnings: tuple[str, ...] = ()) -> LicenseStatus:
+def evaluate(
+    tier: Tier,
+    verified: Verified,
+    revoked: frozenset[str],
+    now: datetime,
+    warnings: tuple[str, ...] = (),
+) -> LicenseStatus:
     lic = verified.license
     if lic is None:
         if verified.found.token is None and verified.found.problem is None:
@@ -75,15 +80,20 @@ def _judge(tier: Tier, lic: License, revoked: frozenset[str], now: datetime) -> 
     if not lic.covers(tier):
         return "wrong_tier", f"license {lic.license_id} does not include {tier}"
     if lic.issued_at > now + CLOCK_SKEW:
-        return "invalid", (f"license {lic.license_id} is issued on {_day(lic.issued_at)}, which is"
-                           " in the future; check this machine's clock")
+        return "invalid", (
+            f"license {lic.license_id} is issued on {_day(lic.issued_at)}, which is"
+            " in the future; check this machine's clock"
+        )
     if now < lic.expires_at:
-        return "valid", (f"licensed to {lic.customer_name} (id {lic.license_id}),"
-                         f" expires {_day(lic.expires_at)}")
+        return "valid", (
+            f"licensed to {lic.customer_name} (id {lic.license_id}), expires {_day(lic.expires_at)}"
+        )
     ends = "ends" if now < lic.grace_ends_at else "ended"
     state: State = "grace" if ends == "ends" else "expired"
-    return state, (f"license {lic.license_id} expired on {_day(lic.expires_at)};"
-                   f" grace period {ends} {_day(lic.grace_ends_at)}")
+    return state, (
+        f"license {lic.license_id} expired on {_day(lic.expires_at)};"
+        f" grace period {ends} {_day(lic.grace_ends_at)}"
+    )
 
 
 def _day(moment: datetime) -> str:

@@ -56,15 +56,19 @@ def target(url: str, customer: str | None = None, token: str | None = None) -> I
     except ValueError:  # e.g. an unbalanced "[" in the host
         valid = False
     if not valid:
-        raise IndexCheckError(f"{_without_credentials(url)!r} is not an index URL; expected"
-                              " https://<customer id>:<download token>@<host>/simple/")
+        raise IndexCheckError(
+            f"{_without_credentials(url)!r} is not an index URL; expected"
+            " https://<customer id>:<download token>@<host>/simple/"
+        )
     customer = customer or unquote(parts.username or "")
     token = token or unquote(parts.password or "")
     if not customer or not token:
-        raise IndexCheckError("no credentials: put them in the URL"
-                              " (https://<customer id>:<download token>@<host>/simple/) or pass"
-                              " --customer and --token (or WORKHORSE_INDEX_CUSTOMER and"
-                              " WORKHORSE_INDEX_TOKEN)")
+        raise IndexCheckError(
+            "no credentials: put them in the URL"
+            " (https://<customer id>:<download token>@<host>/simple/) or pass"
+            " --customer and --token (or WORKHORSE_INDEX_CUSTOMER and"
+            " WORKHORSE_INDEX_TOKEN)"
+        )
     host = parts.netloc.rpartition("@")[2]
     path = parts.path.rstrip("/").removesuffix("/simple")
     shown = urlunsplit((parts.scheme, host, parts.path or "/", "", ""))
@@ -72,22 +76,35 @@ def target(url: str, customer: str | None = None, token: str | None = None) -> I
     return IndexTarget(endpoint, shown, customer, token)
 
 
-def check_index(where: IndexTarget, *, timeout: float = 10.0,
-                transport: httpx.BaseTransport | None = None) -> IndexCheck:
+def check_index(
+    where: IndexTarget, *, timeout: float = 10.0, transport: httpx.BaseTransport | None = None
+) -> IndexCheck:
     """Ask the index; never raises for anything the network or the server does."""
     try:
-        with httpx.Client(timeout=timeout, transport=transport) as client, client.stream(
-                "GET", where.endpoint, auth=(where.customer, where.token),
-                headers={"Accept": "application/json"}) as response:
+        with (
+            httpx.Client(timeout=timeout, transport=transport) as client,
+            client.stream(
+                "GET",
+                where.endpoint,
+                auth=(where.customer, where.token),
+                headers={"Accept": "application/json"},
+            ) as response,
+        ):
             body = _read_bounded(response)
             moved = response.headers.get("location", "")
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        return IndexCheck(False, f"could not reach the index at {where.shown}"
-                                 f" ({_reason(exc)}); check the host name and your network")
+        return IndexCheck(
+            False,
+            f"could not reach the index at {where.shown}"
+            f" ({_reason(exc)}); check the host name and your network",
+        )
     if response.is_redirect:
         # Not followed: credentials must not travel to wherever a redirect points.
-        return IndexCheck(False, f"{where.shown} redirects to {_without_credentials(moved)!r};"
-                                 " use the index's own https:// URL")
+        return IndexCheck(
+            False,
+            f"{where.shown} redirects to {_without_credentials(moved)!r};"
+            " use the index's own https:// URL",
+        )
     return _interpret(where, response.status_code, body)
 
 
@@ -106,28 +123,44 @@ def _read_bounded(response: httpx.Response) -> bytes | None:
 def _interpret(where: IndexTarget, status: int, body: bytes | None) -> IndexCheck:
     who = f"customer id {where.customer!r}"
     if status == 401:
-        return IndexCheck(False, f"{where.shown} refused the credentials of {who}: the customer"
-                                 " id or download token is wrong, or the token was revoked;"
-                                 f" copy both again, or ask {CONTACT} for a new token")
+        return IndexCheck(
+            False,
+            f"{where.shown} refused the credentials of {who}: the customer"
+            " id or download token is wrong, or the token was revoked;"
+            f" copy both again, or ask {CONTACT} for a new token",
+        )
     if status != 200:
-        return IndexCheck(False, f"{where.shown} answered HTTP {status} to {where.endpoint}:"
-                                 " it does not look like a workhorse private index; check the URL"
-                                 " (it ends in /simple/)")
+        return IndexCheck(
+            False,
+            f"{where.shown} answered HTTP {status} to {where.endpoint}:"
+            " it does not look like a workhorse private index; check the URL"
+            " (it ends in /simple/)",
+        )
     answer = _parse(body)
     if answer is None:
-        return IndexCheck(False, f"{where.shown} sent an answer that is not a workhorse index"
-                                 " entitlement (not the expected JSON); check the URL, or a proxy"
-                                 " in between")
+        return IndexCheck(
+            False,
+            f"{where.shown} sent an answer that is not a workhorse index"
+            " entitlement (not the expected JSON); check the URL, or a proxy"
+            " in between",
+        )
     packages, problem = answer
     if problem is not None:
-        return IndexCheck(False, f"the credentials of {who} work, but the index serves them"
-                                 f" nothing: {problem}")
+        return IndexCheck(
+            False, f"the credentials of {who} work, but the index serves them nothing: {problem}"
+        )
     paid = [p for p in packages if p not in FREE]
     if not paid:
-        return IndexCheck(False, f"the credentials of {who} work, but the plan covers no paid"
-                                 f" package; contact {CONTACT}")
-    return IndexCheck(True, f"the credentials of {who} work; the plan covers {', '.join(paid)}"
-                            f" (and the free {', '.join(FREE)}) from {where.shown}")
+        return IndexCheck(
+            False,
+            f"the credentials of {who} work, but the plan covers no paid"
+            f" package; contact {CONTACT}",
+        )
+    return IndexCheck(
+        True,
+        f"the credentials of {who} work; the plan covers {', '.join(paid)}"
+        f" (and the free {', '.join(FREE)}) from {where.shown}",
+    )
 
 
 def _parse(body: bytes | None) -> tuple[list[str], str | None] | None:
@@ -146,7 +179,8 @@ def _parse(body: bytes | None) -> tuple[list[str], str | None] | None:
         return None
     # Printed to a terminal: keep it one short line of plain text.
     return [_printable(p, 100) for p in packages], (
-        None if problem is None else _printable(problem, 300))
+        None if problem is None else _printable(problem, 300)
+    )
 
 
 def _printable(text: str, limit: int) -> str:

@@ -54,7 +54,9 @@ def parse_revocation_list(text: object, keyring: Keyring) -> RevocationList:
     issued, revoked = body.get("issued_at"), body.get("revoked")
     if (
         set(body) != {"issued_at", "revoked"}
-        or not isinstance(issued, int) or isinstance(issued, bool) or not 0 <= issued < 2**34
+        or not isinstance(issued, int)
+        or isinstance(issued, bool)
+        or not 0 <= issued < 2**34
         or not isinstance(revoked, list)
         or not all(isinstance(i, str) and IDENTIFIER.fullmatch(i) for i in revoked)
     ):
@@ -90,9 +92,11 @@ def fetch_url(url: str, deadline: float = FETCH_TIMEOUT) -> str:
 
 def _download(url: str, ends: float, deadline: float) -> str:
     too_big = InvalidLicense(f"the revocation list is larger than {MAX_LIST_CHARS} bytes")
-    with (httpx.Client(timeout=deadline, follow_redirects=True) as client,
-          # identity: the cap then counts what the server sends, not a decompressed bomb
-          client.stream("GET", url, headers={"Accept-Encoding": "identity"}) as response):
+    with (
+        httpx.Client(timeout=deadline, follow_redirects=True) as client,
+        # identity: the cap then counts what the server sends, not a decompressed bomb
+        client.stream("GET", url, headers={"Accept-Encoding": "identity"}) as response,
+    ):
         response.raise_for_status()
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_LIST_CHARS:
@@ -107,8 +111,9 @@ def _download(url: str, ends: float, deadline: float) -> str:
     return body.decode("utf-8")
 
 
-def load_revocations(source: str | None, keyring: Keyring, cache_dir: Path,
-                     fetch: Fetch = fetch_url) -> RevocationCheck:
+def load_revocations(
+    source: str | None, keyring: Keyring, cache_dir: Path, fetch: Fetch = fetch_url
+) -> RevocationCheck:
     if not source:
         return RevocationCheck()
     if source.startswith(("https://", "http://")):
@@ -127,8 +132,11 @@ def _load_url(url: str, keyring: Keyring, cache_dir: Path, fetch: Fetch) -> Revo
         text = fetch(url)
         fetched = parse_revocation_list(text, keyring)
     except (httpx.HTTPError, LicenseError, UnicodeDecodeError) as exc:
-        fallback = (f"using the copy from {cached.issued_at:%Y-%m-%d}" if cached
-                    else "no earlier copy is cached, so revocations are not checked")
+        fallback = (
+            f"using the copy from {cached.issued_at:%Y-%m-%d}"
+            if cached
+            else "no earlier copy is cached, so revocations are not checked"
+        )
         return RevocationCheck(
             cached.revoked if cached else frozenset(),
             f"could not fetch the revocation list from {url} ({_why(exc)}); {fallback}",

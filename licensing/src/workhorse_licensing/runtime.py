@@ -87,8 +87,9 @@ def status(tier: Tier) -> LicenseStatus:
     snap = _current()
     if tier not in snap.statuses:
         warnings = (snap.revocations.problem,) if snap.revocations.problem else ()
-        snap.statuses[tier] = evaluate(tier, snap.verified, snap.revocations.revoked,
-                                       snap.now, warnings)
+        snap.statuses[tier] = evaluate(
+            tier, snap.verified, snap.revocations.revoked, snap.now, warnings
+        )
     return snap.statuses[tier]
 
 
@@ -103,8 +104,11 @@ def require(tier: Tier, feature: str | None = None) -> License:
         raise FeatureNotLicensed(not_licensed_message(current, feature))
     if feature is not None and not current.license.allows(feature):
         denied = LicenseStatus(
-            current.tier, "wrong_tier", current.license,
-            f"license {current.license.license_id} does not include feature {feature!r}")
+            current.tier,
+            "wrong_tier",
+            current.license,
+            f"license {current.license.license_id} does not include feature {feature!r}",
+        )
         raise FeatureNotLicensed(not_licensed_message(denied, feature))
     return current.license
 

@@ -83,13 +83,18 @@ class Gate:
         valid = self.status().state == "valid"
         log.log(logging.INFO if valid else logging.WARNING, "%s", self.describe())
 
-    def report(self, problems: tuple[str, ...] = (), notes: tuple[str, ...] = ()
-               ) -> PluginReport:
+    def report(self, problems: tuple[str, ...] = (), notes: tuple[str, ...] = ()) -> PluginReport:
         """This tier's line in ``workhorse version`` and ``doctor``, plus ``problems``/``notes``."""
         current = self.status()
         own = () if current.state == "valid" else (self.describe(),)
-        return PluginReport(self.distribution, _version(self.distribution), current.state,
-                            current.active, (*own, *problems), notes)
+        return PluginReport(
+            self.distribution,
+            _version(self.distribution),
+            current.state,
+            current.active,
+            (*own, *problems),
+            notes,
+        )
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,9 @@ def active_license() -> License | None:
     return None
 
 
-def record(client: redis.Redis, keys: Keys, identity: str, license_id: str,
-           now: float | None = None) -> int:
+def record(
+    client: redis.Redis, keys: Keys, identity: str, license_id: str, now: float | None = None
+) -> int:
     """Count ``identity`` as running now; return how many processes run under the license."""
     now = time.time() if now is None else now
     name = key(keys, license_id)
@@ -75,17 +76,21 @@ def over_processes(lic: License, running: int) -> str | None:
     """The warning for ``running`` processes under ``lic``, or None within its cap."""
     if lic.max_processes is None or running <= lic.max_processes:
         return None
-    return (f"{running} worker processes are running under license {lic.license_id}, which"
-            f" allows {lic.max_processes}; they keep working, but stop the extra ones or ask"
-            f" {CONTACT} for a larger license")
+    return (
+        f"{running} worker processes are running under license {lic.license_id}, which"
+        f" allows {lic.max_processes}; they keep working, but stop the extra ones or ask"
+        f" {CONTACT} for a larger license"
+    )
 
 
 def over_threads(lic: License, threads: int) -> str | None:
     if lic.max_threads is None or threads <= lic.max_threads:
         return None
-    return (f"this process runs {threads} threads; license {lic.license_id} allows"
-            f" {lic.max_threads} per process; lower --concurrency or ask {CONTACT} for a"
-            " larger license")
+    return (
+        f"this process runs {threads} threads; license {lic.license_id} allows"
+        f" {lic.max_threads} per process; lower --concurrency or ask {CONTACT} for a"
+        " larger license"
+    )
 
 
 def summary(lic: License, running: int | None) -> str:
@@ -96,8 +101,9 @@ def summary(lic: License, running: int | None) -> str:
     return f"license {lic.license_id}: {running} worker process(es) running, {cap}"
 
 
-def diagnostics(client: redis.Redis | None, keys: Keys | None
-                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def diagnostics(
+    client: redis.Redis | None, keys: Keys | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(problems, notes) for ``doctor``/``version``: the count, a problem when over the cap."""
     lic = active_license()
     if lic is None:
@@ -134,8 +140,11 @@ class UsageMonitor:
             warned = self.warned_at.get(process.identity, 0)
             self.warned_at[process.identity] = running if problem else 0
         if problem is None and warned:
-            log.info("worker processes under license %s: %d, within its limit again",
-                     lic.license_id, running)
+            log.info(
+                "worker processes under license %s: %d, within its limit again",
+                lic.license_id,
+                running,
+            )
         elif problem is not None and running > warned:
             log.warning("%s", problem)
             self.warned_at[process.identity] = running

@@ -41,4 +41,3 @@ def workhorse_shutdown(process: ProcessContext) -> None:
 def workhorse_diagnostics(redis: redis.Redis | None, keys: Keys | None) -> list[PluginReport]:
     problems, notes = license_usage.diagnostics(redis, keys)
     return [PRO.report(problems, notes)]
-

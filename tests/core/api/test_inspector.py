@@ -22,8 +22,14 @@ def api(redis_url: str) -> Inspector:
 
 
 def job(n: int = 0, **fields: Any) -> dict[str, Any]:
-    return {"class": "HardJob", "args": [n], "jid": payload.new_jid(), "queue": "default",
-            "enqueued_at": int(time.time() * 1000) - 5000, **fields}
+    return {
+        "class": "HardJob",
+        "args": [n],
+        "jid": payload.new_jid(),
+        "queue": "default",
+        "enqueued_at": int(time.time() * 1000) - 5000,
+        **fields,
+    }
 
 
 def test_queue_size_latency_and_run_order(api: Inspector, r: redis.Redis) -> None:
@@ -54,8 +60,9 @@ def test_deleting_uses_the_exact_stored_bytes(api: Inspector, r: redis.Redis) ->
     assert r.llen("queue:default") == 0
 
 
-def test_sorted_set_delete_does_not_clobber_a_concurrent_change(api: Inspector,
-                                                                r: redis.Redis) -> None:
+def test_sorted_set_delete_does_not_clobber_a_concurrent_change(
+    api: Inspector, r: redis.Redis
+) -> None:
     item = job(1, retry_count=0)
     r.zadd("retry", {json.dumps(item): 100})
     record = api.retries.find(item["jid"])
@@ -66,8 +73,9 @@ def test_sorted_set_delete_does_not_clobber_a_concurrent_change(api: Inspector,
     assert api.retries.size() == 1
 
 
-def test_retry_now_pushes_to_the_queue_without_using_up_a_retry(api: Inspector,
-                                                                 r: redis.Redis) -> None:
+def test_retry_now_pushes_to_the_queue_without_using_up_a_retry(
+    api: Inspector, r: redis.Redis
+) -> None:
     item = job(1, retry_count=2, queue="critical")
     r.zadd("retry", {json.dumps(item): time.time() + 3600})
     record = api.retries.find(item["jid"])
@@ -107,8 +115,10 @@ def test_stats_summary_and_daily_history(api: Inspector, r: redis.Redis) -> None
     summary = api.stats.summary()
     assert (summary.processed, summary.failed) == (10, 2)
     history = api.stats.history(days=2, end=date(2030, 1, 2))
-    assert history == [{"date": "2030-01-01", "processed": 0, "failed": 0},
-                       {"date": "2030-01-02", "processed": 7, "failed": 0}]
+    assert history == [
+        {"date": "2030-01-01", "processed": 0, "failed": 0},
+        {"date": "2030-01-02", "processed": 7, "failed": 0},
+    ]
 
 
 def test_processes_can_be_signalled_one_or_all(redis_url: str, r: redis.Redis) -> None:
@@ -116,8 +126,10 @@ def test_processes_can_be_signalled_one_or_all(redis_url: str, r: redis.Redis) -
     keys = Keys("{wh}")
     for identity in ("h:1:aaa", "h:2:bbb"):
         r.sadd(keys.processes, identity)
-        r.hset(keys.process(identity), mapping={"info": json.dumps({"pid": 1}), "busy": 0,
-                                                "beat": time.time()})
+        r.hset(
+            keys.process(identity),
+            mapping={"info": json.dumps({"pid": 1}), "busy": 0, "beat": time.time()},
+        )
     api.processes.quiet("h:1:aaa")
     assert r.lrange(keys.signals("h:1:aaa"), 0, -1) == ["TSTP"]
     assert api.processes.stop_all() == 2

@@ -12,7 +12,6 @@ import redis
 from workhorse import plugins
 from workhorse.api import Inspector
 from workhorse.hookspecs import hookimpl
-from workhorse.keys import Keys
 from workhorse.types import JobPayload
 
 
@@ -21,8 +20,7 @@ class Listener:
         self.heard: list[tuple[str, list[str]]] = []
 
     @hookimpl
-    def workhorse_jobs_removed(self, jobs: Sequence[JobPayload], reason: str,
-                               redis: redis.Redis, keys: Keys) -> None:
+    def workhorse_jobs_removed(self, jobs: Sequence[JobPayload], reason: str) -> None:
         self.heard.append((reason, [str(job.get("jid")) for job in jobs]))
 
 
@@ -63,8 +61,11 @@ def test_killing_and_clearing_sets_are_announced_with_their_reason(
     assert api.scheduled.kill(first)
     assert api.dead.delete_all() == 1
     assert api.scheduled.delete_all() == 1
-    assert listener.heard == [("killed", ["k" * 24]), ("cleared", ["k" * 24]),
-                              ("cleared", ["c" * 24])]
+    assert listener.heard == [
+        ("killed", ["k" * 24]),
+        ("cleared", ["k" * 24]),
+        ("cleared", ["c" * 24]),
+    ]
 
 
 def test_clearing_reads_in_chunks_skips_garbage_and_leaves_nothing_aside(
@@ -83,8 +84,7 @@ def test_a_failing_listener_is_logged_and_the_removal_stands(
 ) -> None:
     class Broken:
         @hookimpl
-        def workhorse_jobs_removed(self, jobs: Sequence[JobPayload], reason: str,
-                                   redis: redis.Redis, keys: Keys) -> None:
+        def workhorse_jobs_removed(self) -> None:
             raise RuntimeError("plugin bug")
 
     plugin = Broken()

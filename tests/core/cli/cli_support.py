@@ -21,13 +21,27 @@ def as_json(result: Result) -> Any:
 
 
 def job(name: str = "HardJob", args: list[Any] | None = None, **fields: Any) -> dict[str, Any]:
-    return {"class": name, "args": args if args is not None else [1], "jid": payload.new_jid(),
-            "queue": "default", "retry": True, "created_at": int(time.time() * 1000), **fields}
+    return {
+        "class": name,
+        "args": args if args is not None else [1],
+        "jid": payload.new_jid(),
+        "queue": "default",
+        "retry": True,
+        "created_at": int(time.time() * 1000),
+        **fields,
+    }
 
 
 def failed(name: str = "HardJob", args: list[Any] | None = None, **fields: Any) -> dict[str, Any]:
-    return job(name, args, retry_count=0, failed_at=int(time.time() * 1000),
-               error_class="ValueError", error_message="boom", **fields)
+    return job(
+        name,
+        args,
+        retry_count=0,
+        failed_at=int(time.time() * 1000),
+        error_class="ValueError",
+        error_message="boom",
+        **fields,
+    )
 
 
 def add(r: redis.Redis, key: str, item: dict[str, Any], score: float | None = None) -> str:

@@ -12,15 +12,16 @@ from click.testing import CliRunner
 
 from workhorse.cli import main
 from workhorse.version import __version__
-from workhorse_licensing.vendor.cli import main as license_main
-from workhorse_licensing.vendor.index.cli import main as index_main
+from workhorse_licensing.issuer.cli import main as license_main
+from workhorse_licensing.issuer.index.cli import main as index_main
 
 ROOTS = {"workhorse": main, "workhorse-license": license_main, "workhorse-index": index_main}
 PLUGIN_COMMANDS = {"batches", "pause", "unpause", "reliable", "license", "limits", "cron"}
 
 
-def walk(command: click.Command, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
-                                                                        click.Command]]:
+def walk(
+    command: click.Command, path: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     """``(path, command)`` for a command and, depth first, everything under it."""
     yield path, command
     if isinstance(command, click.Group):
@@ -68,7 +69,8 @@ def test_every_command_option_and_argument_is_documented(path: tuple[str, ...]) 
             assert (param.help or "").strip(), f"{' '.join(path)} {param.opts[-1]}: no help text"
         elif isinstance(param, click.Argument):
             assert argument_name(param) in (command.help or ""), (
-                f"{' '.join(path)}: the description never says what {argument_name(param)} is")
+                f"{' '.join(path)}: the description never says what {argument_name(param)} is"
+            )
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])

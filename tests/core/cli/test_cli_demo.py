@@ -40,12 +40,16 @@ def demo_env() -> Iterator[dict[str, str]]:
 def demo(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "workhorse", "demo", "--plain", "--port", "0", *args],
-        env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
 def test_demo_runs_jobs_on_the_embedded_redis_and_stops_after_duration(
-        demo_env: dict[str, str]) -> None:
+    demo_env: dict[str, str],
+) -> None:
     process = demo(demo_env, "--duration", "2")
     try:
         out, err = process.communicate(timeout=90)
@@ -66,8 +70,9 @@ def test_demo_exits_cleanly_on_ctrl_c(demo_env: dict[str, str]) -> None:
         assert process.stdout is not None
         deadline = time.monotonic() + 60
         while "processed=" not in (process.stdout.readline() or ""):
-            assert process.poll() is None and time.monotonic() < deadline, \
+            assert process.poll() is None and time.monotonic() < deadline, (
                 "the demo did not start showing progress"
+            )
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
     finally:
@@ -78,11 +83,19 @@ def test_demo_exits_cleanly_on_ctrl_c(demo_env: dict[str, str]) -> None:
 
 
 def summary(out: str) -> dict[str, int]:
-    found = re.search(r"done: this run processed (\d+) jobs \((\d+) failed\); of the (\d+) it "
-                      r"enqueued, (\d+) wait to retry, (\d+) are scheduled and (\d+) died", out)
+    found = re.search(
+        r"done: this run processed (\d+) jobs \((\d+) failed\); of the (\d+) it "
+        r"enqueued, (\d+) wait to retry, (\d+) are scheduled and (\d+) died",
+        out,
+    )
     assert found, out
-    return dict(zip(("processed", "failed", "enqueued", "retries", "scheduled", "dead"),
-                    map(int, found.groups()), strict=True))
+    return dict(
+        zip(
+            ("processed", "failed", "enqueued", "retries", "scheduled", "dead"),
+            map(int, found.groups()),
+            strict=True,
+        )
+    )
 
 
 def test_the_summary_counts_this_run_only(demo_env: dict[str, str]) -> None:
@@ -92,9 +105,13 @@ def test_the_summary_counts_this_run_only(demo_env: dict[str, str]) -> None:
         out, err = process.communicate(timeout=90)
         assert process.returncode == 0, err
         runs.append(summary(out))
-    status = subprocess.run([sys.executable, "-m", "workhorse", "status", "--prefix", "demo",
-                             "--json"], env={**demo_env, "WORKHORSE_NO_LOCALHOST": "1"},
-                            capture_output=True, text=True, timeout=60)
+    status = subprocess.run(
+        [sys.executable, "-m", "workhorse", "status", "--prefix", "demo", "--json"],
+        env={**demo_env, "WORKHORSE_NO_LOCALHOST": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     totals = json.loads(status.stdout)["totals"]
     assert runs[0]["processed"] > 0 and runs[1]["processed"] > 0
     # Redis counts both runs; each summary counts its own.
@@ -105,7 +122,8 @@ def test_the_summary_counts_this_run_only(demo_env: dict[str, str]) -> None:
 
 
 def test_a_busy_dashboard_port_gets_a_true_message_and_a_free_port(
-        demo_env: dict[str, str]) -> None:
+    demo_env: dict[str, str],
+) -> None:
     with socket.socket() as other_program:
         other_program.bind(("127.0.0.1", 0))
         other_program.listen()
@@ -116,12 +134,16 @@ def test_a_busy_dashboard_port_gets_a_true_message_and_a_free_port(
             deadline = time.monotonic() + 60
             line = ""
             while not line.startswith("dashboard:"):
-                assert process.poll() is None and time.monotonic() < deadline, \
+                assert process.poll() is None and time.monotonic() < deadline, (
                     "waiting for the dashboard line"
+                )
                 line = process.stdout.readline()
-            found = re.fullmatch(r"dashboard: (http://127\.0\.0\.1:(\d+)/) \(port (\d+) is in "
-                                 r"use by another program, so the dashboard took a free port; "
-                                 r"--port chooses one\)\n", line)
+            found = re.fullmatch(
+                r"dashboard: (http://127\.0\.0\.1:(\d+)/) \(port (\d+) is in "
+                r"use by another program, so the dashboard took a free port; "
+                r"--port chooses one\)\n",
+                line,
+            )
             assert found, line
             assert int(found.group(3)) == busy and int(found.group(2)) != busy
             assert httpx.get(found.group(1), timeout=10).status_code == 200
@@ -137,8 +159,12 @@ def run_in_terminal(env: dict[str, str], *args: str) -> str:
     main_fd, child_fd = pty.openpty()
     fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
     process = subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "demo", *args], stdin=subprocess.DEVNULL,
-        stdout=child_fd, stderr=child_fd, env={**env, "TERM": "xterm", "COLUMNS": "100"})
+        [sys.executable, "-m", "workhorse", "demo", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=child_fd,
+        stderr=child_fd,
+        env={**env, "TERM": "xterm", "COLUMNS": "100"},
+    )
     os.close(child_fd)
     chunks: list[bytes] = []
     deadline = time.monotonic() + 90
@@ -162,18 +188,20 @@ def run_in_terminal(env: dict[str, str], *args: str) -> str:
 
 
 def test_the_live_view_leaves_one_clean_frame_with_log_lines_above_it(
-        demo_env: dict[str, str]) -> None:
+    demo_env: dict[str, str],
+) -> None:
     output = run_in_terminal(demo_env, "--live", "--duration", "6", "--no-dashboard")
     first_frame = output.index("workhorse demo, running")
     during = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", output[first_frame:])
-    assert re.search(r"(WARNING|ERROR) +fail workhorse\.demo", during), \
+    assert re.search(r"(WARNING|ERROR) +fail workhorse\.demo", during), (
         "no job failed while the live view was up, so nothing here could tear it"
+    )
     screen = replay(output)
     headers = [i for i, line in enumerate(screen) if "workhorse demo, running" in line]
     assert len(headers) == 1, "\n".join(screen)  # earlier frames were all redrawn in place
-    frame = screen[headers[0]:]
+    frame = screen[headers[0] :]
     assert "processed" in frame[1] and "known jobs succeeded" in frame[4]
     assert frame[5].startswith("queues: ") and frame[6].startswith("done: this run processed")
-    logs = screen[:headers[0]]
+    logs = screen[: headers[0]]
     assert any("fail workhorse.demo.jobs" in line for line in logs)
     assert not any("queues: " in line for line in logs)  # no torn frame among the log lines

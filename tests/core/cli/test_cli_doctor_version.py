@@ -23,16 +23,28 @@ def no_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_version_lists_core_and_every_plugin_with_its_license_state(
-        cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plugins, "diagnostics", lambda *_: [
-        PluginReport("workhorse-pro", "1.2.0", "valid"),
-        PluginReport("workhorse-enterprise", "1.1.0", "missing", ok=False,
-                     problems=("set WORKHORSE_LICENSE",)),
-    ])
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        plugins,
+        "diagnostics",
+        lambda *_: [
+            PluginReport("workhorse-pro", "1.2.0", "valid"),
+            PluginReport(
+                "workhorse-enterprise",
+                "1.1.0",
+                "missing",
+                ok=False,
+                problems=("set WORKHORSE_LICENSE",),
+            ),
+        ],
+    )
     data = as_json(cli("version", "--json", url=""))
     assert data["workhorse"] == __version__
     assert [(p["name"], p["license_state"]) for p in data["plugins"]] == [
-        ("workhorse-pro", "valid"), ("workhorse-enterprise", "missing")]
+        ("workhorse-pro", "valid"),
+        ("workhorse-enterprise", "missing"),
+    ]
     text = cli("version", url="").output
     assert f"workhorse {__version__}" in text and "workhorse-enterprise" in text
 
@@ -65,27 +77,36 @@ def test_doctor_fails_with_a_fix_when_redis_is_unreachable(cli: Invoke, no_plugi
 
 
 def test_doctor_reports_a_plugin_that_failed_to_load(
-        cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(plugins, "diagnostics", lambda *_: [])
-    monkeypatch.setattr(plugins, "failures",
-                        lambda: [PluginLoadError("broken", ImportError("no module x"))])
+    monkeypatch.setattr(
+        plugins, "failures", lambda: [PluginLoadError("broken", ImportError("no module x"))]
+    )
     result = cli("doctor", "--json")
     assert result.exit_code == 1
     assert "no module x" in checks(result)["plugin load"]["detail"]
 
 
 def test_doctor_fails_on_an_unlicensed_plugin_and_says_how_to_license_it(
-        cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(plugins, "failures", lambda: [])
-    monkeypatch.setattr(plugins, "diagnostics", lambda *_: [
-        PluginReport("workhorse-pro", "1.0.0", "expired", ok=False, problems=("expired",))])
+    monkeypatch.setattr(
+        plugins,
+        "diagnostics",
+        lambda *_: [
+            PluginReport("workhorse-pro", "1.0.0", "expired", ok=False, problems=("expired",))
+        ],
+    )
     result = cli("doctor", "--json")
     assert result.exit_code == 1
     assert "WORKHORSE_LICENSE" in checks(result)["plugin"]["fix"]
 
 
 def test_doctor_warns_about_an_eviction_policy_that_can_drop_jobs(
-        cli: Invoke, r: redis.Redis, no_plugins: None) -> None:
+    cli: Invoke, r: redis.Redis, no_plugins: None
+) -> None:
     r.config_set("maxmemory-policy", "allkeys-lru")
     try:
         relaxed, strict = cli("doctor", "--json"), cli("doctor", "--json", "--strict")

@@ -9,8 +9,7 @@ import redis
 from cli_support import Invoke, as_json  # type: ignore[import-not-found]
 
 
-def test_enqueue_pushes_a_job_by_any_name_such_as_a_ruby_class(
-        cli: Invoke, r: redis.Redis) -> None:
+def test_enqueue_pushes_a_job_by_any_name_such_as_a_ruby_class(cli: Invoke, r: redis.Redis) -> None:
     result = cli("enqueue", "HardJob", '["bob", 5]')
     assert result.exit_code == 0, result.output
     assert "enqueued HardJob jid=" in result.output
@@ -21,15 +20,15 @@ def test_enqueue_pushes_a_job_by_any_name_such_as_a_ruby_class(
 
 
 def test_enqueue_json_reports_the_jid_and_honours_queue_and_retry(
-        cli: Invoke, r: redis.Redis) -> None:
+    cli: Invoke, r: redis.Redis
+) -> None:
     out = as_json(cli("enqueue", "Report", "[]", "--queue", "critical", "--retry", "3", "--json"))
     [raw] = r.lrange("queue:critical", 0, -1)
     item = json.loads(raw)
     assert item["jid"] == out["jid"] and item["retry"] == 3 and item["args"] == []
 
 
-def test_enqueue_in_schedules_the_job(
-        cli: Invoke, r: redis.Redis) -> None:
+def test_enqueue_in_schedules_the_job(cli: Invoke, r: redis.Redis) -> None:
     before = time.time()
     assert cli("enqueue", "HardJob", "[1]", "--in", "30").exit_code == 0
     [(raw, score)] = r.zrange("schedule", 0, -1, withscores=True)
@@ -50,7 +49,8 @@ def test_enqueue_at_a_future_time_says_when_it_runs(cli: Invoke) -> None:
 
 
 def test_enqueue_at_a_time_that_has_passed_says_the_job_runs_now(
-        cli: Invoke, r: redis.Redis) -> None:
+    cli: Invoke, r: redis.Redis
+) -> None:
     result = cli("enqueue", "HardJob", "--at", "2020-01-01T00:00:00+00:00")
     assert result.exit_code == 0, result.output
     assert "(queue default: 2020-01-0" in result.output
@@ -78,7 +78,8 @@ def test_args_that_are_not_a_list_exit_2_and_suggest_brackets(cli: Invoke) -> No
 
 
 def test_with_require_an_unknown_name_is_refused_with_close_matches(
-        cli: Invoke, r: redis.Redis) -> None:
+    cli: Invoke, r: redis.Redis
+) -> None:
     result = cli("enqueue", "workhorse.demo.jobs.fasst", "[1]", "-r", "workhorse.demo.jobs")
     assert result.exit_code == 1
     assert 'no job named "workhorse.demo.jobs.fasst"' in result.output
@@ -87,9 +88,14 @@ def test_with_require_an_unknown_name_is_refused_with_close_matches(
 
 
 def test_with_require_a_known_job_keeps_its_own_queue_and_retry(
-        cli: Invoke, r: redis.Redis) -> None:
-    assert cli("enqueue", "workhorse.demo.jobs.flaky", '["t", 1]', "-r",
-               "workhorse.demo.jobs").exit_code == 0
+    cli: Invoke, r: redis.Redis
+) -> None:
+    assert (
+        cli(
+            "enqueue", "workhorse.demo.jobs.flaky", '["t", 1]', "-r", "workhorse.demo.jobs"
+        ).exit_code
+        == 0
+    )
     [raw] = r.lrange("queue:critical", 0, -1)
     assert json.loads(raw)["retry"] == 5
 

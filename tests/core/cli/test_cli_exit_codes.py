@@ -22,17 +22,18 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize(("args", "says"), BAD_INPUT, ids=lambda v: " ".join(v)
-                         if isinstance(v, list) else "")
-def test_bad_input_exits_2_and_says_what_is_wrong(cli: Invoke, args: list[str],
-                                                  says: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "says"), BAD_INPUT, ids=lambda v: " ".join(v) if isinstance(v, list) else ""
+)
+def test_bad_input_exits_2_and_says_what_is_wrong(cli: Invoke, args: list[str], says: str) -> None:
     result = cli(*args)
     assert result.exit_code == 2, result.output
     assert says in result.output and "Traceback" not in result.output
 
 
 def test_a_malformed_number_in_the_environment_is_bad_input(
-        cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WORKHORSE_CONCURRENCY", "ten")
     result = cli("status")
     assert result.exit_code == 2
@@ -50,10 +51,12 @@ NOT_FOUND = [
 ]
 
 
-@pytest.mark.parametrize(("args", "says"), NOT_FOUND, ids=lambda v: " ".join(v)
-                         if isinstance(v, list) else "")
+@pytest.mark.parametrize(
+    ("args", "says"), NOT_FOUND, ids=lambda v: " ".join(v) if isinstance(v, list) else ""
+)
 def test_naming_something_that_does_not_exist_exits_3(
-        cli: Invoke, r: redis.Redis, args: list[str], says: str) -> None:
+    cli: Invoke, r: redis.Redis, args: list[str], says: str
+) -> None:
     r.sadd("queues", "default")
     add(r, "retry", failed())  # the sets are not empty: only the named job is missing
     result = cli(*args)

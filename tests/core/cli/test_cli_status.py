@@ -14,7 +14,8 @@ WaitFor = Callable[..., object]
 
 
 def test_status_shows_processes_queues_counts_and_leader(
-        cli: Invoke, r: redis.Redis, start_worker: Callable[..., WorkerProcess]) -> None:
+    cli: Invoke, r: redis.Redis, start_worker: Callable[..., WorkerProcess]
+) -> None:
     worker = start_worker(("critical", "default"))
     r.lpush("queue:low", json.dumps(job(queue="low")))
     r.sadd("queues", "low")
@@ -65,7 +66,8 @@ def test_queues_clear_asks_first_unless_yes(cli: Invoke, r: redis.Redis) -> None
 
 
 def test_quiet_by_identity_prefix_makes_the_worker_stop_fetching(
-        cli: Invoke, start_worker: Callable[..., WorkerProcess], waiter: WaitFor) -> None:
+    cli: Invoke, start_worker: Callable[..., WorkerProcess], waiter: WaitFor
+) -> None:
     worker = start_worker()
     host_pid = worker.identity.rsplit(":", 1)[0]
     other = start_worker()
@@ -77,7 +79,8 @@ def test_quiet_by_identity_prefix_makes_the_worker_stop_fetching(
 
 
 def test_stop_all_stops_every_worker(
-        cli: Invoke, start_worker: Callable[..., WorkerProcess], waiter: WaitFor) -> None:
+    cli: Invoke, start_worker: Callable[..., WorkerProcess], waiter: WaitFor
+) -> None:
     workers = [start_worker(), start_worker()]
     out = as_json(cli("stop", "--all", "--json"))
     assert sorted(out["processes"]) == sorted(w.identity for w in workers)
@@ -86,7 +89,8 @@ def test_stop_all_stops_every_worker(
 
 
 def test_signalling_an_unknown_process_exits_3_and_lists_live_ones(
-        cli: Invoke, start_worker: Callable[..., WorkerProcess]) -> None:
+    cli: Invoke, start_worker: Callable[..., WorkerProcess]
+) -> None:
     worker = start_worker()
     result = cli("stop", "nohost:1:abc")
     assert result.exit_code == 3 and worker.identity in result.output
@@ -112,7 +116,8 @@ def test_status_shows_every_shard(cli: Invoke, redis_srv: object) -> None:
 
 
 def test_stop_host_and_supervisor_pid_signals_every_process_of_that_worker(
-        cli: Invoke, r: redis.Redis) -> None:
+    cli: Invoke, r: redis.Redis
+) -> None:
     import time
 
     for identity, info in [

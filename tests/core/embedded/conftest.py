@@ -28,8 +28,12 @@ def data_dir() -> Iterator[Path]:
 
 @pytest.fixture
 def child_env(data_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "WORKHORSE_DATA_DIR": str(data_dir), "WORKHORSE_EMBEDDED_LINGER": "0.3",
-           "WORKHORSE_NO_LOCALHOST": "1"}
+    env = {
+        **os.environ,
+        "WORKHORSE_DATA_DIR": str(data_dir),
+        "WORKHORSE_EMBEDDED_LINGER": "0.3",
+        "WORKHORSE_NO_LOCALHOST": "1",
+    }
     for name in ("WORKHORSE_REDIS_URL", "REDIS_URL", "WORKHORSE_REDIS_SERVER"):
         env.pop(name, None)
     return env
@@ -41,8 +45,12 @@ def spawn_child(child_env: dict[str, str]) -> Iterator[Callable[..., Child]]:
 
     def spawn(*args: str, env: dict[str, str] | None = None) -> Child:
         process = subprocess.Popen(
-            [sys.executable, CHILD, *args], env=env or child_env, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [sys.executable, CHILD, *args],
+            env=env or child_env,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         children.append(process)
         assert process.stdout is not None

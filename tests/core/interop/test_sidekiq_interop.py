@@ -56,8 +56,12 @@ def installed_major() -> str:
     """The installed Sidekiq's major version: the generation workhorse is set to share with."""
     if _reason:
         return "6"
-    out = subprocess.run(["ruby", "-e", "require 'sidekiq'; puts Sidekiq::VERSION"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["ruby", "-e", "require 'sidekiq'; puts Sidekiq::VERSION"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.strip().split(".")[0]
 
 
@@ -89,8 +93,19 @@ def tcp_url(redis_srv: Any, redis_url: str) -> str:
 @pytest.fixture
 def python_worker(tcp_url: str, r: redis.Redis) -> Iterator[subprocess.Popen[bytes]]:
     proc = spawn_worker(
-        tcp_url, "--sidekiq-compat", COMPAT, "-q", "critical,3", "-q", "default,1",
-        "-t", "2", "-c", "2", env=FAST_BEAT, capture=False,
+        tcp_url,
+        "--sidekiq-compat",
+        COMPAT,
+        "-q",
+        "critical,3",
+        "-q",
+        "default,1",
+        "-t",
+        "2",
+        "-c",
+        "2",
+        env=FAST_BEAT,
+        capture=False,
     )
     yield proc
     r.rpush("test:release", *["go"] * 4)
@@ -136,8 +151,9 @@ def dashboard_post(r: redis.Redis, path: str, form: dict[str, str]) -> None:
     with TestClient(create_app(inspector, tabs=[])) as browser:
         found = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)">', browser.get("/").text)
         assert found, "no CSRF token on the dashboard"
-        answer = browser.post(path, data={"csrf_token": found.group(1), **form},
-                              follow_redirects=False)
+        answer = browser.post(
+            path, data={"csrf_token": found.group(1), **form}, follow_redirects=False
+        )
         assert answer.status_code == 303, answer.text
 
 
@@ -209,8 +225,11 @@ def test_workhorse_lists_the_jobs_running_in_ruby_sidekiq(
     jid = python_client.enqueue("RubyHold", ["seen-by-python", 3])
     wait_for(lambda: r.lrange("test:ruby_started", 0, -1), "Ruby to start the job", 60)
     processes = Inspector(r).processes
-    (proc,) = wait_for(lambda: [p for p in processes.list() if p.running],
-                       "workhorse to read Ruby's running job", 20)
+    (proc,) = wait_for(
+        lambda: [p for p in processes.list() if p.running],
+        "workhorse to read Ruby's running job",
+        20,
+    )
     assert proc.is_ruby and proc.pid == ruby_sidekiq.pid and proc.info["tag"] == "rubyside"
     (running,) = proc.running
     assert running.job.jid == jid and running.job.klass == "RubyHold"
@@ -235,8 +254,19 @@ def test_ruby_quiets_and_stops_a_workhorse_process(
 def test_ruby_stop_on_each_process_stops_a_supervised_worker(
     tcp_url: str, r: redis.Redis, procs: list[subprocess.Popen[bytes]]
 ) -> None:
-    supervisor = spawn_worker(tcp_url, "--sidekiq-compat", COMPAT, "-p", "2", "-c", "1",
-                              "-t", "2", env=FAST_BEAT, capture=False)
+    supervisor = spawn_worker(
+        tcp_url,
+        "--sidekiq-compat",
+        COMPAT,
+        "-p",
+        "2",
+        "-c",
+        "1",
+        "-t",
+        "2",
+        env=FAST_BEAT,
+        capture=False,
+    )
     procs.append(supervisor)
     first, second = wait_for(lambda: len(live(r)) == 2 and live(r), "two processes", 30)
     ruby(tcp_url, "stop", first)
@@ -271,8 +301,11 @@ def test_lifecycle_fields_and_keys_leave_ruby_sidekiq_working(
     assert handle is not None
     cancelled = python_client.enqueue("RubyEcho", ["never", 0], queue="elsewhere")
     assert cancelled is not None and cancelled.cancel() == "removed"
-    wait_for(lambda: r.lrange("test:ruby_ran", 0, -1) == ["with-extras:8"],
-             "Ruby Sidekiq to run the job", timeout=60)
+    wait_for(
+        lambda: r.lrange("test:ruby_ran", 0, -1) == ["with-extras:8"],
+        "Ruby Sidekiq to run the job",
+        timeout=60,
+    )
     assert r.exists(f"result:{cancelled}") and r.zcard("cancelled") == 1
     stats = ruby(tcp_url, "stats")
     assert stats["retry_size"] == 0
@@ -293,8 +326,7 @@ def test_a_ruby_pushed_job_has_a_status_and_can_be_cancelled(
 def test_ruby_reads_a_timed_out_workhorse_job_in_its_retry_set(
     tcp_url: str, r: redis.Redis, python_client: Client
 ) -> None:
-    proc = spawn_worker(tcp_url, "--sidekiq-compat", COMPAT, jobs="lifecycle_jobs",
-                        capture=False)
+    proc = spawn_worker(tcp_url, "--sidekiq-compat", COMPAT, jobs="lifecycle_jobs", capture=False)
     try:
         jid = python_client.enqueue("lifecycle_jobs.sleeper", [30, "too-slow"], timeout=0.3)
         wait_for(lambda: r.zcard("retry") == 1, "the timeout to land in retry", 20)
@@ -307,8 +339,19 @@ def test_ruby_reads_a_timed_out_workhorse_job_in_its_retry_set(
 
 def test_ruby_sees_every_capsule_of_a_workhorse_process(tcp_url: str, r: redis.Redis) -> None:
     proc = spawn_worker(
-        tcp_url, "--sidekiq-compat", COMPAT, "-q", "default", "-c", "3",
-        "--capsule", "serial:payments:1", "-t", "2", env=FAST_BEAT, capture=False,
+        tcp_url,
+        "--sidekiq-compat",
+        COMPAT,
+        "-q",
+        "default",
+        "-c",
+        "3",
+        "--capsule",
+        "serial:payments:1",
+        "-t",
+        "2",
+        env=FAST_BEAT,
+        capture=False,
     )
     try:
         wait_for(lambda: r.scard("processes") == 1, "the worker heartbeat", 20)

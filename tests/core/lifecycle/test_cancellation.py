@@ -117,9 +117,18 @@ def test_a_cancel_request_is_remembered_for_a_later_pickup(
     it runs."""
     jid = "c" * 24
     assert workhorse.cancel(jid) == "unknown"
-    r.lpush("queue:default", json.dumps(
-        {"class": "lifecycle_jobs.sleeper", "args": [30, "late"], "jid": jid, "queue": "default",
-         "retry": True}))
+    r.lpush(
+        "queue:default",
+        json.dumps(
+            {
+                "class": "lifecycle_jobs.sleeper",
+                "args": [30, "late"],
+                "jid": jid,
+                "queue": "default",
+                "retry": True,
+            }
+        ),
+    )
     start_worker()
     wait_for(lambda: workhorse.job_handle(jid).status().state == "cancelled", "the stop")
     assert r.zcard("retry") == 0

@@ -144,8 +144,10 @@ def test_garbage_at_a_result_key_is_reported_not_crashed_on(
     with pytest.raises(JobFailed, match="not a result"):
         handle.result(timeout=1)
     r.delete(f"result:{handle}")
-    r.rpush(f"result:{handle}", json.dumps({"state": "succeeded", "attempts": "x",
-                                            "finished_at": "never", "result": [1]}))
+    r.rpush(
+        f"result:{handle}",
+        json.dumps({"state": "succeeded", "attempts": "x", "finished_at": "never", "result": [1]}),
+    )
     assert handle.result(timeout=1) == [1]
 
 

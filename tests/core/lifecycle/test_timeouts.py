@@ -37,9 +37,7 @@ def test_a_thread_job_past_its_limit_fails_with_job_timeout_and_is_retried(
 def test_an_async_job_past_its_limit_is_cancelled_on_the_loop(
     wh_client: Client, r: redis.Redis, start_worker: StartWorker
 ) -> None:
-    handle = jobs.async_sleeper.set(timeout=0.2, retry=0, store_result=True).perform_async(
-        30, "co"
-    )
+    handle = jobs.async_sleeper.set(timeout=0.2, retry=0, store_result=True).perform_async(30, "co")
     start_worker()
     with pytest.raises(JobFailed) as failed:
         handle.result(timeout=10)
@@ -56,9 +54,7 @@ def test_the_worker_wide_default_applies_to_jobs_without_a_limit(
     assert json.loads(raw)["error_class"] == "JobTimeout"
 
 
-def test_a_job_within_its_limit_is_untouched(
-    wh_client: Client, start_worker: StartWorker
-) -> None:
+def test_a_job_within_its_limit_is_untouched(wh_client: Client, start_worker: StartWorker) -> None:
     handle = jobs.sleeper.set(timeout=10, store_result=True).perform_async(0.05, "quick")
     start_worker()
     assert handle.result(timeout=10) == "quick"
@@ -82,9 +78,7 @@ def test_a_job_that_cannot_be_interrupted_is_abandoned_and_its_thread_replaced(
 def test_a_garbled_limit_from_redis_means_no_limit(
     wh_client: Client, start_worker: StartWorker
 ) -> None:
-    handle = wh_client.enqueue(
-        "lifecycle_jobs.add", [1, 2], timeout="soon", store_result=True
-    )
+    handle = wh_client.enqueue("lifecycle_jobs.add", [1, 2], timeout="soon", store_result=True)
     assert handle is not None
     start_worker()
     assert handle.result(timeout=10) == 3

@@ -33,8 +33,9 @@ def secret(tag: str, pin: str) -> None:
 
 
 @pytest.fixture
-def cluster_client(cluster: cluster_servers.Cluster,
-                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+def cluster_client(
+    cluster: cluster_servers.Cluster, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Client]:
     monkeypatch.setenv("WORKHORSE_ENCRYPTION_KEYS", "1:" + "A" * 43 + "=")
     settings = cluster_servers.fast_settings(cluster, PREFIX)
     connect(settings).flushall()

@@ -26,8 +26,11 @@ PREFIX = "{wh}"
 def no_crossslot(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.set_level(logging.WARNING)
     yield
-    bad = [r.getMessage() for r in caplog.records if "CROSSSLOT" in r.getMessage()
-           or (r.exc_text and "CROSSSLOT" in r.exc_text)]
+    bad = [
+        r.getMessage()
+        for r in caplog.records
+        if "CROSSSLOT" in r.getMessage() or (r.exc_text and "CROSSSLOT" in r.exc_text)
+    ]
     assert not bad, bad
 
 
@@ -68,8 +71,9 @@ def test_a_handle_asks_the_shard_that_owns_its_queue(
     urls = [s.url(0) for s in two_servers]
     shards = Shards.from_urls(urls)
     far = next(q for q in (f"q{i}" for i in range(100)) if shards.shard_for(q) == "shard1")
-    handle = ShardedClient(shards).enqueue("lifecycle_jobs.add", [4, 5], queue=far,
-                                           store_result=True)
+    handle = ShardedClient(shards).enqueue(
+        "lifecycle_jobs.add", [4, 5], queue=far, store_result=True
+    )
     assert handle is not None
     owner = redis.Redis.from_url(urls[1], decode_responses=True)
     assert json.loads(owner.lindex(f"queue:{far}", 0))["jid"] == handle

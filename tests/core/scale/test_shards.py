@@ -93,8 +93,18 @@ def test_a_supervised_sharded_process_told_to_stop_says_so_in_its_exit_code(
 
     url = redis_srv.url(int(redis_url.rsplit("=", 1)[1]), tcp=True)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "worker", "-r", "jobs_for_tests", "-t", "1",
-         "--shard", url],
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "worker",
+            "-r",
+            "jobs_for_tests",
+            "-t",
+            "1",
+            "--shard",
+            url,
+        ],
         cwd=CORE_TESTS,
         env={**os.environ, "PYTHONPATH": str(CORE_TESTS), SUPERVISOR_ENV: str(os.getpid())},
         stdout=subprocess.DEVNULL,

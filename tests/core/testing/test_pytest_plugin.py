@@ -25,8 +25,9 @@ def test_workhorse_inline_fixture_runs(workhorse_inline: Inline) -> None:
     assert jobs.calls == [("welcome", "b")]
 
 
-def test_workhorse_client_writes_to_a_private_empty_redis(workhorse_client: Client,
-                                                          workhorse_redis_url: str) -> None:
+def test_workhorse_client_writes_to_a_private_empty_redis(
+    workhorse_client: Client, workhorse_redis_url: str
+) -> None:
     assert default_client() is workhorse_client
     jid = jobs.send_welcome.perform_async("c")
     raw = redis.Redis.from_url(workhorse_redis_url).lrange("queue:mail", 0, -1)
@@ -34,7 +35,7 @@ def test_workhorse_client_writes_to_a_private_empty_redis(workhorse_client: Clie
     assert ":6379" not in workhorse_redis_url
 
 
-USER_TEST = '''
+USER_TEST = """
     import workhorse
     import redis
 
@@ -57,14 +58,17 @@ USER_TEST = '''
     def test_real_redis(workhorse_client, workhorse_redis_url):
         send_welcome.perform_async("cy@example.com")
         assert redis.Redis.from_url(workhorse_redis_url).llen("queue:default") == 1
-'''
+"""
 
 
 def test_a_users_project_gets_the_fixtures_without_any_conftest(tmp_path: Path) -> None:
     (tmp_path / "test_user.py").write_text(textwrap.dedent(USER_TEST))
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout

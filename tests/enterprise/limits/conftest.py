@@ -19,8 +19,6 @@ def enterprise() -> Iterator[None]:
         yield
 
 
-
-
 @pytest.fixture
 def rc(wh_client: Client) -> redis.Redis:
     """The default client's Redis (decoded strings)."""

@@ -28,8 +28,10 @@ def most_per_bucket(admitted: Sequence[float], interval: float) -> int:
 def most_per_window(admitted: Sequence[float], interval: float) -> int:
     """The most admissions in any span (t - interval, t]."""
     times = sorted(admitted)
-    return max((i + 1 - bisect.bisect_right(times, t - interval + 1e-7)
-                for i, t in enumerate(times)), default=0)
+    return max(
+        (i + 1 - bisect.bisect_right(times, t - interval + 1e-7) for i, t in enumerate(times)),
+        default=0,
+    )
 
 
 def leaky_excess(admitted: Sequence[float], limit: int, interval: float) -> float:

@@ -17,7 +17,8 @@ class LoggedConcurrent(ConcurrentLimiter):
     def release(self, lease: Lease) -> None:
         super().release(lease)
         default_client().redis.rpush(
-            f"log:{self.name}", f"{lease.admitted_at:.6f} {lease.released_at:.6f}")
+            f"log:{self.name}", f"{lease.admitted_at:.6f} {lease.released_at:.6f}"
+        )
 
 
 pool = LoggedConcurrent("job-pool", 2, lock_timeout=30, wait_timeout=0.05)

@@ -32,8 +32,11 @@ def test_bucket_admits_its_limit_then_raises_over_limit_with_the_window_end() ->
     assert caught.value.retry_at == pytest.approx(time.time() + caught.value.retry_in, abs=1)
     assert 'bucket limiter "api"' in str(caught.value)
     copy = pickle.loads(pickle.dumps(caught.value))  # crosses process boundaries intact
-    assert (copy.name, copy.retry_at, str(copy)) == ("api", caught.value.retry_at,
-                                                     str(caught.value))
+    assert (copy.name, copy.retry_at, str(copy)) == (
+        "api",
+        caught.value.retry_at,
+        str(caught.value),
+    )
 
 
 def test_bucket_waits_for_the_next_second_when_the_wait_fits_the_timeout(

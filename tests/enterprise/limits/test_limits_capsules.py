@@ -31,8 +31,9 @@ def test_capsules_of_one_process_share_a_concurrent_limit(
         rc.rpush("ran", str(i))
 
     wh_client.push_bulk({"class": "limits.capsule_hold", "args": [i]} for i in range(15))
-    wh_client.push_bulk({"class": "limits.capsule_hold", "args": [i], "queue": "side"}
-                        for i in range(15, 30))
+    wh_client.push_bulk(
+        {"class": "limits.capsule_hold", "args": [i], "queue": "side"} for i in range(15, 30)
+    )
     worker = start_worker(concurrency=3, capsules=(capsule("side", ["side"], 3),))
     wait_for(lambda: rc.llen("ran") == 30, "every job to run, rescheduled ones too", 60)
     held = [tuple(float(x) for x in line.split()) for line in rc.lrange("log:capsule-pool", 0, -1)]

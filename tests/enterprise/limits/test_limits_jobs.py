@@ -43,7 +43,9 @@ def admissions(rc: redis.Redis, name: str) -> list[float]:
 
 
 def test_200_jobs_through_a_20_per_second_bucket_run_at_the_limit_not_later(
-    rc: redis.Redis, wh_client: Client, start_worker: StartWorker,
+    rc: redis.Redis,
+    wh_client: Client,
+    start_worker: StartWorker,
 ) -> None:
     limiter = LoggedBucket("mailer", 20, 1.0, wait_timeout=0)
 
@@ -58,9 +60,11 @@ def test_200_jobs_through_a_20_per_second_bucket_run_at_the_limit_not_later(
     elapsed = time.monotonic() - t0
     admitted = admissions(rc, "mailer")
     per_second = Counter(int(t) for t in admitted)
-    print(f"\n200 jobs at 20/s: {elapsed:.1f}s wall, {len(per_second)} seconds used, "
-          f"per second {sorted(per_second.values(), reverse=True)}, "
-          f"{rc.hget('lmtr-m-mailer', 'over')} reschedules")
+    print(
+        f"\n200 jobs at 20/s: {elapsed:.1f}s wall, {len(per_second)} seconds used, "
+        f"per second {sorted(per_second.values(), reverse=True)}, "
+        f"{rc.hget('lmtr-m-mailer', 'over')} reschedules"
+    )
     assert sorted(int(i) for i in rc.lrange("ran", 0, -1)) == list(range(200))  # each once
     assert len(admitted) == 200 and most_per_bucket(admitted, 1.0) <= 20
     # rescheduled for the next free second, not a blind backoff: 10 full seconds, give or take
@@ -69,7 +73,9 @@ def test_200_jobs_through_a_20_per_second_bucket_run_at_the_limit_not_later(
 
 
 def test_an_over_limit_job_is_rescheduled_for_the_next_admission_with_overrated(
-    rc: redis.Redis, wh_client: Client, start_worker: StartWorker,
+    rc: redis.Redis,
+    wh_client: Client,
+    start_worker: StartWorker,
 ) -> None:
     limiter = limits.bucket("daily", 1, per="day", wait_timeout=0)
     limiter.acquire()  # today's one admission is spent
@@ -90,7 +96,9 @@ def test_an_over_limit_job_is_rescheduled_for_the_next_admission_with_overrated(
 
 
 def test_past_the_reschedule_cap_the_job_fails_into_the_retry_path(
-    rc: redis.Redis, wh_client: Client, start_worker: StartWorker,
+    rc: redis.Redis,
+    wh_client: Client,
+    start_worker: StartWorker,
 ) -> None:
     limiter = limits.bucket("capped", 1, per="day", wait_timeout=0, reschedules=2)
     limiter.acquire()
@@ -107,7 +115,9 @@ def test_past_the_reschedule_cap_the_job_fails_into_the_retry_path(
 
 
 def test_a_limiter_used_inside_the_job_body_also_reschedules(
-    rc: redis.Redis, wh_client: Client, start_worker: StartWorker,
+    rc: redis.Redis,
+    wh_client: Client,
+    start_worker: StartWorker,
 ) -> None:
     inner = limits.window("inner", 1, 60, wait_timeout=0)
     inner.acquire()
@@ -125,7 +135,9 @@ def test_a_limiter_used_inside_the_job_body_also_reschedules(
 
 
 def test_a_declarative_concurrent_limiter_is_released_after_success_and_failure(
-    rc: redis.Redis, wh_client: Client, start_worker: StartWorker,
+    rc: redis.Redis,
+    wh_client: Client,
+    start_worker: StartWorker,
 ) -> None:
     pool = limits.concurrent("released", 1, wait_timeout=5)
 
@@ -154,23 +166,34 @@ def test_the_limiter_option_must_be_a_limiter() -> None:
 
 
 def test_two_worker_processes_share_a_declarative_concurrent_limit(
-    rc: redis.Redis, redis_url: str, wh_client: Client,
+    rc: redis.Redis,
+    redis_url: str,
+    wh_client: Client,
     procs: list[subprocess.Popen[bytes]],
 ) -> None:
     wh_client.push_bulk({"class": "limits_jobs.hold", "args": [i]} for i in range(60))
     path = os.pathsep.join([str(HERE), str(HERE.parent.parent)])
     env = subprocess_env(("enterprise",), PYTHONPATH=path)
     for _ in range(2):
-        procs.append(subprocess.Popen(
-            worker_command("worker", "-r", "limits_jobs", "--redis-url", redis_url, "-c", "5",
-                           "-t", "3"),
-            cwd=HERE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        procs.append(
+            subprocess.Popen(
+                worker_command(
+                    "worker", "-r", "limits_jobs", "--redis-url", redis_url, "-c", "5", "-t", "3"
+                ),
+                cwd=HERE,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        )
     wait_for(lambda: rc.llen("ran") == 60, "60 jobs to run in two processes", timeout=60)
     for proc in procs:
         proc.terminate()
         proc.wait(15)
     held = [tuple(float(x) for x in line.split()) for line in rc.lrange("log:job-pool", 0, -1)]
-    print(f"\n60 jobs, 2 processes x 5 threads, limit 2: {rc.hget('lmtr-m-job-pool', 'over')} "
-          f"reschedules, most at once {most_holders(held)}")  # type: ignore[arg-type]
+    print(
+        f"\n60 jobs, 2 processes x 5 threads, limit 2: {rc.hget('lmtr-m-job-pool', 'over')} "
+        f"reschedules, most at once {most_holders(held)}"
+    )  # type: ignore[arg-type]
     assert len(held) == 60 and most_holders(held) == 2  # type: ignore[arg-type]
     assert sorted(int(i) for i in rc.lrange("ran", 0, -1)) == list(range(60))

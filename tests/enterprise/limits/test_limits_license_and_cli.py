@@ -49,11 +49,12 @@ def _refuse(tier: str, feature: str | None = None) -> None:
 
 @pytest.mark.usefixtures("pro_only")
 def test_an_unlicensed_worker_warns_at_startup_and_adds_no_middleware(
-    caplog: pytest.LogCaptureFixture, settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    settings: Settings,
 ) -> None:
     assert plugin.workhorse_server_middleware(settings) == []
     with caplog.at_level(logging.WARNING):
-        plugin.workhorse_startup(process=None)  # type: ignore[arg-type]
+        plugin.workhorse_startup()
     assert "rate limiting is off" in caplog.text
 
 
@@ -68,7 +69,8 @@ def test_a_licensed_worker_gets_the_limits_middleware_and_the_limiter_option(
 
 @pytest.mark.usefixtures("enterprise", "wh_client")
 def test_workhorse_limits_lists_each_limiter_with_its_metrics(
-    redis_url: str, rc: redis.Redis,
+    redis_url: str,
+    rc: redis.Redis,
 ) -> None:
     pool = limits.concurrent("pool", 2, wait_timeout=0)
     held = pool.acquire()
@@ -80,12 +82,22 @@ def test_workhorse_limits_lists_each_limiter_with_its_metrics(
     result = CliRunner().invoke(main, ["limits", "--redis-url", redis_url])
     assert result.exit_code == 0, result.output
     header, api_row, pool_row = result.output.splitlines()
-    assert header.split() == ["name", "type", "limit", "per", "held", "admitted", "waited",
-                              "over", "reclaimed"]
+    assert header.split() == [
+        "name",
+        "type",
+        "limit",
+        "per",
+        "held",
+        "admitted",
+        "waited",
+        "over",
+        "reclaimed",
+    ]
     assert api_row.split() == ["api", "bucket", "1", "60s", "-", "1", "0", "1", "0"]
     assert pool_row.split() == ["pool", "concurrent", "2", "30s", "1", "2", "0", "0", "0"]
-    as_json = json.loads(CliRunner().invoke(main, ["limits", "--redis-url", redis_url,
-                                                   "--json"]).output)
+    as_json = json.loads(
+        CliRunner().invoke(main, ["limits", "--redis-url", redis_url, "--json"]).output
+    )
     assert [entry["name"] for entry in as_json] == ["api", "pool"]
     held.release()
     deleted = CliRunner().invoke(main, ["limits", "--redis-url", redis_url, "--delete", "api"])
@@ -128,8 +140,7 @@ def test_each_limiter_reaches_prometheus_as_gauges_labelled_by_name(rc: redis.Re
     api.acquire()
     with pytest.raises(limits.OverLimit):
         api.acquire()
-    samples = {(s.name, s.labels["limiter"]): s.value
-               for s in plugin.workhorse_metrics(rc, Keys())}
+    samples = {(s.name, s.labels["limiter"]): s.value for s in plugin.workhorse_metrics(rc, Keys())}
     held.release()
     assert samples[("workhorse_limiter_held", "pool")] == 1
     assert samples[("workhorse_limiter_limit", "pool")] == 2

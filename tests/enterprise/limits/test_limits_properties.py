@@ -21,8 +21,9 @@ from workhorse_enterprise.limits.names import check_name
 
 pytestmark = pytest.mark.usefixtures("enterprise", "wh_client")
 _fresh = itertools.count()
-FAST = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def admitted_by(limiter: limits.Limiter, costs: list[int]) -> list[bool]:
@@ -45,8 +46,11 @@ def greedy(limit: int, costs: list[int]) -> list[bool]:
 
 
 @FAST
-@given(limit=st.integers(1, 30), costs=st.lists(st.integers(1, 30), max_size=15),
-       kind=st.sampled_from(["bucket", "window", "leaky", "points"]))
+@given(
+    limit=st.integers(1, 30),
+    costs=st.lists(st.integers(1, 30), max_size=15),
+    kind=st.sampled_from(["bucket", "window", "leaky", "points"]),
+)
 def test_any_cost_sequence_is_admitted_greedily_up_to_the_limit(
     limit: int, costs: list[int], kind: str
 ) -> None:

@@ -29,14 +29,19 @@ SECONDS = 2.0
 
 
 def spawn(procs: list[subprocess.Popen[bytes]], *args: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, HAMMER, *args], env=subprocess_env(("enterprise",)),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, HAMMER, *args],
+        env=subprocess_env(("enterprise",)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     procs.append(proc)
     return proc
 
 
-def run_race(rc: redis.Redis, url: str, procs: list[subprocess.Popen[bytes]], specs: str,
-             threads: int) -> None:
+def run_race(
+    rc: redis.Redis, url: str, procs: list[subprocess.Popen[bytes]], specs: str, threads: int
+) -> None:
     """Two processes and this one hammer ``specs`` for SECONDS, all starting together."""
     for _ in range(2):
         spawn(procs, url, "hammer", specs, str(threads), str(SECONDS))
@@ -55,7 +60,9 @@ def log(rc: redis.Redis, name: str) -> list[list[float]]:
 
 
 def test_concurrent_never_has_more_than_limit_holders(
-    rc: redis.Redis, redis_url: str, procs: list[subprocess.Popen[bytes]],
+    rc: redis.Redis,
+    redis_url: str,
+    procs: list[subprocess.Popen[bytes]],
 ) -> None:
     run_race(rc, redis_url, procs, "concurrent:pool:3:30", threads=6)
     held = [(a, r) for a, r in log(rc, "pool")]
@@ -67,7 +74,9 @@ def test_concurrent_never_has_more_than_limit_holders(
 
 
 def test_bucket_window_and_leaky_never_admit_more_than_their_limit(
-    rc: redis.Redis, redis_url: str, procs: list[subprocess.Popen[bytes]],
+    rc: redis.Redis,
+    redis_url: str,
+    procs: list[subprocess.Popen[bytes]],
 ) -> None:
     specs = "bucket:b:10:0.25,window:w:10:0.25,leaky:l:10:0.25"
     run_race(rc, redis_url, procs, specs, threads=6)
@@ -81,7 +90,9 @@ def test_bucket_window_and_leaky_never_admit_more_than_their_limit(
 
 
 def test_a_sigkilled_holders_slot_is_reclaimed_after_lock_timeout(
-    rc: redis.Redis, redis_url: str, procs: list[subprocess.Popen[bytes]],
+    rc: redis.Redis,
+    redis_url: str,
+    procs: list[subprocess.Popen[bytes]],
 ) -> None:
     holder = spawn(procs, redis_url, "hold", "fragile", "1.0")
     wait_for(lambda: rc.lrange("held", 0, -1), "the holder process to take the slot", timeout=30)

@@ -35,10 +35,14 @@ def fresh_registry() -> Iterator[None]:
 
 @pytest.fixture
 def settings(redis_url: str) -> Settings:
-    return Settings(redis_url=redis_url, fetch_timeout=1.0, shutdown_timeout=2.0,
-                    heartbeat_interval=0.5, poll_interval=0.1,
-                    extras={"leader_lease": 1.0, "leader_renew": 0.3, "leader_retry": 0.2})
-
+    return Settings(
+        redis_url=redis_url,
+        fetch_timeout=1.0,
+        shutdown_timeout=2.0,
+        heartbeat_interval=0.5,
+        poll_interval=0.1,
+        extras={"leader_lease": 1.0, "leader_renew": 0.3, "leader_retry": 0.2},
+    )
 
 
 @pytest.fixture
@@ -51,8 +55,9 @@ def make_elector(rc: redis.Redis) -> Iterator[Callable[..., LeaderElector]]:
     """Start electors (each a would-be worker process) on this test's Redis; stopped after."""
     started: list[LeaderElector] = []
 
-    def make(identity: str, config: LeaderConfig = FAST, start: bool = True,
-             keys: Keys | None = None) -> LeaderElector:
+    def make(
+        identity: str, config: LeaderConfig = FAST, start: bool = True, keys: Keys | None = None
+    ) -> LeaderElector:
         elector = LeaderElector(rc, keys or Keys(), identity, config)
         if start:
             elector.start()

@@ -58,12 +58,18 @@ class Result:
 
     def lags_ms(self, entry: str) -> list[int]:
         """Tick time to enqueue time of the runs that were not missed (sorted)."""
-        return sorted(int(str(j["enqueued_at"])) - int(str(j["periodic_tick"])) * 1000
-                      for j in self.jobs if j["periodic"] == entry and not j.get("periodic_missed"))
+        return sorted(
+            int(str(j["enqueued_at"])) - int(str(j["periodic_tick"])) * 1000
+            for j in self.jobs
+            if j["periodic"] == entry and not j.get("periodic_missed")
+        )
 
     def missed_runs(self, entry: str) -> list[int]:
-        return [int(str(j["periodic_tick"])) for j in self.jobs
-                if j["periodic"] == entry and j.get("periodic_missed")]
+        return [
+            int(str(j["periodic_tick"]))
+            for j in self.jobs
+            if j["periodic"] == entry and j.get("periodic_missed")
+        ]
 
 
 class Cluster:
@@ -80,8 +86,13 @@ class Cluster:
         self.closed: dict[int, str] | None = None
 
     def _start_redis(self) -> redis_server.RedisServer:
-        return redis_server.start(directory=self.directory, port=self.port, appendonly=True,
-                                  extra=["--appendfsync", "always"], databases=16)
+        return redis_server.start(
+            directory=self.directory,
+            port=self.port,
+            appendonly=True,
+            extra=["--appendfsync", "always"],
+            databases=16,
+        )
 
     def redis(self) -> redis.Redis:
         return redis.Redis.from_url(self.url, decode_responses=True, socket_timeout=2)
@@ -90,15 +101,33 @@ class Cluster:
         log_path = Path(self.directory) / f"worker-{len(self.logs)}.log"
         t = self.timings
         env = subprocess_env(
-            ("enterprise",), PYTHONPATH=str(HERE), WH_TEST_PERIODIC_ENTRIES="failover",
-            WH_TEST_GRACE=str(t.grace), WORKHORSE_LEADER_LEASE=str(t.lease),
-            WORKHORSE_LEADER_RENEW=str(t.lease / 3), WORKHORSE_LEADER_RETRY="0.5",
+            ("enterprise",),
+            PYTHONPATH=str(HERE),
+            WH_TEST_PERIODIC_ENTRIES="failover",
+            WH_TEST_GRACE=str(t.grace),
+            WORKHORSE_LEADER_LEASE=str(t.lease),
+            WORKHORSE_LEADER_RENEW=str(t.lease / 3),
+            WORKHORSE_LEADER_RETRY="0.5",
         )
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
-                worker_command("worker", "-r", "periodic_jobs", "--redis-url", self.url,
-                               "-q", "default", "-c", "2", "-t", "2"),
-                cwd=HERE, env=env, stdout=log, stderr=subprocess.STDOUT,
+                worker_command(
+                    "worker",
+                    "-r",
+                    "periodic_jobs",
+                    "--redis-url",
+                    self.url,
+                    "-q",
+                    "default",
+                    "-c",
+                    "2",
+                    "-t",
+                    "2",
+                ),
+                cwd=HERE,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         self.workers[proc.pid] = proc
         self.logs[proc.pid] = log_path
@@ -161,8 +190,11 @@ def run(timings: Timings | None = None) -> Result:
             c.spawn()
         first = wait_for(c.leader_pid, "the first leader", timeout=30)
         r = c.redis()
-        wait_for(lambda: all(r.hexists(f"periodic-state:{e}", "last_jid") for e in ENTRIES),
-                 "every entry's first enqueue", timeout=15)
+        wait_for(
+            lambda: all(r.hexists(f"periodic-state:{e}", "last_jid") for e in ENTRIES),
+            "every entry's first enqueue",
+            timeout=15,
+        )
         time.sleep(t.settle)
 
         c.workers[first].kill()  # SIGKILL: no step-down, the lease must expire
@@ -184,15 +216,24 @@ def run(timings: Timings | None = None) -> Result:
         up_at = time.time()
         r = c.redis()
         # Recovered once every entry has enqueued ticks well after the restart.
-        wait_for(lambda: all(int(r.hget(f"periodic-state:{e}", "last_tick") or 0) >= up_at + 3
-                             for e in ENTRIES), "ticks to resume after the Redis restart",
-                 timeout=t.lease * 4 + 15)
+        wait_for(
+            lambda: all(
+                int(r.hget(f"periodic-state:{e}", "last_tick") or 0) >= up_at + 3 for e in ENTRIES
+            ),
+            "ticks to resume after the Redis restart",
+            timeout=t.lease * 4 + 15,
+        )
         recovered_at = time.time()
         raw = r.lrange("queue:cron", 0, -1)
         logs = c.close()
-    return Result(jobs=[json.loads(x) for x in reversed(raw)], sigkill_takeover=sigkill_takeover,
-                  clean_handover=clean_handover, outage=(down_at, up_at),
-                  recovered_at=recovered_at, logs=logs)
+    return Result(
+        jobs=[json.loads(x) for x in reversed(raw)],
+        sigkill_takeover=sigkill_takeover,
+        clean_handover=clean_handover,
+        outage=(down_at, up_at),
+        recovered_at=recovered_at,
+        logs=logs,
+    )
 
 
 def report(result: Result) -> str:
@@ -204,14 +245,17 @@ def report(result: Result) -> str:
         f"{'entry':<20} {'jobs':>5} {'dups':>5} {'gaps':>5} {'missed runs':>12}",
     ]
     for entry in ENTRIES:
-        lines.append(f"{entry:<20} {len(result.ticks(entry)):>5} "
-                     f"{len(result.duplicates(entry)):>5} {len(result.gaps(entry)):>5} "
-                     f"{len(result.missed_runs(entry)):>12}")
+        lines.append(
+            f"{entry:<20} {len(result.ticks(entry)):>5} "
+            f"{len(result.duplicates(entry)):>5} {len(result.gaps(entry)):>5} "
+            f"{len(result.missed_runs(entry)):>12}"
+        )
     lags = result.lags_ms("every-second-all")
     prompt = [lag for lag in lags if lag < 1000]  # the rest were caught up after a SIGKILL
     if prompt:
-        lines.append(f"tick -> enqueue lag under 1 s (ms): median {prompt[len(prompt) // 2]}, "
-                     f"p90 {prompt[int(len(prompt) * 0.9)]} (ticks during the clean handover), "
-                     f"max {prompt[-1]}; {len(lags) - len(prompt)} ticks caught up later")
+        lines.append(
+            f"tick -> enqueue lag under 1 s (ms): median {prompt[len(prompt) // 2]}, "
+            f"p90 {prompt[int(len(prompt) * 0.9)]} (ticks during the clean handover), "
+            f"max {prompt[-1]}; {len(lags) - len(prompt)} ticks caught up later"
+        )
     return "\n".join(lines)
-

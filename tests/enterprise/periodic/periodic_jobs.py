@@ -27,12 +27,13 @@ def explode() -> None:
 
 if os.environ.get("WH_TEST_PERIODIC_ENTRIES") == "failover":
     grace = float(os.environ.get("WH_TEST_GRACE", "6"))
-    register(None, beat, every=1, name="every-second-all", args=["all"], missed="all",
-             grace=grace)
-    register(None, beat, every=1, name="every-second-skip", args=["skip"], missed="skip",
-             grace=grace)
-    register(None, beat, every=1, name="every-second-once", args=["once"], missed="once",
-             grace=grace)
+    register(None, beat, every=1, name="every-second-all", args=["all"], missed="all", grace=grace)
+    register(
+        None, beat, every=1, name="every-second-skip", args=["skip"], missed="skip", grace=grace
+    )
+    register(
+        None, beat, every=1, name="every-second-once", args=["once"], missed="once", grace=grace
+    )
     register("61 * * * *", beat, name="broken", args=["never"])
 
 

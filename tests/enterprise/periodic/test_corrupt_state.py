@@ -48,8 +48,10 @@ def test_status_reads_garbled_state_and_history_without_failing(
     rc: redis.Redis, wh_client: Client, enterprise: None
 ) -> None:
     periodic.register("* * * * *", beat, name="minutely")
-    rc.hset("periodic-state:minutely", mapping={
-        "last_tick": b"\xff", "last_enqueued_at": b"yesterday", "last_jid": b"\xfe\xff"})
+    rc.hset(
+        "periodic-state:minutely",
+        mapping={"last_tick": b"\xff", "last_enqueued_at": b"yesterday", "last_jid": b"\xfe\xff"},
+    )
     good = {"tick": int(T0), "jid": "a" * 24, "at": 1, "kind": "tick"}
     rc.rpush("periodic-history:minutely", b"\xff{", b"[1,2]", json.dumps(good), b"null")
     rc.rpush("periodic-results:minutely", b"\x00", json.dumps({"jid": "a" * 24, "result": "ok"}))

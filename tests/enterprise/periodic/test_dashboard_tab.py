@@ -31,8 +31,9 @@ def browser(wh_client: Client) -> Iterator[TestClient]:
 def post(browser: TestClient, path: str, action: str) -> int:
     found = _TOKEN.search(browser.get("/periodic/").text)
     assert found, "no CSRF token on the Periodic page"
-    response = browser.post(path, data={"csrf_token": found.group(1), "action": action},
-                            follow_redirects=False)
+    response = browser.post(
+        path, data={"csrf_token": found.group(1), "action": action}, follow_redirects=False
+    )
     return response.status_code
 
 

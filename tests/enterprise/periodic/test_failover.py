@@ -46,5 +46,6 @@ def test_policy_once_runs_a_single_missed_tick_for_the_outage(result: Result) ->
 
 def test_invalid_entry_is_reported_by_every_worker_and_never_enqueued(result: Result) -> None:
     assert not [j for j in result.jobs if j["periodic"] == "broken"]
-    assert all('periodic entry "broken": invalid cron expression' in log
-               for log in result.logs.values()), next(iter(result.logs.values()))[-3000:]
+    assert all(
+        'periodic entry "broken": invalid cron expression' in log for log in result.logs.values()
+    ), next(iter(result.logs.values()))[-3000:]

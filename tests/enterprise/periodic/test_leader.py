@@ -39,8 +39,7 @@ def test_lease_key_follows_the_prefix_for_redis_cluster(rc: redis.Redis) -> None
     assert rc.get("{wh}:dear-leader") == "me" and current_leader(rc, Keys("{wh}")) == "me"
 
 
-def test_exactly_one_of_several_processes_leads(make_elector: MakeElector,
-                                                rc: redis.Redis) -> None:
+def test_exactly_one_of_several_processes_leads(make_elector: MakeElector, rc: redis.Redis) -> None:
     electors = [make_elector(f"host:{n}:000000000000") for n in range(3)]
     wait_for(lambda: any(e.is_leader for e in electors), "a leader to be elected")
     leaders = [e for e in electors if e.is_leader]
@@ -59,8 +58,9 @@ def test_clean_stop_hands_over_at_once(make_elector: MakeElector, rc: redis.Redi
     assert current_leader(rc) == second.identity
 
 
-def test_crashed_leader_is_replaced_when_its_lease_expires(make_elector: MakeElector,
-                                                           rc: redis.Redis) -> None:
+def test_crashed_leader_is_replaced_when_its_lease_expires(
+    make_elector: MakeElector, rc: redis.Redis
+) -> None:
     # A crash is a leader that stops renewing without stepping down: its key stays
     # until the lease expires, then a follower takes it.
     rc.set("dear-leader", "host:dead:000000000000", px=1000)
@@ -70,8 +70,7 @@ def test_crashed_leader_is_replaced_when_its_lease_expires(make_elector: MakeEle
     assert current_leader(rc) == follower.identity
 
 
-def test_leader_that_loses_its_lease_steps_down(make_elector: MakeElector,
-                                                rc: redis.Redis) -> None:
+def test_leader_that_loses_its_lease_steps_down(make_elector: MakeElector, rc: redis.Redis) -> None:
     elector = make_elector("host:1:000000000000")
     assert elector.wait_for(True, 5.0)
     rc.set("dear-leader", "host:usurper:000000000000")  # e.g. an operator reset it
@@ -91,7 +90,7 @@ def test_on_leader_callbacks_and_leader_only_services_follow_leadership(
         def start(self) -> None:
             self.running.set()
 
-        def stop(self, timeout: float) -> None:
+        def stop(self, timeout: float) -> None:  # noqa: ARG002
             self.running.clear()
 
     inner = Recorder()
@@ -115,7 +114,7 @@ def test_leader_hook_fires_for_plugins(start_worker: Callable[..., object]) -> N
 
     class Plugin:
         @hookimpl
-        def workhorse_leader(self, process: object, elected: bool) -> None:
+        def workhorse_leader(self, elected: bool) -> None:
             events.append(elected)
 
     plugin = Plugin()

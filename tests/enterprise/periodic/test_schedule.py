@@ -48,8 +48,13 @@ def test_interval_schedule_keeps_its_real_time_cadence_in_spring() -> None:
 
 def test_interval_schedule_keeps_its_real_time_cadence_in_autumn() -> None:
     got = ticks(CronSchedule("*/30 * * * *", "Europe/Berlin"), at(2026, 10, 25, 1, 50), 5)
-    assert local(got) == ["10-25 02:00+0200", "10-25 02:30+0200", "10-25 02:00+0100",
-                          "10-25 02:30+0100", "10-25 03:00+0100"]
+    assert local(got) == [
+        "10-25 02:00+0200",
+        "10-25 02:30+0200",
+        "10-25 02:00+0100",
+        "10-25 02:30+0100",
+        "10-25 03:00+0100",
+    ]
     assert {b - a for a, b in pairwise(got)} == {1800}
 
 
@@ -72,8 +77,9 @@ def test_time_zone_shifts_the_instant() -> None:
     assert utc[0] - tokyo[0] == 9 * 3600
 
 
-@pytest.mark.parametrize("expression", ["61 * * * *", "* * * *", "* * * * * *", "nonsense",
-                                        "@fortnightly", ""])
+@pytest.mark.parametrize(
+    "expression", ["61 * * * *", "* * * *", "* * * * * *", "nonsense", "@fortnightly", ""]
+)
 def test_invalid_expressions_are_refused_with_the_expression(expression: str) -> None:
     with pytest.raises(PeriodicConfigError, match="invalid cron expression"):
         CronSchedule(expression, "UTC")
@@ -93,16 +99,28 @@ def test_every_needs_whole_seconds_and_exactly_one_kind() -> None:
     assert list(islice(IntervalSchedule(5).preceding(1010.0), 2)) == [1010.0, 1005.0]
 
 
-SCHEDULES = st.sampled_from(["*/7 * * * *", "30 2 * * *", "0 */3 * * *", "15 1-3 * * 0",
-                             "@hourly", "@daily", "0 0 1 * *", "* 2 * * *"])
-ZONES = st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
-                         "Asia/Kolkata"])
+SCHEDULES = st.sampled_from(
+    [
+        "*/7 * * * *",
+        "30 2 * * *",
+        "0 */3 * * *",
+        "15 1-3 * * 0",
+        "@hourly",
+        "@daily",
+        "0 0 1 * *",
+        "* 2 * * *",
+    ]
+)
+ZONES = st.sampled_from(
+    ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"]
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(SCHEDULES, ZONES, st.floats(min_value=1.6e9, max_value=1.9e9))
-def test_following_and_preceding_agree_and_never_repeat(expression: str, tz: str,
-                                                        start: float) -> None:
+def test_following_and_preceding_agree_and_never_repeat(
+    expression: str, tz: str, start: float
+) -> None:
     schedule = CronSchedule(expression, tz)
     forward = ticks(schedule, start, 6)
     assert all(b > a for a, b in pairwise(forward))
@@ -111,13 +129,19 @@ def test_following_and_preceding_agree_and_never_repeat(expression: str, tz: str
     assert backward == forward[::-1]
 
 
-FIELD = st.one_of(st.sampled_from(["*", "*/5", "1-3", "0", "59", "60", "L", "MON", "JAN", "?",
-                                   "1,2", "H", "-1", "*/0", "32"]), st.text(max_size=4))
+FIELD = st.one_of(
+    st.sampled_from(
+        ["*", "*/5", "1-3", "0", "59", "60", "L", "MON", "JAN", "?", "1,2", "H", "-1", "*/0", "32"]
+    ),
+    st.text(max_size=4),
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(st.lists(FIELD, min_size=0, max_size=7).map(" ".join), st.text(max_size=30)),
-       st.sampled_from(["UTC", "Europe/Berlin", "Nowhere/Land", ""]))
+@given(
+    st.one_of(st.lists(FIELD, min_size=0, max_size=7).map(" ".join), st.text(max_size=30)),
+    st.sampled_from(["UTC", "Europe/Berlin", "Nowhere/Land", ""]),
+)
 def test_any_text_either_parses_or_raises_our_error(expression: str, tz: str) -> None:
     try:
         schedule = CronSchedule(expression, tz)

@@ -39,8 +39,9 @@ def leader(make_elector: MakeElector) -> LeaderElector:
     return elector
 
 
-def ticker_for(rc: redis.Redis, elector: LeaderElector, client: Client,
-               *entries: Entry) -> PeriodicTicker:
+def ticker_for(
+    rc: redis.Redis, elector: LeaderElector, client: Client, *entries: Entry
+) -> PeriodicTicker:
     return PeriodicTicker(rc, Keys(), [registry.resolve(e) for e in entries], elector, client)
 
 
@@ -55,15 +56,24 @@ def test_each_tick_is_enqueued_once_with_its_job_options(
     ticker.tick_once(now=T0 + 61.5)
     jobs = queued(rc)
     assert [j["periodic_tick"] for j in jobs] == [int(T0), int(T0) + 60]
-    assert all(j["class"] == beat.name and j["args"] == ["x"] and j["retry"] == 3
-               and j["queue"] == "cron" and j["periodic"] == "minutely" for j in jobs)
+    assert all(
+        j["class"] == beat.name
+        and j["args"] == ["x"]
+        and j["retry"] == 3
+        and j["queue"] == "cron"
+        and j["periodic"] == "minutely"
+        for j in jobs
+    )
     assert "cron" in rc.smembers("queues")
     state = rc.hgetall("periodic-state:minutely")
     assert state["last_tick"] == str(int(T0) + 60) and state["last_jid"] == jobs[-1]["jid"]
 
 
 def test_a_second_ticker_on_a_follower_enqueues_nothing(
-    rc: redis.Redis, leader: LeaderElector, make_elector: MakeElector, wh_client: Client,
+    rc: redis.Redis,
+    leader: LeaderElector,
+    make_elector: MakeElector,
+    wh_client: Client,
     enterprise: None,
 ) -> None:
     entry = periodic.register(None, beat, every=10, args=["y"])
@@ -104,18 +114,33 @@ def test_tick_key_blocks_a_repeat_even_if_the_entry_state_is_lost(
     assert ticks_of(rc, entry.name) == [int(T0)]
 
 
-@pytest.mark.parametrize(("policy", "expected_missed"), [
-    ("skip", []),
-    ("once", [1140]),
-    ("all", [1080, 1110, 1140]),
-])
+@pytest.mark.parametrize(
+    ("policy", "expected_missed"),
+    [
+        ("skip", []),
+        ("once", [1140]),
+        ("all", [1080, 1110, 1140]),
+    ],
+)
 def test_missed_ticks_follow_the_policy_and_late_ticks_still_run(
-    rc: redis.Redis, leader: LeaderElector, wh_client: Client, enterprise: None,
-    policy: periodic.MissedPolicy, expected_missed: list[int],
+    rc: redis.Redis,
+    leader: LeaderElector,
+    wh_client: Client,
+    enterprise: None,
+    policy: periodic.MissedPolicy,
+    expected_missed: list[int],
 ) -> None:
     # Every 30 s; the last run was at T0, then no leader until T0 + 1205.
-    entry = periodic.register(None, beat, every=30, args=[policy], missed=policy, max_missed=3,
-                              grace=60, name=f"policy-{policy}")
+    entry = periodic.register(
+        None,
+        beat,
+        every=30,
+        args=[policy],
+        missed=policy,
+        max_missed=3,
+        grace=60,
+        name=f"policy-{policy}",
+    )
     rc.hset(f"periodic-state:{entry.name}", "last_tick", int(T0))
     ticker_for(rc, leader, wh_client, entry).tick_once(now=T0 + 1205)
     jobs = [j for j in queued(rc) if j["periodic"] == entry.name]
@@ -179,14 +204,16 @@ def test_daily_job_runs_once_on_both_dst_days_with_an_injected_clock(
     berlin = ZoneInfo("Europe/Berlin")
     entry = periodic.register("30 2 * * *", beat, args=["dst"], tz="Europe/Berlin", name="dst")
     ticker = ticker_for(rc, leader, wh_client, entry)
-    for start in (datetime(2026, 3, 28, 12, tzinfo=berlin),
-                  datetime(2026, 10, 24, 12, tzinfo=berlin)):
+    for start in (
+        datetime(2026, 3, 28, 12, tzinfo=berlin),
+        datetime(2026, 10, 24, 12, tzinfo=berlin),
+    ):
         now = start.timestamp()
         end = now + 2 * 86400
         while now < end:  # a tick every 10 simulated minutes, like a live ticker would
             ticker.tick_once(now=now)
             now += 600
-    runs = [datetime.fromtimestamp(t, berlin).strftime("%m-%d %H:%M%z")
-            for t in ticks_of(rc, "dst")]
-    assert runs == ["03-29 03:00+0200", "03-30 02:30+0200",
-                    "10-25 02:30+0200", "10-26 02:30+0100"]
+    runs = [
+        datetime.fromtimestamp(t, berlin).strftime("%m-%d %H:%M%z") for t in ticks_of(rc, "dst")
+    ]
+    assert runs == ["03-29 03:00+0200", "03-30 02:30+0200", "10-25 02:30+0200", "10-26 02:30+0100"]

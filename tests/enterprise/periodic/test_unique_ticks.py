@@ -20,15 +20,15 @@ T0 = 1_800_000_000.0
 
 
 @pytest.fixture
-def ticking(rc: redis.Redis, make_elector: Callable[..., LeaderElector], wh_client: Client,
-            enterprise: None) -> Callable[..., PeriodicTicker]:
+def ticking(
+    rc: redis.Redis, make_elector: Callable[..., LeaderElector], wh_client: Client, enterprise: None
+) -> Callable[..., PeriodicTicker]:
     elector = make_elector("host:1:aaaaaaaaaaaa")
     assert elector.wait_for(True, 5.0)
     client = Client(settings=wh_client.settings)  # built inside the license: unique middleware
 
     def make(*entries: periodic.Entry) -> PeriodicTicker:
-        return PeriodicTicker(rc, Keys(), [registry.resolve(e) for e in entries], elector,
-                              client)
+        return PeriodicTicker(rc, Keys(), [registry.resolve(e) for e in entries], elector, client)
 
     return make
 
@@ -65,8 +65,7 @@ def test_entries_of_plain_jobs_take_no_lock(
 def test_unique_for_given_on_the_entry_counts_too(
     rc: redis.Redis, ticking: Callable[..., PeriodicTicker]
 ) -> None:
-    ticker = ticking(periodic.register("* * * * *", beat, args=["e"], name="opt",
-                                       unique_for=120))
+    ticker = ticking(periodic.register("* * * * *", beat, args=["e"], name="opt", unique_for=120))
     ticker.tick_once(now=T0 + 0.5)
     ticker.tick_once(now=T0 + 61)
     assert len(jids(rc)) == 1 and len(rc.keys("unique:*")) == 1

@@ -46,8 +46,11 @@ def notify_socket(tmp_path: Path) -> socket.socket:
 def test_systemd_hears_ready_status_reloading_and_the_watchdog(
     notify_socket: socket.socket, tmp_path: Path
 ) -> None:
-    env = {"NOTIFY_SOCKET": str(tmp_path / "notify"), "WATCHDOG_USEC": "2000000",
-           "WATCHDOG_PID": str(os.getpid())}
+    env = {
+        "NOTIFY_SOCKET": str(tmp_path / "notify"),
+        "WATCHDOG_USEC": "2000000",
+        "WATCHDOG_PID": str(os.getpid()),
+    }
     notifier = Notifier.from_env(env)
     assert notifier.watchdog_every == 1.0, "half the interval systemd enforces"
     notifier.ready("3 children working")
@@ -62,8 +65,9 @@ def test_systemd_hears_ready_status_reloading_and_the_watchdog(
 
 def test_without_systemd_or_with_a_watchdog_for_another_pid_nothing_is_sent() -> None:
     assert not Notifier.from_env({}).enabled
-    other = Notifier.from_env({"NOTIFY_SOCKET": "/nonexistent", "WATCHDOG_USEC": "1000",
-                               "WATCHDOG_PID": "1"})
+    other = Notifier.from_env(
+        {"NOTIFY_SOCKET": "/nonexistent", "WATCHDOG_USEC": "1000", "WATCHDOG_PID": "1"}
+    )
     assert other.watchdog_every is None
     other.ready("x")  # a socket that is not there is logged, never raised
 
@@ -81,8 +85,16 @@ def test_the_pipe_protocol_yields_whole_lines_and_notices_the_other_end_leaving(
 
 
 @pytest.mark.parametrize(
-    "raw", ["not json", "{}", "[[1, 2]]", '[["1", 3, 4]]', "[[-1, 3, 4]]", "[[true, 3, 4]]",
-            json.dumps([[1, 10**6, 10**6 + 1]])],
+    "raw",
+    [
+        "not json",
+        "{}",
+        "[[1, 2]]",
+        '[["1", 3, 4]]',
+        "[[-1, 3, 4]]",
+        "[[true, 3, 4]]",
+        json.dumps([[1, 10**6, 10**6 + 1]]),
+    ],
 )
 def test_a_malformed_or_foreign_handoff_adopts_nothing(raw: str) -> None:
     env = {handoff.ENV: raw}
@@ -99,8 +111,13 @@ def enterprise() -> Iterator[None]:
 @pytest.mark.usefixtures("enterprise")
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "cannot read pidfile"), ("", "does not hold a pid"), ("12abc", "does not hold a pid"),
-     ("99999999999", "does not hold a pid"), ("\x00\xff", "does not hold a pid")],
+    [
+        (None, "cannot read pidfile"),
+        ("", "does not hold a pid"),
+        ("12abc", "does not hold a pid"),
+        ("99999999999", "does not hold a pid"),
+        ("\x00\xff", "does not hold a pid"),
+    ],
 )
 def test_restart_says_what_is_wrong_with_the_pidfile(
     tmp_path: Path, content: str | None, message: str

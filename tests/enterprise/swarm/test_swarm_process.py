@@ -26,17 +26,36 @@ from workhorse.client import Client
 from workhorse.config import Settings
 
 
-def spawn_swarm(url: str, *args: str, licensed: bool = True, path: Path | None = None,
-                **env_extra: str) -> subprocess.Popen[bytes]:
+def spawn_swarm(
+    url: str, *args: str, licensed: bool = True, path: Path | None = None, **env_extra: str
+) -> subprocess.Popen[bytes]:
     pythonpath = os.pathsep.join(str(p) for p in (CORE_TESTS, path) if p)
-    env = process_tree_env(token(("pro", "enterprise")) if licensed else "",
-                           pythonpath=pythonpath, WORKHORSE_HEARTBEAT_INTERVAL="0.5", **env_extra)
+    env = process_tree_env(
+        token(("pro", "enterprise")) if licensed else "",
+        pythonpath=pythonpath,
+        WORKHORSE_HEARTBEAT_INTERVAL="0.5",
+        **env_extra,
+    )
     # A file, not a pipe: nobody reads a pipe while the test runs, and a full one blocks.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - read back by output()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workhorse", "swarm", "-r", "jobs_for_tests", "--redis-url", url,
-         "-t", "1", *args],
-        cwd=CORE_TESTS, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "workhorse",
+            "swarm",
+            "-r",
+            "jobs_for_tests",
+            "--redis-url",
+            url,
+            "-t",
+            "1",
+            *args,
+        ],
+        cwd=CORE_TESTS,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     _logs[proc.pid] = log
     return proc
@@ -101,7 +120,8 @@ def test_swarm_forks_n_children_that_work_and_count_against_the_license(
     # Each child counts as a process of the license (Pro's usage zset, one per license).
     wait_for(lambda: r.zcard("license:lic_123:processes") == 3, "three processes counted")
     Client(settings=Settings(redis_url=redis_url)).push_bulk(
-        {"class": "jobs_for_tests.record", "args": [n]} for n in range(20))
+        {"class": "jobs_for_tests.record", "args": [n]} for n in range(20)
+    )
     wait_for(lambda: len(ran(r)) == 20, "the jobs to run")
     assert stop(swarms[0]) == 0
 
@@ -114,8 +134,9 @@ def test_a_child_over_max_jobs_is_replaced_first_and_finishes_its_jobs(
     wait_for(lambda: len(live(r)) == 2, "two children to register", 30)
     total = 100  # 0.1 s each on 4 threads: 2.5 s, limits are checked every second
     with Watch(r) as watch:
-        client.push_bulk({"class": "jobs_for_tests.slow", "args": [0.1, str(n)]}
-                         for n in range(total))
+        client.push_bulk(
+            {"class": "jobs_for_tests.slow", "args": [0.1, str(n)]} for n in range(total)
+        )
         wait_for(lambda: len(ran(r)) >= total, "every job to run", 90)
     assert sorted(ran(r), key=int) == [str(n) for n in range(total)], "each job ran once"
     assert watch.fewest >= 2, "a successor was working before its predecessor left"
@@ -163,7 +184,10 @@ def test_a_rolling_restart_under_load_loses_nothing_and_always_has_children(
         feeder.start()
         restarted = subprocess.run(
             [sys.executable, "-m", "workhorse", "restart", "--pidfile", str(pidfile)],
-            env=process_tree_env(token(("pro", "enterprise"))), capture_output=True, check=False)
+            env=process_tree_env(token(("pro", "enterprise"))),
+            capture_output=True,
+            check=False,
+        )
         assert restarted.returncode == 0, restarted.stderr
         wait_for(lambda: len(live(r)) == 2 and not (live(r) & old), "a new generation only", 60)
         stop_feeding.set()
@@ -172,7 +196,8 @@ def test_a_rolling_restart_under_load_loses_nothing_and_always_has_children(
     assert watch.fewest >= 2, "the old children left only once the new ones worked"
     assert ran(r).count("longer-than-the-timeout") == 1, "not cut short, not run twice"
     assert sorted(x for x in ran(r) if x.startswith("fed-")) == sorted(
-        f"fed-{n}" for n in range(fed[0]))
+        f"fed-{n}" for n in range(fed[0])
+    )
     assert swarms[0].poll() is None, "the same parent (pid) carries on"
     swarms[0].send_signal(signal.SIGTERM)
     assert swarms[0].wait(30) == 0
@@ -192,8 +217,11 @@ def test_systemd_hears_ready_after_the_children_then_watchdog_reloading_and_stop
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(tmp_path / "notify"))
     sock.settimeout(30)
-    swarms.append(spawn_swarm(redis_url, "-p", "2", NOTIFY_SOCKET=str(tmp_path / "notify"),
-                              WATCHDOG_USEC="400000"))
+    swarms.append(
+        spawn_swarm(
+            redis_url, "-p", "2", NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="400000"
+        )
+    )
     heard: list[bytes] = []
 
     def hear(prefix: bytes) -> bytes:
@@ -229,8 +257,13 @@ def test_children_stop_when_the_parent_dies(
     swarms[0].wait(10)
     wait_for(lambda: not live(r), "the orphaned children to stop and leave", 30)
     for pid in pids:
-        wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists()  # type: ignore[misc]
-                 or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2], f"pid {pid} to exit")
+        wait_for(
+            lambda pid=pid: (
+                not Path(f"/proc/{pid}").exists()  # type: ignore[misc]
+                or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+            ),
+            f"pid {pid} to exit",
+        )
 
 
 def test_a_rolling_restart_to_code_that_does_not_import_keeps_the_old_children(
@@ -242,8 +275,11 @@ def test_a_rolling_restart_to_code_that_does_not_import_keeps_the_old_children(
     old = wait_for(lambda: len(live(r)) == 2 and live(r), "two children to register", 30)
     app.write_text("this is not python\n")
     swarms[0].send_signal(signal.SIGUSR2)
-    wait_for(lambda: "rolling restart failed: the new code does not import" in output(swarms[0]),
-             "the new image to report the import error", 30)
+    wait_for(
+        lambda: "rolling restart failed: the new code does not import" in output(swarms[0]),
+        "the new image to report the import error",
+        30,
+    )
     Client(settings=Settings(redis_url=redis_url)).enqueue("jobs_for_tests.record", ["after"])
     wait_for(lambda: ran(r) == ["after"], "the old children to keep working", 30)
     assert live(r) == old and swarms[0].poll() is None

@@ -74,8 +74,10 @@ def test_rotation_new_jobs_use_the_newest_key_and_old_queued_jobs_still_run(
     monkeypatch.setenv("WORKHORSE_ENCRYPTION_KEYS", f"{KEY_1},{KEY_2}")
     fresh = Client(settings=uclient.settings)  # reads the ring anew: encrypts with version 2
     jobs.show.set().via(fresh).perform_async("new", SECRET)
-    versions = sorted(base64.b64decode(json.loads(raw)["args"][-1])[0]
-                      for raw in rc.lrange("queue:default", 0, -1))
+    versions = sorted(
+        base64.b64decode(json.loads(raw)["args"][-1])[0]
+        for raw in rc.lrange("queue:default", 0, -1)
+    )
     assert versions == [1, 2]
     start_worker()
     wait_for(lambda: rc.llen("test:secret") == 2, "both jobs to run")
@@ -95,26 +97,47 @@ def test_a_ciphertext_copied_into_another_job_does_not_open(
     assert rc.llen("test:secret") == 0
 
 
-@pytest.mark.parametrize("hostile", [
-    "", "not base64!", "QUJD", 42, None, ["x"], "é" * 60, "AQ" + "A" * 60 + "\n==",
-    "AQ" + "A" * 60 + "=" * 5, {"v": 1}])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "",
+        "not base64!",
+        "QUJD",
+        42,
+        None,
+        ["x"],
+        "é" * 60,
+        "AQ" + "A" * 60 + "\n==",
+        "AQ" + "A" * 60 + "=" * 5,
+        {"v": 1},
+    ],
+)
 def test_hostile_sealed_values_from_redis_go_dead_and_never_run(
     rc: redis.Redis, start_worker: Start, hostile: object
 ) -> None:
-    job = {"class": "s.show", "args": ["v", hostile], "jid": "e" * 24, "queue": "default",
-           "encrypt": True, "retry": 5}
+    job = {
+        "class": "s.show",
+        "args": ["v", hostile],
+        "jid": "e" * 24,
+        "queue": "default",
+        "encrypt": True,
+        "retry": 5,
+    }
     rc.lpush("queue:default", json.dumps(job))
     start_worker()
     wait_for(lambda: rc.zcard("dead") == 1, "the job to reach the dead set")
     assert rc.llen("test:secret") == 0 and rc.zcard("retry") == 0
 
 
-@pytest.mark.parametrize("text, complaint", [
-    ("1", "not VERSION:BASE64KEY"),
-    ("0:" + "A" * 44, "outside 1..255"),
-    ("1:***", "not valid base64"),
-    ("1:QUJD", "has 3 bytes"),
-])
+@pytest.mark.parametrize(
+    "text, complaint",
+    [
+        ("1", "not VERSION:BASE64KEY"),
+        ("0:" + "A" * 44, "outside 1..255"),
+        ("1:***", "not valid base64"),
+        ("1:QUJD", "has 3 bytes"),
+    ],
+)
 def test_bad_key_ring_entries_say_what_is_wrong_without_echoing_keys(
     text: str, complaint: str
 ) -> None:
@@ -151,8 +174,10 @@ def test_inline_testing_mode_runs_encrypted_jobs_with_their_clear_argument(
     assert json.loads(rc.lindex("test:secret", 0)) == ["inline", SECRET]
 
 
-@pytest.mark.parametrize("value", [
-    {"card": "4111", "nested": [1, 2.5, None, True]}, "ünïcode ✓", 0, -1.5e300, None, [], ""])
+@pytest.mark.parametrize(
+    "value",
+    [{"card": "4111", "nested": [1, 2.5, None, True]}, "ünïcode ✓", 0, -1.5e300, None, [], ""],
+)
 def test_every_json_value_comes_back_unchanged_from_its_sealed_form(value: object) -> None:
     from workhorse_enterprise.encryption.cipher import open_sealed, seal
 

@@ -46,11 +46,14 @@ def test_clear_releases_one_lock_and_all_of_them(rc: redis.Redis, redis_url: str
     assert digests(rc) == [] and rc.llen("queue:default") == 3
 
 
-@pytest.mark.parametrize("argv, complaint", [
-    (("clear",), "give a lock DIGEST"),
-    (("clear", "../../queue:default"), "is not a unique lock digest"),
-    (("clear", "e" * 64), "no unique lock"),
-])
+@pytest.mark.parametrize(
+    "argv, complaint",
+    [
+        (("clear",), "give a lock DIGEST"),
+        (("clear", "../../queue:default"), "is not a unique lock digest"),
+        (("clear", "e" * 64), "no unique lock"),
+    ],
+)
 def test_clear_with_a_bad_or_unknown_digest_says_what_to_do_and_touches_nothing(
     rc: redis.Redis, redis_url: str, argv: tuple[str, ...], complaint: str
 ) -> None:

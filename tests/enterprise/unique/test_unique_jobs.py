@@ -121,8 +121,14 @@ def test_garbage_unique_fields_from_redis_do_not_stop_the_job(
     rc: redis.Redis, start_worker: Start
 ) -> None:
     for digest in ("../../etc", 42, "ab" * 40, None):
-        job = {"class": "u.record", "args": [str(digest)], "jid": "0" * 24, "queue": "default",
-               "unique_for": 60, "unique_digest": digest}
+        job = {
+            "class": "u.record",
+            "args": [str(digest)],
+            "jid": "0" * 24,
+            "queue": "default",
+            "unique_for": 60,
+            "unique_digest": digest,
+        }
         rc.lpush("queue:default", json.dumps(job))
     start_worker()
     wait_for(lambda: rc.llen("test:ran") == 4, "every job to run")
@@ -170,8 +176,9 @@ def test_an_encrypted_jobs_identity_is_not_a_plain_hash_of_its_secret(
     assert jobs.pin_once.perform_async(7, "0420") is None  # still unique
     assert jobs.pin_once.perform_async(7, "0421") is not None
     stored = everything_in_redis(rc)
-    guesses = {unique.identity.digest("s.pin_once", "default", [7, f"{pin:04}"])
-               for pin in range(10_000)}
+    guesses = {
+        unique.identity.digest("s.pin_once", "default", [7, f"{pin:04}"]) for pin in range(10_000)
+    }
     assert '"0420"' not in stored and not any(guess in stored for guess in guesses)
     start_worker()
     wait_for(lambda: rc.llen("test:ran") == 2, "both jobs to run")
@@ -185,8 +192,10 @@ def test_the_keyed_identity_follows_the_newest_key_of_the_ring() -> None:
     from workhorse_enterprise.encryption import KeyRing
 
     old, rotated = KeyRing.parse(KEY_1, "t"), KeyRing.parse(f"{KEY_1},{KEY_2}", "t")
-    digests = {unique.identity.digest("s.pin_once", "default", [7, "0420"], secret=ring.digest_key)
-               for ring in (old, rotated, KeyRing.parse(KEY_1, "again"))}
+    digests = {
+        unique.identity.digest("s.pin_once", "default", [7, "0420"], secret=ring.digest_key)
+        for ring in (old, rotated, KeyRing.parse(KEY_1, "again"))
+    }
     assert len(digests) == 2  # same ring, same digest; a rotation changes it
 
 
@@ -198,7 +207,9 @@ def test_unique_encrypted_jobs_without_an_encryption_license_are_refused(
     with licensed(("pro", "enterprise"), features=("unique_jobs",)):
         c = Client(settings=wh_client.settings)
     client_module.set_default_client(c)
-    with licensed(("pro", "enterprise"), features=("unique_jobs",)), \
-            pytest.raises(FeatureNotLicensed):
+    with (
+        licensed(("pro", "enterprise"), features=("unique_jobs",)),
+        pytest.raises(FeatureNotLicensed),
+    ):
         jobs.pin_once.perform_async(7, "0420")
     assert not rc.keys("*")

@@ -15,8 +15,11 @@ from workhorse.client import Client
 from workhorse.config import Settings
 
 HERE = Path(__file__).parent
-FAST = {"WORKHORSE_RELIABLE_LEASE": "1.5", "WORKHORSE_RELIABLE_RECOVERY_INTERVAL": "0.3",
-        "WORKHORSE_ENCRYPTION_KEYS": "1:" + "A" * 43 + "="}
+FAST = {
+    "WORKHORSE_RELIABLE_LEASE": "1.5",
+    "WORKHORSE_RELIABLE_RECOVERY_INTERVAL": "0.3",
+    "WORKHORSE_ENCRYPTION_KEYS": "1:" + "A" * 43 + "=",
+}
 TIERS = ("pro", "enterprise")
 
 
@@ -25,9 +28,15 @@ def test_pushers_in_four_processes_get_exactly_one_job_through(
 ) -> None:
     env = process_tree_env(token(TIERS), str(HERE))
     for _ in range(4):
-        procs.append(subprocess.Popen([sys.executable, str(HERE / "unique_racer.py"), redis_url,
-                                       "50"], cwd=HERE, env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(HERE / "unique_racer.py"), redis_url, "50"],
+                cwd=HERE,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        )
     wait_for(lambda: r.get("racers:ready") == "4", "the four pushers to be ready", timeout=60)
     r.rpush("racers:go", *["1"] * 4)
     lines = []
@@ -41,8 +50,9 @@ def test_pushers_in_four_processes_get_exactly_one_job_through(
     assert json.loads(r.lindex("queue:default", 0))["jid"] == pushed[0]
 
 
-def start_worker(url: str, logs: Path, procs: list[subprocess.Popen[bytes]],
-                 *args: str) -> subprocess.Popen[bytes]:
+def start_worker(
+    url: str, logs: Path, procs: list[subprocess.Popen[bytes]], *args: str
+) -> subprocess.Popen[bytes]:
     env = subprocess_env(TIERS, PYTHONPATH=str(HERE), **FAST)
     argv = worker_command("worker", "-r", "unique_jobs", "--redis-url", url, *args)
     with open(logs / f"worker-{len(procs)}.log", "wb") as log:

@@ -56,8 +56,14 @@ def test_removing_a_scheduled_job_releases_its_lock(
 def test_clearing_a_queue_releases_every_lock_and_skips_garbage(
     rc: redis.Redis, api: Inspector
 ) -> None:
-    rc.lpush("queue:default", b"\xff\xfe not json", "[]", json.dumps(
-        {"class": "u.record", "args": ["x"], "jid": "f" * 24, "unique_digest": "../../x"}))
+    rc.lpush(
+        "queue:default",
+        b"\xff\xfe not json",
+        "[]",
+        json.dumps(
+            {"class": "u.record", "args": ["x"], "jid": "f" * 24, "unique_digest": "../../x"}
+        ),
+    )
     pushed = [jobs.record.perform_async(str(n)) for n in range(2500)]  # three chunks
     assert None not in pushed and len(locks(rc)) == 2500
     assert api.queues["default"].clear() == 2503

@@ -46,7 +46,10 @@ def test_in_fake_mode_a_pending_identity_is_refused_until_it_runs(
         assert note.perform_in(300, "a") is None  # scheduled or not, the same identity
         assert note.perform_async("b") is not None
         assert [j is None for j in note.perform_bulk([("a",), ("c",), ("c",)])] == [
-            True, False, True]
+            True,
+            False,
+            True,
+        ]
         assert jobs.count(note) == 3  # a, b, c
         assert jobs.drain() == 3 and ran == ["a", "b", "c"]
         assert note.perform_async("a") is not None  # the run released it
@@ -60,7 +63,7 @@ def test_the_bulk_slots_of_refused_pushes_hold_none(wh_client: Client) -> None:
 
 
 def test_leaving_the_block_forgets_the_locks_and_unique_false_switches_it_off(
-    wh_client: Client
+    wh_client: Client,
 ) -> None:
     with testing.fake(wh_client.settings) as jobs:
         with testing.unique():

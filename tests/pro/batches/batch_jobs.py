@@ -63,11 +63,21 @@ def discarded(value: object) -> None:
 @workhorse.job
 def on_event(status: dict[str, Any], tag: str = "") -> None:
     """A user callback: records event, tag and the counts it was given."""
-    _r().rpush("t:callbacks", json.dumps({
-        "event": status["event"], "bid": status["bid"], "tag": tag, "total": status["total"],
-        "pending": status["pending"], "failures": status["failures"],
-        "dead_jids": status["dead_jids"], "at": time.time(),
-    }))
+    _r().rpush(
+        "t:callbacks",
+        json.dumps(
+            {
+                "event": status["event"],
+                "bid": status["bid"],
+                "tag": tag,
+                "total": status["total"],
+                "pending": status["pending"],
+                "failures": status["failures"],
+                "dead_jids": status["dead_jids"],
+                "at": time.time(),
+            }
+        ),
+    )
 
 
 @workhorse.job
@@ -86,8 +96,13 @@ def spawn_children(count: int, size: int, tag: str) -> None:
     with parent:
         for n in range(count):
             child_tag = f"{tag}.{n}"
-            with Batch(description=child_tag, on_complete=on_event, on_success=on_event,
-                       on_death=on_event, callback_args=[child_tag]):
+            with Batch(
+                description=child_tag,
+                on_complete=on_event,
+                on_success=on_event,
+                on_death=on_event,
+                callback_args=[child_tag],
+            ):
                 for i in range(size):
                     sometimes_fails.perform_async(zlib.crc32(child_tag.encode()) * 1000 + i)
 

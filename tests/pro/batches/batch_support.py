@@ -46,11 +46,18 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.logs: list[Path] = []
 
-    def start(self, tmp: Path, *, concurrency: int = 5, tiers: tuple[str, ...] | None = ("pro",),
-              env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self,
+        tmp: Path,
+        *,
+        concurrency: int = 5,
+        tiers: tuple[str, ...] | None = ("pro",),
+        env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
         log = tmp / f"worker-{len(self.procs)}.log"
-        argv = worker_command("worker", "-r", JOBS, "-c", str(concurrency), "-t", "2",
-                              "--redis-url", self.redis_url)
+        argv = worker_command(
+            "worker", "-r", JOBS, "-c", str(concurrency), "-t", "2", "--redis-url", self.redis_url
+        )
         environ = subprocess_env(tiers, WORKHORSE_POLL_INTERVAL="0.05", **(env or {}))
         environ["PYTHONPATH"] = os.pathsep.join(sys.path)
         with log.open("wb") as out:
@@ -66,8 +73,10 @@ class Workers:
                 if proc.poll() is not None:
                     pytest.fail(f"worker exited with {proc.returncode}:\n{log.read_text()}")
             if time.monotonic() > deadline:
-                pytest.fail(f"timed out after {timeout}s waiting for {count} worker(s) to "
-                            f"register in `processes`")
+                pytest.fail(
+                    f"timed out after {timeout}s waiting for {count} worker(s) to "
+                    f"register in `processes`"
+                )
             time.sleep(0.05)
 
     def output(self) -> str:

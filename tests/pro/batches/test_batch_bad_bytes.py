@@ -16,8 +16,8 @@ Waiter = Callable[..., object]
 
 
 def test_a_description_that_is_not_utf8_does_not_stop_the_callbacks(
-        r: redis.Redis, redis_url: str, start_worker: Callable[..., WorkerProcess],
-        waiter: Waiter) -> None:
+    r: redis.Redis, redis_url: str, start_worker: Callable[..., WorkerProcess], waiter: Waiter
+) -> None:
     with Batch(description="plain", on_complete=on_event) as batch:
         record.perform_async(1)
     redis.Redis.from_url(redis_url).hset(f"batch:{batch.bid}", "desc", b"caf\xe9")
@@ -28,8 +28,8 @@ def test_a_description_that_is_not_utf8_does_not_stop_the_callbacks(
 
 
 def test_a_corrupt_callback_field_fails_the_callback_job_with_a_clear_error(
-        r: redis.Redis, redis_url: str, start_worker: Callable[..., WorkerProcess],
-        waiter: Waiter) -> None:
+    r: redis.Redis, redis_url: str, start_worker: Callable[..., WorkerProcess], waiter: Waiter
+) -> None:
     with Batch(on_complete=on_event) as batch:
         record.perform_async(1)
     redis.Redis.from_url(redis_url).hset(f"batch:{batch.bid}", "cb", b'{"complete":"\xff"}')

@@ -26,14 +26,20 @@ def events(r: redis.Redis, bid: str | None = None) -> list[str]:
 
 
 def all_events(bid: str) -> dict[str, Any]:
-    return {"on_complete": on_event, "on_success": on_event, "on_death": on_event,
-            "callback_args": [bid]}
+    return {
+        "on_complete": on_event,
+        "on_success": on_event,
+        "on_death": on_event,
+        "callback_args": [bid],
+    }
 
 
 def test_complete_then_success_fire_once_with_the_final_counts(
-        r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter) -> None:
-    with Batch(description="ok", on_complete=on_event, on_success=on_event,
-               callback_args=["tag-1"]) as batch:
+    r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter
+) -> None:
+    with Batch(
+        description="ok", on_complete=on_event, on_success=on_event, callback_args=["tag-1"]
+    ) as batch:
         for i in range(20):
             record.perform_async(i)
     start_worker()
@@ -48,9 +54,9 @@ def test_complete_then_success_fire_once_with_the_final_counts(
     assert r.llen("t:callbacks") == 2
 
 
-def test_an_empty_batch_still_fires_its_callbacks(r: redis.Redis, wh_client: Client,
-                                                  start_worker: Callable[..., WorkerProcess],
-                                                  waiter: Waiter) -> None:
+def test_an_empty_batch_still_fires_its_callbacks(
+    r: redis.Redis, wh_client: Client, start_worker: Callable[..., WorkerProcess], waiter: Waiter
+) -> None:
     with Batch(description="empty", on_complete=on_event, on_success=on_event) as batch:
         pass
     start_worker()
@@ -61,8 +67,8 @@ def test_an_empty_batch_still_fires_its_callbacks(r: redis.Redis, wh_client: Cli
 
 
 def test_complete_fires_when_every_job_ran_and_success_after_the_retries(
-        r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter,
-        fast_retries: object) -> None:
+    r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter, fast_retries: object
+) -> None:
     with Batch(**all_events("b")) as batch:
         flaky.perform_async(1, 1)
         flaky.perform_async(2, 0)
@@ -75,13 +81,16 @@ def test_complete_fires_when_every_job_ran_and_success_after_the_retries(
 
 
 def test_death_fires_once_and_the_batch_completes_without_success(
-        r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter) -> None:
+    r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter
+) -> None:
     with Batch(**all_events("d")) as batch:
         dead = [dies.perform_async(1), discarded.perform_async(2)]
         record.perform_async(3)
     start_worker()
-    waiter(lambda: BatchStatus(batch.bid).callback_state("complete") == "done",
-           "the complete callback to run")
+    waiter(
+        lambda: BatchStatus(batch.bid).callback_state("complete") == "done",
+        "the complete callback to run",
+    )
     assert sorted(events(r)) == ["complete", "death"]
     status = BatchStatus(batch.bid)
     assert sorted(status.dead_jids) == sorted(j for j in dead if j)
@@ -90,8 +99,8 @@ def test_death_fires_once_and_the_batch_completes_without_success(
 
 
 def test_a_failing_callback_is_retried_and_its_event_still_fires_once(
-        r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter,
-        fast_retries: object) -> None:
+    r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter, fast_retries: object
+) -> None:
     with Batch(on_complete=fails_twice_then_records, on_success=on_event) as batch:
         record.perform_async(1)
     start_worker()
@@ -102,14 +111,21 @@ def test_a_failing_callback_is_retried_and_its_event_still_fires_once(
 
 
 def test_a_callback_this_worker_does_not_know_is_enqueued_for_another(
-        r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter) -> None:
-    with Batch(on_success="BillingApp::Notify", callback_queue="callbacks",
-               callback_args=[{"account": 7}]) as batch:
+    r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter
+) -> None:
+    with Batch(
+        on_success="BillingApp::Notify", callback_queue="callbacks", callback_args=[{"account": 7}]
+    ) as batch:
         record.perform_async(1)
     start_worker(("default", "callbacks"))
-    raw = waiter(lambda: r.lrange("queue:callbacks", 0, -1) and not r.exists("queue:default")
-                 and [x for x in r.lrange("queue:callbacks", 0, -1) if "BillingApp" in x],
-                 "the user's callback job to be enqueued")
+    raw = waiter(
+        lambda: (
+            r.lrange("queue:callbacks", 0, -1)
+            and not r.exists("queue:default")
+            and [x for x in r.lrange("queue:callbacks", 0, -1) if "BillingApp" in x]
+        ),
+        "the user's callback job to be enqueued",
+    )
     job = json.loads(raw[0])  # type: ignore[index]
     assert job["class"] == "BillingApp::Notify"
     status, options = job["args"]
@@ -118,7 +134,8 @@ def test_a_callback_this_worker_does_not_know_is_enqueued_for_another(
 
 
 def test_join_waits_for_completion_and_ajoin_does_too(
-        r: redis.Redis, start_worker: Callable[..., WorkerProcess]) -> None:
+    r: redis.Redis, start_worker: Callable[..., WorkerProcess]
+) -> None:
     with Batch() as batch:
         for i in range(10):
             record.perform_async(i)

@@ -25,8 +25,9 @@ def test_batches_list_and_status_show_progress(redis_url: str, wh_client: Client
     shown = runner.invoke(main, ["batches", "status", batch.bid, "--redis-url", redis_url])
     assert shown.exit_code == 0, shown.output
     assert "0/4" in shown.output and "pending    4" in shown.output
-    as_json = runner.invoke(main, ["batches", "status", batch.bid, "--json",
-                                   "--redis-url", redis_url])
+    as_json = runner.invoke(
+        main, ["batches", "status", batch.bid, "--json", "--redis-url", redis_url]
+    )
     assert json.loads(as_json.output)["total"] == 4
 
 

@@ -24,8 +24,9 @@ def queued(r: redis.Redis, queue: str = "default") -> list[dict[str, Any]]:
     return [json.loads(raw) for raw in r.lrange(f"queue:{queue}", 0, -1)]
 
 
-def test_block_writes_every_job_with_its_bid_when_it_ends(r: redis.Redis,
-                                                          wh_client: Client) -> None:
+def test_block_writes_every_job_with_its_bid_when_it_ends(
+    r: redis.Redis, wh_client: Client
+) -> None:
     with Batch(description="import 42") as batch:
         jids = [record.perform_async(i) for i in range(5)]
         assert r.llen("queue:default") == 0, "nothing is written before the block ends"
@@ -56,21 +57,24 @@ def test_pushes_outside_the_block_are_not_in_the_batch(r: redis.Redis, wh_client
     assert "bid" in jobs["in"] and "bid" not in jobs["out"]
 
 
-def test_scheduled_jobs_join_the_batch_through_the_schedule(r: redis.Redis, wh_client: Client
-                                                             ) -> None:
+def test_scheduled_jobs_join_the_batch_through_the_schedule(
+    r: redis.Redis, wh_client: Client
+) -> None:
     with Batch() as batch:
         record.perform_in(3600, "later")
     scheduled: list[tuple[str, float]] = r.zrange(  # type: ignore[assignment]
-        "schedule", 0, -1, withscores=True)
-    (member, score), = scheduled
+        "schedule", 0, -1, withscores=True
+    )
+    ((member, score),) = scheduled
     job = json.loads(member)
     assert job["bid"] == batch.bid and "enqueued_at" not in job and "at" not in job
     assert score > 1e9
     assert BatchStatus(batch.bid).pending == 1
 
 
-def test_non_atomic_batch_writes_chunks_and_seals_only_at_the_end(r: redis.Redis,
-                                                                  wh_client: Client) -> None:
+def test_non_atomic_batch_writes_chunks_and_seals_only_at_the_end(
+    r: redis.Redis, wh_client: Client
+) -> None:
     with Batch(description="big", atomic=False, flush_every=10) as batch:
         for i in range(25):
             record.perform_async(i)
@@ -82,8 +86,9 @@ def test_non_atomic_batch_writes_chunks_and_seals_only_at_the_end(r: redis.Redis
     assert status.fields["sealed"] == "1"
 
 
-def test_non_atomic_batch_keeps_written_chunks_when_the_block_raises(r: redis.Redis,
-                                                                      wh_client: Client) -> None:
+def test_non_atomic_batch_keeps_written_chunks_when_the_block_raises(
+    r: redis.Redis, wh_client: Client
+) -> None:
     with pytest.raises(RuntimeError), Batch(atomic=False, flush_every=4) as batch:
         for i in range(6):
             record.perform_async(i)
@@ -92,20 +97,23 @@ def test_non_atomic_batch_keeps_written_chunks_when_the_block_raises(r: redis.Re
     assert BatchStatus(batch.bid).total == 4
 
 
-def test_without_a_pro_license_creating_a_batch_says_what_to_do(wh_client: Client,
-                                                                 monkeypatch: pytest.MonkeyPatch
-                                                                 ) -> None:
+def test_without_a_pro_license_creating_a_batch_says_what_to_do(
+    wh_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("WORKHORSE_LICENSE", raising=False)
     reset_license()
     with pytest.raises(workhorse_licensing.FeatureNotLicensed, match="WORKHORSE_LICENSE"):
         Batch(description="no license")
-    with licensed(("pro",), features=("reliable_fetch",)), \
-            pytest.raises(workhorse_licensing.FeatureNotLicensed, match="batches"):
+    with (
+        licensed(("pro",), features=("reliable_fetch",)),
+        pytest.raises(workhorse_licensing.FeatureNotLicensed, match="batches"),
+    ):
         Batch(description="license without the batches feature")
 
 
 def test_every_key_carries_the_prefix_so_a_hash_tag_keeps_one_cluster_slot(
-        redis_url: str, r: redis.Redis) -> None:
+    redis_url: str, r: redis.Redis
+) -> None:
     client = Client(settings=Settings(redis_url=redis_url, prefix="{wh}"))
     with Batch(description="tagged", client=client) as batch:
         record.set(queue="q1").via(client).perform_async(1)

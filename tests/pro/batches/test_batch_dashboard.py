@@ -14,8 +14,9 @@ from workhorse_pro.batches import Batch
 from workhorse_pro.batches.web import tab
 
 
-def test_the_batches_tab_lists_searches_and_shows_a_batch(r: redis.Redis,
-                                                         wh_client: Client) -> None:
+def test_the_batches_tab_lists_searches_and_shows_a_batch(
+    r: redis.Redis, wh_client: Client
+) -> None:
     with Batch(description="nightly import") as batch:
         for i in range(4):
             record.perform_async(i)

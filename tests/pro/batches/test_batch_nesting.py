@@ -22,7 +22,8 @@ def callbacks(r: redis.Redis) -> list[dict[str, Any]]:
 
 
 def test_a_job_can_add_jobs_to_its_own_batch_and_the_batch_waits_for_them(
-        r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter) -> None:
+    r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter
+) -> None:
     with Batch(on_success=on_event, callback_args=["grow"]) as batch:
         add_more.perform_async(5)
     start_worker()
@@ -35,15 +36,19 @@ def test_a_job_can_add_jobs_to_its_own_batch_and_the_batch_waits_for_them(
 
 
 def test_parent_callbacks_wait_for_every_child_callback(
-        r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter,
-        fast_retries: object) -> None:
-    with Batch(description="parent", on_complete=on_event, on_success=on_event,
-               callback_args=["p"]) as parent:
+    r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter, fast_retries: object
+) -> None:
+    with Batch(
+        description="parent", on_complete=on_event, on_success=on_event, callback_args=["p"]
+    ) as parent:
         spawn_children.perform_async(3, 8, "p")
         record.perform_async("sibling")
     start_worker(concurrency=4)
-    waiter(lambda: any(c["tag"] == "p" and c["event"] == "success" for c in callbacks(r)),
-           "the parent's success callback", timeout=30)
+    waiter(
+        lambda: any(c["tag"] == "p" and c["event"] == "success" for c in callbacks(r)),
+        "the parent's success callback",
+        timeout=30,
+    )
     order = [(c["tag"], c["event"]) for c in callbacks(r)]
     assert len(order) == len(set(order)) == 8, order  # 3 children x 2 events + parent x 2
     # A child that completes with failures lets the parent complete; the parent's
@@ -61,11 +66,13 @@ def test_parent_callbacks_wait_for_every_child_callback(
 
 
 def test_a_child_death_propagates_to_its_parent_once(
-        r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter) -> None:
+    r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter
+) -> None:
     with Batch(on_death=on_event, on_complete=on_event, callback_args=["p"]) as parent:
         spawn_dying_child.perform_async("c1")
         spawn_dying_child.perform_async("c2")
     start_worker()
+
     def parent_done() -> bool:
         status = BatchStatus(parent.bid)
         return status.callback_state("complete") == status.callback_state("death") == "done"

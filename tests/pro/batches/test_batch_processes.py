@@ -37,22 +37,37 @@ def callbacks(r: redis.Redis) -> list[dict[str, Any]]:
 
 
 def test_a_large_batch_with_retries_across_two_processes_counts_exactly(
-        r: redis.Redis, wh_client: Client, workers: Workers, tmp_path: Path, waiter: Waiter,
-        fast_retries: object) -> None:
+    r: redis.Redis,
+    wh_client: Client,
+    workers: Workers,
+    tmp_path: Path,
+    waiter: Waiter,
+    fast_retries: object,
+) -> None:
     size = 1_500
-    with Batch(description="big", on_complete=on_event, on_success=on_event,
-               on_death=on_event, callback_args=["p"]) as parent:
+    with Batch(
+        description="big",
+        on_complete=on_event,
+        on_success=on_event,
+        on_death=on_event,
+        callback_args=["p"],
+    ) as parent:
         sometimes_fails.perform_bulk([i] for i in range(size))
         spawn_children.perform_async(2, 50, "p")
     workers.start(tmp_path, env=FAST_RECOVERY)
     workers.start(tmp_path, env=FAST_RECOVERY)
     workers.wait_registered(2)
-    waiter(lambda: any(c["tag"] == "p" and c["event"] == "success" for c in callbacks(r)),
-           "the parent's success callback", timeout=180, interval=0.2)
+    waiter(
+        lambda: any(c["tag"] == "p" and c["event"] == "success" for c in callbacks(r)),
+        "the parent's success callback",
+        timeout=180,
+        interval=0.2,
+    )
     time.sleep(0.5)  # let any (wrong) extra callback show itself
     order = [(c["tag"], c["event"]) for c in callbacks(r)]
-    assert Counter(order) == Counter({(t, e): 1 for t in ("p", "p.0", "p.1")
-                                      for e in ("complete", "success")}), order
+    assert Counter(order) == Counter(
+        {(t, e): 1 for t in ("p", "p.0", "p.1") for e in ("complete", "success")}
+    ), order
     for child in ("p.0", "p.1"):
         assert order.index((child, "success")) < order.index(("p", "success"))
     status = BatchStatus(parent.bid)
@@ -66,23 +81,30 @@ def test_a_large_batch_with_retries_across_two_processes_counts_exactly(
 
 
 def test_sigkill_while_finishing_the_last_job_still_fires_each_callback_once(
-        r: redis.Redis, wh_client: Client, workers: Workers, tmp_path: Path,
-        waiter: Waiter) -> None:
+    r: redis.Redis, wh_client: Client, workers: Workers, tmp_path: Path, waiter: Waiter
+) -> None:
     with Batch(on_complete=on_event, on_success=on_event, callback_args=["k"]) as batch:
         for i in range(10):
             record.perform_async(i)
         finish_slowly.perform_async("last")
     victim = workers.start(tmp_path, env=FAST_RECOVERY)
-    waiter(lambda: r.llen("t:ran") == 10 and r.llen("t:started") == 1,
-           "the victim to finish 10 jobs and start the last", timeout=30)
+    waiter(
+        lambda: r.llen("t:ran") == 10 and r.llen("t:started") == 1,
+        "the victim to finish 10 jobs and start the last",
+        timeout=30,
+    )
     # Successes are recorded in the background, a moment after each job returns.
     waiter(lambda: BatchStatus(batch.bid).pending == 1, "the 10 successes to be recorded")
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(10)
     r.set("t:release", 1)
     workers.start(tmp_path, env=FAST_RECOVERY)  # recovers the victim's job after its lease
-    waiter(lambda: r.llen("t:callbacks") >= 2, "complete and success after recovery",
-           timeout=60, interval=0.1)
+    waiter(
+        lambda: r.llen("t:callbacks") >= 2,
+        "complete and success after recovery",
+        timeout=60,
+        interval=0.1,
+    )
     time.sleep(0.5)
     assert [c["event"] for c in callbacks(r)] == ["complete", "success"], workers.output()
     status = BatchStatus(batch.bid)
@@ -94,8 +116,8 @@ def test_sigkill_while_finishing_the_last_job_still_fires_each_callback_once(
 
 
 def test_sigkill_inside_a_callback_reruns_it_and_the_next_event_fires_once(
-        r: redis.Redis, wh_client: Client, workers: Workers, tmp_path: Path,
-        waiter: Waiter) -> None:
+    r: redis.Redis, wh_client: Client, workers: Workers, tmp_path: Path, waiter: Waiter
+) -> None:
     with Batch(on_complete=slow_callback, on_success=on_event, callback_args=["cb"]) as batch:
         record.perform_async(1)
     victim = workers.start(tmp_path, env=FAST_RECOVERY)
@@ -104,8 +126,12 @@ def test_sigkill_inside_a_callback_reruns_it_and_the_next_event_fires_once(
     victim.wait(10)
     r.set("t:release", 1)
     workers.start(tmp_path, env=FAST_RECOVERY)
-    waiter(lambda: r.llen("t:callbacks") >= 2, "complete (re-run) and success", timeout=60,
-           interval=0.1)
+    waiter(
+        lambda: r.llen("t:callbacks") >= 2,
+        "complete (re-run) and success",
+        timeout=60,
+        interval=0.1,
+    )
     time.sleep(0.5)
     assert [c["event"] for c in callbacks(r)] == ["complete", "success"], workers.output()
     assert r.llen("t:started") == 2, "the interrupted callback ran again"
@@ -113,8 +139,8 @@ def test_sigkill_inside_a_callback_reruns_it_and_the_next_event_fires_once(
 
 
 def test_a_worker_without_a_license_warns_and_runs_batch_jobs_as_plain_jobs(
-        r: redis.Redis, wh_client: Client, workers: Workers, tmp_path: Path,
-        waiter: Waiter) -> None:
+    r: redis.Redis, wh_client: Client, workers: Workers, tmp_path: Path, waiter: Waiter
+) -> None:
     with Batch(on_complete=on_event) as batch:
         record.perform_async(1)
     workers.start(tmp_path, tiers=None)

@@ -51,7 +51,8 @@ def run_threads(count: int, target: Callable[[int], None]) -> None:
 
 
 def test_many_threads_finishing_the_last_jobs_together_fire_complete_once(
-        r: redis.Redis, wh_client: Client) -> None:
+    r: redis.Redis, wh_client: Client
+) -> None:
     tracker = Tracker.of(wh_client)
     for round_ in range(5):
         with Batch(description=f"race {round_}") as batch:
@@ -64,8 +65,9 @@ def test_many_threads_finishing_the_last_jobs_together_fire_complete_once(
         ref = tracker.meta.ref(batch.bid)
         assert ref is not None
 
-        def finish(n: int, jids: list[str] = jids, changed: list[int] = changed,
-                   ref: Ref = ref) -> None:
+        def finish(
+            n: int, jids: list[str] = jids, changed: list[int] = changed, ref: Ref = ref
+        ) -> None:
             for jid in jids[n::16]:
                 changed.append(tracker.scripts.job_event("job_done", ref, jid))
 
@@ -77,7 +79,8 @@ def test_many_threads_finishing_the_last_jobs_together_fire_complete_once(
 
 
 def test_failures_and_successes_racing_on_the_same_jobs_keep_counts_exact(
-        r: redis.Redis, wh_client: Client) -> None:
+    r: redis.Redis, wh_client: Client
+) -> None:
     tracker = Tracker.of(wh_client)
     with Batch() as batch:
         for i in range(100):
@@ -100,7 +103,8 @@ def test_failures_and_successes_racing_on_the_same_jobs_keep_counts_exact(
 
 
 def test_reopen_racing_the_last_job_either_joins_the_batch_or_is_refused(
-        r: redis.Redis, wh_client: Client) -> None:
+    r: redis.Redis, wh_client: Client
+) -> None:
     tracker = Tracker.of(wh_client)
     for round_ in range(5):
         with Batch(description=f"reopen race {round_}") as batch:
@@ -112,10 +116,15 @@ def test_reopen_racing_the_last_job_either_joins_the_batch_or_is_refused(
         ref = tracker.meta.ref(batch.bid)
         assert ref is not None
 
-        def act(n: int, batch: Batch = batch, added: list[str] = added,
-                refused: list[int] = refused, ref: Ref = ref) -> None:
+        def act(
+            n: int,
+            batch: Batch = batch,
+            added: list[str] = added,
+            refused: list[int] = refused,
+            ref: Ref = ref,
+        ) -> None:
             if n < 10:  # finishers: two original jobs each
-                for jid in batch.jids[2 * n: 2 * n + 2]:
+                for jid in batch.jids[2 * n : 2 * n + 2]:
                     tracker.scripts.job_event("job_done", ref, jid)
                 return
             try:  # reopeners
@@ -138,7 +147,8 @@ def test_reopen_racing_the_last_job_either_joins_the_batch_or_is_refused(
 
 
 def test_a_job_delivered_twice_counts_once_and_fires_nothing_more(
-        r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter) -> None:
+    r: redis.Redis, start_worker: Callable[..., WorkerProcess], waiter: Waiter
+) -> None:
     with Batch(on_complete=on_event, on_success=on_event, callback_args=["dup"]) as batch:
         for i in range(3):
             record.perform_async(i)
@@ -156,7 +166,8 @@ def test_a_job_delivered_twice_counts_once_and_fires_nothing_more(
 
 
 def test_a_batch_job_is_acknowledged_only_after_its_success_is_recorded(
-        r: redis.Redis, wh_client: Client, settings: Settings) -> None:
+    r: redis.Redis, wh_client: Client, settings: Settings
+) -> None:
     from workhorse.middleware import JobContext
     from workhorse_pro.batches import tracker
     from workhorse_pro.batches.tracking import BatchMiddleware
@@ -166,13 +177,19 @@ def test_a_batch_job_is_acknowledged_only_after_its_success_is_recorded(
     pending_key = f"batch:{batch.bid}:pending"
     seen: list[bool] = []
     job = {"class": "x", "args": [], "jid": batch.jids[0], "bid": batch.bid}
-    ctx = JobContext(job, "default", "{}", None,  # type: ignore[arg-type]
-                     acknowledge=lambda: seen.append(r.sismember(pending_key, batch.jids[0]) == 0))
+    ctx = JobContext(
+        job,
+        "default",
+        "{}",
+        None,  # type: ignore[arg-type]
+        acknowledge=lambda: seen.append(r.sismember(pending_key, batch.jids[0]) == 0),
+    )
     BatchMiddleware(settings)(ctx, lambda: None)
     assert ctx.deferred, "the middleware took the acknowledgement over from the worker"
     assert tracker.drain_all(5.0)  # what the worker's shutdown hook does
     assert seen == [True]  # acknowledged once, after the success was in Redis
-    plain = JobContext({"class": "x", "args": []}, "default", "{}", None,
-                       acknowledge=lambda: seen.append(False))
+    plain = JobContext(
+        {"class": "x", "args": []}, "default", "{}", None, acknowledge=lambda: seen.append(False)
+    )
     BatchMiddleware(settings)(plain, lambda: None)
     assert not plain.deferred  # a job outside any batch: the worker acknowledges it

@@ -32,10 +32,14 @@ def pro_license() -> Iterator[str]:
 
 @pytest.fixture
 def settings(redis_url: str) -> Settings:
-    return Settings(redis_url=redis_url, fetch_timeout=1.0, shutdown_timeout=2.0,
-                    heartbeat_interval=0.5, poll_interval=0.1, extras=dict(FAST))
-
-
+    return Settings(
+        redis_url=redis_url,
+        fetch_timeout=1.0,
+        shutdown_timeout=2.0,
+        heartbeat_interval=0.5,
+        poll_interval=0.1,
+        extras=dict(FAST),
+    )
 
 
 @pytest.fixture

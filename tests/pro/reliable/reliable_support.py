@@ -27,8 +27,12 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.default_env: dict[str, str] = dict(FAST_ENV)
 
-    def start(self, *args: str, tiers: tuple[str, ...] | None = ("pro",),
-              env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self,
+        *args: str,
+        tiers: tuple[str, ...] | None = ("pro",),
+        env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
         extra = {**self.default_env, **(env or {})}
         full_env = subprocess_env(tiers, PYTHONPATH=str(HERE), **extra)
         argv = worker_command("worker", "-r", "reliable_jobs", "--redis-url", self.url, *args)
@@ -132,7 +136,12 @@ def run_chaos(
     counts = [int(v) for v in r.hvals("test:runs")]
     stats = r.hgetall("reliable:stats")
     return ChaosReport(
-        jobs, len(counts), sum(1 for c in counts if c > 1), kills, restarts, elapsed,
+        jobs,
+        len(counts),
+        sum(1 for c in counts if c > 1),
+        kills,
+        restarts,
+        elapsed,
         int(stats.get("recovered", 0)),
     )
 

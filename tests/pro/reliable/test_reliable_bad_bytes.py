@@ -55,8 +55,12 @@ def nothing_in_progress(client: Client) -> bool:
 def test_worker_process_runs_every_good_job_and_buries_non_utf8_bytes(
     pro_license: str, r: redis.Redis, rb: redis.Redis, wh_client: Client, workers: Workers
 ) -> None:
-    rb.lpush("queue:default", *[good(f"g{n}") for n in range(12)], NOT_UTF8,
-             *[good(f"g{n}") for n in range(12, 25)])
+    rb.lpush(
+        "queue:default",
+        *[good(f"g{n}") for n in range(12)],
+        NOT_UTF8,
+        *[good(f"g{n}") for n in range(12, 25)],
+    )
     workers.start("-c", "25")
     wait_for(lambda: len(runs(r)) == 25 and rb.zcard("dead") == 1, "25 good jobs and 1 dead")
     assert set(runs(r).values()) == {"1"}
@@ -66,7 +70,10 @@ def test_worker_process_runs_every_good_job_and_buries_non_utf8_bytes(
 
 
 def test_expired_and_undecodable_jobs_in_one_batch(
-    pro_license: str, r: redis.Redis, rb: redis.Redis, wh_client: Client,
+    pro_license: str,
+    r: redis.Redis,
+    rb: redis.Redis,
+    wh_client: Client,
     start_worker: Callable[..., WorkerProcess],
 ) -> None:
     expired = good("late", expires_at=time.time() - 60)
@@ -79,7 +86,10 @@ def test_expired_and_undecodable_jobs_in_one_batch(
 
 
 def test_a_crashed_process_batch_with_non_utf8_bytes_is_recovered_and_runs(
-    pro_license: str, r: redis.Redis, rb: redis.Redis, wh_client: Client,
+    pro_license: str,
+    r: redis.Redis,
+    rb: redis.Redis,
+    wh_client: Client,
     start_worker: Callable[..., WorkerProcess],
 ) -> None:
     crashed(r, DEAD, {"default": [good("x").decode(), NOT_UTF8, good("y").decode()]})  # type: ignore[list-item]

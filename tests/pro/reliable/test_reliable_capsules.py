@@ -24,7 +24,10 @@ def test_jobs_of_every_capsule_of_a_killed_process_are_recovered(
     c.enqueue("reliable.slow", [60, "serial"], queue="serial")
     wait_for(lambda: r.llen("test:started") == 2, "a job to start in each capsule")
     workers.kill(victim)
-    wait_for(lambda: r.llen("queue:default") == 1 and r.llen("queue:serial") == 1,
-             "the live worker to recover the jobs of both capsules", 15)
+    wait_for(
+        lambda: r.llen("queue:default") == 1 and r.llen("queue:serial") == 1,
+        "the live worker to recover the jobs of both capsules",
+        15,
+    )
     assert in_progress_keys(r) == []
     assert survivor.poll() is None

@@ -31,8 +31,16 @@ def test_killing_the_poller_mid_move_loses_and_duplicates_nothing(
     total = 5_000
     pipe = r.pipeline(transaction=False)
     for n in range(total):
-        member = json.dumps({"class": "reliable.noop", "args": [], "jid": f"{n:024x}",
-                             "queue": "default", "retry": True, "created_at": 1})
+        member = json.dumps(
+            {
+                "class": "reliable.noop",
+                "args": [],
+                "jid": f"{n:024x}",
+                "queue": "default",
+                "retry": True,
+                "created_at": 1,
+            }
+        )
         pipe.zadd("schedule", {member: 1000 + n})
     pipe.execute()
     poller = workers.start("-q", "other")  # polls, but never works queue:default
@@ -45,5 +53,3 @@ def test_killing_the_poller_mid_move_loses_and_duplicates_nothing(
     jids = [json.loads(raw)["jid"] for raw in r.lrange("queue:default", 0, -1)]
     assert len(jids) == total and len(set(jids)) == total
     print(f"poller killed after moving {moved_before_kill} of {total}")
-
-

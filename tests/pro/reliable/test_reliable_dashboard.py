@@ -22,8 +22,9 @@ def test_the_reliable_tab_shows_counts_and_pauses_queues(
     pro_license: str, r: redis.Redis, wh_client: Client
 ) -> None:
     wh_client.enqueue("reliable.noop", [])
-    fetch = ReliableFetch(r, Keys(), "host:7:abcabcabcabc", (QueueWeight("default"),),
-                          ReliableConfig(lease=5))
+    fetch = ReliableFetch(
+        r, Keys(), "host:7:abcabcabcabc", (QueueWeight("default"),), ReliableConfig(lease=5)
+    )
     assert len(fetch.fetch(1, 0)) == 1
     r.hset("reliable:stats", mapping={"recovered": 4, "poisoned": 1})
     app = create_app(Inspector(wh_client.redis, Keys(), wh_client.settings), tabs=[tab()])
@@ -36,14 +37,22 @@ def test_the_reliable_tab_shows_counts_and_pauses_queues(
             assert "host:7:abcabcabcabc" in page.text and "Pause" in page.text
             token = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
             assert token is not None
-            done = web.post("/reliable/", data={"csrf_token": token.group(1), "action": "pause",
-                                                "queue": "default"})
+            done = web.post(
+                "/reliable/",
+                data={"csrf_token": token.group(1), "action": "pause", "queue": "default"},
+            )
             assert done.status_code == 200 and "Paused queue default." in done.text
             assert r.smembers("paused") == {"default"}
             assert "/reliable/" in web.get("/").text, "the tab is in the navigation"
             assert web.post("/reliable/", data={"action": "pause", "queue": "x"}).status_code == 403
-            forged = web.get("/reliable/", params={"notice": "Call 555-0100 now", "did": "pause",
-                                                   "queue": "Call 555-0100 now"})
+            forged = web.get(
+                "/reliable/",
+                params={
+                    "notice": "Call 555-0100 now",
+                    "did": "pause",
+                    "queue": "Call 555-0100 now",
+                },
+            )
             assert forged.status_code == 200 and "555-0100" not in forged.text
             assert "Paused queue." in forged.text, "the code's sentence, without the free text"
     finally:

@@ -90,7 +90,9 @@ def test_one_fetch_takes_jobs_from_several_queues_in_strict_order(
     r.lpush("queue:default", job(2), job(3))
     units = make_fetch("critical", "default").fetch(10, 0)
     assert [(u.queue, json.loads(u.raw)["args"][0]) for u in units] == [
-        ("critical", 1), ("default", 2), ("default", 3)
+        ("critical", 1),
+        ("default", 2),
+        ("default", 3),
     ]
 
 
@@ -176,8 +178,11 @@ def test_acks_of_jobs_finishing_during_a_blocking_fetch_are_flushed_while_idle(
     blocked.start()
     time.sleep(0.1)
     fetch.acknowledge(unit)
-    wait_for(lambda: r.exists(PRIVATE) == 0,
-             "the ack to reach Redis during the blocking fetch", timeout=3)
+    wait_for(
+        lambda: r.exists(PRIVATE) == 0,
+        "the ack to reach Redis during the blocking fetch",
+        timeout=3,
+    )
     blocked.join(5)
 
 
@@ -246,7 +251,6 @@ def test_a_job_pushed_back_and_then_finished_does_not_complete_its_batch_early(
     fetch.acknowledge(second)
     fetch.fetch(1, 0)  # carries the acks; nothing left to take
     assert held(fetch) == [job(3)]  # third is still running, so its batch stays
-
 
 
 def test_the_unfinished_listing_shows_non_utf8_bytes_escaped_instead_of_failing(

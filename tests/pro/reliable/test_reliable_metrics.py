@@ -33,15 +33,20 @@ class PluginGauges:
 
 def scraped(r: redis.Redis) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     _, body = prometheus.exposition(PluginGauges(r))
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for f in text_string_to_metric_families(body.decode()) for s in f.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(body.decode())
+        for s in f.samples
+    }
 
 
 def test_jobs_in_progress_and_the_lease_are_gauges_per_process(
     pro_license: str, r: redis.Redis
 ) -> None:
-    r.lpush("queue:default", *[json.dumps({"class": "x", "args": [n], "jid": f"{n:024x}"})
-                               for n in range(3)])
+    r.lpush(
+        "queue:default",
+        *[json.dumps({"class": "x", "args": [n], "jid": f"{n:024x}"}) for n in range(3)],
+    )
     fetch = ReliableFetch(r, Keys(), IDENTITY, (QueueWeight("default"),), ReliableConfig(lease=5))
     try:
         fetch.fetch(2, 0)
@@ -57,8 +62,11 @@ def test_jobs_in_progress_and_the_lease_are_gauges_per_process(
 def test_an_expired_lease_reads_zero(pro_license: str, r: redis.Redis) -> None:
     fetch = ReliableFetch(r, Keys(), IDENTITY, (QueueWeight("default"),), ReliableConfig(lease=5))
     fetch.lease.release()
-    leases = {s.labels.get("process"): s.value for s in reliable_samples(status_of(r, Keys()))
-              if s.name == "workhorse_reliable_lease_alive"}
+    leases = {
+        s.labels.get("process"): s.value
+        for s in reliable_samples(status_of(r, Keys()))
+        if s.name == "workhorse_reliable_lease_alive"
+    }
     assert leases.get(IDENTITY, 0.0) == 0.0
 
 

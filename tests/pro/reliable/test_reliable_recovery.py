@@ -23,8 +23,9 @@ pytestmark = pytest.mark.usefixtures("pro_license")
 
 
 def job(n: int, **extra: object) -> str:
-    return json.dumps({"class": "reliable.noop", "args": [n], "jid": f"{n:024x}",
-                       "queue": "default", **extra})
+    return json.dumps(
+        {"class": "reliable.noop", "args": [n], "jid": f"{n:024x}", "queue": "default", **extra}
+    )
 
 
 def crashed(r: redis.Redis, identity: str, jobs: dict[str, list[str]], lease: bool = False) -> None:
@@ -44,8 +45,13 @@ def hold(
     (``packed``) as versions before 1.1 did: one field holding a cmsgpack array."""
     if packed:
         field = f"{first_seq}/{len(raws)}"
-        r.eval("redis.call('HSET', KEYS[1], ARGV[1], cmsgpack.pack({unpack(ARGV, 2)}))",
-               1, key, field, *raws)
+        r.eval(
+            "redis.call('HSET', KEYS[1], ARGV[1], cmsgpack.pack({unpack(ARGV, 2)}))",
+            1,
+            key,
+            field,
+            *raws,
+        )
     else:
         field, batch = f"{first_seq}+{len(raws)}", f"{key}|batch|{first_seq}"
         r.lpush(batch, *raws)  # newest first, as the queue had them

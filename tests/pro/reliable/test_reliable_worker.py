@@ -40,8 +40,11 @@ def test_licensed_worker_runs_jobs_through_reliable_fetch(
 
 
 def test_unlicensed_worker_falls_back_to_basic_fetch_and_says_so(
-    r: redis.Redis, wh_client: Client, start_worker: StartWorker,
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+    r: redis.Redis,
+    wh_client: Client,
+    start_worker: StartWorker,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import workhorse_testkeys
 

@@ -42,8 +42,9 @@ __all__ = [
 class Inspector:
     """One entry point over a Redis: queues, job sets, processes and stats."""
 
-    def __init__(self, client: redis.Redis, keys: Keys | None = None,
-                 settings: Settings | None = None) -> None:
+    def __init__(
+        self, client: redis.Redis, keys: Keys | None = None, settings: Settings | None = None
+    ) -> None:
         self.redis = client
         self.keys = keys or Keys()
         self.settings = settings or Settings(prefix=self.keys.prefix)
@@ -64,6 +65,11 @@ class Inspector:
 
     def job_set(self, name: str) -> JobSet:
         """``schedule``/``scheduled``, ``retry``/``retries`` or ``dead``."""
-        table = {"schedule": self.scheduled, "scheduled": self.scheduled,
-                 "retry": self.retries, "retries": self.retries, "dead": self.dead}
+        table = {
+            "schedule": self.scheduled,
+            "scheduled": self.scheduled,
+            "retry": self.retries,
+            "retries": self.retries,
+            "dead": self.dead,
+        }
         return table[name]

@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from workhorse.api import Inspector
 
 State = Literal[
-    "queued", "scheduled", "running", "retrying", "succeeded", "failed", "dead", "cancelled",
+    "queued",
+    "scheduled",
+    "running",
+    "retrying",
+    "succeeded",
+    "failed",
+    "dead",
+    "cancelled",
     "unknown",
 ]
 # A cancellation request is remembered this long, so a worker that picks the job up
@@ -98,14 +105,24 @@ class Jobs:
         api = self.api
         done = results.read(api.redis, api.keys, jid)
         if done is not None:
-            return JobStatus(jid, done.state, completion=done,  # type: ignore[arg-type]
-                             attempt=done.attempts, where="finished")
+            return JobStatus(
+                jid,
+                done.state,  # type: ignore[arg-type]
+                completion=done,
+                attempt=done.attempts,
+                where="finished",
+            )
         for process in api.processes.list():
             for running in process.running:
                 if running.job.jid == jid:
-                    return JobStatus(jid, "running", running.job, process.identity,
-                                     _attempts(running.job, running=True),
-                                     running_since=running.run_at)
+                    return JobStatus(
+                        jid,
+                        "running",
+                        running.job,
+                        process.identity,
+                        _attempts(running.job, running=True),
+                        running_since=running.run_at,
+                    )
         found = api.retries.find(jid)
         if found is not None:
             return JobStatus(jid, "retrying", found, "retry", _attempts(found), found.score)
@@ -118,8 +135,9 @@ class Jobs:
                 return JobStatus(jid, "queued", found, f"queue:{name}", _attempts(found) - 1)
         found = api.dead.find(jid)
         if found is not None:
-            return JobStatus(jid, "dead", found, "dead", _attempts(found), extra={
-                "died_at": found.score})
+            return JobStatus(
+                jid, "dead", found, "dead", _attempts(found), extra={"died_at": found.score}
+            )
         return JobStatus(jid, "unknown")
 
     def cancel(self, jid: str, now: float | None = None) -> str:

@@ -69,8 +69,10 @@ class ProcessInfo:
             if not isinstance(capsule, dict):
                 continue
             threads, weights = capsule.get("concurrency"), capsule.get("weights")
-            if isinstance(threads, int) and not isinstance(threads, bool) and isinstance(
-                weights, dict
+            if (
+                isinstance(threads, int)
+                and not isinstance(threads, bool)
+                and isinstance(weights, dict)
             ):
                 found.append(CapsuleInfo(str(name), threads, [str(q) for q in weights]))
         return found

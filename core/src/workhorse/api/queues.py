@@ -68,8 +68,7 @@ class Queue:
 
     def clear(self) -> int:
         """Remove every job of the queue (plugins hear of each: ``workhorse_jobs_removed``)."""
-        return removal.clear(self.redis, self.keys, self.key, sorted_set=False,
-                             queue=self.name)
+        return removal.clear(self.redis, self.keys, self.key, sorted_set=False, queue=self.name)
 
     def paused(self) -> bool:
         return bool(self.redis.sismember(self.keys.paused, self.name))
@@ -114,7 +113,11 @@ class Queues:
         results = pipe.execute()
         now = time.time()
         return [
-            QueueSummary(name, int(results[3 * i]), _latency(results[3 * i + 1], now),
-                         bool(results[3 * i + 2]))
+            QueueSummary(
+                name,
+                int(results[3 * i]),
+                _latency(results[3 * i + 1], now),
+                bool(results[3 * i + 2]),
+            )
             for i, name in enumerate(names)
         ]

@@ -37,11 +37,12 @@ def announce(client: redis.Redis, keys: Keys, raws: Iterable[str | bytes], reaso
         except PayloadError:
             continue  # bytes in Redis may be anything; there is nothing to release for them
     for start in range(0, len(jobs), CHUNK):
-        plugins.jobs_removed(jobs[start:start + CHUNK], reason, client, keys)
+        plugins.jobs_removed(jobs[start : start + CHUNK], reason, client, keys)
 
 
-def clear(client: redis.Redis, keys: Keys, key: str, sorted_set: bool,
-          queue: str | None = None) -> int:
+def clear(
+    client: redis.Redis, keys: Keys, key: str, sorted_set: bool, queue: str | None = None
+) -> int:
     """Remove ``key`` (a list or zset of jobs) whole; how many jobs it held.
 
     ``queue``: the name to drop from the ``queues`` set in the same step.
@@ -55,13 +56,15 @@ def clear(client: redis.Redis, keys: Keys, key: str, sorted_set: bool,
         return int(pipe.execute()[0])
     aside = f"{key}:removing:{secrets.token_hex(8)}"  # same hash tag as key: same slot
     removed = Scripts(client).set_aside(
-        key, aside, ASIDE_TTL, None if queue is None else keys.queues, queue or "")
+        key, aside, ASIDE_TTL, None if queue is None else keys.queues, queue or ""
+    )
     command = "ZRANGE" if sorted_set else "LRANGE"
     for start in range(0, removed, CHUNK):
         # As bytes: another program may have stored anything, and a decoding client would
         # fail on the first non-UTF-8 member, stranding the rest of the chunk.
         raws = client.execute_command(  # type: ignore[no-untyped-call]
-            command, aside, start, start + CHUNK - 1, **{NEVER_DECODE: True})
+            command, aside, start, start + CHUNK - 1, **{NEVER_DECODE: True}
+        )
         announce(client, keys, cast("list[bytes]", raws), "cleared")
     client.unlink(aside)
     return removed

@@ -31,7 +31,7 @@ def parse_key(key: str) -> tuple[float, str] | None:
         except ValueError:
             at = key.find("-", at + 1)
             continue
-        return None if math.isnan(score) or "_" in key[:at] else (score, key[at + 1:])
+        return None if math.isnan(score) or "_" in key[:at] else (score, key[at + 1 :])
     return None
 
 

@@ -111,8 +111,9 @@ class Stats:
         if minutes * 60 <= METRICS_TTL:
             return [self.keys.metrics(minute_bucket(now - 60 * m)) for m in range(minutes)]
         count = -(-minutes * 60 // ROLLUP_SECONDS)
-        return [self.keys.metrics_rollup(rollup_bucket(now - ROLLUP_SECONDS * n))
-                for n in range(count)]
+        return [
+            self.keys.metrics_rollup(rollup_bucket(now - ROLLUP_SECONDS * n)) for n in range(count)
+        ]
 
     def job_histogram(self, name: str, minutes: int = 60, now: float | None = None) -> list[int]:
         """Executions of job ``name`` per execution-time bucket (``stats.HISTOGRAM_MS``;

@@ -40,11 +40,22 @@ def check_redis(explicit: str | None) -> tuple[list[Check], redis.Redis | None]:
         rtt = time.perf_counter() - started
     except Exception as exc:  # noqa: BLE001 - every failure here is the finding
         place = str(target) if target else "(no URL could be resolved)"
-        return [Check("redis", "fail", f"cannot reach Redis at {place}: {exc}",
-                      "start Redis, or pass --redis-url / set WORKHORSE_REDIS_URL to a running "
-                      "server (redis://host:6379/0, rediss://..., unix:///path/redis.sock)")], None
-    checks = [Check("redis", "ok", f"{redact(target.url)} answered in {rtt * 1000:.1f} ms "
-                                   f"(from {target.source})")]
+        return [
+            Check(
+                "redis",
+                "fail",
+                f"cannot reach Redis at {place}: {exc}",
+                "start Redis, or pass --redis-url / set WORKHORSE_REDIS_URL to a running "
+                "server (redis://host:6379/0, rediss://..., unix:///path/redis.sock)",
+            )
+        ], None
+    checks = [
+        Check(
+            "redis",
+            "ok",
+            f"{redact(target.url)} answered in {rtt * 1000:.1f} ms (from {target.source})",
+        )
+    ]
     return checks + check_server(client), client
 
 
@@ -54,15 +65,25 @@ def check_server(client: redis.Redis) -> list[Check]:
     text = str(info.get("valkey_version") or info.get("redis_version", "0"))
     parts = tuple(int(p) for p in str(info.get("redis_version", "0")).split(".")[:2] if p.isdigit())
     checks = [
-        Check("redis version", "ok", f"{name} {text}") if parts >= MIN_REDIS else
-        Check("redis version", "fail", f"{name} {text} is older than 6.2",
-              "upgrade to Redis 6.2 or newer (or Valkey 7.2+)")
+        Check("redis version", "ok", f"{name} {text}")
+        if parts >= MIN_REDIS
+        else Check(
+            "redis version",
+            "fail",
+            f"{name} {text} is older than 6.2",
+            "upgrade to Redis 6.2 or newer (or Valkey 7.2+)",
+        )
     ]
     policy = str(client.info("memory").get("maxmemory_policy", "noeviction"))
     if policy != "noeviction":
-        checks.append(Check(
-            "eviction", "warn", f"maxmemory-policy is {policy}: Redis may silently drop jobs "
-            "when memory is full", "set maxmemory-policy noeviction (CONFIG SET or redis.conf)"))
+        checks.append(
+            Check(
+                "eviction",
+                "warn",
+                f"maxmemory-policy is {policy}: Redis may silently drop jobs when memory is full",
+                "set maxmemory-policy noeviction (CONFIG SET or redis.conf)",
+            )
+        )
     return [*checks, check_clock(client)]
 
 
@@ -74,24 +95,43 @@ def check_clock(client: redis.Redis) -> Check:
     detail = f"this host and Redis differ by {skew * 1000:+.0f} ms"
     if abs(skew) <= MAX_SKEW:
         return Check("clock", "ok", detail)
-    return Check("clock", "fail", detail + " (scheduled jobs and retries will run early or late)",
-                 "sync the clocks with NTP (timedatectl set-ntp true, or chrony) on every host")
+    return Check(
+        "clock",
+        "fail",
+        detail + " (scheduled jobs and retries will run early or late)",
+        "sync the clocks with NTP (timedatectl set-ntp true, or chrony) on every host",
+    )
 
 
 def check_embedded(explicit: str | None) -> Check:
     state = embedded.status()
     configured = explicit or os.environ.get("WORKHORSE_REDIS_URL") or os.environ.get("REDIS_URL")
     if state.running:
-        return Check("embedded", "info", f"running ({state.binary} {state.version}) at "
-                     f"{state.url}, data in {state.data_dir}, {len(state.clients)} client(s)")
+        return Check(
+            "embedded",
+            "info",
+            f"running ({state.binary} {state.version}) at "
+            f"{state.url}, data in {state.data_dir}, {len(state.clients)} client(s)",
+        )
     if state.binary:
-        return Check("embedded", "info", f"available: {state.binary} {state.version} "
-                     f"({state.binary_source}); data would live in {state.data_dir}")
+        return Check(
+            "embedded",
+            "info",
+            f"available: {state.binary} {state.version} "
+            f"({state.binary_source}); data would live in {state.data_dir}",
+        )
     if configured or _local_answers():
-        return Check("embedded", "info", "no redis-server/valkey-server found (not needed: "
-                     "a Redis is configured)")
-    return Check("embedded", "fail", "no Redis configured and no server binary to start one",
-                 embedded.binary.INSTALL_HINT)
+        return Check(
+            "embedded",
+            "info",
+            "no redis-server/valkey-server found (not needed: a Redis is configured)",
+        )
+    return Check(
+        "embedded",
+        "fail",
+        "no Redis configured and no server binary to start one",
+        embedded.binary.INSTALL_HINT,
+    )
 
 
 def _local_answers() -> bool:
@@ -101,15 +141,24 @@ def _local_answers() -> bool:
 
 
 def check_plugins(client: redis.Redis | None = None, keys: Keys | None = None) -> list[Check]:
-    checks = [Check("plugin load", "fail", str(f), "reinstall the package, or uninstall it")
-              for f in plugins.failures()]
+    checks = [
+        Check("plugin load", "fail", str(f), "reinstall the package, or uninstall it")
+        for f in plugins.failures()
+    ]
     for report in plugins.diagnostics(client, keys):
-        detail = "; ".join([f"{report.name} {report.version}: license {report.license_state}",
-                            *report.problems, *report.notes])
+        detail = "; ".join(
+            [
+                f"{report.name} {report.version}: license {report.license_state}",
+                *report.problems,
+                *report.notes,
+            ]
+        )
         level: Level = "fail" if not report.ok else ("warn" if report.problems else "ok")
         fix = {"ok": "", "warn": "see the detail: it says what to do"}.get(
-            level, "set WORKHORSE_LICENSE (or WORKHORSE_LICENSE_FILE) to a valid key; run "
-            "`workhorse version` for details")
+            level,
+            "set WORKHORSE_LICENSE (or WORKHORSE_LICENSE_FILE) to a valid key; run "
+            "`workhorse version` for details",
+        )
         checks.append(Check("plugin", level, detail, fix))
     if not checks:
         checks.append(Check("plugins", "info", "none installed (free core only)"))
@@ -137,11 +186,20 @@ def doctor(strict: bool, as_json: bool, redis_url: str | None, prefix: str) -> N
     if as_json:
         print_json({"ok": not problems, "checks": [asdict(c) for c in checks]})
     else:
-        marks = {"ok": Text("ok", "green"), "info": Text("info", "blue"),
-                 "warn": Text("warn", "yellow"), "fail": Text("FAIL", "bold red")}
+        marks = {
+            "ok": Text("ok", "green"),
+            "info": Text("info", "blue"),
+            "warn": Text("warn", "yellow"),
+            "fail": Text("FAIL", "bold red"),
+        }
         out = console()
-        out.print(table(None, ["check", "", "detail", "how to fix"],
-                        ([c.name, marks[c.level], c.detail, c.fix] for c in checks)))
+        out.print(
+            table(
+                None,
+                ["check", "", "detail", "how to fix"],
+                ([c.name, marks[c.level], c.detail, c.fix] for c in checks),
+            )
+        )
         out.print("no problems found" if not problems else f"{len(problems)} problem(s) found")
     if problems:
         raise SystemExit(EXIT_FAILED)

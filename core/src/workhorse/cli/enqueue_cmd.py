@@ -83,18 +83,44 @@ def check_registered(name: str, modules: tuple[str, ...]) -> dict[str, object]:
 @click.argument("name")
 @click.argument("args_json", required=False, metavar="[ARGS_JSON]")
 @click.option("-q", "--queue", default=None, help="Queue (default: the job's, else default).")
-@click.option("--in", "delay", type=click.FloatRange(0), default=None, metavar="SECONDS",
-              help="Run after this many seconds.")
-@click.option("--at", "at", default=None, metavar="TIME",
-              help="Run at this time: epoch seconds or ISO 8601 with offset.")
+@click.option(
+    "--in",
+    "delay",
+    type=click.FloatRange(0),
+    default=None,
+    metavar="SECONDS",
+    help="Run after this many seconds.",
+)
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="TIME",
+    help="Run at this time: epoch seconds or ISO 8601 with offset.",
+)
 @click.option("--retry", type=int, default=None, help="Retry count (0: dead at first failure).")
-@click.option("-r", "--require", "require", multiple=True, metavar="MODULE",
-              help="Import these job modules and check that NAME is registered there.")
+@click.option(
+    "-r",
+    "--require",
+    "require",
+    multiple=True,
+    metavar="MODULE",
+    help="Import these job modules and check that NAME is registered there.",
+)
 @json_option
 @redis_options
-def enqueue(name: str, args_json: str | None, queue: str | None, delay: float | None,
-            at: str | None, retry: int | None, require: tuple[str, ...], as_json: bool,
-            redis_url: str | None, prefix: str) -> None:
+def enqueue(
+    name: str,
+    args_json: str | None,
+    queue: str | None,
+    delay: float | None,
+    at: str | None,
+    retry: int | None,
+    require: tuple[str, ...],
+    as_json: bool,
+    redis_url: str | None,
+    prefix: str,
+) -> None:
     """Push job NAME with ARGS_JSON (a JSON list), e.g. workhorse enqueue HardJob '["bob", 5]'."""
     args = parse_args_json(args_json)
     if delay is not None and at is not None:
@@ -118,8 +144,15 @@ def enqueue(name: str, args_json: str | None, queue: str | None, delay: float | 
     # The client pushes a time that has passed straight to the queue (issue 17): say so.
     runs_now = when is None or when <= time.time()
     if as_json:
-        print_json({"jid": jid, "class": name, "args": args, "queue": queue_name,
-                    "at": None if runs_now else when})
+        print_json(
+            {
+                "jid": jid,
+                "class": name,
+                "args": args,
+                "queue": queue_name,
+                "at": None if runs_now else when,
+            }
+        )
     else:
         click.echo(f"enqueued {name} jid={jid} ({where(queue_name, when, runs_now)})")
 
@@ -131,4 +164,3 @@ def where(queue: str, when: float | None, runs_now: bool) -> str:
     if runs_now:
         return f"queue {queue}: {shown} has passed, so it runs now"
     return f"scheduled for {shown}"
-

@@ -54,8 +54,13 @@ class WorkhorseGroup(click.Group):
 
 
 @click.group(cls=WorkhorseGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="workhorse",
-                      help="Print the workhorse version and exit (`workhorse version` says more).")
+@click.version_option(
+    __version__,
+    "-V",
+    "--version",
+    prog_name="workhorse",
+    help="Print the workhorse version and exit (`workhorse version` says more).",
+)
 def main() -> None:
     """workhorse: background jobs for Python on Redis (Sidekiq-compatible)."""
 

@@ -55,8 +55,12 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[obj
         out.add_column(name, overflow="fold", no_wrap=index == 0)  # the id column stays whole
     for row in rows:
         # Plain Text: job args such as ["bold"] must not be read as rich markup.
-        out.add_row(*(cell if isinstance(cell, Text) else Text("" if cell is None else str(cell))
-                      for cell in row))
+        out.add_row(
+            *(
+                cell if isinstance(cell, Text) else Text("" if cell is None else str(cell))
+                for cell in row
+            )
+        )
     return out
 
 

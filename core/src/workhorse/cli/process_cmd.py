@@ -31,12 +31,16 @@ def resolve_identity(identities: list[str], wanted: str) -> str:
     if not matches:
         known = ", ".join(identities) or "(no live processes)"
         raise NotFound(f"no live process {wanted!r}; live processes: {known}")
-    raise click.UsageError(f"{wanted!r} matches {len(matches)} processes "
-                           f"({', '.join(matches)}); give more of the identity")
+    raise click.UsageError(
+        f"{wanted!r} matches {len(matches)} processes "
+        f"({', '.join(matches)}); give more of the identity"
+    )
 
 
-_IDENTITY_HELP = (" IDENTITY may also be HOST:PID of a `workhorse worker -p N` supervisor, "
-                  "for all of its processes.")
+_IDENTITY_HELP = (
+    " IDENTITY may also be HOST:PID of a `workhorse worker -p N` supervisor, "
+    "for all of its processes."
+)
 
 
 def _signal_command(name: str, signal: str, doc: str) -> click.Command:
@@ -45,11 +49,14 @@ def _signal_command(name: str, signal: str, doc: str) -> click.Command:
     @click.option("--all", "all_processes", is_flag=True, help="Every live process.")
     @json_option
     @redis_options
-    def command(identity: str | None, all_processes: bool, as_json: bool,
-                redis_url: str | None, prefix: str) -> None:
+    def command(
+        identity: str | None, all_processes: bool, as_json: bool, redis_url: str | None, prefix: str
+    ) -> None:
         if bool(identity) == all_processes:
-            raise click.UsageError(f"give a process IDENTITY or --all: workhorse {name} "
-                                   "IDENTITY | --all (see workhorse status for identities)")
+            raise click.UsageError(
+                f"give a process IDENTITY or --all: workhorse {name} "
+                "IDENTITY | --all (see workhorse status for identities)"
+            )
         processes = open_inspector(redis_url, prefix).processes
         if all_processes:
             targets = [p.identity for p in processes.list(with_work=False)]
@@ -60,20 +67,24 @@ def _signal_command(name: str, signal: str, doc: str) -> click.Command:
         if as_json:
             print_json({"signal": signal, "processes": targets})
         else:
-            click.echo(f"sent {signal} to {len(targets)} process(es); workhorse acts within a "
-                       "second or two, Ruby Sidekiq at its next heartbeat (5-10 s)"
-                       f"{''.join(chr(10) + '  ' + t for t in targets)}")
+            click.echo(
+                f"sent {signal} to {len(targets)} process(es); workhorse acts within a "
+                "second or two, Ruby Sidekiq at its next heartbeat (5-10 s)"
+                f"{''.join(chr(10) + '  ' + t for t in targets)}"
+            )
 
     return command
 
 
 quiet = _signal_command(
-    "quiet", "TSTP",
+    "quiet",
+    "TSTP",
     "Stop process IDENTITY (or --all) fetching new jobs; running jobs finish. Use before a "
     "deploy. IDENTITY is from `workhorse status`; a unique prefix of it is enough.",
 )
 stop = _signal_command(
-    "stop", "TERM",
+    "stop",
+    "TERM",
     "Shut process IDENTITY (or --all) down gracefully: running jobs get the shutdown "
     "timeout. IDENTITY is from `workhorse status`; a unique prefix of it is enough.",
 )

@@ -34,35 +34,71 @@ def list_queues(as_json: bool, redis_url: str | None, prefix: str) -> None:
     """Every known queue with its size, latency and pause state."""
     summaries = open_inspector(redis_url, prefix).queues.summaries()
     if as_json:
-        print_json([{"name": q.name, "size": q.size, "latency": round(q.latency, 3),
-                     "paused": q.paused} for q in summaries])
+        print_json(
+            [
+                {"name": q.name, "size": q.size, "latency": round(q.latency, 3), "paused": q.paused}
+                for q in summaries
+            ]
+        )
         return
-    console().print(table(None, ["queue", "size", "latency", "state"], (
-        [q.name, f"{q.size:,}", duration(q.latency) if q.size else "-",
-         "paused" if q.paused else ""] for q in summaries)))
+    console().print(
+        table(
+            None,
+            ["queue", "size", "latency", "state"],
+            (
+                [
+                    q.name,
+                    f"{q.size:,}",
+                    duration(q.latency) if q.size else "-",
+                    "paused" if q.paused else "",
+                ]
+                for q in summaries
+            ),
+        )
+    )
 
 
 @queues.command("jobs")
 @click.argument("name")
-@click.option("--limit", type=click.IntRange(1), default=25, show_default=True,
-              help="Show at most this many jobs.")
-@click.option("--offset", type=click.IntRange(0), default=0,
-              help="Skip this many jobs first (next page: --offset 25).")
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    default=25,
+    show_default=True,
+    help="Show at most this many jobs.",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(0),
+    default=0,
+    help="Skip this many jobs first (next page: --offset 25).",
+)
 @json_option
 @redis_options
-def queue_jobs(name: str, limit: int, offset: int, as_json: bool, redis_url: str | None,
-               prefix: str) -> None:
+def queue_jobs(
+    name: str, limit: int, offset: int, as_json: bool, redis_url: str | None, prefix: str
+) -> None:
     """Jobs waiting in queue NAME, next to run first."""
     api = open_inspector(redis_url, prefix)
     records = api.queues[name].page(offset, limit)
     if not records and name not in api.queues.names():
-        raise NotFound(f"no queue named {name!r}; known queues: "
-                       f"{', '.join(api.queues.names()) or '(none)'} (see: workhorse queues)")
+        raise NotFound(
+            f"no queue named {name!r}; known queues: "
+            f"{', '.join(api.queues.names()) or '(none)'} (see: workhorse queues)"
+        )
     if as_json:
         print_json([r.to_dict() for r in records])
         return
-    console().print(table(f"queue {name}", ["jid", "class", "args", "enqueued"], (
-        [r.jid, r.display_name, short(r.args), duration_since(r.enqueued_at)] for r in records)))
+    console().print(
+        table(
+            f"queue {name}",
+            ["jid", "class", "args", "enqueued"],
+            (
+                [r.jid, r.display_name, short(r.args), duration_since(r.enqueued_at)]
+                for r in records
+            ),
+        )
+    )
 
 
 def duration_since(epoch: float | None) -> str:
@@ -78,8 +114,10 @@ def duration_since(epoch: float | None) -> str:
 def delete_job(name: str, jid: str, redis_url: str | None, prefix: str) -> None:
     """Delete the job JID from queue NAME."""
     if not open_inspector(redis_url, prefix).queues[name].delete_jid(jid):
-        raise NotFound(f"no job {jid} in queue {name}; it may have run already "
-                       f"(see: workhorse queues jobs {name})")
+        raise NotFound(
+            f"no job {jid} in queue {name}; it may have run already "
+            f"(see: workhorse queues jobs {name})"
+        )
     click.echo(f"deleted {jid} from queue {name}")
 
 
@@ -91,8 +129,9 @@ def clear(name: str, yes: bool, redis_url: str | None, prefix: str) -> None:
     """Delete every job in queue NAME (asks first unless --yes)."""
     api = open_inspector(redis_url, prefix)
     if name not in api.queues.names() and api.queues[name].size() == 0:
-        raise NotFound(f"no queue named {name!r}; known queues: "
-                       f"{', '.join(api.queues.names()) or '(none)'}")
+        raise NotFound(
+            f"no queue named {name!r}; known queues: {', '.join(api.queues.names()) or '(none)'}"
+        )
     size = api.queues[name].size()
     if not yes:
         click.confirm(f"delete all {size:,} jobs in queue {name}?", abort=True)

@@ -25,16 +25,22 @@ SCAN_LIMIT = 100_000  # filters scan at most this many jobs, page by page
 
 
 def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("--grep", default=None, metavar="TEXT",
-                      help="Only jobs whose JSON contains TEXT (args, error message...).")(fn)
+    fn = click.option(
+        "--grep",
+        default=None,
+        metavar="TEXT",
+        help="Only jobs whose JSON contains TEXT (args, error message...).",
+    )(fn)
     fn = click.option("--queue", "queue", default=None, help="Only jobs of this queue.")(fn)
-    fn = click.option("--class", "klass", default=None, metavar="NAME",
-                      help="Only jobs of this job name.")(fn)
+    fn = click.option(
+        "--class", "klass", default=None, metavar="NAME", help="Only jobs of this job name."
+    )(fn)
     return fn
 
 
-def matching(job_set: JobSet, klass: str | None, queue: str | None,
-             grep: str | None) -> Iterator[JobRecord]:
+def matching(
+    job_set: JobSet, klass: str | None, queue: str | None, grep: str | None
+) -> Iterator[JobRecord]:
     source = job_set.search(grep, limit=SCAN_LIMIT) if grep else iter(job_set)
     for record in source:
         if klass and klass not in (record.klass, record.display_name):
@@ -47,8 +53,13 @@ def matching(job_set: JobSet, klass: str | None, queue: str | None,
 def _row(set_name: str, record: JobRecord) -> list[object]:
     when = ago(record.score)
     error = f"{record.error_class}: {record.error_message}" if record.error_class else ""
-    row: list[object] = [record.jid, record.display_name, record.queue,
-                         short(record.args, 40), when]
+    row: list[object] = [
+        record.jid,
+        record.display_name,
+        record.queue,
+        short(record.args, 40),
+        when,
+    ]
     if set_name != "schedule":
         row += [record.retry_count if record.retry_count is not None else "", short(error, 50)]
     return row
@@ -60,8 +71,12 @@ def make_group(command: str, set_name: str, title: str) -> click.Group:  # noqa:
     def job_set(redis_url: str | None, prefix: str) -> JobSet:
         return open_inspector(redis_url, prefix).job_set(set_name)
 
-    @click.group(command, invoke_without_command=True, help=f"{title}: list, show, retry, "
-                 "delete" + ("" if set_name == "dead" else ", kill") + " (default: list).")
+    @click.group(
+        command,
+        invoke_without_command=True,
+        help=f"{title}: list, show, retry, "
+        "delete" + ("" if set_name == "dead" else ", kill") + " (default: list).",
+    )
     @json_option
     @redis_options
     @click.pass_context
@@ -71,15 +86,31 @@ def make_group(command: str, set_name: str, title: str) -> click.Group:  # noqa:
 
     @group.command("list")
     @filter_options
-    @click.option("--limit", type=click.IntRange(1), default=25, show_default=True,
-                  help="Show at most this many jobs.")
-    @click.option("--offset", type=click.IntRange(0), default=0,
-                  help="Skip this many (matching) jobs first (next page: --offset 25).")
+    @click.option(
+        "--limit",
+        type=click.IntRange(1),
+        default=25,
+        show_default=True,
+        help="Show at most this many jobs.",
+    )
+    @click.option(
+        "--offset",
+        type=click.IntRange(0),
+        default=0,
+        help="Skip this many (matching) jobs first (next page: --offset 25).",
+    )
     @json_option
     @redis_options
-    def list_jobs(klass: str | None = None, queue: str | None = None, grep: str | None = None,
-                  limit: int = 25, offset: int = 0, as_json: bool = False,
-                  redis_url: str | None = None, prefix: str = "") -> None:
+    def list_jobs(
+        klass: str | None = None,
+        queue: str | None = None,
+        grep: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+        as_json: bool = False,
+        redis_url: str | None = None,
+        prefix: str = "",
+    ) -> None:
         """Jobs in display order, with optional filters."""
         js = job_set(redis_url, prefix)
         if klass or queue or grep:
@@ -92,8 +123,9 @@ def make_group(command: str, set_name: str, title: str) -> click.Group:  # noqa:
         columns = ["jid", "class", "queue", "args", when_header]
         if set_name != "schedule":
             columns += ["retries", "error"]
-        console().print(table(f"{title} ({js.size():,} total)", columns,
-                              (_row(set_name, r) for r in found)))
+        console().print(
+            table(f"{title} ({js.size():,} total)", columns, (_row(set_name, r) for r in found))
+        )
 
     @group.command("show")
     @click.argument("jid")
@@ -119,11 +151,21 @@ def make_group(command: str, set_name: str, title: str) -> click.Group:  # noqa:
         @filter_options
         @json_option
         @redis_options
-        def act(jids: tuple[str, ...], all_jobs: bool, klass: str | None, queue: str | None,
-                grep: str | None, as_json: bool, redis_url: str | None, prefix: str) -> None:
+        def act(
+            jids: tuple[str, ...],
+            all_jobs: bool,
+            klass: str | None,
+            queue: str | None,
+            grep: str | None,
+            as_json: bool,
+            redis_url: str | None,
+            prefix: str,
+        ) -> None:
             if bool(jids) == all_jobs:
-                raise click.UsageError(f"give one or more JIDs or --all: workhorse {command} "
-                                       f"{action} JID... | --all [--class NAME]")
+                raise click.UsageError(
+                    f"give one or more JIDs or --all: workhorse {command} "
+                    f"{action} JID... | --all [--class NAME]"
+                )
             js = job_set(redis_url, prefix)
             done = _apply(js, action, jids, all_jobs, (klass, queue, grep), command)
             if as_json:
@@ -138,8 +180,14 @@ def make_group(command: str, set_name: str, title: str) -> click.Group:  # noqa:
     return group
 
 
-def _apply(js: JobSet, action: str, jids: tuple[str, ...], all_jobs: bool,
-           filters: tuple[str | None, str | None, str | None], command: str) -> int:
+def _apply(
+    js: JobSet,
+    action: str,
+    jids: tuple[str, ...],
+    all_jobs: bool,
+    filters: tuple[str | None, str | None, str | None],
+    command: str,
+) -> int:
     if all_jobs and not any(filters):
         return {"retry": js.retry_all, "kill": js.kill_all, "delete": js.delete_all}[action]()
     if all_jobs:
@@ -152,8 +200,10 @@ def _apply(js: JobSet, action: str, jids: tuple[str, ...], all_jobs: bool,
 def _find(js: JobSet, jid: str, command: str) -> JobRecord:
     record = js.find(jid)
     if record is None:
-        raise NotFound(f"no job {jid} in the {js.name} set; it may have moved on "
-                       f"(see: workhorse {command} list)")
+        raise NotFound(
+            f"no job {jid} in the {js.name} set; it may have moved on "
+            f"(see: workhorse {command} list)"
+        )
     return record
 
 

@@ -34,14 +34,27 @@ def collect(api: Inspector) -> dict[str, Any]:
 
 @click.command()
 @json_option
-@click.option("--shard", "shards", multiple=True, metavar="URL",
-              help="Show every shard of a sharded installation (repeat per shard).")
-@click.option("--check", is_flag=True,
-              help="Alert mode: print nothing when healthy; exit 1 when a queue's oldest job "
-              "is older than --max-latency (for cron and monitoring scripts).")
-@click.option("--max-latency", type=click.FloatRange(0, min_open=True), default=300.0,
-              show_default=True, metavar="SECONDS",
-              help="With --check: the oldest job a queue may hold.")
+@click.option(
+    "--shard",
+    "shards",
+    multiple=True,
+    metavar="URL",
+    help="Show every shard of a sharded installation (repeat per shard).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Alert mode: print nothing when healthy; exit 1 when a queue's oldest job "
+    "is older than --max-latency (for cron and monitoring scripts).",
+)
+@click.option(
+    "--max-latency",
+    type=click.FloatRange(0, min_open=True),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --check: the oldest job a queue may hold.",
+)
 @redis_options
 def status(
     as_json: bool,
@@ -96,15 +109,36 @@ def render(data: dict[str, Any]) -> None:
     if data["leader"]:
         out.print(f"leader {escape(data['leader'])}")
     now = time.time()
-    out.print(table(
-        f"Processes ({len(data['processes'])})",
-        ["identity", "queues", "busy", "beat", "started", "version", "state"],
-        ([p["identity"] + (f" [{p['tag']}]" if p.get("tag") else ""), ",".join(p["queues"]),
-          f"{p['busy']}/{p['concurrency']}", ago(p["beat"], now), ago(p["started_at"], now),
-          p["version"], "quiet" if p["quiet"] else "running"] for p in data["processes"]),
-    ))
-    out.print(table(
-        f"Queues ({len(data['queues'])})", ["queue", "size", "latency", "state"],
-        ([q["name"], f"{q['size']:,}", duration(q["latency"]) if q["size"] else "-",
-          "paused" if q["paused"] else ""] for q in data["queues"]),
-    ))
+    out.print(
+        table(
+            f"Processes ({len(data['processes'])})",
+            ["identity", "queues", "busy", "beat", "started", "version", "state"],
+            (
+                [
+                    p["identity"] + (f" [{p['tag']}]" if p.get("tag") else ""),
+                    ",".join(p["queues"]),
+                    f"{p['busy']}/{p['concurrency']}",
+                    ago(p["beat"], now),
+                    ago(p["started_at"], now),
+                    p["version"],
+                    "quiet" if p["quiet"] else "running",
+                ]
+                for p in data["processes"]
+            ),
+        )
+    )
+    out.print(
+        table(
+            f"Queues ({len(data['queues'])})",
+            ["queue", "size", "latency", "state"],
+            (
+                [
+                    q["name"],
+                    f"{q['size']:,}",
+                    duration(q["latency"]) if q["size"] else "-",
+                    "paused" if q["paused"] else "",
+                ]
+                for q in data["queues"]
+            ),
+        )
+    )

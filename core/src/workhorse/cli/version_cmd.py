@@ -28,13 +28,17 @@ def collect() -> dict[str, Any]:
         "python": platform.python_version(),
         "redis-py": _installed("redis"),
         "plugins": [
-            {"name": r.name, "version": r.version, "license_state": r.license_state,
-             "ok": r.ok, "problems": list(r.problems), "notes": list(r.notes)}
+            {
+                "name": r.name,
+                "version": r.version,
+                "license_state": r.license_state,
+                "ok": r.ok,
+                "problems": list(r.problems),
+                "notes": list(r.notes),
+            }
             for r in reports
         ],
-        "plugin_load_failures": [
-            {"plugin": f.plugin, "error": str(f)} for f in plugins.failures()
-        ],
+        "plugin_load_failures": [{"plugin": f.plugin, "error": str(f)} for f in plugins.failures()],
     }
 
 
@@ -47,12 +51,25 @@ def version_command(as_json: bool) -> None:
         print_json(data)
         return
     out = console()
-    out.print(f"workhorse {data['workhorse']} (Python {data['python']}, "
-              f"redis-py {data['redis-py']})")
+    out.print(
+        f"workhorse {data['workhorse']} (Python {data['python']}, redis-py {data['redis-py']})"
+    )
     if data["plugins"]:
-        out.print(table("Plugins", ["plugin", "version", "license", "notes"], (
-            [p["name"], p["version"], p["license_state"], "; ".join(p["problems"] + p["notes"])]
-            for p in data["plugins"])))
+        out.print(
+            table(
+                "Plugins",
+                ["plugin", "version", "license", "notes"],
+                (
+                    [
+                        p["name"],
+                        p["version"],
+                        p["license_state"],
+                        "; ".join(p["problems"] + p["notes"]),
+                    ]
+                    for p in data["plugins"]
+                ),
+            )
+        )
     else:
         out.print("no plugins installed (free core only)")
     for failure in data["plugin_load_failures"]:

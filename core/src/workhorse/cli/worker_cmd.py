@@ -103,22 +103,52 @@ if TYPE_CHECKING:
     help="Override the job-time format --sidekiq-compat chose: int ms (Sidekiq 8) or float "
     "seconds (Sidekiq 6 and 7).",
 )
-@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
-              help="Log lines as text (default) or one JSON object per line.")
-@click.option("-v", "--verbose", is_flag=True,
-              help="Debug output from workhorse's own loggers (never the root logger).")
-@click.option("--job-logs/--no-job-logs", default=None,
-              help="Log a start and a done line per job, with its fields and elapsed time "
-              "(WORKHORSE_JOB_LOGS=1); off by default, as each line costs ~30 µs.")
-@click.option("--shard", "shards", multiple=True, metavar="URL",
-              help="Work queues spread over several Redis servers (repeat per shard); "
-              "each queue is owned by one shard (consistent hashing by name).")
-@click.option("--health-port", type=click.IntRange(1, 65535), default=None, metavar="N",
-              help="Serve /livez and /readyz on this port (Kubernetes probes).")
-@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None, metavar="N",
-              help="Serve Prometheus /metrics on this port (needs workhorse[prometheus]).")
-@click.option("--otel", is_flag=True, envvar="WORKHORSE_OTEL",
-              help="Trace pushes and executions with OpenTelemetry (needs workhorse[otel]).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Log lines as text (default) or one JSON object per line.",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Debug output from workhorse's own loggers (never the root logger).",
+)
+@click.option(
+    "--job-logs/--no-job-logs",
+    default=None,
+    help="Log a start and a done line per job, with its fields and elapsed time "
+    "(WORKHORSE_JOB_LOGS=1); off by default, as each line costs ~30 µs.",
+)
+@click.option(
+    "--shard",
+    "shards",
+    multiple=True,
+    metavar="URL",
+    help="Work queues spread over several Redis servers (repeat per shard); "
+    "each queue is owned by one shard (consistent hashing by name).",
+)
+@click.option(
+    "--health-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    metavar="N",
+    help="Serve /livez and /readyz on this port (Kubernetes probes).",
+)
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    metavar="N",
+    help="Serve Prometheus /metrics on this port (needs workhorse[prometheus]).",
+)
+@click.option(
+    "--otel",
+    is_flag=True,
+    envvar="WORKHORSE_OTEL",
+    help="Trace pushes and executions with OpenTelemetry (needs workhorse[otel]).",
+)
 @redis_options
 def worker(
     require: tuple[str, ...],
@@ -144,11 +174,24 @@ def worker(
 ) -> None:
     """Run jobs: workhorse worker -r myapp.jobs -q critical,3 -q default,1 -c 10 -p 2"""
     settings = settings_from_options(
-        require=require, queues=queues, concurrency=concurrency, capsules=capsules,
-        processes=processes, shutdown_timeout=shutdown_timeout, prefetch=prefetch,
-        job_timeout=job_timeout, tag=tag, sidekiq_compat=sidekiq_compat, timestamps=timestamps,
-        log_format=log_format, job_logs=job_logs, health_port=health_port,
-        metrics_port=metrics_port, otel=otel, redis_url=redis_url, prefix=prefix,
+        require=require,
+        queues=queues,
+        concurrency=concurrency,
+        capsules=capsules,
+        processes=processes,
+        shutdown_timeout=shutdown_timeout,
+        prefetch=prefetch,
+        job_timeout=job_timeout,
+        tag=tag,
+        sidekiq_compat=sidekiq_compat,
+        timestamps=timestamps,
+        log_format=log_format,
+        job_logs=job_logs,
+        health_port=health_port,
+        metrics_port=metrics_port,
+        otel=otel,
+        redis_url=redis_url,
+        prefix=prefix,
     )
     logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
     from workhorse.worker.preflight import RequireError
@@ -184,8 +227,9 @@ def settings_from_options(
     options (workhorse-enterprise's ``swarm``). ``otel`` switches tracing on here, for this
     process and the ones it forks."""
     if job_timeout is not None and not math.isfinite(job_timeout):
-        raise click.BadParameter(f"{job_timeout} is not a number of seconds",
-                                 param_hint="'--job-timeout'")
+        raise click.BadParameter(
+            f"{job_timeout} is not a number of seconds", param_hint="'--job-timeout'"
+        )
     if otel:
         from workhorse import otel as tracing
 

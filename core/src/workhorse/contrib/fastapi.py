@@ -62,12 +62,14 @@ def aio(request: HTTPConnection) -> AsyncClient:
     if not isinstance(found, AsyncClient):
         raise RuntimeError(
             "workhorse is not configured for this app: pass "
-            "lifespan=workhorse_lifespan(...) to FastAPI()/Starlette()")
+            "lifespan=workhorse_lifespan(...) to FastAPI()/Starlette()"
+        )
     return found
 
 
-def mount_dashboard(app: Starlette, path: str = "/jobs", *, auth: AuthDependency,
-                    **dashboard_options: Any) -> None:
+def mount_dashboard(
+    app: Starlette, path: str = "/jobs", *, auth: AuthDependency, **dashboard_options: Any
+) -> None:
     """Mount the dashboard at ``path``; every request passes ``auth`` first.
 
     ``auth`` is required: a dashboard can delete and retry jobs, so mounting it

@@ -30,7 +30,8 @@ class Workhorse:
         """Configure ``perform_async`` from the app's config and add ``flask workhorse``."""
         self.client = client_module.configure(
             redis_url=app.config.get("WORKHORSE_REDIS_URL"),
-            prefix=app.config.get("WORKHORSE_PREFIX"))
+            prefix=app.config.get("WORKHORSE_PREFIX"),
+        )
         app.extensions[EXTENSION] = self
         app.cli.add_command(_cli_group(self.client))
 
@@ -38,8 +39,9 @@ class Workhorse:
 def _cli_group(client: client_module.Client) -> AppGroup:
     group = AppGroup("workhorse", help="Background jobs (workhorse) for this app.")
 
-    @group.command("worker", context_settings={"ignore_unknown_options": True,
-                                               "help_option_names": []})
+    @group.command(
+        "worker", context_settings={"ignore_unknown_options": True, "help_option_names": []}
+    )
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     @with_appcontext
     def worker(args: tuple[str, ...]) -> None:
@@ -56,16 +58,25 @@ def _cli_group(client: client_module.Client) -> AppGroup:
     return group
 
 
-def mount_dashboard(app: Flask, url_prefix: str = "/jobs", *, login_check: Callable[[], bool],
-                    login_url: str | None = None, **dashboard_options: Any) -> None:
+def mount_dashboard(
+    app: Flask,
+    url_prefix: str = "/jobs",
+    *,
+    login_check: Callable[[], bool],
+    login_url: str | None = None,
+    **dashboard_options: Any,
+) -> None:
     """Serve the dashboard under ``url_prefix``. ``login_check()`` runs in the request
     context (``flask_login.current_user`` works); when it says no, the visitor goes to
     ``login_url`` if given, else gets 403."""
     blueprint = Blueprint("workhorse_dashboard", __name__, url_prefix=url_prefix)
     ext = app.extensions.get(EXTENSION)
     settings = ext.client.settings if isinstance(ext, Workhorse) and ext.client else None
-    options = {"redis_url": settings.redis_url if settings else None,
-               "prefix": settings.prefix if settings else None, **dashboard_options}
+    options = {
+        "redis_url": settings.redis_url if settings else None,
+        "prefix": settings.prefix if settings else None,
+        **dashboard_options,
+    }
     dashboard = cache(lambda: _wsgi_dashboard(options))
 
     @blueprint.route("/", defaults={"rest": ""}, methods=["GET", "POST"])
@@ -92,9 +103,14 @@ def _forward(dashboard: Any, url_prefix: str, rest: str) -> Response:
     environ["PATH_INFO"] = "/" + rest
     started: dict[str, Any] = {}
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    # WSGI dictates this signature; recording the response does not need exc_info.
+    def start_response(
+        status: str,
+        headers: list[tuple[str, str]],
+        exc_info: Any = None,  # noqa: ARG001
+    ) -> Any:
         started.update(status=status, headers=headers)
-        return lambda data: None
+        return lambda _data: None
 
     chunks: Iterable[bytes] = dashboard(environ, start_response)
     body = b"".join(chunks)

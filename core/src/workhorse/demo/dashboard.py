@@ -43,23 +43,33 @@ def bind(port: int) -> tuple[socket.socket, bool]:
 
 
 def start_dashboard(api: Inspector, port: int) -> Dashboard:
-    if importlib.util.find_spec("workhorse.web") is None or \
-            importlib.util.find_spec("uvicorn") is None:
+    if (
+        importlib.util.find_spec("workhorse.web") is None
+        or importlib.util.find_spec("uvicorn") is None
+    ):
         return Dashboard(None, "dashboard: not installed (pip install 'workhorse[web]' to get it)")
     try:
         sock, taken = bind(port)
     except OSError as exc:
-        return Dashboard(None, f"dashboard: cannot listen on {HOST}:{port} ({exc.strerror}); "
-                               "pass --port with another port, or --port 0 for any free one")
+        return Dashboard(
+            None,
+            f"dashboard: cannot listen on {HOST}:{port} ({exc.strerror}); "
+            "pass --port with another port, or --port 0 for any free one",
+        )
     url = f"http://{HOST}:{sock.getsockname()[1]}/"
     stop = _serve(api, sock)
     if stop is None:
         sock.close()
-        return Dashboard(None, "dashboard: did not start (see the log above); the demo runs "
-                               "without it")
+        return Dashboard(
+            None, "dashboard: did not start (see the log above); the demo runs without it"
+        )
     if taken:
-        return Dashboard(url, f"dashboard: {url} (port {port} is in use by another program, so "
-                              "the dashboard took a free port; --port chooses one)", stop)
+        return Dashboard(
+            url,
+            f"dashboard: {url} (port {port} is in use by another program, so "
+            "the dashboard took a free port; --port chooses one)",
+            stop,
+        )
     return Dashboard(url, f"dashboard: {url}", stop)
 
 
@@ -71,11 +81,13 @@ def _serve(api: Inspector, sock: socket.socket) -> Callable[[], None] | None:
 
     # log_config=None: uvicorn's records go through the demo's handler, which draws them
     # above the live view instead of across it.
-    config = uvicorn.Config(create_app(api, poll_interval=2.0), log_level="warning",
-                            lifespan="off", log_config=None)
+    config = uvicorn.Config(
+        create_app(api, poll_interval=2.0), log_level="warning", lifespan="off", log_config=None
+    )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                              name="workhorse-dashboard", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="workhorse-dashboard", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and thread.is_alive() and time.monotonic() < deadline:

@@ -25,9 +25,12 @@ def counts(api: Inspector, worker: WorkerProcess) -> dict[str, int]:
     totals = snapshot(worker.executor.stats)
     sizes = {q.name: q.size for q in api.queues.summaries()}
     return {
-        "processed": totals.processed, "failed": totals.failed,
-        "busy": worker.executor.busy_count(), "queued": sum(sizes.values()),
-        "scheduled": api.scheduled.size(), "retries": api.retries.size(),
+        "processed": totals.processed,
+        "failed": totals.failed,
+        "busy": worker.executor.busy_count(),
+        "queued": sum(sizes.values()),
+        "scheduled": api.scheduled.size(),
+        "retries": api.retries.size(),
         "dead": api.dead.size(),
         **{f"queue:{name}": size for name, size in sizes.items()},
     }
@@ -37,18 +40,28 @@ def render(c: dict[str, int], dashboard: str | None, started: float) -> Group:
     table = Table(show_edge=False, header_style="bold")
     for name in ("processed", "failed", "busy", "queued", "scheduled", "retries", "dead"):
         table.add_column(name, justify="right")
-    table.add_row(*(f"{c[name]:,}" for name in
-                    ("processed", "failed", "busy", "queued", "scheduled", "retries", "dead")))
+    table.add_row(
+        *(
+            f"{c[name]:,}"
+            for name in ("processed", "failed", "busy", "queued", "scheduled", "retries", "dead")
+        )
+    )
     done = c["processed"] - c["failed"]
     outstanding = c["queued"] + c["busy"] + c["scheduled"] + c["retries"]
     progress = Table.grid(padding=(0, 1))
-    progress.add_row(ProgressBar(total=max(done + outstanding, 1), completed=done, width=40),
-                     Text(f"{done:,} of {done + outstanding:,} known jobs succeeded"))
+    progress.add_row(
+        ProgressBar(total=max(done + outstanding, 1), completed=done, width=40),
+        Text(f"{done:,} of {done + outstanding:,} known jobs succeeded"),
+    )
     queues = "  ".join(f"{k[6:]} {v}" for k, v in sorted(c.items()) if k.startswith("queue:"))
     lines: list[RenderableType] = [
-        Text(f"workhorse demo, running {time.monotonic() - started:.0f}s   (Ctrl-C to stop)",
-             style="bold"),
-        table, progress, Text(f"queues: {queues or '-'}"),
+        Text(
+            f"workhorse demo, running {time.monotonic() - started:.0f}s   (Ctrl-C to stop)",
+            style="bold",
+        ),
+        table,
+        progress,
+        Text(f"queues: {queues or '-'}"),
     ]
     if dashboard:
         lines.append(Text(f"dashboard: {dashboard}"))
@@ -65,16 +78,22 @@ class _NoTraceback(logging.Filter):
 
 
 def configure_logging(console: Console) -> None:
-    handler = RichHandler(console=console, show_path=False, markup=False,
-                          log_time_format="%H:%M:%S")
+    handler = RichHandler(
+        console=console, show_path=False, markup=False, log_time_format="%H:%M:%S"
+    )
     handler.addFilter(_NoTraceback())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
 
 
-def watch(api: Inspector, worker: WorkerProcess, options: DemoOptions,
-          dashboard: str | None, console: Console | None) -> None:
+def watch(
+    api: Inspector,
+    worker: WorkerProcess,
+    options: DemoOptions,
+    dashboard: str | None,
+    console: Console | None,
+) -> None:
     """Redraw on ``console`` (the one log records go to; None: plain lines) until the
     duration ends; KeyboardInterrupt (Ctrl-C) ends it too."""
     started = time.monotonic()
@@ -82,8 +101,12 @@ def watch(api: Inspector, worker: WorkerProcess, options: DemoOptions,
     if console is None:
         _plain(api, worker, deadline)
         return
-    with Live(render(counts(api, worker), dashboard, started), console=console,
-              refresh_per_second=4, transient=False) as view:
+    with Live(
+        render(counts(api, worker), dashboard, started),
+        console=console,
+        refresh_per_second=4,
+        transient=False,
+    ) as view:
         while deadline is None or time.monotonic() < deadline:
             time.sleep(0.25)
             view.update(render(counts(api, worker), dashboard, started))
@@ -94,8 +117,20 @@ def _plain(api: Inspector, worker: WorkerProcess, deadline: float | None) -> Non
     while deadline is None or time.monotonic() < deadline:
         if time.monotonic() >= next_line:
             c = counts(api, worker)
-            print(" ".join(f"{k}={c[k]}" for k in
-                           ("processed", "failed", "busy", "queued", "scheduled", "retries",
-                            "dead")), flush=True)
+            print(
+                " ".join(
+                    f"{k}={c[k]}"
+                    for k in (
+                        "processed",
+                        "failed",
+                        "busy",
+                        "queued",
+                        "scheduled",
+                        "retries",
+                        "dead",
+                    )
+                ),
+                flush=True,
+            )
             next_line = time.monotonic() + 2.0
         time.sleep(0.1)

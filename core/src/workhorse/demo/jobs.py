@@ -9,20 +9,20 @@ import workhorse
 from workhorse.client import default_client
 
 
-def _quick_retry(count: int, error: BaseException) -> float:
+def _quick_retry(count: int, error: BaseException) -> float:  # noqa: ARG001
     # A short custom delay so the demo shows retries within seconds; workhorse adds
     # Sidekiq's jitter of up to 10 * (count + 1) s on top of it.
     return 1.0
 
 
 @workhorse.job(queue="default")
-def fast(n: int) -> None:
+def fast(n: int) -> None:  # noqa: ARG001
     """A typical small job."""
     time.sleep(random.uniform(0.05, 0.25))
 
 
 @workhorse.job(queue="low")
-def slow(n: int, seconds: float) -> None:
+def slow(n: int, seconds: float) -> None:  # noqa: ARG001
     """A long job (reports, exports)."""
     time.sleep(seconds)
 

@@ -48,8 +48,10 @@ def resolve_redis(explicit: str | None) -> tuple[str, str]:
 
     url = embedded.ensure_server()
     state = embedded.status()
-    return url, (f"embedded {os.path.basename(state.binary or 'redis')} {state.version}, "
-                 f"data in {state.data_dir}")
+    return url, (
+        f"embedded {os.path.basename(state.binary or 'redis')} {state.version}, "
+        f"data in {state.data_dir}"
+    )
 
 
 def enqueue_initial(client: Client) -> list[str]:
@@ -57,8 +59,7 @@ def enqueue_initial(client: Client) -> list[str]:
     from workhorse.demo import jobs
 
     fast = [[n] for n in range(1, 25)]
-    jids = client.push_bulk({"class": jobs.fast.name, "args": a, "queue": "default"}
-                            for a in fast)
+    jids = client.push_bulk({"class": jobs.fast.name, "args": a, "queue": "default"} for a in fast)
     for n, seconds in enumerate((2.0, 3.0, 4.0, 2.5, 3.5), 1):
         jids.append(jobs.slow.set().via(client).perform_async(n, seconds))
     for failures in (1, 1, 2, 1, 2, 1):
@@ -84,10 +85,15 @@ def trickle(client: Client, stop: threading.Event, jids: list[str], every: float
 
 def run_demo(options: DemoOptions, echo: Callable[[str], None] = print) -> dict[str, int]:
     url, where = resolve_redis(options.redis_url)
-    settings = Settings(redis_url=url, prefix=options.prefix, concurrency=options.concurrency,
-                        queues=(QueueWeight("critical", 3), QueueWeight("default", 2),
-                                QueueWeight("low", 1)),
-                        shutdown_timeout=3.0, heartbeat_interval=2.0, poll_interval=0.2)
+    settings = Settings(
+        redis_url=url,
+        prefix=options.prefix,
+        concurrency=options.concurrency,
+        queues=(QueueWeight("critical", 3), QueueWeight("default", 2), QueueWeight("low", 1)),
+        shutdown_timeout=3.0,
+        heartbeat_interval=2.0,
+        poll_interval=0.2,
+    )
     redis_client = connect(settings)
     api = Inspector(redis_client, Keys(settings.prefix), settings)
     client = Client(redis_client, settings)
@@ -98,16 +104,22 @@ def run_demo(options: DemoOptions, echo: Callable[[str], None] = print) -> dict[
     configure_logging(console)
     echo(f"Redis: {where}")
     jids = enqueue_initial(client)
-    echo(f"enqueued {len(jids)} example jobs (fast, slow, flaky-then-retried, doomed, "
-         "scheduled)" + (f" under the key prefix {options.prefix!r}" if options.prefix else ""))
+    echo(
+        f"enqueued {len(jids)} example jobs (fast, slow, flaky-then-retried, doomed, "
+        "scheduled)" + (f" under the key prefix {options.prefix!r}" if options.prefix else "")
+    )
     worker = WorkerProcess(settings, redis_client)
     worker.start()
-    dashboard = start_dashboard(api, options.port) if options.dashboard else \
-        Dashboard(None, "dashboard: off (--no-dashboard)")
+    dashboard = (
+        start_dashboard(api, options.port)
+        if options.dashboard
+        else Dashboard(None, "dashboard: off (--no-dashboard)")
+    )
     echo(dashboard.line)
     stop = threading.Event()
-    feeder = threading.Thread(target=trickle, args=(client, stop, jids), name="demo-feed",
-                              daemon=True)
+    feeder = threading.Thread(
+        target=trickle, args=(client, stop, jids), name="demo-feed", daemon=True
+    )
     feeder.start()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -122,10 +134,12 @@ def run_demo(options: DemoOptions, echo: Callable[[str], None] = print) -> dict[
         worker.shutdown()
         dashboard.stop()
     summary = this_run(api, worker, jids)
-    echo(f"done: this run processed {summary['processed']} jobs ({summary['failed']} failed); "
-         f"of the {summary['enqueued']} it enqueued, {summary['retries']} wait to retry, "
-         f"{summary['scheduled']} are scheduled and {summary['dead']} died. "
-         "Jobs left in Redis stay there for the next run.")
+    echo(
+        f"done: this run processed {summary['processed']} jobs ({summary['failed']} failed); "
+        f"of the {summary['enqueued']} it enqueued, {summary['retries']} wait to retry, "
+        f"{summary['scheduled']} are scheduled and {summary['dead']} died. "
+        "Jobs left in Redis stay there for the next run."
+    )
     return summary
 
 
@@ -135,11 +149,14 @@ def this_run(api: Inspector, worker: WorkerProcess, jids: list[str]) -> dict[str
     totals = snapshot(worker.executor.stats)
     ours = set(jids)
     counts = {"processed": totals.processed, "failed": totals.failed, "enqueued": len(ours)}
-    for name, job_set in (("retries", api.retries), ("scheduled", api.scheduled),
-                          ("dead", api.dead)):
+    for name, job_set in (
+        ("retries", api.retries),
+        ("scheduled", api.scheduled),
+        ("dead", api.dead),
+    ):
         counts[name] = sum(1 for record in job_set if record.jid in ours)
     return counts
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt

@@ -88,14 +88,24 @@ def ensure_server(
         _remember(path)
         if answers(socket_path(path)):
             _adopt_if_orphaned(path)
-            log.info("embedded Redis: data in %s (%s; already running, %d process(es) use it)",
-                     path, _chosen_by(directory), len(registry.live_clients(path)))
+            log.info(
+                "embedded Redis: data in %s (%s; already running, %d process(es) use it)",
+                path,
+                _chosen_by(directory),
+                len(registry.live_clients(path)),
+            )
             return url
         binary = require_binary()
         _spawn_watchdog(path, binary.path)
         _wait_ready(path, start_timeout)
-    log.info("embedded Redis: data in %s (%s; started %s from %s; append-only file on, jobs "
-             "survive restarts)", path, _chosen_by(directory), binary.description, binary.source)
+    log.info(
+        "embedded Redis: data in %s (%s; started %s from %s; append-only file on, jobs "
+        "survive restarts)",
+        path,
+        _chosen_by(directory),
+        binary.description,
+        binary.source,
+    )
     _warn_about_legacy_data(directory, path)
     return url
 
@@ -108,7 +118,11 @@ def _warn_about_legacy_data(explicit: str | os.PathLike[str] | None, path: Path)
         log.warning(
             "%s holds data of the embedded Redis that workhorse 1.0 shared between all "
             "projects; this project now has its own (%s). Jobs still queued there are not "
-            "lost: set WORKHORSE_DATA_DIR=%s to use them", shared, path, shared)
+            "lost: set WORKHORSE_DATA_DIR=%s to use them",
+            shared,
+            path,
+            shared,
+        )
 
 
 def describe_client(client: object) -> str | None:
@@ -144,8 +158,15 @@ def _spawn_watchdog(path: Path, binary: str, adopt_pid: int = 0) -> None:
     if adopt_pid:
         argv.append(str(adopt_pid))
     # The watchdog forks away at once; waiting here reaps its first half (no zombie).
-    subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, start_new_session=True, check=True, timeout=30)
+    subprocess.run(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        check=True,
+        timeout=30,
+    )
 
 
 def _adopt_if_orphaned(path: Path) -> None:
@@ -242,7 +263,8 @@ def stop(directory: str | os.PathLike[str] | None = None, timeout: float = 15.0)
 
     os.kill(watchdog or pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while (registry.alive(watchdog or 0) or (pid and registry.alive(pid))) \
-            and time.monotonic() < deadline:
+    while (
+        registry.alive(watchdog or 0) or (pid and registry.alive(pid))
+    ) and time.monotonic() < deadline:
         time.sleep(0.02)
     return True

@@ -44,8 +44,9 @@ def answers(sock: Path, timeout: float = 1.0) -> bool:
     """True if a server on ``sock`` replies to PING (a server still loading its AOF does not)."""
     if not sock.exists():
         return False
-    client = redis.Redis(unix_socket_path=str(sock), socket_timeout=timeout,
-                         socket_connect_timeout=timeout)
+    client = redis.Redis(
+        unix_socket_path=str(sock), socket_timeout=timeout, socket_connect_timeout=timeout
+    )
     try:
         return bool(client.ping())
     except (redis.RedisError, OSError):
@@ -82,21 +83,51 @@ class ServerProcess:
         return socket_url(self.directory, db)
 
     @classmethod
-    def spawn(cls, binary: str, directory: Path, *, persistent: bool, tcp: bool = False,
-              databases: int = 16, start_new_session: bool = False) -> ServerProcess:
+    def spawn(
+        cls,
+        binary: str,
+        directory: Path,
+        *,
+        persistent: bool,
+        tcp: bool = False,
+        databases: int = 16,
+        start_new_session: bool = False,
+    ) -> ServerProcess:
         directory.mkdir(parents=True, exist_ok=True)
         check_socket_path(directory)
         port = free_port() if tcp else 0
         argv = [
-            binary, "--port", str(port), "--bind", "127.0.0.1",
-            "--unixsocket", str(socket_path(directory)), "--unixsocketperm", "700",
-            "--dir", str(directory), "--logfile", str(directory / LOG_NAME),
-            "--save", "", "--databases", str(databases), "--daemonize", "no",
-            "--appendonly", "yes" if persistent else "no", "--appendfsync", "everysec",
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--unixsocket",
+            str(socket_path(directory)),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(directory),
+            "--logfile",
+            str(directory / LOG_NAME),
+            "--save",
+            "",
+            "--databases",
+            str(databases),
+            "--daemonize",
+            "no",
+            "--appendonly",
+            "yes" if persistent else "no",
+            "--appendfsync",
+            "everysec",
         ]
         process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            cwd=directory, start_new_session=start_new_session,
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=directory,
+            start_new_session=start_new_session,
         )
         return cls(process, directory, port)
 

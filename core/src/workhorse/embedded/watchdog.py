@@ -73,10 +73,17 @@ def run(directory: Path, binary: str, linger: float, adopt_pid: int = 0) -> int:
     else:
         server = _Owned(ServerProcess.spawn(binary, directory, persistent=True))
         log.info("started %s (pid %d) in %s", binary, server.pid, directory)
-    (directory / SERVER_INFO).write_text(json.dumps({
-        "pid": server.pid, "binary": binary, "started_at": time.time(),
-        "watchdog_pid": os.getpid(),
-    }), encoding="utf-8")
+    (directory / SERVER_INFO).write_text(
+        json.dumps(
+            {
+                "pid": server.pid,
+                "binary": binary,
+                "started_at": time.time(),
+                "watchdog_pid": os.getpid(),
+            }
+        ),
+        encoding="utf-8",
+    )
     try:
         _watch(directory, server, linger, stop_requested)
     finally:
@@ -84,8 +91,9 @@ def run(directory: Path, binary: str, linger: float, adopt_pid: int = 0) -> int:
     return 0
 
 
-def _watch(directory: Path, server: _Owned | _Adopted, linger: float,
-           stop: threading.Event) -> None:
+def _watch(
+    directory: Path, server: _Owned | _Adopted, linger: float, stop: threading.Event
+) -> None:
     last_client = time.monotonic()
     while not stop.wait(TICK):
         if not server.running():
@@ -129,7 +137,8 @@ def main(argv: list[str]) -> int:
     adopt_pid = int(argv[3]) if len(argv) > 3 else 0
     _detach()
     logging.basicConfig(
-        filename=str(directory / "watchdog.log"), level=logging.INFO,
+        filename=str(directory / "watchdog.log"),
+        level=logging.INFO,
         format="%(asctime)s pid=%(process)d %(levelname)s %(message)s",
     )
     try:

@@ -10,5 +10,4 @@ from workhorse.web.auth import BasicAuth
 from workhorse.web.options import Authorizer, DashboardOptions
 from workhorse.web.tabs import DashboardTab
 
-__all__ = ["Authorizer", "BasicAuth", "DashboardOptions", "DashboardTab", "create_app",
-           "wsgi_app"]
+__all__ = ["Authorizer", "BasicAuth", "DashboardOptions", "DashboardTab", "create_app", "wsgi_app"]

@@ -62,14 +62,19 @@ def create_app(
     ``tabs`` replaces the plugin tabs (default: every installed plugin's).
     """
     options = DashboardOptions(
-        base_path=base_path, read_only=read_only, auth=auth, poll_interval=poll_interval,
-        page_size=page_size, title=title,
+        base_path=base_path,
+        read_only=read_only,
+        auth=auth,
+        poll_interval=poll_interval,
+        page_size=page_size,
+        title=title,
         **({"secret": secret.encode() if isinstance(secret, str) else secret} if secret else {}),
     )
     inspector = inspector or _inspector(redis_url, prefix)
     offered = tab_seam.collect() if tabs is None else [t for t in tabs if not t.problem()]
-    templates = make_environment({t.name: Path(t.templates_dir) for t in offered
-                                  if t.templates_dir is not None})
+    templates = make_environment(
+        {t.name: Path(t.templates_dir) for t in offered if t.templates_dir is not None}
+    )
     app = Starlette(
         routes=_routes(offered),
         middleware=[Middleware(DashboardGuard, options=options)],
@@ -85,8 +90,10 @@ def under_base_path(app: ASGIApp, options: DashboardOptions) -> Starlette:
     """``app`` served at ``options.base_path``; ``/`` redirects there. Every other path of the
     wrapper (its 404s included) passes the same auth and gets the same headers."""
     return Starlette(
-        routes=[Route("/", RedirectResponse(options.base_path + "/")),
-                Mount(options.base_path, app)],
+        routes=[
+            Route("/", RedirectResponse(options.base_path + "/")),
+            Mount(options.base_path, app),
+        ],
         middleware=[Middleware(DashboardGuard, options=options, csrf=False)],
     )
 
@@ -105,7 +112,11 @@ def _inspector(redis_url: str | None, prefix: str | None) -> Inspector:
 
 def _routes(offered: Sequence[tab_seam.DashboardTab]) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
-        *overview.routes, *busy.routes, *queues.routes, *jobsets.routes, *metrics.routes,
+        *overview.routes,
+        *busy.routes,
+        *queues.routes,
+        *jobsets.routes,
+        *metrics.routes,
         *jobstatus.routes,
         *api.routes,
         Route("/morgue", RedirectResponse("dead", status_code=301)),  # Sidekiq's old name
@@ -126,6 +137,8 @@ def _redis_error(request: Request, exc: Exception) -> Response:
     # a password) nor redis-py's text (hosts and ports) to whoever can reach the dashboard.
     settings = getattr(request.app.state, STATE_ATTR).inspector.settings
     log.warning("dashboard request failed: Redis at %s: %s", where(settings), exc)
-    message = (f"Redis did not answer ({type(exc).__name__}). Check that it is running and "
-               "reachable (the dashboard's log names the server), then reload this page.")
+    message = (
+        f"Redis did not answer ({type(exc).__name__}). Check that it is running and "
+        "reachable (the dashboard's log names the server), then reload this page."
+    )
     return render(request, "error.html", {"status": 503, "message": message}, status=503)

@@ -24,17 +24,19 @@ from workhorse.web.state import CSRF_SCOPE_KEY, ROOT_SCOPE_KEY
 MAX_BODY = 4 * 1024 * 1024  # a form post, even one carrying a large job payload
 
 # No inline script or style anywhere: injected markup cannot run (issue 5).
-CSP = "; ".join([
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
 SECURITY_HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
@@ -63,8 +65,13 @@ class DashboardGuard:
         if self.csrf:
             new_cookie = None if cookie and len(cookie) >= 32 else csrf.new_cookie_value()
             scope[CSRF_SCOPE_KEY] = csrf.token_for(self.options.secret, new_cookie or cookie or "")
-        send = _with_headers(send, _static(scope, root), _cookie_header(new_cookie, root, scope),
-                             time.perf_counter(), _origin(scope))
+        send = _with_headers(
+            send,
+            _static(scope, root),
+            _cookie_header(new_cookie, root, scope),
+            time.perf_counter(),
+            _origin(scope),
+        )
 
         refusal = await self._refusal(request)
         if refusal is None and self.csrf and request.method not in csrf.SAFE_METHODS:
@@ -82,20 +89,25 @@ class DashboardGuard:
             if not allowed:
                 challenge = getattr(auth, "challenge", None)
                 if challenge:
-                    return PlainTextResponse("authentication required", 401,
-                                             {"www-authenticate": str(challenge)})
+                    return PlainTextResponse(
+                        "authentication required", 401, {"www-authenticate": str(challenge)}
+                    )
                 return PlainTextResponse("forbidden: the dashboard's auth hook refused", 403)
         if self.options.read_only and request.method not in csrf.SAFE_METHODS:
             return PlainTextResponse(
-                "refused: this dashboard is read-only (started with --read-only)", 403)
+                "refused: this dashboard is read-only (started with --read-only)", 403
+            )
         return None
 
-    async def _check_post(self, request: Request, receive: Receive,
-                          cookie: str | None) -> tuple[Response | None, Receive]:
+    async def _check_post(
+        self, request: Request, receive: Receive, cookie: str | None
+    ) -> tuple[Response | None, Receive]:
         if csrf.cross_site(request.headers.get("sec-fetch-site")):
             return PlainTextResponse(
                 "cross-site request refused: state changes must come from the dashboard's "
-                "own pages", 403), receive
+                "own pages",
+                403,
+            ), receive
         body = await _read_body(receive)
         if body is None:
             return PlainTextResponse("request body too large", 413), receive
@@ -103,7 +115,8 @@ class DashboardGuard:
         token = request.headers.get(csrf.HEADER) or await _form_token(request.scope, replay)
         if not csrf.token_matches(self.options.secret, cookie, token):
             return PlainTextResponse(
-                "refused: missing or stale CSRF token; reload the page and try again", 403), replay
+                "refused: missing or stale CSRF token; reload the page and try again", 403
+            ), replay
         return None, _replay(body)
 
 
@@ -150,7 +163,7 @@ async def _form_token(scope: Scope, receive: Receive) -> str | None:
 
 
 def _static(scope: Scope, root: str) -> bool:
-    return str(scope.get("path", ""))[len(root):].startswith("/static/")
+    return str(scope.get("path", ""))[len(root) :].startswith("/static/")
 
 
 def _cookie_header(value: str | None, root: str, scope: Scope) -> str | None:
@@ -182,15 +195,16 @@ def relative_location(location: str, origin: str) -> str:
     """
     if not location.lower().startswith(origin):
         return location
-    rest = location[len(origin):]
+    rest = location[len(origin) :]
     if rest[:1] not in ("", "/", "?", "#"):
         return location  # "http://host.evil" is not on origin "http://host"
     # "//evil.example/" would be protocol-relative: leave exactly one leading slash.
     return "/" + rest.lstrip("/")
 
 
-def _with_headers(send: Send, static: bool, set_cookie: str | None, started: float,
-                  origin: str) -> Send:
+def _with_headers(
+    send: Send, static: bool, set_cookie: str | None, started: float, origin: str
+) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)

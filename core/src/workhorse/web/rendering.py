@@ -24,13 +24,17 @@ def make_environment(tab_templates: Mapping[str, Path]) -> jinja2.Environment:
     Autoescape is on for every template whatever its extension: job args,
     error messages and queue names are attacker-controlled (issue 5).
     """
-    loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(TEMPLATES_DIR),
-        jinja2.PrefixLoader({name: jinja2.FileSystemLoader(path)
-                             for name, path in tab_templates.items()}),
-    ])
-    env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True,
-                             lstrip_blocks=True, auto_reload=False)
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(TEMPLATES_DIR),
+            jinja2.PrefixLoader(
+                {name: jinja2.FileSystemLoader(path) for name, path in tab_templates.items()}
+            ),
+        ]
+    )
+    env = jinja2.Environment(
+        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False
+    )
     env.filters.update(FILTERS)
     return env
 
@@ -54,8 +58,9 @@ def page_context(request: Request) -> dict[str, Any]:
     }
 
 
-def render(request: Request, template: str, context: Mapping[str, Any] | None = None,
-           *, status: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200
+) -> HTMLResponse:
     """Render ``template`` inside the dashboard layout (``{% extends "base.html" %}``)."""
     env = dashboard_of(request).templates
     html = env.get_template(template).render({**page_context(request), **(context or {})})
@@ -63,5 +68,5 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
 
 
 def _first_segment(request: Request) -> str:
-    path = str(request.scope.get("path", ""))[len(root_of(request)):]
+    path = str(request.scope.get("path", ""))[len(root_of(request)) :]
     return path.strip("/").split("/", 1)[0]

@@ -32,9 +32,14 @@ _PAGE = """<!doctype html>
 <th>retries</th><th>dead</th></tr></thead><tbody>{rows}</tbody></table></main></body></html>"""
 
 
-def create_sharded_app(inspectors: Mapping[str, Inspector], *, base_path: str = "",
-                       read_only: bool = False, auth: Authorizer | None = None,
-                       **options: Any) -> Starlette:
+def create_sharded_app(
+    inspectors: Mapping[str, Inspector],
+    *,
+    base_path: str = "",
+    read_only: bool = False,
+    auth: Authorizer | None = None,
+    **options: Any,
+) -> Starlette:
     """``/`` lists the shards with their totals; ``/<shard>/`` is that shard's dashboard.
 
     Every path, the index and 404s included, passes the same auth hook and read-only rule
@@ -50,13 +55,15 @@ def create_sharded_app(inspectors: Mapping[str, Inspector], *, base_path: str = 
 
     routes: list[BaseRoute] = [Route("/", index, methods=["GET"])]
     for name in names:
-        dashboard = create_app(inspectors[name], title=f"workhorse · {name}",
-                               read_only=read_only, auth=auth, **options)
+        dashboard = create_app(
+            inspectors[name], title=f"workhorse · {name}", read_only=read_only, auth=auth, **options
+        )
         routes.append(Mount(f"/{name}", dashboard))
     if guard.base_path:
         return under_base_path(Starlette(routes=routes), guard)
-    return Starlette(routes=routes,
-                     middleware=[Middleware(DashboardGuard, options=guard, csrf=False)])
+    return Starlette(
+        routes=routes, middleware=[Middleware(DashboardGuard, options=guard, csrf=False)]
+    )
 
 
 def _row(root: str, name: str, api: Inspector) -> str:
@@ -66,5 +73,7 @@ def _row(root: str, name: str, api: Inspector) -> str:
     except redis.RedisError as exc:
         log.warning("shard %s: Redis at %s did not answer: %s", name, where(api.settings), exc)
         return f'<tr>{link}<td colspan="5">Redis did not answer</td></tr>'
-    return (f"<tr>{link}<td>{s.processed:,}</td><td>{s.enqueued:,}</td><td>{s.busy}</td>"
-            f"<td>{s.retries:,}</td><td>{s.dead:,}</td></tr>")
+    return (
+        f"<tr>{link}<td>{s.processed:,}</td><td>{s.enqueued:,}</td><td>{s.busy}</td>"
+        f"<td>{s.retries:,}</td><td>{s.dead:,}</td></tr>"
+    )

@@ -42,15 +42,26 @@ from workhorse.web.pages.common import Pager, pager
 from workhorse.web.rendering import render
 from workhorse.web.state import csrf_token_of, dashboard_of, root_of
 
-__all__ = ["DashboardTab", "Pager", "client_for", "collect", "csrf_token", "inspector", "pager",
-           "read_only", "render", "url"]
+__all__ = [
+    "DashboardTab",
+    "Pager",
+    "client_for",
+    "collect",
+    "csrf_token",
+    "inspector",
+    "pager",
+    "read_only",
+    "render",
+    "url",
+]
 
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 # Top-level path segments the dashboard itself uses.
-RESERVED = frozenset({"busy", "queues", "retries", "scheduled", "dead", "metrics", "api",
-                      "static", "morgue"})
+RESERVED = frozenset(
+    {"busy", "queues", "retries", "scheduled", "dead", "metrics", "api", "static", "morgue"}
+)
 
 
 @dataclass(frozen=True)
@@ -73,12 +84,16 @@ class DashboardTab:
     def problem(self) -> str | None:
         """Why this tab cannot be mounted, or None."""
         if not _NAME.match(self.name):
-            return (f"tab name {self.name!r} must be 1-40 lowercase letters, digits or dashes, "
-                    "starting with a letter")
+            return (
+                f"tab name {self.name!r} must be 1-40 lowercase letters, digits or dashes, "
+                "starting with a letter"
+            )
         if self.name in RESERVED:
             return f"tab name {self.name!r} is used by the dashboard itself; pick another"
-        for label, folder in (("templates_dir", self.templates_dir),
-                              ("static_dir", self.static_dir)):
+        for label, folder in (
+            ("templates_dir", self.templates_dir),
+            ("static_dir", self.static_dir),
+        ):
             if folder is not None and not Path(folder).is_dir():
                 return f"tab {self.name!r}: {label} {str(folder)!r} is not a directory"
         return None
@@ -104,11 +119,15 @@ def collect() -> list[DashboardTab]:
     tabs: dict[str, DashboardTab] = {}
     for tab in offered:
         if not isinstance(tab, DashboardTab):
-            log.error("ignoring dashboard tab %r: plugins must return workhorse.web.tabs."
-                      "DashboardTab objects", tab)
+            log.error(
+                "ignoring dashboard tab %r: plugins must return workhorse.web.tabs."
+                "DashboardTab objects",
+                tab,
+            )
             continue
-        problem = tab.problem() or (f"two plugins offer a tab named {tab.name!r}"
-                                    if tab.name in tabs else None)
+        problem = tab.problem() or (
+            f"two plugins offer a tab named {tab.name!r}" if tab.name in tabs else None
+        )
         if problem:
             log.error("ignoring dashboard tab: %s", problem)
             continue

@@ -72,9 +72,7 @@ class CapsuleContext:
 class Capsule:
     """Fetcher, processor and executor of one capsule of a worker process."""
 
-    def __init__(
-        self, spec: CapsuleSpec, process: WorkerProcess, run_async: AsyncRunner
-    ) -> None:
+    def __init__(self, spec: CapsuleSpec, process: WorkerProcess, run_async: AsyncRunner) -> None:
         self.spec = spec
         self.name = spec.name
         settings = process.settings
@@ -86,8 +84,9 @@ class Capsule:
         )
 
     def describe(self) -> str:
-        queues = ",".join(f"{q.name}{',' + str(q.weight) if q.weight else ''}"
-                          for q in self.spec.queues)
+        queues = ",".join(
+            f"{q.name}{',' + str(q.weight) if q.weight else ''}" for q in self.spec.queues
+        )
         return f"{self.name}: {self.spec.concurrency} threads, queues {queues}"
 
 

@@ -102,7 +102,9 @@ class Executor:
         stats = ThreadStats()
         self.stats.append(stats)
         thread = threading.Thread(
-            target=self._work_loop, args=(stats,), name=f"workhorse-{len(self._threads)}",
+            target=self._work_loop,
+            args=(stats,),
+            name=f"workhorse-{len(self._threads)}",
             daemon=True,
         )
         thread.start()
@@ -144,7 +146,7 @@ class Executor:
                 units = list(self.fetcher.fetch(wanted, self.fetch_timeout))
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 self._give_back(wanted)
-                outage.failed(exc, self.fetching)
+                outage.failed(exc)
                 continue
             except Exception:
                 self._give_back(wanted)
@@ -236,7 +238,7 @@ class _Outage:
     def __init__(self) -> None:
         self.delay = 0.0
 
-    def failed(self, exc: BaseException, running: threading.Event) -> None:
+    def failed(self, exc: BaseException) -> None:
         if self.delay == 0.0:
             log.warning("lost connection to Redis (%s); retrying with backoff", exc)
         self.delay = min(max(self.delay * 2, 0.1), 5.0)

@@ -31,8 +31,11 @@ def liveness(process: WorkerProcess, now: float | None = None) -> tuple[bool, di
     threads_alive = process.threads_alive()
     # A stopping process is finishing its jobs: restarting it would cut them short.
     ok = process.stopping.is_set() or (beat_age <= limit and threads_alive)
-    return ok, {"heartbeat_age": round(beat_age, 3), "heartbeat_limit": limit,
-                "threads_alive": threads_alive}
+    return ok, {
+        "heartbeat_age": round(beat_age, 3),
+        "heartbeat_limit": limit,
+        "threads_alive": threads_alive,
+    }
 
 
 def readiness(process: WorkerProcess) -> tuple[bool, dict[str, Any]]:
@@ -56,10 +59,14 @@ def _answer(ok: bool, details: dict[str, Any]) -> Response:
 
 def serve(process: WorkerProcess, port: int, host: str = "0.0.0.0") -> RouteServer:
     """Start ``/livez`` and ``/readyz`` for ``process`` (200 or 503 with a JSON reason)."""
-    server = RouteServer(port, {
-        "/livez": lambda: _answer(*liveness(process)),
-        "/readyz": lambda: _answer(*readiness(process)),
-    }, host)
+    server = RouteServer(
+        port,
+        {
+            "/livez": lambda: _answer(*liveness(process)),
+            "/readyz": lambda: _answer(*readiness(process)),
+        },
+        host,
+    )
     server.start("workhorse-health")
     return server
 
@@ -104,9 +111,13 @@ def serve_supervisor(sup: SupervisorView, settings: Settings) -> RouteServer:
         from workhorse.connection import connect
 
         client = connect(settings, pool_size=2)
-    server = RouteServer(settings.health_port or 0, {
-        "/livez": lambda: _answer(*supervisor_liveness(sup)),
-        "/readyz": lambda: _answer(*supervisor_readiness(sup, client)),
-    }, settings.http_host)
+    server = RouteServer(
+        settings.health_port or 0,
+        {
+            "/livez": lambda: _answer(*supervisor_liveness(sup)),
+            "/readyz": lambda: _answer(*supervisor_readiness(sup, client)),
+        },
+        settings.http_host,
+    )
     server.start("workhorse-health")
     return server

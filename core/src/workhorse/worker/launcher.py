@@ -163,8 +163,9 @@ class WorkerProcess:
         if self.settings.health_port is not None:
             from workhorse.worker import health
 
-            self.servers.append(health.serve(self, self.settings.health_port,
-                                             self.settings.http_host))
+            self.servers.append(
+                health.serve(self, self.settings.health_port, self.settings.http_host)
+            )
         if self.settings.metrics_port is not None:
             from workhorse.worker import exporter
 
@@ -177,8 +178,11 @@ class WorkerProcess:
     def threads_alive(self) -> bool:
         """The heartbeat and every job thread still run (the liveness probe's question)."""
         heartbeat = next((t for t in self._threads if t.name == "workhorse-heartbeat"), None)
-        return (heartbeat is not None and heartbeat.is_alive()
-                and all(cap.executor.threads_alive() for cap in self.capsules))
+        return (
+            heartbeat is not None
+            and heartbeat.is_alive()
+            and all(cap.executor.threads_alive() for cap in self.capsules)
+        )
 
     def _start_services(self) -> None:
         for service in plugins.services(self):
@@ -288,8 +292,9 @@ class WorkerProcess:
             if self._requeued:
                 return True
             self._requeued = self.hard_stopping = True
-            log.warning("%s: pushing %d unfinished job(s) back to their queues",
-                        reason, len(self.running()))
+            log.warning(
+                "%s: pushing %d unfinished job(s) back to their queues", reason, len(self.running())
+            )
             done = True
             for cap in self.capsules:  # each through its own fetcher (its own in-progress state)
                 running = sorted(cap.processor.running.values(), key=lambda entry: entry[1])
@@ -297,8 +302,7 @@ class WorkerProcess:
                 try:
                     cap.fetcher.requeue(units)
                 except Exception:
-                    log.exception("failed while requeueing unfinished jobs of capsule %s",
-                                  cap.name)
+                    log.exception("failed while requeueing unfinished jobs of capsule %s", cap.name)
                     done = False
             return done
 

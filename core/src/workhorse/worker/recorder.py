@@ -72,8 +72,11 @@ class ResultRecorder:
         self._stopping = True
         self._wake.set()
         if not written:
-            log.warning("%d job result(s) were not written before shutdown; with reliable "
-                        "fetch those jobs run again", len(self.pending))
+            log.warning(
+                "%d job result(s) were not written before shutdown; with reliable "
+                "fetch those jobs run again",
+                len(self.pending),
+            )
         return written
 
     def _run(self) -> None:
@@ -92,8 +95,12 @@ class ResultRecorder:
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     self.pending.extendleft(reversed(batch))  # kept, in order
                     delay = min(max(delay * 2, 0.1), 5.0)
-                    log.warning("could not write %d job result(s) (%s); retrying in %.1fs",
-                                len(batch), exc, delay)
+                    log.warning(
+                        "could not write %d job result(s) (%s); retrying in %.1fs",
+                        len(batch),
+                        exc,
+                        delay,
+                    )
                     time.sleep(delay)
                 finally:
                     self._writing = False

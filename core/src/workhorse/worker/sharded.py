@@ -26,8 +26,13 @@ def build(settings: Settings, shards: Shards) -> list[WorkerProcess]:
     for name, url in shards.urls.items():
         owned = [q for q in settings.queues if shards.shard_for(q.name) == name]
         if owned:
-            workers.append(WorkerProcess(settings.with_changes(
-                redis_url=url, redis_url_source="--shard", queues=tuple(owned))))
+            workers.append(
+                WorkerProcess(
+                    settings.with_changes(
+                        redis_url=url, redis_url_source="--shard", queues=tuple(owned)
+                    )
+                )
+            )
     if not workers:
         raise ConfigError("none of the shards owns any of the queues given with -q")
     return workers

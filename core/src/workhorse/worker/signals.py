@@ -52,7 +52,7 @@ class SignalInbox:
         for signum in signums:
             signal.signal(signum, self._on_signal)
 
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self.post(signum)
 
     def post(self, signum: int) -> None:

@@ -107,21 +107,33 @@ class Supervisor:
                 continue
             pid, lived, slot.child = slot.child.pid, now - slot.started, None
             if code == EXIT_STOPPED:
-                log.info("worker process %d of %d (pid=%d) stopped on request; not restarting it",
-                         slot.number, self.count, pid)
+                log.info(
+                    "worker process %d of %d (pid=%d) stopped on request; not restarting it",
+                    slot.number,
+                    self.count,
+                    pid,
+                )
                 slot.retired = True
                 continue
             decision = slot.history.exited(code, lived)
             if isinstance(decision, GiveUp):
                 log.error(
                     "worker process %d of %d (pid=%d) %s; stopping",
-                    slot.number, self.count, pid, decision.reason,
+                    slot.number,
+                    self.count,
+                    pid,
+                    decision.reason,
                 )
                 self._give_up(decision.exit_code)
                 return
             log.warning(
                 "worker process %d of %d (pid=%d) exited with %s after %.1fs; restart in %.1fs",
-                slot.number, self.count, pid, code, lived, decision.delay,
+                slot.number,
+                self.count,
+                pid,
+                code,
+                lived,
+                decision.delay,
             )
             slot.restart_at = now + decision.delay
 

@@ -56,7 +56,8 @@ def open_sealed(ring: KeyRing, token: object, jid: str, name: str) -> object:
         blob = b""
     if len(blob) < 1 + NONCE + TAG:
         raise UndecryptableArgument(
-            f"the last argument of encrypted job {name} jid={jid} is not a sealed value")
+            f"the last argument of encrypted job {name} jid={jid} is not a sealed value"
+        )
     version = blob[0]
     cipher = ring.ciphers.get(version)
     if cipher is None:
@@ -64,12 +65,14 @@ def open_sealed(ring: KeyRing, token: object, jid: str, name: str) -> object:
         raise MissingKey(
             f"job {name} jid={jid} was encrypted with key version {version}, which this "
             f"process does not have (it has: {have}); add that key to {ENV} and retry the "
-            "job from the dead set")
+            "job from the dead set"
+        )
     try:
-        plain = cipher.decrypt(blob[1:1 + NONCE], blob[1 + NONCE:], _aad(jid, name))
+        plain = cipher.decrypt(blob[1 : 1 + NONCE], blob[1 + NONCE :], _aad(jid, name))
     except InvalidTag:
         raise UndecryptableArgument(
             f"the encrypted argument of job {name} jid={jid} does not open with key version "
-            f"{version}: it was altered, or copied from another job") from None
+            f"{version}: it was altered, or copied from another job"
+        ) from None
     # Authenticated, so it is the JSON text seal() wrote: no whitespace, nothing after it.
     return _DECODE(plain.decode())[0]

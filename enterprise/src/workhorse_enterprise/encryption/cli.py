@@ -25,6 +25,7 @@ def keygen(version: int) -> None:
 def check() -> None:
     """Say which key versions this environment holds and which one encrypts."""
     ring = KeyRing.from_env()
-    click.echo(f"{ENV}: versions {', '.join(map(str, ring.versions))}; "
-               f"new jobs are encrypted with version {ring.newest}")
-
+    click.echo(
+        f"{ENV}: versions {', '.join(map(str, ring.versions))}; "
+        f"new jobs are encrypted with version {ring.newest}"
+    )

@@ -36,9 +36,11 @@ class KeyRing:
 
     def __init__(self, keys: Mapping[int, bytes]) -> None:
         if not keys:
-            raise ConfigError(f"no encryption keys: set {ENV} (or {FILE_ENV}) to "
-                              "VERSION:BASE64KEY entries; `workhorse encryption keygen 1` "
-                              "prints one")
+            raise ConfigError(
+                f"no encryption keys: set {ENV} (or {FILE_ENV}) to "
+                "VERSION:BASE64KEY entries; `workhorse encryption keygen 1` "
+                "prints one"
+            )
         self.ciphers = {version: AESGCM(key) for version, key in keys.items()}
         self.newest = max(keys)
         # A separate key for keyed digests (unique-job identities of encrypted jobs), derived
@@ -68,8 +70,9 @@ class KeyRing:
             try:
                 text = path.read_text(encoding="utf-8")
             except OSError as exc:
-                raise ConfigError(f"cannot read the encryption key file {path} "
-                                  f"({FILE_ENV}): {exc.strerror}") from None
+                raise ConfigError(
+                    f"cannot read the encryption key file {path} ({FILE_ENV}): {exc.strerror}"
+                ) from None
             return cls.parse(text, str(path))
         return cls({})
 
@@ -78,8 +81,9 @@ def _entry(entry: str, position: int, source: str) -> tuple[int, bytes]:
     match = _ENTRY.fullmatch(entry)
     where = f"entry {position} of {source}"
     if match is None:
-        raise ConfigError(f"{where} is not VERSION:BASE64KEY (e.g. as printed by "
-                          "`workhorse encryption keygen 1`)")
+        raise ConfigError(
+            f"{where} is not VERSION:BASE64KEY (e.g. as printed by `workhorse encryption keygen 1`)"
+        )
     version = int(match[1])
     if not 1 <= version <= 255:
         raise ConfigError(f"{where}: key version {version} is outside 1..255")
@@ -88,8 +92,9 @@ def _entry(entry: str, position: int, source: str) -> tuple[int, bytes]:
     except (binascii.Error, ValueError):
         raise ConfigError(f"{where} (version {version}): the key is not valid base64") from None
     if len(key) != KEY_BYTES:
-        raise ConfigError(f"{where} (version {version}): the key has {len(key)} bytes; "
-                          f"AES-256 needs {KEY_BYTES}")
+        raise ConfigError(
+            f"{where} (version {version}): the key has {len(key)} bytes; AES-256 needs {KEY_BYTES}"
+        )
     return version, key
 
 

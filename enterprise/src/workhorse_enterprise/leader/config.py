@@ -34,8 +34,9 @@ class LeaderConfig:
             )
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None,
-                      env: Mapping[str, str] | None = None) -> LeaderConfig:
+    def from_settings(
+        cls, settings: Settings | None = None, env: Mapping[str, str] | None = None
+    ) -> LeaderConfig:
         extras = settings.extras if settings is not None else {}
         env = os.environ if env is None else env
         lease = _number(extras, env, "leader_lease", DEFAULT_LEASE)
@@ -44,8 +45,9 @@ class LeaderConfig:
         return cls(lease=lease, renew_every=renew, retry_every=retry)
 
 
-def _number(extras: Mapping[str, object], env: Mapping[str, str], name: str,
-            default: float) -> float:
+def _number(
+    extras: Mapping[str, object], env: Mapping[str, str], name: str, default: float
+) -> float:
     value = extras.get(name)
     env_name = f"WORKHORSE_{name.upper()}"
     if value is None:

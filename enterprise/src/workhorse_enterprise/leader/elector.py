@@ -49,9 +49,15 @@ class LeaderElector:
 
     name = "leader-election"
 
-    def __init__(self, client: redis.Redis, keys: Keys, identity: str,
-                 config: LeaderConfig | None = None, process: object | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        identity: str,
+        config: LeaderConfig | None = None,
+        process: object | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config or LeaderConfig()
         self.identity = identity
         self.lease = Lease(client, keys, identity, self.config.lease)
@@ -98,8 +104,9 @@ class LeaderElector:
                 try:
                     self.lease.release()
                 except _REDIS_DOWN as exc:
-                    log.warning("could not release the leader lease (%s); it expires by itself",
-                                exc)
+                    log.warning(
+                        "could not release the leader lease (%s); it expires by itself", exc
+                    )
                 self._set(False, "stepping down at shutdown")
             self._events.stop(timeout)
             with _active_lock:

@@ -48,8 +48,12 @@ class LeaderOnly:
         self._apply(False, timeout)
 
     def _changed(self, elected: bool) -> None:
-        threading.Thread(target=self._apply, args=(elected, self.stop_timeout),
-                         name=f"workhorse-{self.name}", daemon=True).start()
+        threading.Thread(
+            target=self._apply,
+            args=(elected, self.stop_timeout),
+            name=f"workhorse-{self.name}",
+            daemon=True,
+        ).start()
 
     def _apply(self, run: bool, timeout: float) -> None:
         with self._lock:
@@ -61,6 +65,9 @@ class LeaderOnly:
                 else:
                     self.inner.stop(timeout)
             except Exception:
-                log.exception("leader-only service %s failed to %s", self.inner.name,
-                              "start" if run else "stop")
+                log.exception(
+                    "leader-only service %s failed to %s",
+                    self.inner.name,
+                    "start" if run else "stop",
+                )
             self._running = run

@@ -29,7 +29,8 @@ DEFAULT_WAIT = 5.0
 # Leases taken by `with limiter:` in this thread or task, innermost last. One
 # module-level variable (not one per limiter): dynamic names create many limiters.
 _held: contextvars.ContextVar[tuple[Lease, ...]] = contextvars.ContextVar(
-    "workhorse_limits_held", default=())
+    "workhorse_limits_held", default=()
+)
 
 
 class Limiter(ABC):
@@ -38,9 +39,15 @@ class Limiter(ABC):
     kind: Kind
 
     def __init__(
-        self, name: str, limit: int, *, wait_timeout: float = DEFAULT_WAIT,
-        ttl: float = DEFAULT_TTL, reschedules: int | None = None,
-        redis_client: redis.Redis | None = None, prefix: str | None = None,
+        self,
+        name: str,
+        limit: int,
+        *,
+        wait_timeout: float = DEFAULT_WAIT,
+        ttl: float = DEFAULT_TTL,
+        reschedules: int | None = None,
+        redis_client: redis.Redis | None = None,
+        prefix: str | None = None,
     ) -> None:
         # The license is checked where a limiter's work is built, its scripts
         # (``scripts``, then every acquire and release), not here: a job module
@@ -118,7 +125,8 @@ class Limiter(ABC):
         if isinstance(cost, bool) or not isinstance(cost, int) or not 1 <= cost <= self.limit:
             raise ConfigError(
                 f'{self.kind} limiter "{self.name}": cost must be a whole number from 1 to '
-                f"its limit {self.limit}, got {cost!r} (it could never be admitted)")
+                f"its limit {self.limit}, got {cost!r} (it could never be admitted)"
+            )
         return cost
 
     # -- acquiring -----------------------------------------------------------
@@ -147,7 +155,8 @@ class Limiter(ABC):
         while True:
             budget = deadline.budget_us()
             verdict = await asyncio.to_thread(
-                self.attempt, cost, deadline.waited, budget, deadline.token)
+                self.attempt, cost, deadline.waited, budget, deadline.token
+            )
             if verdict.admitted:
                 return self._lease(cost, verdict, deadline)
             if self.gives_up(verdict, budget):
@@ -158,8 +167,14 @@ class Limiter(ABC):
         return Lease(self, cost, verdict.now_us / 1e6, deadline.elapsed(), deadline.token)
 
     def _over(self, verdict: Verdict, deadline: Deadline) -> OverLimit:
-        return OverLimit(self.name, self.kind, self.describe(), self.retry_in(verdict),
-                         deadline.timeout, self.reschedules)
+        return OverLimit(
+            self.name,
+            self.kind,
+            self.describe(),
+            self.retry_in(verdict),
+            deadline.timeout,
+            self.reschedules,
+        )
 
     # -- `with limiter:` / `async with limiter:` ---------------------------
     def __enter__(self) -> Lease:
@@ -168,7 +183,9 @@ class Limiter(ABC):
         return lease
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self._pop_held().release()
@@ -179,7 +196,9 @@ class Limiter(ABC):
         return lease
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         await self._pop_held().release_async()

@@ -20,8 +20,13 @@ _COLUMNS = ("name", "type", "limit", "per", "held", "admitted", "waited", "over"
 @click.command("limits")
 @redis_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--delete", "delete", metavar="NAME", default=None,
-              help="Forget the state and metrics of limiter NAME.")
+@click.option(
+    "--delete",
+    "delete",
+    metavar="NAME",
+    default=None,
+    help="Forget the state and metrics of limiter NAME.",
+)
 def limits(redis_url: str | None, prefix: str, as_json: bool, delete: str | None) -> None:
     """Rate limiters (Enterprise): admitted, waited, over-limit and reclaimed counts."""
     client = open_client(redis_url, prefix).redis
@@ -43,13 +48,25 @@ def table(stats: list[LimiterStats]) -> str:
     rows = [_COLUMNS] + [_row(s) for s in stats]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
     return "\n".join(
-        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                  for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
-        for row in rows)
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    )
 
 
 def _row(s: LimiterStats) -> tuple[str, ...]:
     per = f"{s.interval:g}s"
     held = "-" if s.held is None else str(s.held)
-    return (s.name, s.kind, str(s.limit), per, held, str(s.admitted), str(s.waited),
-            str(s.over), str(s.reclaimed))
+    return (
+        s.name,
+        s.kind,
+        str(s.limit),
+        per,
+        held,
+        str(s.admitted),
+        str(s.waited),
+        str(s.over),
+        str(s.reclaimed),
+    )

@@ -28,13 +28,27 @@ class ConcurrentLimiter(Limiter):
     kind = "concurrent"
 
     def __init__(
-        self, name: str, limit: int, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-        wait_timeout: float = DEFAULT_WAIT, retry_cap: float = DEFAULT_RETRY_CAP,
-        ttl: float = DEFAULT_TTL, reschedules: int | None = None,
-        redis_client: redis.Redis | None = None, prefix: str | None = None,
+        self,
+        name: str,
+        limit: int,
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        wait_timeout: float = DEFAULT_WAIT,
+        retry_cap: float = DEFAULT_RETRY_CAP,
+        ttl: float = DEFAULT_TTL,
+        reschedules: int | None = None,
+        redis_client: redis.Redis | None = None,
+        prefix: str | None = None,
     ) -> None:
-        super().__init__(name, limit, wait_timeout=wait_timeout, ttl=ttl,
-                         reschedules=reschedules, redis_client=redis_client, prefix=prefix)
+        super().__init__(
+            name,
+            limit,
+            wait_timeout=wait_timeout,
+            ttl=ttl,
+            reschedules=reschedules,
+            redis_client=redis_client,
+            prefix=prefix,
+        )
         if lock_timeout <= 0 or retry_cap <= 0:
             raise ConfigError(f'limiter "{name}": lock_timeout and retry_cap must be > 0')
         self.lock_timeout = float(lock_timeout)
@@ -47,17 +61,20 @@ class ConcurrentLimiter(Limiter):
     def describe(self) -> str:
         return f"{self.limit} at once, lock_timeout {self.lock_timeout:g}s"
 
-    def attempt(self, cost: int, waited: bool, budget_us: int, token: str) -> Verdict:
-        return self.scripts.acquire(self.keys, self.name, self.limit, self.lock_us, token,
-                                    self.ttl_ms, waited, budget_us)
+    def attempt(self, cost: int, waited: bool, budget_us: int, token: str) -> Verdict:  # noqa: ARG002
+        return self.scripts.acquire(
+            self.keys, self.name, self.limit, self.lock_us, token, self.ttl_ms, waited, budget_us
+        )
 
-    def gives_up(self, verdict: Verdict, budget_us: int) -> bool:
+    def gives_up(self, verdict: Verdict, budget_us: int) -> bool:  # noqa: ARG002
         return budget_us <= 0
 
     def check_cost(self, cost: int) -> int:
         if cost != 1:
-            raise ConfigError(f'concurrent limiter "{self.name}" takes one slot per holder; '
-                              f"cost must be 1, got {cost!r}")
+            raise ConfigError(
+                f'concurrent limiter "{self.name}" takes one slot per holder; '
+                f"cost must be 1, got {cost!r}"
+            )
         return cost
 
     def pause(self, seconds: float) -> None:
@@ -70,15 +87,18 @@ class ConcurrentLimiter(Limiter):
     def release(self, lease: Lease) -> None:
         if lease.token is None:
             return
-        still_held, now_us = self.scripts.release(self.keys, self.name, self.limit, lease.token,
-                                                  self.ttl_ms, self.lock_us)
+        still_held, now_us = self.scripts.release(
+            self.keys, self.name, self.limit, lease.token, self.ttl_ms, self.lock_us
+        )
         lease.released_at = now_us / 1e6
         if not still_held:
             log.warning(
                 'concurrent limiter "%s": a holder kept its slot longer than lock_timeout '
                 "(%gs), so the slot had already been reclaimed and others may have run at "
                 "the same time; raise lock_timeout above the longest hold",
-                self.name, self.lock_timeout)
+                self.name,
+                self.lock_timeout,
+            )
 
     async def release_async(self, lease: Lease) -> None:
         await asyncio.to_thread(self.release, lease)

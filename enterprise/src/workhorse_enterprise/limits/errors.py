@@ -14,8 +14,15 @@ class OverLimit(WorkhorseError):
     ``retry_at``; elsewhere, catch it and retry at ``retry_at`` yourself.
     """
 
-    def __init__(self, name: str, kind: str, describe: str, retry_in: float,
-                 wait_timeout: float, reschedules: int | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        describe: str,
+        retry_in: float,
+        wait_timeout: float,
+        reschedules: int | None = None,
+    ) -> None:
         self.name = name
         # the limiter's own cap on reschedules of a job (None: the worker setting)
         self.reschedules = reschedules
@@ -32,12 +39,15 @@ class OverLimit(WorkhorseError):
 
     def __reduce__(self) -> tuple[object, ...]:
         # keep it picklable (the message alone would not rebuild it)
-        return (_rebuild, (self.name, self.kind, str(self), self.retry_in, self.retry_at,
-                           self.reschedules))
+        return (
+            _rebuild,
+            (self.name, self.kind, str(self), self.retry_in, self.retry_at, self.reschedules),
+        )
 
 
-def _rebuild(name: str, kind: str, message: str, retry_in: float, retry_at: float,
-             reschedules: int | None) -> OverLimit:
+def _rebuild(
+    name: str, kind: str, message: str, retry_in: float, retry_at: float, reschedules: int | None
+) -> OverLimit:
     error = OverLimit.__new__(OverLimit)
     Exception.__init__(error, message)
     error.name, error.kind, error.retry_in, error.retry_at = name, kind, retry_in, retry_at

@@ -46,13 +46,16 @@ class Common(TypedDict, total=False):
 
 
 def concurrent(
-    name: str, limit: int, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    retry_cap: float = DEFAULT_RETRY_CAP, **common: Unpack[Common],
+    name: str,
+    limit: int,
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    retry_cap: float = DEFAULT_RETRY_CAP,
+    **common: Unpack[Common],
 ) -> ConcurrentLimiter:
     """At most ``limit`` holders at once; a dead holder's slot is reclaimed after
     ``lock_timeout`` seconds (keep it above your longest hold)."""
-    return ConcurrentLimiter(name, limit, lock_timeout=lock_timeout, retry_cap=retry_cap,
-                             **common)
+    return ConcurrentLimiter(name, limit, lock_timeout=lock_timeout, retry_cap=retry_cap, **common)
 
 
 def bucket(

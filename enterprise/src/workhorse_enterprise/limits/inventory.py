@@ -35,10 +35,16 @@ def _stats(name: str, raw: dict[Any, Any], held: int | None) -> LimiterStats:
         return int(float(fields.get(field, "0")))
 
     return LimiterStats(
-        name=name, kind=fields.get("type", "?"), limit=number("limit"),
-        interval=number("interval_us") / 1e6, admitted=number("admitted"),
-        waited=number("waited"), over=number("over"), reclaimed=number("reclaimed"),
-        last_used=number("last_us") / 1e6, held=held,
+        name=name,
+        kind=fields.get("type", "?"),
+        limit=number("limit"),
+        interval=number("interval_us") / 1e6,
+        admitted=number("admitted"),
+        waited=number("waited"),
+        over=number("over"),
+        reclaimed=number("reclaimed"),
+        last_used=number("last_us") / 1e6,
+        held=held,
     )
 
 

@@ -60,15 +60,26 @@ class LimitsMiddleware:
         if count >= cap:
             # The retry starts a fresh reschedule budget for its next attempt.
             ctx.job.pop("overrated", None)  # type: ignore[typeddict-item]
-            log.warning("%s jid=%s over limit %r after %d reschedules; failing into retry",
-                        ctx.name, ctx.jid, exc.name, count)
+            log.warning(
+                "%s jid=%s over limit %r after %d reschedules; failing into retry",
+                ctx.name,
+                ctx.jid,
+                exc.name,
+                count,
+            )
             return False
         job = {**ctx.job, "overrated": count + 1}
         job.pop("enqueued_at", None)
         at = exc.retry_at + random.uniform(0.0, max(self.jitter, exc.retry_in * 0.01))
         self.redis.zadd(self.schedule_key, {payload.encode(job): at})
-        log.debug("%s jid=%s over limit %r: rescheduled in %.3fs (%d)",
-                  ctx.name, ctx.jid, exc.name, exc.retry_in, count + 1)
+        log.debug(
+            "%s jid=%s over limit %r: rescheduled in %.3fs (%d)",
+            ctx.name,
+            ctx.jid,
+            exc.name,
+            exc.retry_in,
+            count + 1,
+        )
         return True
 
 

@@ -21,7 +21,11 @@ Per = Literal["second", "minute", "hour", "day"]
 PER_SECONDS: dict[str, float] = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 # One letter per kind keeps the state keys short: lmtr-c-stripe, lmtr-b-stripe...
 _KIND_LETTER: dict[str, str] = {
-    "concurrent": "c", "bucket": "b", "window": "w", "leaky": "l", "points": "p",
+    "concurrent": "c",
+    "bucket": "b",
+    "window": "w",
+    "leaky": "l",
+    "points": "p",
 }
 _NAME = re.compile(r"^[A-Za-z0-9_.:@-]{1,200}$")
 

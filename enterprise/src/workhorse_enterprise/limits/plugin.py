@@ -17,7 +17,7 @@ from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
 from workhorse.keys import Keys
 from workhorse.middleware import ServerMiddleware
-from workhorse.types import MetricSample, ProcessContext
+from workhorse.types import MetricSample
 from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.inventory import LimiterStats, list_limiters
@@ -43,7 +43,8 @@ def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
     if limiter is not None and not isinstance(limiter, Limiter):
         raise ConfigError(
             f"limiter= must be a limiter such as workhorse_enterprise.limits.concurrent("
-            f'"name", 5), got {limiter!r}')
+            f'"name", 5), got {limiter!r}'
+        )
 
 
 @hookimpl
@@ -55,7 +56,7 @@ def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
 
 
 @hookimpl
-def workhorse_startup(process: ProcessContext) -> None:
+def workhorse_startup() -> None:
     problem = RATE_LIMITING.problem()
     if problem is not None:
         log.warning("rate limiting is off; jobs without limiters run as usual. %s", problem)
@@ -98,14 +99,25 @@ def limiter_samples(limiters: list[LimiterStats]) -> list[MetricSample]:
     samples = []
     for stats in limiters:
         labels = {"limiter": stats.name, "kind": stats.kind}
-        samples.append(MetricSample("workhorse_limiter_limit", "The limiter's limit.",
-                                    float(stats.limit), labels))
+        samples.append(
+            MetricSample(
+                "workhorse_limiter_limit", "The limiter's limit.", float(stats.limit), labels
+            )
+        )
         if stats.held is not None:
-            samples.append(MetricSample("workhorse_limiter_held",
-                                        "Concurrency slots held right now.",
-                                        float(stats.held), labels))
+            samples.append(
+                MetricSample(
+                    "workhorse_limiter_held",
+                    "Concurrency slots held right now.",
+                    float(stats.held),
+                    labels,
+                )
+            )
         for event, help_text in _COUNTERS.items():
             # Gauges of counters kept in Redis: they can reset when a limiter's data expires.
-            samples.append(MetricSample(f"workhorse_limiter_{event}", help_text,
-                                        float(getattr(stats, event)), labels))
+            samples.append(
+                MetricSample(
+                    f"workhorse_limiter_{event}", help_text, float(getattr(stats, event)), labels
+                )
+            )
     return samples

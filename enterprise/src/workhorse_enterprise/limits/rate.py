@@ -20,12 +20,26 @@ class RateLimiter(Limiter):
     """A limit of ``limit`` units per ``interval`` seconds; ``acquire(cost=n)`` takes n."""
 
     def __init__(
-        self, name: str, limit: int, interval: float, *, wait_timeout: float = DEFAULT_WAIT,
-        ttl: float = DEFAULT_TTL, reschedules: int | None = None,
-        redis_client: redis.Redis | None = None, prefix: str | None = None,
+        self,
+        name: str,
+        limit: int,
+        interval: float,
+        *,
+        wait_timeout: float = DEFAULT_WAIT,
+        ttl: float = DEFAULT_TTL,
+        reschedules: int | None = None,
+        redis_client: redis.Redis | None = None,
+        prefix: str | None = None,
     ) -> None:
-        super().__init__(name, limit, wait_timeout=wait_timeout, ttl=ttl,
-                         reschedules=reschedules, redis_client=redis_client, prefix=prefix)
+        super().__init__(
+            name,
+            limit,
+            wait_timeout=wait_timeout,
+            ttl=ttl,
+            reschedules=reschedules,
+            redis_client=redis_client,
+            prefix=prefix,
+        )
         self.interval = interval
         self.interval_us = max(1, round(interval * 1e6))
 
@@ -34,9 +48,18 @@ class RateLimiter(Limiter):
         per = words.get(self.interval, f"{self.interval:g}s")
         return f"{self.limit} per {per}"
 
-    def attempt(self, cost: int, waited: bool, budget_us: int, token: str) -> Verdict:
-        return self.scripts.rate(self.kind, self.keys, self.name, self.limit, self.interval_us,
-                                 cost, self.ttl_ms, waited, budget_us)
+    def attempt(self, cost: int, waited: bool, budget_us: int, token: str) -> Verdict:  # noqa: ARG002
+        return self.scripts.rate(
+            self.kind,
+            self.keys,
+            self.name,
+            self.limit,
+            self.interval_us,
+            cost,
+            self.ttl_ms,
+            waited,
+            budget_us,
+        )
 
     def gives_up(self, verdict: Verdict, budget_us: int) -> bool:
         # The script knows exactly when it admits: no point waiting for less.
@@ -45,7 +68,7 @@ class RateLimiter(Limiter):
     def pause(self, seconds: float) -> None:
         time.sleep(seconds)
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Lease) -> None:  # noqa: ARG002
         return None  # an admission of a rate limiter is spent, never given back
 
 
@@ -78,4 +101,3 @@ class PointsLimiter(RateLimiter):
 
     def describe(self) -> str:
         return f"{self.limit} points per {self.interval:g}s"
-

@@ -22,7 +22,10 @@ from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.names import Kind, LimiterKeys
 
 _RATE_SCRIPT: dict[str, str] = {
-    "bucket": "bucket", "window": "window", "leaky": "leaky", "points": "leaky",
+    "bucket": "bucket",
+    "window": "window",
+    "leaky": "leaky",
+    "points": "leaky",
 }
 
 
@@ -72,26 +75,50 @@ class LimiterScripts:
         self._release = client.register_script(source("concurrent_release"))
 
     def rate(
-        self, kind: Kind, keys: LimiterKeys, name: str, limit: int, interval_us: int,
-        cost: int, ttl_ms: int, waited: bool, max_wait_us: int,
+        self,
+        kind: Kind,
+        keys: LimiterKeys,
+        name: str,
+        limit: int,
+        interval_us: int,
+        cost: int,
+        ttl_ms: int,
+        waited: bool,
+        max_wait_us: int,
     ) -> Verdict:
-        args: list[str | int] = [name, limit, interval_us, cost, ttl_ms, int(waited), max_wait_us,
-                secrets.token_hex(6), kind]
+        args: list[str | int] = [
+            name,
+            limit,
+            interval_us,
+            cost,
+            ttl_ms,
+            int(waited),
+            max_wait_us,
+            secrets.token_hex(6),
+            kind,
+        ]
         try:
             reply = self._rate[_RATE_SCRIPT[kind]](
-                keys=[keys.state, keys.metrics, keys.index], args=args)
+                keys=[keys.state, keys.metrics, keys.index], args=args
+            )
         except redis.ResponseError as exc:
             raise _conflict(exc) from None
         return _verdict(reply)
 
     def acquire(
-        self, keys: LimiterKeys, name: str, limit: int, lock_us: int, token: str,
-        ttl_ms: int, waited: bool, max_wait_us: int,
+        self,
+        keys: LimiterKeys,
+        name: str,
+        limit: int,
+        lock_us: int,
+        token: str,
+        ttl_ms: int,
+        waited: bool,
+        max_wait_us: int,
     ) -> Verdict:
         args: list[str | int] = [name, limit, lock_us, token, ttl_ms, int(waited), max_wait_us]
         try:
-            reply = self._acquire(
-                keys=[keys.state, keys.wake, keys.metrics, keys.index], args=args)
+            reply = self._acquire(keys=[keys.state, keys.wake, keys.metrics, keys.index], args=args)
         except redis.ResponseError as exc:
             raise _conflict(exc) from None
         return _verdict(reply)
@@ -102,7 +129,8 @@ class LimiterScripts:
         """(whether the lease was still held, server now in us)."""
         reply = self._release(
             keys=[keys.state, keys.wake, keys.metrics, keys.index],
-            args=[name, limit, token, ttl_ms, lock_us])
+            args=[name, limit, token, ttl_ms, lock_us],
+        )
         return bool(int(reply[0])), int(reply[1])
 
 

@@ -32,25 +32,26 @@ class UnlimitedLimiter(Limiter):
 
     def check_cost(self, cost: int) -> int:
         if isinstance(cost, bool) or not isinstance(cost, int) or cost < 1:
-            raise ConfigError(f'unlimited limiter "{self.name}": cost must be a whole number '
-                              f">= 1, got {cost!r}")
+            raise ConfigError(
+                f'unlimited limiter "{self.name}": cost must be a whole number >= 1, got {cost!r}'
+            )
         return cost
 
-    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:
+    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:  # noqa: ARG002
         return Lease(self, self.check_cost(cost), time.time(), 0.0)
 
-    async def acquire_async(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:
+    async def acquire_async(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:  # noqa: ARG002
         return self.acquire(cost)
 
     # Never called (acquire admits without asking Redis); defined for the base class.
     def attempt(self, cost: int, waited: bool, budget_us: int, token: str) -> Verdict:
         raise NotImplementedError("an unlimited limiter never asks Redis")
 
-    def gives_up(self, verdict: Verdict, budget_us: int) -> bool:
+    def gives_up(self, verdict: Verdict, budget_us: int) -> bool:  # noqa: ARG002
         return False
 
-    def pause(self, seconds: float) -> None:
+    def pause(self, seconds: float) -> None:  # noqa: ARG002
         return None
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Lease) -> None:  # noqa: ARG002
         return None

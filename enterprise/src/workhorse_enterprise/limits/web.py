@@ -29,5 +29,10 @@ def as_json(request: Request) -> Response:
 
 
 def tab() -> DashboardTab:
-    return DashboardTab("limits", "Limits", [Route("/", index), Route("/json", as_json)],
-                        templates_dir=TEMPLATES, order=60)
+    return DashboardTab(
+        "limits",
+        "Limits",
+        [Route("/", index), Route("/json", as_json)],
+        templates_dir=TEMPLATES,
+        order=60,
+    )

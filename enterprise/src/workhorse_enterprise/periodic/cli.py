@@ -35,8 +35,17 @@ def list_entries(as_json: bool, redis_url: str | None, prefix: str) -> None:
         click.echo("no periodic entries published yet (start an Enterprise worker)")
         return
     table = [("NAME", "SCHEDULE", "STATE", "NEXT RUN", "LAST RUN", "LAST JID")]
-    table += [(r.entry.name, f"{r.entry.spec} {r.entry.tz}" if r.entry.cron else r.entry.spec,
-               _state(r), _time(r.next_run), _time(r.last_run), r.last_jid or "-") for r in rows]
+    table += [
+        (
+            r.entry.name,
+            f"{r.entry.spec} {r.entry.tz}" if r.entry.cron else r.entry.spec,
+            _state(r),
+            _time(r.next_run),
+            _time(r.last_run),
+            r.last_jid or "-",
+        )
+        for r in rows
+    ]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
@@ -85,10 +94,16 @@ def _time(value: datetime | None) -> str:
 
 def _json(row: control.EntryStatus) -> dict[str, Any]:
     return {
-        "name": row.entry.name, "job": row.entry.job, "schedule": row.entry.spec,
-        "tz": row.entry.tz, "queue": row.entry.queue, "state": _state(row),
-        "problem": row.entry.problem, "missed": row.entry.missed,
+        "name": row.entry.name,
+        "job": row.entry.job,
+        "schedule": row.entry.spec,
+        "tz": row.entry.tz,
+        "queue": row.entry.queue,
+        "state": _state(row),
+        "problem": row.entry.problem,
+        "missed": row.entry.missed,
         "next_run": row.next_run.isoformat() if row.next_run else None,
         "last_run": row.last_run.isoformat() if row.last_run else None,
-        "last_jid": row.last_jid, "history": row.history,
+        "last_jid": row.last_jid,
+        "history": row.history,
     }

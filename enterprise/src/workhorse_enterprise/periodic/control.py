@@ -20,8 +20,16 @@ from workhorse_enterprise.periodic import registry
 from workhorse_enterprise.periodic.entry import Entry
 from workhorse_enterprise.periodic.errors import UnknownEntryError
 
-__all__ = ["EntryStatus", "UnknownEntryError", "known_entries", "leader", "pause", "resume",
-           "run_now", "status"]
+__all__ = [
+    "EntryStatus",
+    "UnknownEntryError",
+    "known_entries",
+    "leader",
+    "pause",
+    "resume",
+    "run_now",
+    "status",
+]
 from workhorse_enterprise.periodic.jobs import build_job
 from workhorse_enterprise.periodic.schedule import next_tick
 from workhorse_enterprise.periodic.store import HistoryItem, PeriodicStore, tick_number
@@ -88,8 +96,9 @@ def leader(client: Client | None = None) -> str | None:
     return current_leader(chosen.redis, chosen.keys)
 
 
-def status(client: Client | None = None, now: float | None = None,
-           history: int = 5) -> list[EntryStatus]:
+def status(
+    client: Client | None = None, now: float | None = None, history: int = 5
+) -> list[EntryStatus]:
     """Every entry with its next run, last run and recent history."""
     now = time.time() if now is None else now
     _, store = _client(client)
@@ -97,15 +106,17 @@ def status(client: Client | None = None, now: float | None = None,
     for entry in known_entries(client).values():
         state = store.state(entry.name)
         tz = _zone(entry)
-        rows.append(EntryStatus(
-            entry=entry,
-            paused=state.get("paused") == "1",
-            next_run=_at(next_tick(entry.schedule, now), tz) if entry.schedule else None,
-            last_tick=_maybe_at(tick_number(state.get("last_tick")), tz),
-            last_run=_maybe_at(_ms_to_s(state.get("last_enqueued_at")), tz),
-            last_jid=state.get("last_jid"),
-            history=store.history(entry.name, history),
-        ))
+        rows.append(
+            EntryStatus(
+                entry=entry,
+                paused=state.get("paused") == "1",
+                next_run=_at(next_tick(entry.schedule, now), tz) if entry.schedule else None,
+                last_tick=_maybe_at(tick_number(state.get("last_tick")), tz),
+                last_run=_maybe_at(_ms_to_s(state.get("last_enqueued_at")), tz),
+                last_jid=state.get("last_jid"),
+                history=store.history(entry.name, history),
+            )
+        )
     return rows
 
 

@@ -51,37 +51,73 @@ class Entry:
 
     def to_json(self) -> str:
         """The definition published to Redis, so the CLI and dashboard can list and run it."""
-        return json.dumps({
-            "name": self.name, "job": self.job, "cron": self.cron, "every": self.every,
-            "tz": self.tz, "args": list(self.args), "options": dict(self.options),
-            "missed": self.missed, "max_missed": self.max_missed, "grace": self.grace,
-            "problem": self.problem,
-        }, separators=(",", ":"))
+        return json.dumps(
+            {
+                "name": self.name,
+                "job": self.job,
+                "cron": self.cron,
+                "every": self.every,
+                "tz": self.tz,
+                "args": list(self.args),
+                "options": dict(self.options),
+                "missed": self.missed,
+                "max_missed": self.max_missed,
+                "grace": self.grace,
+                "problem": self.problem,
+            },
+            separators=(",", ":"),
+        )
 
     @classmethod
     def from_json(cls, raw: str) -> Entry:
         """Rebuild a published definition (re-parsed: a bad schedule becomes a problem)."""
         data = cast(dict[str, Any], json.loads(raw))
         return build(
-            name=str(data["name"]), job=str(data["job"]), cron=data.get("cron"),
-            every=data.get("every"), tz=str(data.get("tz") or "UTC"),
-            args=data.get("args") or [], options=data.get("options") or {},
+            name=str(data["name"]),
+            job=str(data["job"]),
+            cron=data.get("cron"),
+            every=data.get("every"),
+            tz=str(data.get("tz") or "UTC"),
+            args=data.get("args") or [],
+            options=data.get("options") or {},
             missed=data.get("missed", "skip"),
             max_missed=data.get("max_missed", DEFAULT_MAX_MISSED),
-            grace=data.get("grace", DEFAULT_GRACE), problem=data.get("problem"),
+            grace=data.get("grace", DEFAULT_GRACE),
+            problem=data.get("problem"),
         )
 
 
 def build(
-    *, name: str, job: str, cron: str | None, every: int | None, tz: str, args: Any,
-    options: Mapping[str, Any], missed: Any, max_missed: Any, grace: Any,
-    external: bool = False, problem: str | None = None,
+    *,
+    name: str,
+    job: str,
+    cron: str | None,
+    every: int | None,
+    tz: str,
+    args: Any,
+    options: Mapping[str, Any],
+    missed: Any,
+    max_missed: Any,
+    grace: Any,
+    external: bool = False,
+    problem: str | None = None,
 ) -> Entry:
     """An :class:`Entry`; anything wrong is recorded in ``problem`` instead of raised."""
     args = tuple(args) if isinstance(args, list | tuple) else args
-    entry = Entry(name=name, job=job, cron=cron, every=every, tz=tz, args=args,
-                  options=dict(options), missed=missed, max_missed=max_missed, grace=grace,
-                  external=external, problem=problem)
+    entry = Entry(
+        name=name,
+        job=job,
+        cron=cron,
+        every=every,
+        tz=tz,
+        args=args,
+        options=dict(options),
+        missed=missed,
+        max_missed=max_missed,
+        grace=grace,
+        external=external,
+        problem=problem,
+    )
     if problem:
         return entry
     try:
@@ -103,10 +139,14 @@ def _check_options(entry: Entry) -> None:
         raise PeriodicConfigError(
             f"missed={entry.missed!r} is not a policy; use 'skip' (default), 'once' or 'all'"
         )
-    if isinstance(entry.max_missed, bool) or not isinstance(entry.max_missed, int) \
-            or entry.max_missed < 1:
+    if (
+        isinstance(entry.max_missed, bool)
+        or not isinstance(entry.max_missed, int)
+        or entry.max_missed < 1
+    ):
         raise PeriodicConfigError(
-            f"max_missed must be a whole number >= 1, got {entry.max_missed!r}")
+            f"max_missed must be a whole number >= 1, got {entry.max_missed!r}"
+        )
     if isinstance(entry.grace, bool) or not isinstance(entry.grace, int | float) or entry.grace < 0:
         raise PeriodicConfigError(f"grace must be a number of seconds >= 0, got {entry.grace!r}")
     if not isinstance(entry.args, tuple):

@@ -19,8 +19,12 @@ def build_job(
     seconds) and ``periodic_missed`` (a missed tick run by policy) travel with
     the job; Sidekiq keeps unknown fields untouched.
     """
-    item: dict[str, Any] = {**entry.options, "class": entry.job, "args": list(entry.args),
-                            "periodic": entry.name}
+    item: dict[str, Any] = {
+        **entry.options,
+        "class": entry.job,
+        "args": list(entry.args),
+        "periodic": entry.name,
+    }
     if tick is not None:
         item["periodic_tick"] = tick
     if kind == "missed":

@@ -12,7 +12,6 @@ import threading
 import click
 
 from workhorse.client import Client
-from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ServerMiddleware
 from workhorse.types import ProcessContext, Service
@@ -28,28 +27,40 @@ log = logging.getLogger("workhorse_enterprise.periodic")
 
 
 @hookimpl
-def workhorse_startup(process: ProcessContext) -> None:
+def workhorse_startup() -> None:
     problem = PERIODIC_JOBS.problem()
     count = len(registry.entries())
     if problem:
-        log.warning("periodic jobs (%d registered) and leader election are OFF in this worker: "
-                    "%s", count, problem)
+        log.warning(
+            "periodic jobs (%d registered) and leader election are OFF in this worker: %s",
+            count,
+            problem,
+        )
         return
     for line in registry.problems():
         log.error("%s; this entry is skipped, the others run", line)
-    log.info("periodic jobs: %d entr%s registered; enqueued by the elected leader",
-             count, "y" if count == 1 else "ies")
+    log.info(
+        "periodic jobs: %d entr%s registered; enqueued by the elected leader",
+        count,
+        "y" if count == 1 else "ies",
+    )
 
 
 @hookimpl
 def workhorse_services(process: ProcessContext) -> list[Service]:
     if not PERIODIC_JOBS.licensed:
         return []
-    elector = LeaderElector(process.redis, process.keys, process.identity,
-                            LeaderConfig.from_settings(process.settings), process)
+    elector = LeaderElector(
+        process.redis,
+        process.keys,
+        process.identity,
+        LeaderConfig.from_settings(process.settings),
+        process,
+    )
     entries = [registry.resolve(e) for e in registry.entries()]
-    ticker = PeriodicTicker(process.redis, process.keys, entries, elector,
-                            Client(process.redis, process.settings))
+    ticker = PeriodicTicker(
+        process.redis, process.keys, entries, elector, Client(process.redis, process.settings)
+    )
     _step_down_on_shutdown(process, elector)
     leader_only: list[Service] = [LeaderOnly(s) for s in registered_services()]
     # Started and stopped in this order: the elector last, so it steps down
@@ -79,7 +90,7 @@ def workhorse_cli_commands() -> list[click.Command]:
 
 
 @hookimpl
-def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+def workhorse_server_middleware() -> list[ServerMiddleware]:
     return [RecordResults()] if PERIODIC_JOBS.licensed else []
 
 

@@ -62,14 +62,30 @@ def register(
     entry_name = name or job_name or "(unnamed)"
     if problem is None:
         problem = _options_problem(entry_options, entry_name)
-    entry = build(name=entry_name, job=job_name or "", cron=cron, every=every, tz=tz, args=args,
-                  options=entry_options, missed=missed, max_missed=max_missed, grace=grace,
-                  external=external, problem=problem)
+    entry = build(
+        name=entry_name,
+        job=job_name or "",
+        cron=cron,
+        every=every,
+        tz=tz,
+        args=args,
+        options=entry_options,
+        missed=missed,
+        max_missed=max_missed,
+        grace=grace,
+        external=external,
+        problem=problem,
+    )
     with _lock:
         if entry.name in _entries and _entries[entry.name] != entry:
-            entry = replace(entry, schedule=None, problem=(
-                f'a periodic entry named "{entry.name}" is already registered; '
-                "pass name= to tell them apart"))
+            entry = replace(
+                entry,
+                schedule=None,
+                problem=(
+                    f'a periodic entry named "{entry.name}" is already registered; '
+                    "pass name= to tell them apart"
+                ),
+            )
             _entries[f"{entry.name}#{len(_entries)}"] = entry
         else:
             _entries[entry.name] = entry
@@ -81,9 +97,9 @@ def periodic(
 ) -> Callable[[J], J]:
     """Decorator form of :func:`register`, stacked on ``@workhorse.job``::
 
-        @periodic("@hourly", tz="Europe/Berlin")
-        @workhorse.job
-        def rollup() -> None: ...
+    @periodic("@hourly", tz="Europe/Berlin")
+    @workhorse.job
+    def rollup() -> None: ...
     """
 
     def decorate(job: J) -> J:
@@ -132,9 +148,14 @@ def resolve(entry: Entry) -> Entry:
     if definition is None:
         if entry.external:
             return entry
-        return replace(entry, schedule=None, problem=(
-            f'job "{entry.job}" is not registered in this worker; import the module that '
-            "defines it with -r, or pass external=True for a job another app runs"))
+        return replace(
+            entry,
+            schedule=None,
+            problem=(
+                f'job "{entry.job}" is not registered in this worker; import the module that '
+                "defines it with -r, or pass external=True for a job another app runs"
+            ),
+        )
     return replace(entry, options={**definition.wire_options(), **entry.options})
 
 

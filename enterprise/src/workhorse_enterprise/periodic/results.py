@@ -46,4 +46,3 @@ class RecordResults:
             pipe.execute()
         except redis.RedisError as exc:
             log.warning("could not record the result of periodic job %s (%s)", jid, exc)
-

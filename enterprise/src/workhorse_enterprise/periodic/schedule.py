@@ -123,7 +123,8 @@ class CronSchedule:
             croniter(fields, datetime(2000, 1, 1)).get_next(datetime)
         except (CroniterError, ValueError, KeyError) as exc:
             raise PeriodicConfigError(
-                f"invalid cron expression {self.expression!r}: {exc}") from None
+                f"invalid cron expression {self.expression!r}: {exc}"
+            ) from None
         minute, hour = fields.split()[:2]
         object.__setattr__(self, "fields", fields)
         object.__setattr__(self, "fixed", not (minute.startswith("*") or hour.startswith("*")))

@@ -35,8 +35,13 @@ from workhorse_enterprise.unique.locks import DIGEST, lock_key
 HISTORY_LENGTH = 50
 RunKind = Literal["tick", "missed", "manual"]
 TickResult = Literal["pushed", "done", "not_leader", "paused", "locked"]
-_RESULTS: dict[int, TickResult] = {1: "pushed", 0: "done", -1: "not_leader", -2: "paused",
-                                   -3: "locked"}
+_RESULTS: dict[int, TickResult] = {
+    1: "pushed",
+    0: "done",
+    -1: "not_leader",
+    -2: "paused",
+    -3: "locked",
+}
 _PACKAGE = "workhorse_enterprise.periodic"
 
 
@@ -92,16 +97,31 @@ class PeriodicStore:
         self._advance: Script = client.register_script(source("advance", _PACKAGE))
 
     # -- the leader's writes ----------------------------------------------------
-    def enqueue_tick(self, entry: Entry, tick: int, job: dict[str, Any], identity: str,
-                     kind: RunKind) -> TickResult:
+    def enqueue_tick(
+        self, entry: Entry, tick: int, job: dict[str, Any], identity: str, kind: RunKind
+    ) -> TickResult:
         jid, queue = str(job["jid"]), str(job.get("queue") or entry.queue)
         now_ms = int(time.time() * 1000)
         item: HistoryItem = {"tick": tick, "jid": jid, "at": now_ms, "kind": kind}
-        keys = [self.keys.state(entry.name), self.keys.tick(entry.name, tick),
-                self.keys.keys.queue(queue), self.keys.keys.queues, self.keys.leader,
-                self.keys.history(entry.name)]
-        args: list[Any] = [tick, tick_ttl_ms(entry), payload.encode(job), queue, identity, jid,
-                           now_ms, json.dumps(item), HISTORY_LENGTH]
+        keys = [
+            self.keys.state(entry.name),
+            self.keys.tick(entry.name, tick),
+            self.keys.keys.queue(queue),
+            self.keys.keys.queues,
+            self.keys.leader,
+            self.keys.history(entry.name),
+        ]
+        args: list[Any] = [
+            tick,
+            tick_ttl_ms(entry),
+            payload.encode(job),
+            queue,
+            identity,
+            jid,
+            now_ms,
+            json.dumps(item),
+            HISTORY_LENGTH,
+        ]
         lock = unique_lock(self.keys.keys, job)
         if lock is not None:  # a unique job: the lock is taken in the same call as the push
             keys.append(lock[0])
@@ -110,8 +130,9 @@ class PeriodicStore:
         return _RESULTS[int(result)]
 
     def advance(self, name: str, tick: int, identity: str) -> TickResult:
-        result = int(self._advance(keys=[self.keys.state(name), self.keys.leader],
-                                   args=[tick, identity]))
+        result = int(
+            self._advance(keys=[self.keys.state(name), self.keys.leader], args=[tick, identity])
+        )
         return "not_leader" if result == -1 else "done"
 
     def publish(self, entries: Iterable[Entry]) -> None:
@@ -188,8 +209,9 @@ class PeriodicStore:
         pipe = self.redis.pipeline(transaction=True)
         pipe.lpush(self.keys.keys.queue(queue), payload.encode(job))
         pipe.sadd(self.keys.keys.queues, queue)
-        pipe.hset(self.keys.state(entry.name),
-                  mapping={"last_jid": jid, "last_enqueued_at": now_ms})
+        pipe.hset(
+            self.keys.state(entry.name), mapping={"last_jid": jid, "last_enqueued_at": now_ms}
+        )
         pipe.lpush(self.keys.history(entry.name), json.dumps(item))
         pipe.ltrim(self.keys.history(entry.name), 0, HISTORY_LENGTH - 1)
         pipe.execute()

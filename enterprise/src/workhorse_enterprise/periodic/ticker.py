@@ -74,9 +74,16 @@ class PeriodicTicker:
 
     name = "periodic"
 
-    def __init__(self, client: redis.Redis, keys: Keys, entries: Sequence[Entry],
-                 elector: LeaderElector, job_client: Client,
-                 clock: Callable[[], float] = time.time, max_sleep: float = 1.0) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        entries: Sequence[Entry],
+        elector: LeaderElector,
+        job_client: Client,
+        clock: Callable[[], float] = time.time,
+        max_sleep: float = 1.0,
+    ) -> None:
         PERIODIC_JOBS.require()
         self.store = PeriodicStore(client, keys)
         self.keys = keys
@@ -105,7 +112,7 @@ class PeriodicTicker:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
-    def _leadership_changed(self, elected: bool) -> None:
+    def _leadership_changed(self, _elected: bool) -> None:
         # Runs on the leader-events thread: only flag it; the ticker thread resets.
         self._new_term.set()
         self._wake.set()
@@ -154,8 +161,12 @@ class PeriodicTicker:
         if due.newest is None:
             return
         if due.skipped_from is not None:
-            log.warning("periodic entry %s: missed ticks up to %s skipped (missed=%r)",
-                        entry.name, _iso(due.skipped_from), entry.missed)
+            log.warning(
+                "periodic entry %s: missed ticks up to %s skipped (missed=%r)",
+                entry.name,
+                _iso(due.skipped_from),
+                entry.missed,
+            )
         for tick in due.missed:
             self._push(entry, tick, "missed")
         for tick in due.on_time:
@@ -182,22 +193,36 @@ class PeriodicTicker:
         except _REDIS_DOWN:
             raise
         except Exception:
-            log.exception("periodic entry %s: could not build the job for %s; tick skipped",
-                          entry.name, _iso(tick))
+            log.exception(
+                "periodic entry %s: could not build the job for %s; tick skipped",
+                entry.name,
+                _iso(tick),
+            )
             return
         if job is None:
-            log.info("periodic entry %s: tick %s dropped by client middleware",
-                     entry.name, _iso(tick))
+            log.info(
+                "periodic entry %s: tick %s dropped by client middleware", entry.name, _iso(tick)
+            )
             return
         result = self.store.enqueue_tick(entry, tick, job, self.elector.identity, kind)
         if result == "not_leader":
             raise _LostLeadership
         if result == "locked":
-            log.info("periodic entry %s: tick %s not enqueued: an earlier run of the unique job "
-                     "%s still holds its lock", entry.name, _iso(tick), job["class"])
+            log.info(
+                "periodic entry %s: tick %s not enqueued: an earlier run of the unique job "
+                "%s still holds its lock",
+                entry.name,
+                _iso(tick),
+                job["class"],
+            )
         if result == "pushed":
-            log.debug("periodic entry %s: enqueued %s jid=%s (%s)", entry.name, job["class"],
-                      job["jid"], kind)
+            log.debug(
+                "periodic entry %s: enqueued %s jid=%s (%s)",
+                entry.name,
+                job["class"],
+                job["jid"],
+                kind,
+            )
 
 
 def _iso(tick: int) -> str:

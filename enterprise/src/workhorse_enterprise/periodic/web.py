@@ -16,13 +16,21 @@ from workhorse_enterprise.periodic import control
 
 TEMPLATES = Path(__file__).with_name("templates")
 # Short codes a POST redirects with, so no visitor text is echoed back.
-NOTICES = {"pause": "Entry paused.", "resume": "Entry resumed.", "run": "Job enqueued.",
-           "dropped": "A client middleware dropped the job."}
+NOTICES = {
+    "pause": "Entry paused.",
+    "resume": "Entry resumed.",
+    "run": "Job enqueued.",
+    "dropped": "A client middleware dropped the job.",
+}
 
 
 def index(request: Request) -> Response:
-    context: dict[str, object] = {"active": "periodic", "rows": [], "leader": None,
-                                  "notice": NOTICES.get(request.query_params.get("did", ""), "")}
+    context: dict[str, object] = {
+        "active": "periodic",
+        "rows": [],
+        "leader": None,
+        "notice": NOTICES.get(request.query_params.get("did", ""), ""),
+    }
     client = client_for(request)
     try:
         context.update(rows=control.status(client), leader=control.leader(client))
@@ -46,12 +54,17 @@ async def action(request: Request) -> Response:
         else:
             raise HTTPException(400, f"unknown action {verb!r}; use pause, resume or run")
     except (FeatureNotLicensed, control.UnknownEntryError) as exc:
-        raise HTTPException(404 if isinstance(exc, control.UnknownEntryError) else 403,
-                            str(exc)) from None
+        raise HTTPException(
+            404 if isinstance(exc, control.UnknownEntryError) else 403, str(exc)
+        ) from None
     return RedirectResponse(url(request, "periodic", "", did=verb), status_code=303)
 
 
 def tab() -> DashboardTab:
-    return DashboardTab("periodic", "Periodic",
-                        [Route("/", index), Route("/{name:path}", action, methods=["POST"])],
-                        templates_dir=TEMPLATES, order=70)
+    return DashboardTab(
+        "periodic",
+        "Periodic",
+        [Route("/", index), Route("/{name:path}", action, methods=["POST"])],
+        templates_dir=TEMPLATES,
+        order=70,
+    )

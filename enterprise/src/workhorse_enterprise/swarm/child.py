@@ -67,15 +67,18 @@ class Watcher:
         if self.draining:
             return
         self.draining = True
-        threading.Thread(target=self._finish_and_stop, name="workhorse-swarm-drain",
-                         daemon=True).start()
+        threading.Thread(
+            target=self._finish_and_stop, name="workhorse-swarm-drain", daemon=True
+        ).start()
 
     def _finish_and_stop(self) -> None:
         """Quiet, then wait with no deadline for every running job, then stop (issue 22:
         a replacement already runs, so waiting costs no capacity and loses no job)."""
         process = self.process
-        log.info("draining: finishing %d running job(s) with no timeout, then exiting",
-                 len(process.running()))
+        log.info(
+            "draining: finishing %d running job(s) with no timeout, then exiting",
+            len(process.running()),
+        )
         process.set_quiet()
         while not process.wait_idle(5.0):
             if process.stopping.is_set():

@@ -46,32 +46,57 @@ def _swarm(**options: Any) -> None:
         raise ConfigurationExit(str(exc)) from None
 
 
-swarm = SWARM.guard(click.Command(
-    "swarm",
-    callback=_swarm,
-    help=_swarm.__doc__,
-    short_help="Run N preloaded worker processes (Enterprise).",
-    context_settings=_HELP,
-    params=[
-        *_WORKER_PARAMS,
-        click.Option(["-p", "--processes"], type=click.IntRange(1),
-                     default=lambda: os.cpu_count() or 1,
-                     help="Worker processes to fork (default: one per CPU)."),
-        click.Option(["--max-memory"], "max_memory", type=click.FloatRange(min=1), default=None,
-                     metavar="MB", help="Replace a child whose RSS goes over MB (it finishes "
-                     "its running jobs first; its successor is already working)."),
-        click.Option(["--max-jobs"], "max_jobs", type=click.IntRange(1), default=None,
-                     metavar="N", help="Replace a child after it ran N jobs, the same way."),
-        click.Option(["--pidfile"], type=click.Path(dir_okay=False, path_type=Path),
-                     default=None, help="Write the parent's pid here (for workhorse restart)."),
-    ],
-))
+swarm = SWARM.guard(
+    click.Command(
+        "swarm",
+        callback=_swarm,
+        help=_swarm.__doc__,
+        short_help="Run N preloaded worker processes (Enterprise).",
+        context_settings=_HELP,
+        params=[
+            *_WORKER_PARAMS,
+            click.Option(
+                ["-p", "--processes"],
+                type=click.IntRange(1),
+                default=lambda: os.cpu_count() or 1,
+                help="Worker processes to fork (default: one per CPU).",
+            ),
+            click.Option(
+                ["--max-memory"],
+                "max_memory",
+                type=click.FloatRange(min=1),
+                default=None,
+                metavar="MB",
+                help="Replace a child whose RSS goes over MB (it finishes "
+                "its running jobs first; its successor is already working).",
+            ),
+            click.Option(
+                ["--max-jobs"],
+                "max_jobs",
+                type=click.IntRange(1),
+                default=None,
+                metavar="N",
+                help="Replace a child after it ran N jobs, the same way.",
+            ),
+            click.Option(
+                ["--pidfile"],
+                type=click.Path(dir_okay=False, path_type=Path),
+                default=None,
+                help="Write the parent's pid here (for workhorse restart).",
+            ),
+        ],
+    )
+)
 
 
 @SWARM.guard
 @click.command("restart", context_settings=_HELP)
-@click.option("--pidfile", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The pidfile the swarm was started with (--pidfile).")
+@click.option(
+    "--pidfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The pidfile the swarm was started with (--pidfile).",
+)
 @click.option("--pid", type=click.IntRange(1), default=None, help="The swarm parent's pid.")
 def restart(pidfile: Path | None, pid: int | None) -> None:
     """Rolling restart of a running `workhorse swarm`: new children start with the new code,
@@ -80,8 +105,9 @@ def restart(pidfile: Path | None, pid: int | None) -> None:
     try:
         os.kill(target, signal.SIGUSR2)
     except ProcessLookupError:
-        raise InputError(f"no process with pid {target}: is the swarm running? "
-                         "Check --pidfile/--pid") from None
+        raise InputError(
+            f"no process with pid {target}: is the swarm running? Check --pidfile/--pid"
+        ) from None
     except PermissionError:
         raise InputError(f"not allowed to signal pid {target}: run as the swarm's user") from None
     click.echo(f"rolling restart requested from swarm pid {target}")
@@ -95,8 +121,9 @@ def _target(pidfile: Path | None, pid: int | None) -> int:
     try:
         text = pidfile.read_text(encoding="ascii", errors="replace").strip()
     except OSError as exc:
-        raise InputError(f"cannot read pidfile {pidfile}: {exc.strerror}; is the swarm "
-                         "running with --pidfile?") from None
+        raise InputError(
+            f"cannot read pidfile {pidfile}: {exc.strerror}; is the swarm running with --pidfile?"
+        ) from None
     if not text.isdigit() or not 0 < int(text) < 2**22:
         raise InputError(f"pidfile {pidfile} does not hold a pid (it holds {text[:40]!r})")
     return int(text)

@@ -59,8 +59,9 @@ def adopt(environ: dict[str, str] | None = None) -> list[Handed]:
         rows = json.loads(raw)
         handed = [Handed(*(_int(v) for v in row)) for row in rows if len(row) == 3]
     except (ValueError, TypeError) as exc:
-        log.error("ignoring %s=%r: not a list of [pid, read_fd, write_fd] (%s)", ENV, raw[:200],
-                  exc)
+        log.error(
+            "ignoring %s=%r: not a list of [pid, read_fd, write_fd] (%s)", ENV, raw[:200], exc
+        )
         return []
     return [h for h in handed if _is_our_child(h)]
 

@@ -35,8 +35,14 @@ from .limits import RecycleLimits
 from .notify import Notifier
 
 log = logging.getLogger("workhorse.swarm")
-SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGTSTP, signal.SIGTTIN, signal.SIGUSR2,
-           signal.SIGHUP)
+SIGNALS = (
+    signal.SIGTERM,
+    signal.SIGINT,
+    signal.SIGTSTP,
+    signal.SIGTTIN,
+    signal.SIGUSR2,
+    signal.SIGHUP,
+)
 TICK = 0.1
 
 
@@ -52,8 +58,12 @@ class Swarm:
     ) -> None:
         lic = SWARM.require()
         if lic.max_processes is not None and count > lic.max_processes:
-            log.warning("%d children exceed license %s's %d worker processes: each child counts "
-                        "as one", count, lic.license_id, lic.max_processes)
+            log.warning(
+                "%d children exceed license %s's %d worker processes: each child counts as one",
+                count,
+                lic.license_id,
+                lic.max_processes,
+            )
         self.settings = settings
         self.count = count
         self.limits = limits or RecycleLimits()
@@ -99,19 +109,29 @@ class Swarm:
         except RequireError as exc:
             if not self.adopted:
                 raise
-            log.error("rolling restart failed: the new code does not import (%s); the old "
-                      "children keep working. Fix it and send SIGUSR2 (workhorse restart)", exc)
+            log.error(
+                "rolling restart failed: the new code does not import (%s); the old "
+                "children keep working. Fix it and send SIGUSR2 (workhorse restart)",
+                exc,
+            )
             return False
         plugins.settings_defaults()  # load the plugins before forking, too
         others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
         if others:  # a fork copies only this thread: locks theirs hold stay held in children
-            log.warning("threads run in the swarm parent before it forks (%s): start threads "
-                        "in jobs or startup handlers, not at import", ", ".join(others))
+            log.warning(
+                "threads run in the swarm parent before it forks (%s): start threads "
+                "in jobs or startup handlers, not at import",
+                ", ".join(others),
+            )
         gc.collect()
         gc.freeze()  # keep the collector from writing to (and so copying) preloaded objects
-        log.info("swarm preloaded %s in %.2fs; forking %d children (pid %d)",
-                 ", ".join(self.settings.require) or "workhorse", time.monotonic() - started,
-                 self.count, os.getpid())
+        log.info(
+            "swarm preloaded %s in %.2fs; forking %d children (pid %d)",
+            ", ".join(self.settings.require) or "workhorse",
+            time.monotonic() - started,
+            self.count,
+            os.getpid(),
+        )
         return True
 
     def _everyone(self) -> list[Child]:
@@ -165,11 +185,13 @@ class Swarm:
         slot.child, lived = None, now - child.started
         if slot.successor is not None:  # it was being replaced anyway
             slot.child, slot.successor = slot.successor, None
-            log.warning("child pid=%d exited (%s) while its successor started", child.pid,
-                        child.exit_code)
+            log.warning(
+                "child pid=%d exited (%s) while its successor started", child.pid, child.exit_code
+            )
         elif child.exit_code == EXIT_STOPPED:
-            log.info("child %d (pid=%d) stopped on request; not restarting it", slot.number,
-                     child.pid)
+            log.info(
+                "child %d (pid=%d) stopped on request; not restarting it", slot.number, child.pid
+            )
             slot.retired = True
         else:
             self._schedule_restart(slot, child, lived, now)
@@ -181,8 +203,14 @@ class Swarm:
             self.exit_code = decision.exit_code
             self._stop()
             return
-        log.warning("child %d (pid=%d) exited with %s after %.1fs; restart in %.1fs",
-                    slot.number, child.pid, child.exit_code, lived, decision.delay)
+        log.warning(
+            "child %d (pid=%d) exited with %s after %.1fs; restart in %.1fs",
+            slot.number,
+            child.pid,
+            child.exit_code,
+            lived,
+            decision.delay,
+        )
         slot.restart_at = now + decision.delay
 
     def _replace(self, slot: Slot, child: Child, now: float) -> None:
@@ -199,8 +227,13 @@ class Swarm:
             slot.child, slot.successor = successor, None
             child.drain()
             self.retiring.append(child)
-            log.info("child %d: pid=%d took over from pid=%d (%s), which drains", slot.number,
-                     successor.pid, child.pid, child.recycle)
+            log.info(
+                "child %d: pid=%d took over from pid=%d (%s), which drains",
+                slot.number,
+                successor.pid,
+                child.pid,
+                child.recycle,
+            )
 
     def _announce_ready(self) -> None:
         if not all(slot.retired or (slot.child and slot.child.ready) for slot in self.slots):
@@ -217,7 +250,7 @@ class Swarm:
     def _fork(self, slot: Slot) -> Child:
         parent_end, child_end = Channel.pair()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)  # until the child's own
-        pid = os.fork()                                              # handlers are in place
+        pid = os.fork()  # handlers are in place
         if pid == 0:
             self._become_child(parent_end, child_end)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
@@ -266,8 +299,11 @@ class Swarm:
             log.info("received USR2 while stopping: ignored")
             return
         children = self._everyone()
-        log.info("received USR2: rolling restart; %d children keep working until a new "
-                 "generation is ready", len(children))
+        log.info(
+            "received USR2: rolling restart; %d children keep working until a new "
+            "generation is ready",
+            len(children),
+        )
         self.notifier.reloading("rolling restart")
         handoff.hand_over((c.handed() for c in children), SIGNALS)
 

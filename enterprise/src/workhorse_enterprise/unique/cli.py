@@ -28,8 +28,9 @@ def list_locks(redis_url: str | None, prefix: str, as_json: bool) -> None:
     """Held locks, soonest to expire first."""
     held = locks.held(open_client(redis_url, prefix).redis, Keys(prefix))
     if as_json:
-        click.echo(json.dumps([asdict(lock) | {"clearable": lock.clearable} for lock in held],
-                              indent=2))
+        click.echo(
+            json.dumps([asdict(lock) | {"clearable": lock.clearable} for lock in held], indent=2)
+        )
     elif not held:
         click.echo("no unique locks are held")
     else:

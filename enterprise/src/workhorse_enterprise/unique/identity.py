@@ -26,8 +26,13 @@ UntilWhen = ("start", "success")
 KeyFunction = Callable[..., Any]
 
 
-def digest(name: str, queue: str, args: list[Any], key: KeyFunction | None = None,
-           secret: bytes | None = None) -> str:
+def digest(
+    name: str,
+    queue: str,
+    args: list[Any],
+    key: KeyFunction | None = None,
+    secret: bytes | None = None,
+) -> str:
     """A hex digest naming the identity of a push of job ``name`` with ``args``.
 
     With ``secret`` (an encrypted job), an HMAC under it instead of a plain hash.
@@ -38,7 +43,8 @@ def digest(name: str, queue: str, args: list[Any], key: KeyFunction | None = Non
     except (TypeError, ValueError) as exc:
         raise ConfigError(
             f"the unique key of {name} must be JSON (str, number, list, dict...), got "
-            f"{part!r}: {exc}") from None
+            f"{part!r}: {exc}"
+        ) from None
     if secret is not None:
         return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
     return hashlib.sha256(text.encode()).hexdigest()

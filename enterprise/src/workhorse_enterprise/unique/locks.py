@@ -48,13 +48,22 @@ def lock_key(keys: Keys, digest: str) -> str:
     return keys.key(PREFIX + digest)
 
 
-def push(client: redis.Redis, keys: Keys, digest: str, jid: str, ttl_ms: int, raw: str,
-         queue: str, at: float | None) -> str | None:
+def push(
+    client: redis.Redis,
+    keys: Keys,
+    digest: str,
+    jid: str,
+    ttl_ms: int,
+    raw: str,
+    queue: str,
+    at: float | None,
+) -> str | None:
     """Take the lock and store the job; None when pushed, else the jid holding the lock."""
     target = keys.queue(queue) if at is None else keys.schedule
     holder = scripts_for(client).push(
         keys=[lock_key(keys, digest), keys.queues, target],
-        args=[jid, max(1, ttl_ms), raw, queue, "" if at is None else repr(at)])
+        args=[jid, max(1, ttl_ms), raw, queue, "" if at is None else repr(at)],
+    )
     if holder is None:
         return None
     return holder.decode() if isinstance(holder, bytes) else str(holder)
@@ -70,8 +79,9 @@ def release(client: redis.Redis, keys: Keys, digest: str, jid: str) -> bool:
 def release_many(client: redis.Redis, keys: Keys, owners: Iterable[tuple[str, str]]) -> int:
     """Drop each ``(digest, jid)`` lock that jid still holds, in two round trips; how many."""
     script = scripts_for(client).release
-    valid = [(lock_key(keys, digest), jid) for digest, jid in owners
-             if DIGEST.fullmatch(digest)]  # never build a key from garbage
+    valid = [
+        (lock_key(keys, digest), jid) for digest, jid in owners if DIGEST.fullmatch(digest)
+    ]  # never build a key from garbage
     if not valid:
         return 0
     # The first call alone loads the script where the locks live (a pipeline cannot
@@ -110,7 +120,7 @@ def held(client: redis.Redis, keys: Keys, limit: int = 1000) -> list[HeldLock]:
     while len(found) < limit:
         # Raw bytes throughout: a decoding client fails on the first non-UTF-8 name or value.
         cursor, names = _scan(client, cursor, pattern, lock_key(keys, ""))
-        found.extend(_read(client, names, start)[:limit - len(found)])
+        found.extend(_read(client, names, start)[: limit - len(found)])
         if int(cursor) == 0:
             break
     return sorted(found, key=lambda lock: (lock.ttl is None, lock.ttl or 0.0))
@@ -128,8 +138,7 @@ def _read(client: redis.Redis, names: list[bytes], start: int) -> list[HeldLock]
     for name, value, ttl in zip(names, replies[::2], replies[1::2], strict=True):
         if not isinstance(value, bytes) or not isinstance(ttl, int) or ttl == -2:
             continue  # released while we looked, or not a string key: not a lock
-        found.append(HeldLock(_text(name[start:]), _text(value),
-                              None if ttl < 0 else ttl / 1000))
+        found.append(HeldLock(_text(name[start:]), _text(value), None if ttl < 0 else ttl / 1000))
     return found
 
 
@@ -138,8 +147,9 @@ def _text(raw: bytes) -> str:
     return text if len(text) <= SHOWN else text[:SHOWN] + "..."
 
 
-def _scan(client: redis.Redis, cursor: int | bytes, pattern: str, near: str
-          ) -> tuple[int | bytes, list[bytes]]:
+def _scan(
+    client: redis.Redis, cursor: int | bytes, pattern: str, near: str
+) -> tuple[int | bytes, list[bytes]]:
     """One SCAN step. On a cluster, on the node of ``near``'s slot: the prefix's hash tag
     (which workhorse requires there) puts every lock in that one slot."""
     options: dict[str, Any] = {}
@@ -154,22 +164,28 @@ def _scan(client: redis.Redis, cursor: int | bytes, pattern: str, near: str
 
 def _raw(client: redis.Redis, *command: object, **options: Any) -> Any:
     return client.execute_command(  # type: ignore[no-untyped-call]
-        *command, **options, **{NEVER_DECODE: True})
+        *command, **options, **{NEVER_DECODE: True}
+    )
 
 
 def clear(client: redis.Redis, keys: Keys, digest: str) -> bool:
     """Remove one lock whoever holds it (an operator's decision); True when it existed."""
     UNIQUE_JOBS.require()
     if not DIGEST.fullmatch(digest):
-        raise ValueError(f"{digest!r} is not a unique lock digest (64 hex characters); "
-                         "`workhorse unique list` shows them")
+        raise ValueError(
+            f"{digest!r} is not a unique lock digest (64 hex characters); "
+            "`workhorse unique list` shows them"
+        )
     return bool(client.delete(lock_key(keys, digest)))
 
 
 def clear_all(client: redis.Redis, keys: Keys) -> int:
     """Remove every lock; how many there were."""
-    return sum(clear(client, keys, lock.digest)
-               for lock in held(client, keys, limit=10**9) if lock.clearable)
+    return sum(
+        clear(client, keys, lock.digest)
+        for lock in held(client, keys, limit=10**9)
+        if lock.clearable
+    )
 
 
 def _glob(text: str) -> str:

@@ -34,8 +34,7 @@ OFFLINE = "unique:"  # the key of a lock in the state of workhorse.testing.uniqu
 class UniquePush:
     """Client middleware: jobs with ``unique_for`` get a lock taken atomically with the push."""
 
-    def __init__(self, settings: Settings,
-                 digest_key: Callable[[], bytes] | None = None) -> None:
+    def __init__(self, settings: Settings, digest_key: Callable[[], bytes] | None = None) -> None:
         """``digest_key`` gives the key for the identities of encrypted jobs (see
         ``identity``); None when encryption is not licensed, so such jobs are refused."""
         UNIQUE_JOBS.require()
@@ -50,8 +49,12 @@ class UniquePush:
         definition = find(name)
         key_fn = definition.options.get("unique_key") if definition is not None else None
         item["unique_digest"] = identity.digest(
-            name, str(item["queue"]), list(item["args"]), key_fn if callable(key_fn) else None,
-            self._secret(item))
+            name,
+            str(item["queue"]),
+            list(item["args"]),
+            key_fn if callable(key_fn) else None,
+            self._secret(item),
+        )
         pushed = call_next(job)
         return None if pushed is None else claim(pushed, self.write, hold_offline)
 
@@ -72,13 +75,23 @@ class UniquePush:
             item["enqueued_at"] = payload.timestamp(client.settings.timestamp_format)
         else:
             item.pop("enqueued_at", None)
-        holder = locks.push(client.redis, client.keys, str(item["unique_digest"]),
-                            str(item["jid"]), int(_ttl(item, at) * 1000), payload.encode(item),
-                            str(item["queue"]), None if at is None else float(at))
+        holder = locks.push(
+            client.redis,
+            client.keys,
+            str(item["unique_digest"]),
+            str(item["jid"]),
+            int(_ttl(item, at) * 1000),
+            payload.encode(item),
+            str(item["queue"]),
+            None if at is None else float(at),
+        )
         if holder is None:
             return True
-        log.info("%s not pushed: an identical job is still pending (unique lock held by "
-                 "jid=%s)", item["class"], holder)
+        log.info(
+            "%s not pushed: an identical job is still pending (unique lock held by jid=%s)",
+            item["class"],
+            holder,
+        )
         return False
 
 
@@ -94,8 +107,11 @@ def hold_offline(job: JobPayload, held: dict[str, Any]) -> bool:
     key, jid, now = OFFLINE + str(item["unique_digest"]), str(item["jid"]), time.monotonic()
     holder = held.get(key)
     if holder is not None and holder[0] != jid and holder[1] > now:
-        log.info("%s not pushed: an identical job is still pending (unique lock held by "
-                 "jid=%s)", item["class"], holder[0])
+        log.info(
+            "%s not pushed: an identical job is still pending (unique lock held by jid=%s)",
+            item["class"],
+            holder[0],
+        )
         return False
     held[key] = (jid, now + _ttl(item, item.get("at")))
     return True
@@ -148,13 +164,19 @@ def release(client: redis.Redis, keys: Keys, job: JobPayload) -> None:
     try:
         locks.release(client, keys, digest, str(job.get("jid", "")))
     except (redis.ConnectionError, redis.TimeoutError) as exc:
-        log.warning("could not release the unique lock of jid=%s (%s); it expires on its own",
-                    job.get("jid"), exc)
+        log.warning(
+            "could not release the unique lock of jid=%s (%s); it expires on its own",
+            job.get("jid"),
+            exc,
+        )
 
 
 def release_removed(client: redis.Redis, keys: Keys, jobs: Sequence[JobPayload]) -> None:
     """Jobs deleted, cleared, killed or cancelled by an operator give up their locks."""
-    owners = [(digest, str(job.get("jid", ""))) for job in jobs
-              if isinstance(digest := job.get("unique_digest"), str)]
+    owners = [
+        (digest, str(job.get("jid", "")))
+        for job in jobs
+        if isinstance(digest := job.get("unique_digest"), str)
+    ]
     if owners:
         locks.release_many(client, keys, owners)

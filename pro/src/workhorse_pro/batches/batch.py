@@ -146,8 +146,12 @@ class Batch:
             )
         return outer._ref
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._capture is None:
             raise BatchError(f"batch {self.bid}: __exit__ without __enter__; use `with batch:`")
         try:
@@ -165,9 +169,13 @@ class Batch:
         self._jobs.clear()
         if self._written and not self._reopened:
             # Chunks already written are real jobs; sealing lets their callbacks fire.
-            log.warning("batch %s: the block raised; %d unwritten job(s) dropped, the %d "
-                        "written are kept and the batch is sealed", self.bid, dropped,
-                        len(self.jids))
+            log.warning(
+                "batch %s: the block raised; %d unwritten job(s) dropped, the %d "
+                "written are kept and the batch is sealed",
+                self.bid,
+                dropped,
+                len(self.jids),
+            )
             self._write([], seal=True)
         else:
             log.info("batch %s: the block raised; nothing was written", self.bid)
@@ -191,21 +199,29 @@ class Batch:
         create = not self._written
         now = payload.timestamp("float")
         self._tracker.scripts.write(
-            self._ref, jobs, create=create, seal=seal, ttl=self.ttl, parent=self._parent,
-            fields=self._fields() if create else "{}", created=now,
+            self._ref,
+            jobs,
+            create=create,
+            seal=seal,
+            ttl=self.ttl,
+            parent=self._parent,
+            fields=self._fields() if create else "{}",
+            created=now,
         )
         self._written = True
         self.jids += [job.jid for job in jobs]
 
     def _fields(self) -> str:
-        return json.dumps({
-            "desc": self.description,
-            "cbq": self._ref.callback_queue,
-            "cb": json.dumps(self._callbacks),
-            "cbargs": json.dumps(self._callback_args),
-            "ttl": int(self.ttl),
-            "linger": int(self.linger),
-        })
+        return json.dumps(
+            {
+                "desc": self.description,
+                "cbq": self._ref.callback_queue,
+                "cb": json.dumps(self._callbacks),
+                "cbargs": json.dumps(self._callback_args),
+                "ttl": int(self.ttl),
+                "linger": int(self.linger),
+            }
+        )
 
     def _prepare(self, job: JobPayload, stamp: int | float) -> QueuedJob:
         item = cast(dict[str, Any], job)  # the client's normalised copy: ours to change

@@ -44,14 +44,20 @@ def batch_callback(event: str, bid: str) -> None:
     status = BatchStatus(bid, client)
     name = status.callbacks.get(event)
     if name:
-        run_user_callback(client, name, {**status.as_dict(), "event": event},
-                          status.callback_args, ref.callback_queue)
+        run_user_callback(
+            client,
+            name,
+            {**status.as_dict(), "event": event},
+            status.callback_args,
+            ref.callback_queue,
+        )
     linger = float(status.fields.get("linger", tracker.config.linger))
     tracker.scripts.callback_done(ref, event, tracker.meta.parent(bid), linger)
 
 
-def run_user_callback(client: Client, name: str, status: dict[str, Any], args: list[Any],
-                      queue: str) -> None:
+def run_user_callback(
+    client: Client, name: str, status: dict[str, Any], args: list[Any], queue: str
+) -> None:
     definition = find(name)
     if definition is None:
         # Not in this worker (another app, a Ruby class): hand it over as a job.

@@ -34,14 +34,22 @@ def batches() -> None:
 
 
 @batches.command("list")
-@click.option("-s", "--search", default=None, help="Only batches whose bid or description "
-              "contains this text.")
-@click.option("-n", "--limit", type=click.IntRange(1), default=50, show_default=True,
-              help="Show at most this many batches.")
+@click.option(
+    "-s", "--search", default=None, help="Only batches whose bid or description contains this text."
+)
+@click.option(
+    "-n",
+    "--limit",
+    type=click.IntRange(1),
+    default=50,
+    show_default=True,
+    help="Show at most this many batches.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @redis_options
-def list_command(search: str | None, limit: int, as_json: bool, redis_url: str | None,
-                 prefix: str) -> None:
+def list_command(
+    search: str | None, limit: int, as_json: bool, redis_url: str | None, prefix: str
+) -> None:
     """Batches, newest first."""
     found = list_batches(open_client(redis_url, prefix), search, limit)
     if as_json:
@@ -51,11 +59,15 @@ def list_command(search: str | None, limit: int, as_json: bool, redis_url: str |
     if not found:
         click.echo("no batches")
         return
-    click.echo(f"{'BID':<16} {'CREATED (UTC)':<19} {'TOTAL':>7} {'PENDING':>7} {'FAILED':>6}  "
-               f"{'STATE':<22} DESCRIPTION")
+    click.echo(
+        f"{'BID':<16} {'CREATED (UTC)':<19} {'TOTAL':>7} {'PENDING':>7} {'FAILED':>6}  "
+        f"{'STATE':<22} DESCRIPTION"
+    )
     for st in found:
-        click.echo(f"{st.bid:<16} {_when(st.created_at):<19} {st.total:>7} {st.pending:>7} "
-                   f"{st.failures:>6}  {_state(st):<22} {st.description}")
+        click.echo(
+            f"{st.bid:<16} {_when(st.created_at):<19} {st.total:>7} {st.pending:>7} "
+            f"{st.failures:>6}  {_state(st):<22} {st.description}"
+        )
 
 
 @batches.command("status")
@@ -80,11 +92,21 @@ def status_command(bid: str, as_json: bool, redis_url: str | None, prefix: str) 
         f"  complete   {_when(st.complete_at)}   success {_when(st.success_at)}   "
         f"death {_when(st.death_at)}",
         f"  parent     {st.parent_bid or '-'}",
-        "  callbacks  " + (", ".join(f"{k}={v} ({st.callback_state(k) or 'not fired'})"
-                                     for k, v in st.callbacks.items() if v) or "-"),
+        "  callbacks  "
+        + (
+            ", ".join(
+                f"{k}={v} ({st.callback_state(k) or 'not fired'})"
+                for k, v in st.callbacks.items()
+                if v
+            )
+            or "-"
+        ),
     ]
     for label, jids in (("failed", st.failed_jids), ("dead", st.dead_jids)):
         if jids:
-            lines.append(f"  {label} jids  " + " ".join(jids[:20])
-                         + (f" ... (+{len(jids) - 20})" if len(jids) > 20 else ""))
+            lines.append(
+                f"  {label} jids  "
+                + " ".join(jids[:20])
+                + (f" ... (+{len(jids) - 20})" if len(jids) > 20 else "")
+            )
     click.echo("\n".join(lines))

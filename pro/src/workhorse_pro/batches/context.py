@@ -24,5 +24,4 @@ class RunningJob:
 # Batches whose ``with`` block is open on this thread, innermost last.
 open_batches: ContextVar[tuple[Batch, ...]] = ContextVar("workhorse_open_batches", default=())
 # The batch job this thread is executing (set by the server middleware).
-running_job: ContextVar[RunningJob | None] = ContextVar("workhorse_running_batch_job",
-                                                        default=None)
+running_job: ContextVar[RunningJob | None] = ContextVar("workhorse_running_batch_job", default=None)

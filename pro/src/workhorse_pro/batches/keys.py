@@ -52,5 +52,12 @@ class BatchKeys:
 
         The last is the queue its callback jobs go to: a script may push one.
         """
-        return [self.hash(bid), self.pending(bid), self.failed(bid), self.dead(bid),
-                self.kids(bid), self.kids_ok(bid), self.keys.queue(callback_queue)]
+        return [
+            self.hash(bid),
+            self.pending(bid),
+            self.failed(bid),
+            self.dead(bid),
+            self.kids(bid),
+            self.kids_ok(bid),
+            self.keys.queue(callback_queue),
+        ]

@@ -12,7 +12,7 @@ from workhorse.client import default_client
 from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ClientMiddleware, ServerMiddleware
-from workhorse.types import JobPayload, ProcessContext
+from workhorse.types import JobPayload
 from workhorse_pro.batches import callback, config, tracker, tracking
 from workhorse_pro.license_gate import BATCHES, PRO
 
@@ -27,7 +27,7 @@ def workhorse_settings_defaults() -> Mapping[str, object]:
 
 
 @hookimpl
-def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
+def workhorse_client_middleware() -> list[ClientMiddleware]:
     return [tracking.FlushMiddleware()]
 
 
@@ -40,13 +40,13 @@ def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
 
 
 @hookimpl
-def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
+def workhorse_job_died(job: JobPayload) -> None:
     if "bid" in job and BATCHES.licensed:
         tracking.record_death(job, default_client())
 
 
 @hookimpl
-def workhorse_startup(process: ProcessContext) -> None:
+def workhorse_startup() -> None:
     problem = BATCHES.problem()
     if problem is not None:
         log.warning(
@@ -59,7 +59,7 @@ def workhorse_startup(process: ProcessContext) -> None:
 
 
 @hookimpl
-def workhorse_shutdown(process: ProcessContext) -> None:
+def workhorse_shutdown() -> None:
     # Core closes the fetcher after this hook: record every pending success
     # first, so its job is acknowledged rather than run again.
     if not tracker.drain_all(_SHUTDOWN_DRAIN):

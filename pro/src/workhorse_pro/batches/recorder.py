@@ -147,8 +147,13 @@ class DoneRecorder:
             else:
                 retry.append(item)  # its job stays unacknowledged until this succeeds
         if retry:
-            log.warning("Redis unavailable while recording %d batch job success(es) (%s); "
-                        "retrying in %.1fs", len(retry), exc, delay)
+            log.warning(
+                "Redis unavailable while recording %d batch job success(es) (%s); "
+                "retrying in %.1fs",
+                len(retry),
+                exc,
+                delay,
+            )
             time.sleep(delay)
             with self._cond:
                 self._waiting.extendleft(reversed(retry))
@@ -171,8 +176,12 @@ class DoneRecorder:
         for bid, jids in by_batch.items():
             ref = self.meta.ref(bid)
             if ref is None:
-                log.warning("%d job(s) of batch %s finished, but the batch no longer exists "
-                            "(expired?); not recorded", len(jids), bid)
+                log.warning(
+                    "%d job(s) of batch %s finished, but the batch no longer exists "
+                    "(expired?); not recorded",
+                    len(jids),
+                    bid,
+                )
                 continue
             groups.append((ref, jids))
         if groups:

@@ -58,8 +58,14 @@ class BatchScripts:
         self.timestamps = timestamps
         self._scripts: dict[str, Script] = {
             name: client.register_script(_source(name))
-            for name in ("write", "job_done", "jobs_done", "job_failed", "job_died",
-                         "callback_done")
+            for name in (
+                "write",
+                "job_done",
+                "jobs_done",
+                "job_failed",
+                "job_died",
+                "callback_done",
+            )
         }
         self._loaded: set[str] = set()
         # jobs_done runs on the success flusher's thread (one at a time) many times a
@@ -83,8 +89,9 @@ class BatchScripts:
         except redis.ResponseError as exc:
             raise _translate(exc) from None
 
-    def job_event(self, kind: Literal["job_done", "job_failed", "job_died"], ref: Ref,
-                  jid: str) -> int:
+    def job_event(
+        self, kind: Literal["job_done", "job_failed", "job_died"], ref: Ref, jid: str
+    ) -> int:
         """Record one job outcome; returns 1 if it changed the batch, 0 if already known."""
         keys = [self.keys.queues, *self.bkeys.view(ref.bid, ref.callback_queue)]
         return self._run(kind, keys, [*self._common(), ref.bid, jid])
@@ -109,20 +116,43 @@ class BatchScripts:
         args = [*self._common(), ref.bid, event, parent.bid if parent else "", int(linger)]
         return self._run("callback_done", keys, args)
 
-    def write(self, ref: Ref, jobs: Sequence[QueuedJob], *, create: bool, seal: bool,
-              ttl: float, parent: Ref | None = None, fields: str = "{}",
-              created: float = 0.0) -> int:
+    def write(
+        self,
+        ref: Ref,
+        jobs: Sequence[QueuedJob],
+        *,
+        create: bool,
+        seal: bool,
+        ttl: float,
+        parent: Ref | None = None,
+        fields: str = "{}",
+        created: float = 0.0,
+    ) -> int:
         """Create/add/seal in one atomic call; raises BatchClosed or BatchNotFound."""
-        keys = [self.keys.queues, *self.bkeys.view(ref.bid, ref.callback_queue),
-                self.keys.schedule, self.bkeys.index]
+        keys = [
+            self.keys.queues,
+            *self.bkeys.view(ref.bid, ref.callback_queue),
+            self.keys.schedule,
+            self.bkeys.index,
+        ]
         if parent is not None:
             keys += self.bkeys.view(parent.bid, parent.callback_queue)
         names = list(dict.fromkeys(job.queue for job in jobs if job.queue is not None))
         qoffset = len(keys) + 1
         keys += [self.keys.queue(name) for name in names]
         args: list[str | int | float] = [
-            *self._common(), ref.bid, "create" if create else "add", int(seal), int(ttl),
-            parent.bid if parent else "", fields, created, qoffset, len(names), *names, len(jobs),
+            *self._common(),
+            ref.bid,
+            "create" if create else "add",
+            int(seal),
+            int(ttl),
+            parent.bid if parent else "",
+            fields,
+            created,
+            qoffset,
+            len(names),
+            *names,
+            len(jobs),
         ]
         args += [job.jid for job in jobs]
         by_queue: dict[str, list[str]] = {name: [] for name in names}

@@ -20,8 +20,10 @@ _FIRST_POLL, _MAX_POLL = 0.02, 0.5
 
 def _text(raw: dict[bytes, bytes]) -> dict[str, str]:
     """A batch hash read as bytes, as text: anything not UTF-8 shown as \\xNN escapes."""
-    return {k.decode("utf-8", "backslashreplace"): v.decode("utf-8", "backslashreplace")
-            for k, v in raw.items()}
+    return {
+        k.decode("utf-8", "backslashreplace"): v.decode("utf-8", "backslashreplace")
+        for k, v in raw.items()
+    }
 
 
 def _json_field(bid: str, fields: dict[str, str], name: str, default: str, kind: type) -> Any:
@@ -48,8 +50,12 @@ def _seconds(ms: str | None) -> float | None:
 class BatchStatus:
     """A snapshot of one batch; :meth:`refresh` reloads it. Times are epoch seconds."""
 
-    def __init__(self, bid: str, client: Client | None = None,
-                 _loaded: tuple[dict[str, str], int, int, int] | None = None) -> None:
+    def __init__(
+        self,
+        bid: str,
+        client: Client | None = None,
+        _loaded: tuple[dict[str, str], int, int, int] | None = None,
+    ) -> None:
         self.bid = bid
         self.client = client or default_client()
         self._bkeys = BatchKeys(self.client.keys)
@@ -132,13 +138,22 @@ class BatchStatus:
     def as_dict(self, jid_limit: int = 1_000) -> dict[str, Any]:
         """JSON-ready summary (what callbacks receive); jid lists capped at ``jid_limit``."""
         return {
-            "bid": self.bid, "description": self.description, "total": self.total,
-            "pending": self.pending, "failures": self.failures, "dead": self.dead,
-            "failed_jids": self.failed_jids[:jid_limit], "dead_jids": self.dead_jids[:jid_limit],
-            "parent_bid": self.parent_bid, "children": self.children,
-            "created_at": self.created_at, "complete_at": self.complete_at,
-            "success_at": self.success_at, "death_at": self.death_at,
-            "is_complete": self.is_complete, "is_success": self.is_success,
+            "bid": self.bid,
+            "description": self.description,
+            "total": self.total,
+            "pending": self.pending,
+            "failures": self.failures,
+            "dead": self.dead,
+            "failed_jids": self.failed_jids[:jid_limit],
+            "dead_jids": self.dead_jids[:jid_limit],
+            "parent_bid": self.parent_bid,
+            "children": self.children,
+            "created_at": self.created_at,
+            "complete_at": self.complete_at,
+            "success_at": self.success_at,
+            "death_at": self.death_at,
+            "is_complete": self.is_complete,
+            "is_success": self.is_success,
         }
 
     # -- waiting -------------------------------------------------------------
@@ -163,8 +178,10 @@ class BatchStatus:
             delay = min(delay * 2, _MAX_POLL)
 
     def __repr__(self) -> str:
-        return (f"<BatchStatus {self.bid} total={self.total} pending={self.pending} "
-                f"failures={self.failures} complete={self.is_complete}>")
+        return (
+            f"<BatchStatus {self.bid} total={self.total} pending={self.pending} "
+            f"failures={self.failures} complete={self.is_complete}>"
+        )
 
 
 def _next_sleep(delay: float, deadline: float | None) -> float:
@@ -173,8 +190,9 @@ def _next_sleep(delay: float, deadline: float | None) -> float:
     return max(0.0, min(delay, deadline - time.monotonic()))
 
 
-def _wait(status: BatchStatus, timeout: float | None, until: Until,
-          sleep: Callable[[float], None]) -> bool:
+def _wait(
+    status: BatchStatus, timeout: float | None, until: Until, sleep: Callable[[float], None]
+) -> bool:
     # A poll with backoff (20 ms up to 0.5 s): one small pipeline per poll,
     # no connection held, works the same through Sentinel and Cluster.
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -196,8 +214,9 @@ def _queue_read(pipe: Any, bkeys: BatchKeys, bid: str) -> None:
     pipe.scard(bkeys.dead(bid))
 
 
-def iter_batches(client: Client | None = None, search: str | None = None,
-                 page: int = 200) -> Iterator[BatchStatus]:
+def iter_batches(
+    client: Client | None = None, search: str | None = None, page: int = 200
+) -> Iterator[BatchStatus]:
     """Batches newest first; ``search`` matches the bid or description (any case).
 
     Index entries whose batch expired are removed as they are met.
@@ -216,7 +235,7 @@ def iter_batches(client: Client | None = None, search: str | None = None,
         found = pipe.execute()
         gone = []
         for i, bid in enumerate(bids):
-            raw_fields, pending, failed, dead = found[4 * i: 4 * i + 4]
+            raw_fields, pending, failed, dead = found[4 * i : 4 * i + 4]
             fields = _text(raw_fields)
             if not fields:
                 gone.append(bid)
@@ -230,8 +249,9 @@ def iter_batches(client: Client | None = None, search: str | None = None,
         start += page - len(gone)
 
 
-def list_batches(client: Client | None = None, search: str | None = None,
-                 limit: int = 50) -> list[BatchStatus]:
+def list_batches(
+    client: Client | None = None, search: str | None = None, limit: int = 50
+) -> list[BatchStatus]:
     """Up to ``limit`` batches, newest first, optionally filtered by ``search``."""
     found: list[BatchStatus] = []
     for status in iter_batches(client, search):

@@ -35,6 +35,4 @@ _trackers: PerOwner[Client, Tracker] = PerOwner(Tracker)
 def drain_all(timeout: float) -> bool:
     """Wait until every tracker's background successes are recorded (worker shutdown)."""
     deadline = time.monotonic() + timeout
-    return all(
-        t.done.drain(max(0.0, deadline - time.monotonic())) for t in _trackers.values()
-    )
+    return all(t.done.drain(max(0.0, deadline - time.monotonic())) for t in _trackers.values())

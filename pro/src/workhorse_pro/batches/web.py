@@ -19,15 +19,21 @@ _JID_LIMIT = 200
 
 def _row(status: BatchStatus) -> dict[str, object]:
     done = status.total - status.pending
-    return {"status": status, "done": done,
-            "percent": int(100 * done / status.total) if status.total else 100}
+    return {
+        "status": status,
+        "done": done,
+        "percent": int(100 * done / status.total) if status.total else 100,
+    }
 
 
 async def index(request: Request) -> Response:
     search = request.query_params.get("q", "").strip()[:200]
     found = list_batches(client_for(request), search or None, _LIST_LIMIT)
-    return render(request, "batches/index.html",
-                  {"rows": [_row(s) for s in found], "q": search, "limit": _LIST_LIMIT})
+    return render(
+        request,
+        "batches/index.html",
+        {"rows": [_row(s) for s in found], "q": search, "limit": _LIST_LIMIT},
+    )
 
 
 async def show(request: Request) -> Response:
@@ -35,14 +41,24 @@ async def show(request: Request) -> Response:
     try:
         status = BatchStatus(bid, client_for(request))
     except BatchNotFound as exc:
-        return render(request, "batches/missing.html", {"bid": bid, "error": str(exc)},
-                      status=404)
-    return render(request, "batches/show.html", {
-        **_row(status), "failed": status.failed_jids[:_JID_LIMIT],
-        "dead": status.dead_jids[:_JID_LIMIT], "jid_limit": _JID_LIMIT,
-    })
+        return render(request, "batches/missing.html", {"bid": bid, "error": str(exc)}, status=404)
+    return render(
+        request,
+        "batches/show.html",
+        {
+            **_row(status),
+            "failed": status.failed_jids[:_JID_LIMIT],
+            "dead": status.dead_jids[:_JID_LIMIT],
+            "jid_limit": _JID_LIMIT,
+        },
+    )
 
 
 def tab() -> DashboardTab:
-    return DashboardTab("batches", "Batches", [Route("/", index), Route("/{bid}", show)],
-                        templates_dir=Path(__file__).with_name("templates"), order=10)
+    return DashboardTab(
+        "batches",
+        "Batches",
+        [Route("/", index), Route("/{bid}", show)],
+        templates_dir=Path(__file__).with_name("templates"),
+        order=10,
+    )

@@ -123,7 +123,9 @@ class ReliableFetch:
         self._registered = True
         log.info(
             "reliable fetch on for %s: lease %.0f s, in-progress hashes %s",
-            self.identity, self.config.lease, self.keys.in_progress(self.identity, "<queue>"),
+            self.identity,
+            self.config.lease,
+            self.keys.in_progress(self.identity, "<queue>"),
         )
 
     # -- fetching -----------------------------------------------------------
@@ -135,8 +137,12 @@ class ReliableFetch:
             return plan
         plan = self._plans.get(tuple(names))
         if plan is None:
-            keys = [self.keys.paused, self.keys.stats, *map(self.keys.queue, names),
-                    *(self.private[n] for n in names)]
+            keys = [
+                self.keys.paused,
+                self.keys.stats,
+                *map(self.keys.queue, names),
+                *(self.private[n] for n in names),
+            ]
             index = {n: i + 1 for i, n in enumerate(names)}
             batches = [self.keys.batches(self.identity, n) for n in names]
             plan = FetchPlan(names, keys, index, [""] * len(names), batches)
@@ -230,8 +236,9 @@ class ReliableFetch:
                     UnitOfWork(queue, raw.decode(), (batch, n)) for n, raw in enumerate(jobs, 1)
                 ]
             except UnicodeDecodeError:  # one is not UTF-8: it becomes a unit for the dead set
-                batch_units = [quarantine.unit(queue, raw, (batch, n))
-                               for n, raw in enumerate(jobs, 1)]
+                batch_units = [
+                    quarantine.unit(queue, raw, (batch, n)) for n, raw in enumerate(jobs, 1)
+                ]
             if _EXPIRY_MARKER in b"\n".join(jobs):  # one C-level scan for the whole batch
                 batch_units = self._unexpired(batch_units)
             units += batch_units
@@ -263,8 +270,11 @@ class ReliableFetch:
         return found
 
     def _newest_first(self, fields: list[tuple[str, str, int, int]]) -> list[HeldJob]:
-        jobs = [(first + offset, self._held_at(queue, field, offset + 1))
-                for queue, field, first, size in fields for offset in range(size)]
+        jobs = [
+            (first + offset, self._held_at(queue, field, offset + 1))
+            for queue, field, first, size in fields
+            for offset in range(size)
+        ]
         return [job for _, job in sorted(jobs, key=lambda pair: -pair[0])]
 
     def _held_at(self, queue: str, field: str, offset: int) -> HeldJob:

@@ -60,7 +60,8 @@ class Lease:
                 "reliable fetch lease of %s had expired (the process was paused or Redis was "
                 "unreachable for over %.0f s); other processes may have recovered its running "
                 "jobs, which can then run twice",
-                self.identity, self.config.lease,
+                self.identity,
+                self.config.lease,
             )
             return False
         return True

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from redis import Redis
 
-from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.keys import Keys
 from workhorse.middleware import ClientMiddleware
@@ -41,7 +40,7 @@ def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
 
 
 @hookimpl
-def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
+def workhorse_client_middleware() -> list[ClientMiddleware]:
     # Stamping the deadline is free for anyone; discarding at fetch is the licensed part.
     return [expiry.stamp_deadline]
 
@@ -103,21 +102,37 @@ def workhorse_metrics(redis: Redis, keys: Keys) -> list[MetricSample]:
 
 def reliable_samples(status: ReliableStatus) -> list[MetricSample]:
     samples = [
-        MetricSample("workhorse_reliable_in_progress_jobs",
-                     "Jobs fetched by reliable fetch and not yet acknowledged, by process.",
-                     p.in_progress, {"process": p.identity})
+        MetricSample(
+            "workhorse_reliable_in_progress_jobs",
+            "Jobs fetched by reliable fetch and not yet acknowledged, by process.",
+            p.in_progress,
+            {"process": p.identity},
+        )
         for p in status.processes
     ]
     samples += [
-        MetricSample("workhorse_reliable_lease_alive",
-                     "1 while the process's reliable-fetch lease is held; 0 once it expired "
-                     "(its jobs are then recovered).", float(p.alive), {"process": p.identity})
+        MetricSample(
+            "workhorse_reliable_lease_alive",
+            "1 while the process's reliable-fetch lease is held; 0 once it expired "
+            "(its jobs are then recovered).",
+            float(p.alive),
+            {"process": p.identity},
+        )
         for p in status.processes
     ]
-    for event, value in (("recovered", status.recovered), ("poisoned", status.poisoned),
-                         ("expired", status.expired)):
-        samples.append(MetricSample("workhorse_reliable_jobs", "Jobs reliable fetch recovered "
-                                    "from dead processes, buried as poison, or dropped as "
-                                    "expired, since the counters began.", value,
-                                    {"event": event}))
+    for event, value in (
+        ("recovered", status.recovered),
+        ("poisoned", status.poisoned),
+        ("expired", status.expired),
+    ):
+        samples.append(
+            MetricSample(
+                "workhorse_reliable_jobs",
+                "Jobs reliable fetch recovered "
+                "from dead processes, buried as poison, or dropped as "
+                "expired, since the counters began.",
+                value,
+                {"event": event},
+            )
+        )
     return samples

@@ -79,7 +79,11 @@ def bury_all(
         discard = job is not None and job.get("dead") is False
         dead_raw = None if discard else dead_payload(raw, job, settings, recoveries)
         took = scripts.bury_poison(
-            raw, dead_raw, jid_of(raw, job), time.time(), settings.dead_timeout,
+            raw,
+            dead_raw,
+            jid_of(raw, job),
+            time.time(),
+            settings.dead_timeout,
             settings.dead_max_jobs,
         )
         if not took:
@@ -88,7 +92,8 @@ def bury_all(
         name = job.get("class") if job else "?"
         log.error(
             "poison pill %s jid=%s %s after its process died %d times",
-            name, jid_of(raw, job),
+            name,
+            jid_of(raw, job),
             "discarded (dead: false)" if discard else "moved to the dead set",
             recoveries,
         )

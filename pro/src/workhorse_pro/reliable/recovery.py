@@ -38,7 +38,11 @@ class Recoverer:
     """One recovery pass at a time; the service below runs it on a timer."""
 
     def __init__(
-        self, client: redis.Redis, keys: Keys, settings: Settings, config: ReliableConfig,
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        settings: Settings,
+        config: ReliableConfig,
         on_died: OnDied | None = None,
     ) -> None:
         RELIABLE_FETCH.require()
@@ -68,17 +72,21 @@ class Recoverer:
         outcome = self.scripts.recover(identity, lists, self.config.max_recoveries)
         if outcome.recovered or outcome.poisoned:
             log.warning(
-                "recovered %d job(s) of dead process %s (its lease expired) back to their "
-                "queues%s", outcome.recovered, identity,
+                "recovered %d job(s) of dead process %s (its lease expired) back to their queues%s",
+                outcome.recovered,
+                identity,
                 f"; {outcome.poisoned} poison pill(s) set aside for the dead set"
-                if outcome.poisoned else "",
+                if outcome.poisoned
+                else "",
             )
         return outcome.recovered + outcome.poisoned
 
     def bury_poison(self) -> int:
         return poison.bury_all(
             self._lrange_bytes,
-            self.scripts, self.settings, self.config.max_recoveries,
+            self.scripts,
+            self.settings,
+            self.config.max_recoveries,
             self.on_died,
         )
 

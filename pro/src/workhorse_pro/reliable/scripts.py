@@ -124,9 +124,13 @@ class ReliableScripts:
     ) -> Recovery:
         """``lists``: (in-progress key, queue key) pairs of ``identity``."""
         keys = [
-            self.keys.processes, self.keys.lease(identity), self.keys.recoveries,
-            self.keys.poison, self.keys.stats,
-            *(private for private, _ in lists), *(queue for _, queue in lists),
+            self.keys.processes,
+            self.keys.lease(identity),
+            self.keys.recoveries,
+            self.keys.poison,
+            self.keys.stats,
+            *(private for private, _ in lists),
+            *(queue for _, queue in lists),
         ]
         args: list[Any] = [identity, len(lists), max_recoveries, RECOVERIES_TTL]
         recovered, poisoned = self._recover(keys=keys, args=args)
@@ -135,12 +139,15 @@ class ReliableScripts:
         return Recovery(int(recovered), int(poisoned))
 
     def bury_poison(
-        self, raw: bytes, dead_raw: str | None, jid: str, now: float, dead_timeout: float,
+        self,
+        raw: bytes,
+        dead_raw: str | None,
+        jid: str,
+        now: float,
+        dead_timeout: float,
         dead_max_jobs: int,
     ) -> bool:
         """Move ``raw`` from the poison list to the dead set (drop it if ``dead_raw`` is None)."""
         keys = [self.keys.poison, self.keys.dead, self.keys.recoveries]
-        args: list[Any] = [
-            raw, dead_raw or "", repr(now), repr(dead_timeout), dead_max_jobs, jid
-        ]
+        args: list[Any] = [raw, dead_raw or "", repr(now), repr(dead_timeout), dead_max_jobs, jid]
         return bool(self._bury(keys=keys, args=args))

@@ -38,11 +38,19 @@ class ReliableStatus:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "in_progress": self.in_progress, "recovered": self.recovered,
-            "poisoned": self.poisoned, "expired": self.expired, "paused": self.paused,
+            "in_progress": self.in_progress,
+            "recovered": self.recovered,
+            "poisoned": self.poisoned,
+            "expired": self.expired,
+            "paused": self.paused,
             "processes": [
-                {"identity": p.identity, "alive": p.alive, "lease_ms_left": p.lease_ms_left,
-                 "in_progress": p.in_progress} for p in self.processes
+                {
+                    "identity": p.identity,
+                    "alive": p.alive,
+                    "lease_ms_left": p.lease_ms_left,
+                    "in_progress": p.in_progress,
+                }
+                for p in self.processes
             ],
         }
 
@@ -56,23 +64,32 @@ def status_of(redis_client: redis.Redis, core_keys: Keys) -> ReliableStatus:
     """Reliable fetch's state in one Redis: leases, jobs in progress, recovery counters."""
     keys = ReliableKeys(core_keys)
     registered = cast(dict[str, str], redis_client.hgetall(keys.processes))
-    hashes = {identity: [keys.in_progress(identity, q) for q in registered_queues(info)]
-              for identity, info in registered.items()}
+    hashes = {
+        identity: [keys.in_progress(identity, q) for q in registered_queues(info)]
+        for identity, info in registered.items()
+    }
     pipe = redis_client.pipeline(transaction=False)
     for identity in registered:
         pipe.pttl(keys.lease(identity))
     pipe.hgetall(keys.stats)
     pipe.smembers(keys.paused)
     *ttls, stats, paused = pipe.execute()
-    counts = iter(ReliableScripts(redis_client, keys).counts(
-        [key for keys_of in hashes.values() for key in keys_of]))
+    counts = iter(
+        ReliableScripts(redis_client, keys).counts(
+            [key for keys_of in hashes.values() for key in keys_of]
+        )
+    )
     processes = [
         ProcessLease(identity, int(ttl) > 0, int(ttl), sum(next(counts) for _ in keys_of))
         for (identity, keys_of), ttl in zip(hashes.items(), ttls, strict=True)
     ]
     return ReliableStatus(
-        processes, int(stats.get("recovered", 0)), int(stats.get("poisoned", 0)),
-        int(stats.get("expired", 0)), sorted(paused), time.time(),
+        processes,
+        int(stats.get("recovered", 0)),
+        int(stats.get("poisoned", 0)),
+        int(stats.get("expired", 0)),
+        sorted(paused),
+        time.time(),
     )
 
 

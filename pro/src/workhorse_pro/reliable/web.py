@@ -22,7 +22,7 @@ NOTICES = {
     "pause": "Paused queue {queue}.",
     "unpause": "Unpaused queue {queue}.",
     "unlicensed": "Pausing queues needs a valid workhorse-pro license: set WORKHORSE_LICENSE "
-                  "(or WORKHORSE_LICENSE_FILE); `workhorse version` says what is wrong.",
+    "(or WORKHORSE_LICENSE_FILE); `workhorse version` says what is wrong.",
 }
 
 
@@ -40,10 +40,16 @@ async def index(request: Request) -> Response:
     status = await run_in_threadpool(read_status, client)
     known = await run_in_threadpool(client.redis.smembers, client.keys.queues)
     queues = sorted({str(q) for q in known} | set(status.paused))
-    return render(request, "reliable/index.html", {
-        "status": status, "queues": queues, "notice": notice(request, queues),
-        "active": "reliable",
-    })
+    return render(
+        request,
+        "reliable/index.html",
+        {
+            "status": status,
+            "queues": queues,
+            "notice": notice(request, queues),
+            "active": "reliable",
+        },
+    )
 
 
 async def act(request: Request) -> Response:
@@ -64,7 +70,9 @@ async def act(request: Request) -> Response:
 
 def tab() -> DashboardTab:
     return DashboardTab(
-        "reliable", "Reliable", [Route("/", index, methods=["GET"]),
-                                 Route("/", act, methods=["POST"])],
-        templates_dir=Path(__file__).with_name("templates"), order=20,
+        "reliable",
+        "Reliable",
+        [Route("/", index, methods=["GET"]), Route("/", act, methods=["POST"])],
+        templates_dir=Path(__file__).with_name("templates"),
+        order=20,
     )

@@ -20,7 +20,15 @@ except ImportError:
 LOGGER = "django.tasks" if NATIVE else "django_tasks"
 
 __all__ = [
-    "LOGGER", "NATIVE", "InvalidTask", "TaskResultDoesNotExist", "TaskResultMismatch",
-    "TaskResultStatus", "task", "task_backends", "task_enqueued", "task_finished",
+    "LOGGER",
+    "NATIVE",
+    "InvalidTask",
+    "TaskResultDoesNotExist",
+    "TaskResultMismatch",
+    "TaskResultStatus",
+    "task",
+    "task_backends",
+    "task_enqueued",
+    "task_finished",
     "task_started",
 ]

@@ -40,7 +40,8 @@ class DashboardTests(TestCase):
         forged = self.client.post(f"/admin/jobs/dead/1.0-{jid}", {"action": "delete"})
         self.assertEqual(forged.status_code, 403)
         self.assertEqual(r.zcard("{dj}:dead"), 1)
-        answer = self.client.post(f"/admin/jobs/dead/1.0-{jid}",
-                                  {"action": "delete", "csrf_token": token.group(1)})
+        answer = self.client.post(
+            f"/admin/jobs/dead/1.0-{jid}", {"action": "delete", "csrf_token": token.group(1)}
+        )
         self.assertEqual(answer.status_code, 303)
         self.assertEqual(r.zcard("{dj}:dead"), 0)

@@ -71,8 +71,11 @@ class OnCommitTests(TransactionTestCase):
         self.assertEqual(self.queued(), [immediate])
 
     def test_the_global_switch_defers_every_enqueue_inside_atomic(self) -> None:
-        configure(conf.WorkhorseSettings(
-            redis_url=os.environ["WH_TEST_REDIS_URL"], prefix="{dj}", on_commit=True))
+        configure(
+            conf.WorkhorseSettings(
+                redis_url=os.environ["WH_TEST_REDIS_URL"], prefix="{dj}", on_commit=True
+            )
+        )
         with self.assertRaises(Rollback), transaction.atomic():
             ship.perform_async(1)
             ship.perform_bulk([[2], [3]])

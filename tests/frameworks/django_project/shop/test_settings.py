@@ -10,8 +10,10 @@ from workhorse.contrib.django import conf
 
 class SettingsTests(SimpleTestCase):
     def assert_refused(self, value: object, message: str) -> None:
-        with override_settings(WORKHORSE=value), \
-                self.assertRaisesRegex(ImproperlyConfigured, message):
+        with (
+            override_settings(WORKHORSE=value),
+            self.assertRaisesRegex(ImproperlyConfigured, message),
+        ):
             conf.load()
 
     def test_malformed_settings_are_refused_clearly(self) -> None:

@@ -112,16 +112,23 @@ class TasksBackendTests(TransactionTestCase):
     def test_priority_picks_the_queue_suffix_that_priority_queues_maps_it_to(self) -> None:
         self.assertTrue(task_backends["default"].supports_priority)
         self.assertFalse(task_backends["fifo"].supports_priority)
-        for priority, queue in [(100, "emails_high"), (1, "emails_high"), (0, "emails"),
-                                (-1, "emails_low"), (-100, "emails_low")]:
+        for priority, queue in [
+            (100, "emails_high"),
+            (1, "emails_high"),
+            (0, "emails"),
+            (-1, "emails_low"),
+            (-100, "emails_low"),
+        ]:
             result = tasks.add.using(priority=priority).enqueue(1, 2)
             self.assertEqual(self.pop(queue)["jid"], result.id)
             self.assertEqual(tasks.add.get_result(result.id).task.priority, priority)
 
     def test_malformed_priority_queues_are_refused_with_what_to_write(self) -> None:
         for bad in ({"high": 0}, {"high": 101}, {"high": "1"}, {"a b": 1}, [], {}):
-            with self.subTest(bad=bad), self.assertRaisesRegex(
-                    ImproperlyConfigured, "PRIORITY_QUEUES"):
+            with (
+                self.subTest(bad=bad),
+                self.assertRaisesRegex(ImproperlyConfigured, "PRIORITY_QUEUES"),
+            ):
                 WorkhorseBackend("x", {"OPTIONS": {"PRIORITY_QUEUES": bad}})
 
     def test_the_furthest_matching_threshold_wins(self) -> None:
@@ -170,8 +177,11 @@ class TasksBackendTests(TransactionTestCase):
         self.assertIn("SUCCESSFUL", logs.output[2])
 
     def test_under_on_commit_a_rolled_back_enqueue_leaves_no_result(self) -> None:
-        configure(conf.WorkhorseSettings(
-            redis_url=os.environ["WH_TEST_REDIS_URL"], prefix="{dj}", on_commit=True))
+        configure(
+            conf.WorkhorseSettings(
+                redis_url=os.environ["WH_TEST_REDIS_URL"], prefix="{dj}", on_commit=True
+            )
+        )
         with self.assertRaises(Rollback), transaction.atomic():
             lost = tasks.record.enqueue(item="ghost")
             raise Rollback
@@ -221,15 +231,22 @@ class TasksBackendTests(TransactionTestCase):
         def listener(name: str):  # type: ignore[no-untyped-def]
             return lambda sender, task_result, **kw: seen.append((name, str(task_result.status)))
 
-        receivers = [(signal, listener(name)) for signal, name in [
-            (task_enqueued, "enqueued"), (task_started, "started"), (task_finished, "finished")]]
+        receivers = [
+            (signal, listener(name))
+            for signal, name in [
+                (task_enqueued, "enqueued"),
+                (task_started, "started"),
+                (task_finished, "finished"),
+            ]
+        ]
         for signal, receiver in receivers:
             signal.connect(receiver)
             self.addCleanup(signal.disconnect, receiver)
         tasks.add.enqueue(1, 2)
         self.run_job(self.pop("emails"))
-        self.assertEqual(seen, [("enqueued", "READY"), ("started", "RUNNING"),
-                                ("finished", "SUCCESSFUL")])
+        self.assertEqual(
+            seen, [("enqueued", "READY"), ("started", "RUNNING"), ("finished", "SUCCESSFUL")]
+        )
 
     def test_a_function_not_at_module_level_is_refused(self) -> None:
         from shop.compat import task

@@ -21,7 +21,7 @@ class EchoService:
     def start(self) -> None:
         self.process.redis.rpush("testplugin:events", "service-start")
 
-    def stop(self, timeout: float) -> None:
+    def stop(self, timeout: float) -> None:  # noqa: ARG002
         self.process.redis.rpush("testplugin:events", "service-stop")
 
 

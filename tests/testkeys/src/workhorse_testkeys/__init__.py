@@ -64,8 +64,9 @@ def _swap_keyring(keyring: Keyring) -> Keyring:
 
 
 @contextmanager
-def trusted_keys(*keys: TrustedKey, retired: frozenset[str] | set[str] = frozenset()
-                 ) -> Iterator[Keyring]:
+def trusted_keys(
+    *keys: TrustedKey, retired: frozenset[str] | set[str] = frozenset()
+) -> Iterator[Keyring]:
     """Trust exactly ``keys`` (instead of the built-in ones) inside the block."""
     keyring = make_keyring(*keys, retired=retired)
     previous = _swap_keyring(keyring)

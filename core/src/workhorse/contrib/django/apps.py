@@ -22,7 +22,8 @@ class WorkhorseConfig(AppConfig):
 def configure(options: conf.WorkhorseSettings) -> client_module.Client:
     """Install the client ``perform_async`` uses and the default ``.on_commit()`` hook."""
     settings = Settings.from_env(
-        None, redis_url=options.redis_url, prefix=options.prefix, **dict(options.extra or {}))
+        None, redis_url=options.redis_url, prefix=options.prefix, **dict(options.extra or {})
+    )
     client = client_module.Client(settings=settings)
     hook = on_commit_of(options.database)
     if options.on_commit:

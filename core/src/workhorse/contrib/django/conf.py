@@ -39,13 +39,13 @@ class WorkhorseSettings:
 def load() -> WorkhorseSettings:
     raw = getattr(django_settings, "WORKHORSE", {})
     if not isinstance(raw, Mapping):
-        raise ImproperlyConfigured(
-            f"settings.WORKHORSE must be a dict, got {type(raw).__name__}")
+        raise ImproperlyConfigured(f"settings.WORKHORSE must be a dict, got {type(raw).__name__}")
     unknown = sorted(set(raw) - set(KNOWN))
     if unknown:
         raise ImproperlyConfigured(
             f"settings.WORKHORSE has unknown key(s) {', '.join(map(str, unknown))}; "
-            f"known keys: {', '.join(KNOWN)}")
+            f"known keys: {', '.join(KNOWN)}"
+        )
     return WorkhorseSettings(
         redis_url=_optional_str(raw, "REDIS_URL"),
         prefix=_optional_str(raw, "PREFIX"),
@@ -60,7 +60,8 @@ def _optional_str(raw: Mapping[str, Any], key: str) -> str | None:
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
         raise ImproperlyConfigured(
-            f"settings.WORKHORSE[{key!r}] must be a string, got {type(value).__name__}")
+            f"settings.WORKHORSE[{key!r}] must be a string, got {type(value).__name__}"
+        )
     return value
 
 
@@ -68,7 +69,8 @@ def _bool(raw: Mapping[str, Any], key: str) -> bool:
     value = raw.get(key, False)
     if not isinstance(value, bool):
         raise ImproperlyConfigured(
-            f"settings.WORKHORSE[{key!r}] must be True or False, got {value!r}")
+            f"settings.WORKHORSE[{key!r}] must be True or False, got {value!r}"
+        )
     return value
 
 
@@ -77,7 +79,8 @@ def _mapping(raw: Mapping[str, Any], key: str) -> Mapping[str, object] | None:
     if value is not None and not isinstance(value, Mapping):
         raise ImproperlyConfigured(
             f"settings.WORKHORSE[{key!r}] must be a dict of workhorse settings, "
-            f"got {type(value).__name__}")
+            f"got {type(value).__name__}"
+        )
     return value
 
 
@@ -87,5 +90,6 @@ def _callable(value: object) -> Callable[[HttpRequest], bool] | None:
     if value is not None and not callable(value):
         raise ImproperlyConfigured(
             "settings.WORKHORSE['DASHBOARD_AUTH'] must be a callable(request) -> bool "
-            f"or its dotted path, got {value!r}")
+            f"or its dotted path, got {value!r}"
+        )
     return value

@@ -39,18 +39,25 @@ def parse(raw: object, alias: str) -> Table:
     if not isinstance(raw, Mapping) or not raw:
         raise ImproperlyConfigured(
             f"{where} must be a non-empty dict of queue suffix -> priority threshold, "
-            f"e.g. {{'high': 1, 'low': -1}}; got {raw!r:.100}")
+            f"e.g. {{'high': 1, 'low': -1}}; got {raw!r:.100}"
+        )
     table: list[tuple[int, str]] = []
     for suffix, threshold in raw.items():
         if not isinstance(suffix, str) or not SUFFIX.fullmatch(suffix):
             raise ImproperlyConfigured(
-                f"{where}: the suffix {suffix!r:.60} must be letters, digits, '_' or '-'")
-        if (isinstance(threshold, bool) or not isinstance(threshold, int)
-                or threshold == 0 or not LOWEST <= threshold <= HIGHEST):
+                f"{where}: the suffix {suffix!r:.60} must be letters, digits, '_' or '-'"
+            )
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int)
+            or threshold == 0
+            or not LOWEST <= threshold <= HIGHEST
+        ):
             raise ImproperlyConfigured(
                 f"{where}[{suffix!r}] must be a whole number from {LOWEST} to {HIGHEST} "
                 f"other than 0 (positive: that priority and above; negative: and below); "
-                f"got {threshold!r:.60}")
+                f"got {threshold!r:.60}"
+            )
         table.append((threshold, suffix))
     return tuple(sorted(table, key=lambda entry: -abs(entry[0])))
 

@@ -81,8 +81,9 @@ class WorkhorseBackend(BaseTaskBackend):
     def enqueue(self, task: Task[Any, Any], args: Any, kwargs: Any) -> TaskResult[Any]:
         self.validate_task(task)
         jid = payload.new_jid()
-        result = _result(task, jid, TaskResultStatus.READY, args, kwargs, self.alias,
-                         enqueued=_now())
+        result = _result(
+            task, jid, TaskResultStatus.READY, args, kwargs, self.alias, enqueued=_now()
+        )
         item: dict[str, Any] = {
             "class": JOB_NAME,
             "jid": jid,
@@ -118,7 +119,8 @@ class WorkhorseBackend(BaseTaskBackend):
         except (KeyError, ValueError, TypeError, ImportError) as exc:
             # Bytes in Redis may be anything another program wrote.
             raise TaskResultDoesNotExist(
-                f"{result_id}: the stored result is unreadable ({exc})") from exc
+                f"{result_id}: the stored result is unreadable ({exc})"
+            ) from exc
 
 
 def result_key(client: Client, result_id: str) -> str:
@@ -130,14 +132,20 @@ def store(client: Client, result: TaskResult[Any], ttl: int) -> None:
 
 
 def _fields(result: TaskResult[Any]) -> dict[str, str]:
-    stamp = {k: _iso(getattr(result, k)) for k in
-             ("enqueued_at", "started_at", "finished_at", "last_attempted_at")}
+    stamp = {
+        k: _iso(getattr(result, k))
+        for k in ("enqueued_at", "started_at", "finished_at", "last_attempted_at")
+    }
     task = result.task
     return {
-        "task": task.module_path, "status": str(result.status),
-        "args": json.dumps(result.args), "kwargs": json.dumps(result.kwargs),
-        "backend": result.backend, "queue": task.queue_name,
-        "priority": str(task.priority), "run_after": _iso(task.run_after),
+        "task": task.module_path,
+        "status": str(result.status),
+        "args": json.dumps(result.args),
+        "kwargs": json.dumps(result.kwargs),
+        "backend": result.backend,
+        "queue": task.queue_name,
+        "priority": str(task.priority),
+        "run_after": _iso(task.run_after),
         "errors": json.dumps([[e.exception_class_path, e.traceback] for e in result.errors]),
         "worker_ids": json.dumps(result.worker_ids),
         "return_value": json.dumps(result._return_value),
@@ -156,13 +164,21 @@ def _write(client: Client, result_id: str, fields: dict[str, str], ttl: int) -> 
 def _load(fields: dict[str, str], result_id: str) -> TaskResult[Any]:
     task = _as_enqueued(_find_task(fields["task"]), fields)
     result = _result(
-        task, result_id, TaskResultStatus(fields["status"]), json.loads(fields["args"]),
-        json.loads(fields["kwargs"]), fields["backend"],
-        enqueued=_time(fields.get("enqueued_at")), started=_time(fields.get("started_at")),
+        task,
+        result_id,
+        TaskResultStatus(fields["status"]),
+        json.loads(fields["args"]),
+        json.loads(fields["kwargs"]),
+        fields["backend"],
+        enqueued=_time(fields.get("enqueued_at")),
+        started=_time(fields.get("started_at")),
         finished=_time(fields.get("finished_at")),
-        attempted=_time(fields.get("last_attempted_at")))
-    result.errors.extend(TaskError(exception_class_path=str(path), traceback=str(tb))
-                         for path, tb in json.loads(fields["errors"]))
+        attempted=_time(fields.get("last_attempted_at")),
+    )
+    result.errors.extend(
+        TaskError(exception_class_path=str(path), traceback=str(tb))
+        for path, tb in json.loads(fields["errors"])
+    )
     result.worker_ids.extend(str(w) for w in json.loads(fields["worker_ids"]))
     object.__setattr__(result, "_return_value", json.loads(fields["return_value"]))
     return result
@@ -191,25 +207,50 @@ def _as_enqueued(task: Task[Any, Any], fields: dict[str, str]) -> Task[Any, Any]
         return task
 
 
-def _result(task: Task[Any, Any], result_id: str, status: Any, args: Any,
-            kwargs: Any, backend: str, *, enqueued: datetime | None = None,
-            started: datetime | None = None, finished: datetime | None = None,
-            attempted: datetime | None = None) -> TaskResult[Any]:
+def _result(
+    task: Task[Any, Any],
+    result_id: str,
+    status: Any,
+    args: Any,
+    kwargs: Any,
+    backend: str,
+    *,
+    enqueued: datetime | None = None,
+    started: datetime | None = None,
+    finished: datetime | None = None,
+    attempted: datetime | None = None,
+) -> TaskResult[Any]:
     return TaskResult(
-        task=task, id=result_id, status=status, enqueued_at=enqueued, started_at=started,
-        finished_at=finished, last_attempted_at=attempted, args=list(args),
-        kwargs=dict(kwargs), backend=backend, errors=[], worker_ids=[])
+        task=task,
+        id=result_id,
+        status=status,
+        enqueued_at=enqueued,
+        started_at=started,
+        finished_at=finished,
+        last_attempted_at=attempted,
+        args=list(args),
+        kwargs=dict(kwargs),
+        backend=backend,
+        errors=[],
+        worker_ids=[],
+    )
 
 
 @workhorse.job(name=JOB_NAME)
-def run_task(module_path: str, args: list[Any], kwargs: dict[str, Any], alias: str,
-             result_id: str) -> None:
+def run_task(
+    module_path: str, args: list[Any], kwargs: dict[str, Any], alias: str, result_id: str
+) -> None:
     """The worker side: run the task and record its result for ``get_result``."""
-    if not (isinstance(module_path, str) and isinstance(args, list)
-            and isinstance(kwargs, dict) and isinstance(result_id, str)):
+    if not (
+        isinstance(module_path, str)
+        and isinstance(args, list)
+        and isinstance(kwargs, dict)
+        and isinstance(result_id, str)
+    ):
         raise ArgumentError(
             f"{JOB_NAME} needs [module_path, args list, kwargs dict, backend, result id]; "
-            f"got {[module_path, args, kwargs, alias, result_id]!r:.200}")
+            f"got {[module_path, args, kwargs, alias, result_id]!r:.200}"
+        )
     task = _find_task(module_path)
     backend = task.get_backend()
     ttl = getattr(backend, "result_ttl", DEFAULT_RESULT_TTL)
@@ -225,8 +266,12 @@ def run_task(module_path: str, args: list[Any], kwargs: dict[str, Any], alias: s
         # In the try: a value JSON cannot hold fails the task (as Django's backends do).
         object.__setattr__(result, "_return_value", _normalize_json(value))
     except Exception as exc:
-        result.errors.append(TaskError(exception_class_path=_path(type(exc)),
-                                       traceback="".join(traceback.format_exception(exc))))
+        result.errors.append(
+            TaskError(
+                exception_class_path=_path(type(exc)),
+                traceback="".join(traceback.format_exception(exc)),
+            )
+        )
         _finish(result, TaskResultStatus.FAILED)
         store(client, result, ttl)
         task_finished.send(type(backend), task_result=result)
@@ -236,8 +281,14 @@ def run_task(module_path: str, args: list[Any], kwargs: dict[str, Any], alias: s
     task_finished.send(type(backend), task_result=result)
 
 
-def _running(task: Task[Any, Any], args: list[Any], kwargs: dict[str, Any], alias: str,
-             jid: str, client: Client) -> TaskResult[Any]:
+def _running(
+    task: Task[Any, Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    alias: str,
+    jid: str,
+    client: Client,
+) -> TaskResult[Any]:
     now = _now()
     previous: TaskResult[Any] | None = None
     fields = cast(dict[str, str], client.redis.hgetall(result_key(client, jid)))
@@ -247,9 +298,17 @@ def _running(task: Task[Any, Any], args: list[Any], kwargs: dict[str, Any], alia
         except (KeyError, ValueError, TypeError, ImportError):
             previous = None
     # The task as enqueued (priority, queue), when the READY record says so.
-    result = _result(previous.task if previous else task, jid, TaskResultStatus.RUNNING,
-                     args, kwargs, alias, enqueued=previous.enqueued_at if previous else None,
-                     started=now, attempted=now)
+    result = _result(
+        previous.task if previous else task,
+        jid,
+        TaskResultStatus.RUNNING,
+        args,
+        kwargs,
+        alias,
+        enqueued=previous.enqueued_at if previous else None,
+        started=now,
+        attempted=now,
+    )
     if previous:
         result.worker_ids.extend(previous.worker_ids)
     result.worker_ids.append(_worker_id())

@@ -55,9 +55,14 @@ def forward(request: HttpRequest, rest: str) -> HttpResponse:
     environ["CONTENT_LENGTH"] = str(len(request.body))
     started: dict[str, Any] = {}
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    # WSGI dictates this signature; recording the response does not need exc_info.
+    def start_response(
+        status: str,
+        headers: list[tuple[str, str]],
+        exc_info: Any = None,  # noqa: ARG001
+    ) -> Any:
         started.update(status=int(status.split()[0]), headers=headers)
-        return lambda data: None
+        return lambda _data: None
 
     chunks = _dashboard()(environ, start_response)
     body = b"".join(chunks)

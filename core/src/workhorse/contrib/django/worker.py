@@ -11,14 +11,13 @@ from django.apps import apps
 from django.db import close_old_connections
 
 from workhorse import plugins
-from workhorse.config import Settings
 from workhorse.middleware import JobContext, RunNext, ServerMiddleware
 
 if not apps.ready:
     django.setup()
 
 
-def recycle_connections(ctx: JobContext, call_next: RunNext) -> object:
+def recycle_connections(ctx: JobContext, call_next: RunNext) -> object:  # noqa: ARG001
     close_old_connections()
     try:
         return call_next()
@@ -28,7 +27,7 @@ def recycle_connections(ctx: JobContext, call_next: RunNext) -> object:
 
 class DjangoWorkerPlugin:
     @staticmethod
-    def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+    def workhorse_server_middleware() -> list[ServerMiddleware]:
         return [recycle_connections]
 
 

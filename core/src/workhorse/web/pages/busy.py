@@ -27,20 +27,25 @@ def index(request: Request) -> Response:
     running.sort(key=lambda pair: pair[1].run_at)
     proc_pages = pager(request, len(processes))
     job_pages = pager(request, len(running), name="jobs_page")
-    return render(request, "busy.html", {
-        "processes": processes[proc_pages.offset:proc_pages.offset + proc_pages.per_page],
-        "proc_pager": proc_pages,
-        "running": running[job_pages.offset:job_pages.offset + job_pages.per_page],
-        "job_pager": job_pages,
-        "total_processes": len(processes),
-        "total_threads": sum(p.concurrency for p in processes),
-        "total_busy": sum(p.busy for p in processes),
-        "leader": api.processes.leader(),
-        "notice": notice(request),
-        "warnings": unreadable_processes(len(scan.unreadable),
-                                         [str(u) for u in scan.unreadable[:20]]),
-        "active": "busy",
-    })
+    return render(
+        request,
+        "busy.html",
+        {
+            "processes": processes[proc_pages.offset : proc_pages.offset + proc_pages.per_page],
+            "proc_pager": proc_pages,
+            "running": running[job_pages.offset : job_pages.offset + job_pages.per_page],
+            "job_pager": job_pages,
+            "total_processes": len(processes),
+            "total_threads": sum(p.concurrency for p in processes),
+            "total_busy": sum(p.busy for p in processes),
+            "leader": api.processes.leader(),
+            "notice": notice(request),
+            "warnings": unreadable_processes(
+                len(scan.unreadable), [str(u) for u in scan.unreadable[:20]]
+            ),
+            "active": "busy",
+        },
+    )
 
 
 async def signal(request: Request) -> Response:

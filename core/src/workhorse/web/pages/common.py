@@ -84,8 +84,13 @@ def unreadable_processes(count: int, detail: list[str] | None = None) -> list[st
     return [f"{count} live process record(s) in Redis could not be read and are left out{what}."]
 
 
-def redirect(request: Request, *segments: object, did: str, n: int | None = None,
-             keep: Mapping[str, Any] | None = None) -> RedirectResponse:
+def redirect(
+    request: Request,
+    *segments: object,
+    did: str,
+    n: int | None = None,
+    keep: Mapping[str, Any] | None = None,
+) -> RedirectResponse:
     """303 back to a page (Post/Redirect/Get), with the outcome as a notice code."""
     url = Links(root_of(request))(*segments, did=did, n=n, **(keep or {}))
     return RedirectResponse(url, status_code=303)

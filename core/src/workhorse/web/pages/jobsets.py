@@ -35,15 +35,30 @@ class SetPage:
 
 
 SET_PAGES = (
-    SetPage("retries", "retry", "Retries", "Next retry",
-            {"retry": "Retry now", "delete": "Delete", "kill": "Kill"},
-            {"retry": "Retry all", "delete": "Delete all", "kill": "Kill all"}),
-    SetPage("scheduled", "schedule", "Scheduled", "Runs",
-            {"retry": "Run now", "delete": "Delete"},
-            {"retry": "Run all now", "delete": "Delete all"}),
-    SetPage("dead", "dead", "Dead", "Died",
-            {"retry": "Retry now", "delete": "Delete"},
-            {"retry": "Retry all", "delete": "Delete all"}),
+    SetPage(
+        "retries",
+        "retry",
+        "Retries",
+        "Next retry",
+        {"retry": "Retry now", "delete": "Delete", "kill": "Kill"},
+        {"retry": "Retry all", "delete": "Delete all", "kill": "Kill all"},
+    ),
+    SetPage(
+        "scheduled",
+        "schedule",
+        "Scheduled",
+        "Runs",
+        {"retry": "Run now", "delete": "Delete"},
+        {"retry": "Run all now", "delete": "Delete all"},
+    ),
+    SetPage(
+        "dead",
+        "dead",
+        "Dead",
+        "Died",
+        {"retry": "Retry now", "delete": "Delete"},
+        {"retry": "Retry all", "delete": "Delete all"},
+    ),
 )
 
 
@@ -61,15 +76,23 @@ def list_view(spec: SetPage) -> Callable[[Request], Response]:
         if query:
             matches = _filtered(jobs, query)
             paging = pager(request, len(matches))
-            rows = matches[paging.offset:paging.offset + paging.per_page]
+            rows = matches[paging.offset : paging.offset + paging.per_page]
         else:
             paging = pager(request, jobs.size())
             rows = jobs.page(paging.offset, paging.per_page)
-        return render(request, "jobset.html", {
-            "spec": spec, "rows": rows, "pager": paging, "query": query,
-            "capped": bool(query) and paging.total >= SEARCH_LIMIT,
-            "notice": notice(request), "active": spec.slug,
-        })
+        return render(
+            request,
+            "jobset.html",
+            {
+                "spec": spec,
+                "rows": rows,
+                "pager": paging,
+                "query": query,
+                "capped": bool(query) and paging.total >= SEARCH_LIMIT,
+                "notice": notice(request),
+                "active": spec.slug,
+            },
+        )
 
     return view
 
@@ -86,8 +109,9 @@ def detail_view(spec: SetPage) -> Callable[[Request], Response]:
 
 def _action(spec: SetPage, value: str) -> str:
     if value not in spec.actions:
-        raise HTTPException(400, f"unknown action {value!r} for {spec.title}; "
-                                 f"use one of {', '.join(spec.actions)}")
+        raise HTTPException(
+            400, f"unknown action {value!r} for {spec.title}; use one of {', '.join(spec.actions)}"
+        )
     return value
 
 
@@ -98,8 +122,11 @@ def bulk_action(spec: SetPage) -> Callable[[Request], Awaitable[Response]]:
         jobs = spec.job_set(request)
         keep = {"q": form_text(form, "q"), "page": form_text(form, "page")}
         if form_text(form, "scope") == "all":
-            everything = {"retry": jobs.retry_all, "delete": jobs.delete_all,
-                          "kill": jobs.kill_all}[action]
+            everything = {
+                "retry": jobs.retry_all,
+                "delete": jobs.delete_all,
+                "kill": jobs.kill_all,
+            }[action]
             done = await run_in_threadpool(everything)
         else:
             keys = form_list(form, "key")[:1000]

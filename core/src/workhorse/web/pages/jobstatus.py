@@ -28,10 +28,17 @@ def _jid(request: Request) -> str:
 def show(request: Request) -> Response:
     jid = _jid(request)
     status = dashboard_of(request).inspector.jobs.status(jid)
-    return render(request, "jobstatus.html", {
-        "status": status, "facts": status.to_dict(), "notice": notice(request),
-        "active": "busy",
-    }, status=404 if status.state == "unknown" else 200)
+    return render(
+        request,
+        "jobstatus.html",
+        {
+            "status": status,
+            "facts": status.to_dict(),
+            "notice": notice(request),
+            "active": "busy",
+        },
+        status=404 if status.state == "unknown" else 200,
+    )
 
 
 async def act(request: Request) -> Response:

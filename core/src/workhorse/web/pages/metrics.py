@@ -19,11 +19,16 @@ def rows(metrics: dict[str, dict[str, float]]) -> list[dict[str, float | str]]:
     table: list[dict[str, float | str]] = []
     for name, row in metrics.items():
         runs, fails = row.get("p", 0.0), row.get("f", 0.0)
-        table.append({
-            "name": name, "runs": runs, "failures": fails,
-            "failure_pct": 100.0 * fails / runs if runs else 0.0,
-            "mean_ms": row.get("mean_ms", 0.0), "total_s": row.get("ms", 0.0) / 1000.0,
-        })
+        table.append(
+            {
+                "name": name,
+                "runs": runs,
+                "failures": fails,
+                "failure_pct": 100.0 * fails / runs if runs else 0.0,
+                "mean_ms": row.get("mean_ms", 0.0),
+                "total_s": row.get("ms", 0.0) / 1000.0,
+            }
+        )
     table.sort(key=lambda r: (-float(r["total_s"]), -float(r["runs"]), str(r["name"])))
     return table
 
@@ -43,12 +48,26 @@ def index(request: Request) -> Response:
     report = dashboard_of(request).inspector.stats.job_metrics_report(minutes)
     table = rows(report.jobs)
     busiest = max((float(r["total_s"]) for r in table), default=0.0)
-    warnings = [f"{report.unreadable} stored metric value(s) were not numbers and are left "
-                "out of these figures."] if report.unreadable else []
-    return render(request, "metrics.html", {
-        "rows": table, "minutes": minutes, "windows": WINDOWS, "busiest": busiest,
-        "warnings": warnings, "active": "metrics",
-    })
+    warnings = (
+        [
+            f"{report.unreadable} stored metric value(s) were not numbers and are left "
+            "out of these figures."
+        ]
+        if report.unreadable
+        else []
+    )
+    return render(
+        request,
+        "metrics.html",
+        {
+            "rows": table,
+            "minutes": minutes,
+            "windows": WINDOWS,
+            "busiest": busiest,
+            "warnings": warnings,
+            "active": "metrics",
+        },
+    )
 
 
 def job(request: Request) -> Response:
@@ -57,11 +76,19 @@ def job(request: Request) -> Response:
     minutes = _window(request)
     counts = dashboard_of(request).inspector.stats.job_histogram(name, minutes)
     bounds = [*(f"≤ {_ms(b)}" for b in stats.HISTOGRAM_MS), f"> {_ms(stats.HISTOGRAM_MS[-1])}"]
-    return render(request, "metrics_job.html", {
-        "name": name, "minutes": minutes, "windows": WINDOWS, "active": "metrics",
-        "buckets": list(zip(bounds, counts, strict=True)), "most": max(counts, default=0),
-        "total": sum(counts),
-    })
+    return render(
+        request,
+        "metrics_job.html",
+        {
+            "name": name,
+            "minutes": minutes,
+            "windows": WINDOWS,
+            "active": "metrics",
+            "buckets": list(zip(bounds, counts, strict=True)),
+            "most": max(counts, default=0),
+            "total": sum(counts),
+        },
+    )
 
 
 def _ms(bound: int) -> str:

@@ -21,15 +21,19 @@ def index(request: Request) -> Response:
     if days not in HISTORY_CHOICES:
         days = 30
     summary = api.stats.summary()
-    return render(request, "dashboard.html", {
-        "summary": summary,
-        "warnings": unreadable_processes(summary.unreadable_processes),
-        "days": days,
-        "history_choices": HISTORY_CHOICES,
-        "poll_ms": int(dashboard.options.poll_interval * 1000),
-        "server": server_info(api.redis),
-        "active": "dashboard",
-    })
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "summary": summary,
+            "warnings": unreadable_processes(summary.unreadable_processes),
+            "days": days,
+            "history_choices": HISTORY_CHOICES,
+            "poll_ms": int(dashboard.options.poll_interval * 1000),
+            "server": server_info(api.redis),
+            "active": "dashboard",
+        },
+    )
 
 
 routes = [Route("/", index, methods=["GET"], name="dashboard")]

@@ -16,19 +16,33 @@ from workhorse.web.state import dashboard_of
 
 def index(request: Request) -> Response:
     summaries = dashboard_of(request).inspector.queues.summaries()
-    return render(request, "queues.html", {
-        "queues": summaries, "notice": notice(request), "active": "queues",
-    })
+    return render(
+        request,
+        "queues.html",
+        {
+            "queues": summaries,
+            "notice": notice(request),
+            "active": "queues",
+        },
+    )
 
 
 def queue_view(request: Request) -> Response:
     queue = dashboard_of(request).inspector.queues[request.path_params["name"]]
     paging = pager(request, queue.size())
-    return render(request, "queue.html", {
-        "queue": queue, "rows": queue.page(paging.offset, paging.per_page), "pager": paging,
-        "latency": queue.latency(), "paused": queue.paused(), "notice": notice(request),
-        "active": "queues",
-    })
+    return render(
+        request,
+        "queue.html",
+        {
+            "queue": queue,
+            "rows": queue.page(paging.offset, paging.per_page),
+            "pager": paging,
+            "latency": queue.latency(),
+            "paused": queue.paused(),
+            "notice": notice(request),
+            "active": "queues",
+        },
+    )
 
 
 async def queue_action(request: Request) -> Response:
@@ -45,8 +59,9 @@ async def queue_action(request: Request) -> Response:
         record = JobRecord(form_text(form, "job"), queue_hint=name)
         deleted = await run_in_threadpool(queue.delete, record)
         keep = {"page": form_text(form, "page")}
-        return redirect(request, "queues", name, did="delete" if deleted else "gone",
-                        n=int(deleted), keep=keep)
+        return redirect(
+            request, "queues", name, did="delete" if deleted else "gone", n=int(deleted), keep=keep
+        )
     raise HTTPException(400, f"unknown action {action!r} for a queue; use delete or clear")
 
 

@@ -25,7 +25,7 @@ class Declined(Exception):
 class Command(BaseCommand):
     help = "Show transactional enqueue and the Tasks backend with an in-process worker."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:  # noqa: ARG002
         call_command("migrate", verbosity=0)
         worker = WorkerProcess(default_client().settings)
         worker.start()  # in-process for the demo; production runs `manage.py workhorse`
@@ -49,8 +49,7 @@ class Command(BaseCommand):
         self.stdout.write(f"lamp: committed as order {lamp.pk}; its job is enqueued now")
         result = count_orders.enqueue()
         self.wait(lambda: Order.objects.filter(pk=lamp.pk, shipped=True).exists())
-        self.wait(lambda: count_orders.get_result(result.id).status
-                  == TaskResultStatus.SUCCESSFUL)
+        self.wait(lambda: count_orders.get_result(result.id).status == TaskResultStatus.SUCCESSFUL)
         self.stdout.write(f"count_orders task: {count_orders.get_result(result.id).return_value}")
         self.stdout.write("check passed: the committed order shipped, the task ran")
 

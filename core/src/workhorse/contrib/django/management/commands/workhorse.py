@@ -29,7 +29,7 @@ class Command(BaseCommand):
         # Hand everything after the command name to click untouched.
         self.handle(*argv[2:])
 
-    def handle(self, *args: str, **options: Any) -> None:
+    def handle(self, *args: str, **options: Any) -> None:  # noqa: ARG002
         from workhorse.cli.worker_cmd import worker
 
         worker.main(args=worker_argv(list(args)), prog_name="manage.py workhorse")

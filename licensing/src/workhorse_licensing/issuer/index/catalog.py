@@ -49,8 +49,9 @@ class Catalog:
     def projects(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir()
-                      if p.is_dir() and project_name(p.name) == p.name)
+        return sorted(
+            p.name for p in self.root.iterdir() if p.is_dir() and project_name(p.name) == p.name
+        )
 
     def files(self, project: str) -> list[DistFile]:
         folder = self.root / project
@@ -74,9 +75,16 @@ class Catalog:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / dist.filename
         metadata_sha = hashlib.sha256(meta.raw).hexdigest() if dist.kind == "wheel" else None
-        record = DistFile(dist.project, dist.filename, meta.version, sha256,
-                          staged.stat().st_size, meta.requires_python, metadata_sha,
-                          datetime.now(UTC).isoformat(timespec="seconds"))
+        record = DistFile(
+            dist.project,
+            dist.filename,
+            meta.version,
+            sha256,
+            staged.stat().st_size,
+            meta.requires_python,
+            metadata_sha,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         pending = folder / f".{dist.filename}.metadata.{os.getpid()}"
         if metadata_sha is not None:
             self._write_new(pending, meta.raw)
@@ -90,8 +98,9 @@ class Catalog:
         if metadata_sha is not None:
             os.replace(pending, folder / f"{dist.filename}.metadata")
         # The sidecar goes last: a file is listed only once everything it needs exists.
-        self._write_new(folder / f"{dist.filename}.json",
-                        json.dumps(asdict(record), indent=2).encode())
+        self._write_new(
+            folder / f"{dist.filename}.json", json.dumps(asdict(record), indent=2).encode()
+        )
         return record
 
     def staging_file(self) -> Path:

@@ -62,8 +62,13 @@ class KeyStore:
     def keys(self) -> list[KeyInfo]:
         data = self._load()
         return [
-            KeyInfo(kid, str(k["public"]), str(k["created"]), bool(k["retired"]),
-                    kid == data["signing_key"])
+            KeyInfo(
+                kid,
+                str(k["public"]),
+                str(k["created"]),
+                bool(k["retired"]),
+                kid == data["signing_key"],
+            )
             for kid, k in sorted(self._keys(data).items())
         ]
 
@@ -78,8 +83,11 @@ class KeyStore:
             raise KeyStoreError(f"key id {key_id!r} already exists in {self.path}")
         private_dir(self.path)
         write_private(self.path / f"{key_id}.pem", key.to_pem())
-        self._keys(data)[key_id] = {"public": key.public_text(), "retired": False,
-                                    "created": datetime.now(UTC).isoformat(timespec="seconds")}
+        self._keys(data)[key_id] = {
+            "public": key.public_text(),
+            "retired": False,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         data["signing_key"] = key_id
         self._save(data)
         return key
@@ -103,8 +111,10 @@ class KeyStore:
 
     def keyring(self) -> Keyring:
         infos = self.keys()
-        return Keyring({k.key_id: public_key_from_text(k.public) for k in infos},
-                       frozenset(k.key_id for k in infos if k.retired))
+        return Keyring(
+            {k.key_id: public_key_from_text(k.public) for k in infos},
+            frozenset(k.key_id for k in infos if k.retired),
+        )
 
     def export_builtin(self) -> str:
         """Source of ``workhorse_licensing/builtin_keys.py`` for the next release."""
@@ -120,7 +130,8 @@ class KeyStore:
             "PUBLIC_KEYS: dict[str, str] = {",
             *[f'    "{k.key_id}": "{k.public}",' for k in infos],
             "}",
-            f"RETIRED_KEY_IDS: frozenset[str] = frozenset({{{retired}}})" if retired
+            f"RETIRED_KEY_IDS: frozenset[str] = frozenset({{{retired}}})"
+            if retired
             else "RETIRED_KEY_IDS: frozenset[str] = frozenset()",
             "",
         ]

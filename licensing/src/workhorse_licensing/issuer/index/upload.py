@@ -54,8 +54,9 @@ async def handle_upload(request: Request, catalog: Catalog, max_bytes: int) -> R
         if not isinstance(content, UploadFile) or not content.filename:
             return refuse(400, "missing the 'content' file field")
         try:
-            dist = _check_names(content.filename, str(form.get("name", "")),
-                                str(form.get("version", "")))
+            dist = _check_names(
+                content.filename, str(form.get("name", "")), str(form.get("version", ""))
+            )
         except BadName as exc:
             return refuse(400, str(exc))
         staged = catalog.staging_file()
@@ -69,8 +70,10 @@ async def handle_upload(request: Request, catalog: Catalog, max_bytes: int) -> R
 def _check_names(filename: str, name: str, version: str) -> DistName:
     dist = dist_filename(filename)
     if not hosted(dist.project):
-        raise BadName(f"this index hosts only {', '.join(PACKAGE_TIERS)}; {dist.project!r}"
-                      " belongs on a public index")
+        raise BadName(
+            f"this index hosts only {', '.join(PACKAGE_TIERS)}; {dist.project!r}"
+            " belongs on a public index"
+        )
     if canonicalize_name(name) != dist.project:
         raise BadName(f"form field name {name!r} does not match the file {filename!r}")
     if not version or canonicalize_version(version) != dist.version:
@@ -87,8 +90,9 @@ async def _stage(content: UploadFile, staged: Path) -> str:
     return digest.hexdigest()
 
 
-def _publish(catalog: Catalog, dist: DistName, staged: Path, sha256: str,
-             declared: object) -> Response:
+def _publish(
+    catalog: Catalog, dist: DistName, staged: Path, sha256: str, declared: object
+) -> Response:
     if declared and str(declared).lower() != sha256:
         return refuse(400, "sha256_digest does not match the uploaded bytes; upload again")
     try:
@@ -97,6 +101,9 @@ def _publish(catalog: Catalog, dist: DistName, staged: Path, sha256: str,
     except BadName as exc:
         return refuse(400, str(exc))
     except AlreadyExists:
-        return refuse(409, f"File already exists: {dist.filename}; published files are"
-                           " immutable, so bump the version to publish a new build")
+        return refuse(
+            409,
+            f"File already exists: {dist.filename}; published files are"
+            " immutable, so bump the version to publish a new build",
+        )
     return PlainTextResponse(f"published {dist.filename}\n")

@@ -44,8 +44,10 @@ class DistName:
 
 def dist_filename(filename: str) -> DistName:
     """Parse a wheel or sdist file name, or raise ``BadName``."""
-    problem = (f"invalid filename {filename[:120]!r}: expected a wheel (.whl) or an sdist"
-               " (.tar.gz) named <project>-<version>")
+    problem = (
+        f"invalid filename {filename[:120]!r}: expected a wheel (.whl) or an sdist"
+        " (.tar.gz) named <project>-<version>"
+    )
     if not _FILENAME.fullmatch(filename) or ".." in filename:
         raise BadName(problem)
     try:

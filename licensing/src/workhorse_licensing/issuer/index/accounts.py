@@ -91,9 +91,14 @@ class Accounts:
 
     @staticmethod
     def _customer(customer_id: str, record: dict[str, Any]) -> Customer:
-        return Customer(customer_id, record["name"], tuple(record["tiers"]),
-                        record.get("license_id"), bool(record.get("suspended")),
-                        tuple(sorted(record["tokens"])))
+        return Customer(
+            customer_id,
+            record["name"],
+            tuple(record["tiers"]),
+            record.get("license_id"),
+            bool(record.get("suspended")),
+            tuple(sorted(record["tokens"])),
+        )
 
     # -- changing (the CLI) ---------------------------------------------------
 
@@ -113,23 +118,35 @@ class Accounts:
             raise AccountError(f"no customer {customer_id!r}; add it with `customers add`")
         return record
 
-    def add_customer(self, customer_id: str, name: str, tiers: tuple[Tier, ...],
-                     license_id: str | None = None) -> None:
+    def add_customer(
+        self, customer_id: str, name: str, tiers: tuple[Tier, ...], license_id: str | None = None
+    ) -> None:
         if not IDENTIFIER.fullmatch(customer_id):
-            raise AccountError(f"customer id {customer_id!r} must be letters, digits, '.', '_'"
-                               " or '-' (at most 64)")
+            raise AccountError(
+                f"customer id {customer_id!r} must be letters, digits, '.', '_' or '-' (at most 64)"
+            )
         if not tiers or not set(tiers) <= set(TIERS):
             raise AccountError(f"tiers must be among {', '.join(TIERS)}")
         data = self._fresh()
         if customer_id in data["customers"]:
             raise AccountError(f"customer {customer_id!r} already exists; use `customers update`")
-        data["customers"][customer_id] = {"name": name, "tiers": list(tiers),
-                                          "license_id": license_id, "suspended": False,
-                                          "tokens": {}}
+        data["customers"][customer_id] = {
+            "name": name,
+            "tiers": list(tiers),
+            "license_id": license_id,
+            "suspended": False,
+            "tokens": {},
+        }
         self._save(data)
 
-    def update_customer(self, customer_id: str, *, tiers: tuple[Tier, ...] | None = None,
-                        license_id: str | None = None, suspended: bool | None = None) -> None:
+    def update_customer(
+        self,
+        customer_id: str,
+        *,
+        tiers: tuple[Tier, ...] | None = None,
+        license_id: str | None = None,
+        suspended: bool | None = None,
+    ) -> None:
         data = self._fresh()
         record = self._record(data, customer_id)
         if tiers:
@@ -146,8 +163,10 @@ class Accounts:
         record = self._record(data, customer_id)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = _digest(token)[:12]
-        record["tokens"][token_id] = {"sha256": _digest(token),
-                                      "created": datetime.now(UTC).isoformat(timespec="seconds")}
+        record["tokens"][token_id] = {
+            "sha256": _digest(token),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         self._save(data)
         return token_id, token
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner, Result
 from workhorse_testkeys import trusted_keys
 
 from workhorse_licensing import InvalidLicense, verify_license
+from workhorse_licensing.issuer.cli import main
+from workhorse_licensing.issuer.keystore import KeyStore
 from workhorse_licensing.revocation import parse_revocation_list
-from workhorse_licensing.vendor.cli import main
-from workhorse_licensing.vendor.keystore import KeyStore
 
 
 def run(*args: str, ok: bool = True) -> Result:
@@ -30,8 +30,20 @@ def keys(tmp_path: Path) -> Path:
 
 
 def issue(keys: Path, *extra: str) -> str:
-    return run("issue", "--keys", str(keys), "--customer-id", "cus_acme", "--customer-name",
-               "ACME Corp", "--tier", "pro", "--expires", "2027-01-01", *extra).output.strip()
+    return run(
+        "issue",
+        "--keys",
+        str(keys),
+        "--customer-id",
+        "cus_acme",
+        "--customer-name",
+        "ACME Corp",
+        "--tier",
+        "pro",
+        "--expires",
+        "2027-01-01",
+        *extra,
+    ).output.strip()
 
 
 def test_keygen_writes_a_private_key_only_its_owner_can_read(keys: Path) -> None:
@@ -48,8 +60,7 @@ def test_keygen_never_prints_the_private_key(tmp_path: Path) -> None:
 
 
 def test_keygen_refuses_to_replace_existing_keys(keys: Path) -> None:
-    assert "already holds keys; use `rotate`" in run("keygen", "--keys", str(keys),
-                                                     ok=False).output
+    assert "already holds keys; use `rotate`" in run("keygen", "--keys", str(keys), ok=False).output
 
 
 def test_an_issued_license_verifies_with_the_store_keys(keys: Path) -> None:
@@ -60,8 +71,17 @@ def test_an_issued_license_verifies_with_the_store_keys(keys: Path) -> None:
 
 
 def test_issuing_enterprise_includes_pro_in_the_claims(keys: Path) -> None:
-    token = run("issue", "--keys", str(keys), "--customer-id", "c", "--customer-name", "C",
-                "--tier", "enterprise").output.strip()
+    token = run(
+        "issue",
+        "--keys",
+        str(keys),
+        "--customer-id",
+        "c",
+        "--customer-name",
+        "C",
+        "--tier",
+        "enterprise",
+    ).output.strip()
     assert verify_license(token, KeyStore(keys).keyring()).tiers == ("pro", "enterprise")
 
 
@@ -74,8 +94,9 @@ def test_inspect_shows_the_claims_and_todays_state(keys: Path) -> None:
 def test_inspect_rejects_a_tampered_key_with_the_reason(keys: Path) -> None:
     token = issue(keys)
     tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
-    assert "signature does not match" in run("inspect", "--keys", str(keys), tampered,
-                                             ok=False).output
+    assert (
+        "signature does not match" in run("inspect", "--keys", str(keys), tampered, ok=False).output
+    )
 
 
 def test_rotation_keeps_old_licenses_valid_until_their_key_is_retired(keys: Path) -> None:
@@ -92,12 +113,15 @@ def test_rotation_keeps_old_licenses_valid_until_their_key_is_retired(keys: Path
 
 
 def test_the_signing_key_cannot_be_retired_before_a_rotation(keys: Path) -> None:
-    assert "run `rotate` before retiring it" in run("retire", "--keys", str(keys), "k1",
-                                                    ok=False).output
+    assert (
+        "run `rotate` before retiring it"
+        in run("retire", "--keys", str(keys), "k1", ok=False).output
+    )
 
 
 def test_export_public_writes_the_builtin_module_with_no_private_material(
-        keys: Path, tmp_path: Path) -> None:
+    keys: Path, tmp_path: Path
+) -> None:
     run("rotate", "--keys", str(keys), "--key-id", "k2")
     run("retire", "--keys", str(keys), "k1")
     out = tmp_path / "builtin_keys.py"
@@ -120,6 +144,7 @@ def test_revoke_creates_and_extends_a_signed_list(keys: Path, tmp_path: Path) ->
 def test_the_builtin_vendor_key_is_a_real_ed25519_public_key() -> None:
     from workhorse_licensing import builtin_keys
     from workhorse_licensing.keyring import builtin_keyring
+
     assert builtin_keys.PUBLIC_KEYS, "the package must ship the vendor's public key"
     assert set(builtin_keyring().keys) == set(builtin_keys.PUBLIC_KEYS)
 
@@ -127,6 +152,7 @@ def test_the_builtin_vendor_key_is_a_real_ed25519_public_key() -> None:
 def test_test_keys_are_trusted_only_inside_the_block(keys: Path) -> None:
     token = issue(keys)
     from workhorse_licensing.keyring import trusted_keyring
+
     with trusted_keys(("k1", KeyStore(keys).keys()[0].public)):
         assert verify_license(token, trusted_keyring()).key_id == "k1"
     with pytest.raises(InvalidLicense):
@@ -134,7 +160,8 @@ def test_test_keys_are_trusted_only_inside_the_block(keys: Path) -> None:
 
 
 def test_export_public_refuses_to_replace_an_existing_file_without_force(
-        keys: Path, tmp_path: Path) -> None:
+    keys: Path, tmp_path: Path
+) -> None:
     committed = tmp_path / "builtin_keys.py"
     committed.write_text("PUBLIC_KEYS = {'the-real-key': '...'}\n")
     refused = run("export-public", "--keys", str(keys), "-o", str(committed), ok=False)
@@ -147,6 +174,7 @@ def test_export_public_refuses_to_replace_an_existing_file_without_force(
 def test_the_docs_never_use_a_real_signing_key_id_as_an_example() -> None:
     """Copying a command from the docs must not create, rotate or retire the real key."""
     from workhorse_licensing import builtin_keys
+
     docs = Path(__file__).resolve().parents[2] / "docs"
     pages = {page.name: page.read_text() for page in docs.glob("*.md")}
     real = set(builtin_keys.PUBLIC_KEYS) | set(builtin_keys.RETIRED_KEY_IDS)

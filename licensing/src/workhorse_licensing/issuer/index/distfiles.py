@@ -39,8 +39,9 @@ def read_metadata(path: Path, dist: DistName) -> CoreMetadata:
     if canonicalize_name(str(name)) != dist.project:
         raise BadName(f"{dist.filename}: metadata names project {name!r}, not {dist.project!r}")
     if canonicalize_version(str(version)) != dist.version:
-        raise BadName(f"{dist.filename}: metadata says version {version!r}, the filename"
-                      f" {dist.version!r}")
+        raise BadName(
+            f"{dist.filename}: metadata says version {version!r}, the filename {dist.version!r}"
+        )
     requires = message.get("Requires-Python")
     return CoreMetadata(raw, str(name), str(version), str(requires) if requires else None)
 
@@ -49,15 +50,20 @@ def _wheel_metadata(path: Path, dist: DistName) -> bytes:
     try:
         with zipfile.ZipFile(path) as archive:
             candidates = [
-                info for info in archive.infolist()
+                info
+                for info in archive.infolist()
                 if info.filename.count("/") == 1
                 and info.filename.endswith(".dist-info/METADATA")
                 and canonicalize_name(info.filename.split("-", 1)[0]) == dist.project
             ]
             if len(candidates) != 1:
                 raise BadName(f"{dist.filename}: expected one <name>-<version>.dist-info/METADATA")
-            return _bounded(archive.read(candidates[0]) if
-                            candidates[0].file_size <= MAX_METADATA_BYTES else b"", dist)
+            return _bounded(
+                archive.read(candidates[0])
+                if candidates[0].file_size <= MAX_METADATA_BYTES
+                else b"",
+                dist,
+            )
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise BadName(f"{dist.filename}: not a readable wheel ({exc})") from None
 
@@ -78,6 +84,7 @@ def _sdist_metadata(path: Path, dist: DistName) -> bytes:
 
 def _bounded(raw: bytes, dist: DistName) -> bytes:
     if not raw:
-        raise BadName(f"{dist.filename}: metadata is empty or larger than"
-                      f" {MAX_METADATA_BYTES} bytes")
+        raise BadName(
+            f"{dist.filename}: metadata is empty or larger than {MAX_METADATA_BYTES} bytes"
+        )
     return raw

@@ -1,4 +1,4 @@
-"""Vendor-side tools (extra ``[vendor]``): signing keys, license issuing, the index.
+"""Vendor-side tools (extra ``[issuer]``): signing keys, license issuing, the index.
 
 - ``keystore``: the on-disk signing key store (private keys mode 0600).
 - ``cli``: the ``workhorse-license`` command.

@@ -41,8 +41,10 @@ from .upload import handle_upload
 
 log = logging.getLogger(__name__)
 DEFAULT_UPSTREAM = "https://pypi.org/simple/"
-LOGIN_HINT = ("authentication required: use your workhorse customer id as the user name and your"
-              " download token as the password")
+LOGIN_HINT = (
+    "authentication required: use your workhorse customer id as the user name and your"
+    " download token as the password"
+)
 
 
 @dataclass(frozen=True)
@@ -74,15 +76,23 @@ class PrivateIndex:
         if credentials is None:
             return challenge(LOGIN_HINT)
         customer = self.accounts.authenticate(*credentials)
-        return customer if customer is not None else challenge(
-            "invalid customer id or download token; check the credentials in your index URL")
+        return (
+            customer
+            if customer is not None
+            else challenge(
+                "invalid customer id or download token; check the credentials in your index URL"
+            )
+        )
 
     def denied(self, customer: Customer) -> Response:
         if customer.suspended:
             return refuse(403, f"access for this account is suspended; contact {CONTACT}")
-        return refuse(403, f"your workhorse license does not include this package, or it was"
-                           f" revoked; contact {CONTACT}; `workhorse license check-index URL`"
-                           " shows what your plan covers")
+        return refuse(
+            403,
+            f"your workhorse license does not include this package, or it was"
+            f" revoked; contact {CONTACT}; `workhorse license check-index URL`"
+            " shows what your plan covers",
+        )
 
     async def entitlements(self, request: Request) -> Response:
         """The caller's own account: never another customer, never an unentitled name."""
@@ -136,8 +146,12 @@ class PrivateIndex:
         if filename.endswith(".metadata"):
             dist = self.catalog.find(project, filename.removesuffix(".metadata"))
             if dist is not None and dist.metadata_sha256 is not None:
-                return file(request, self.catalog.metadata_path(dist), dist.metadata_sha256,
-                            "application/octet-stream")
+                return file(
+                    request,
+                    self.catalog.metadata_path(dist),
+                    dist.metadata_sha256,
+                    "application/octet-stream",
+                )
         dist = self.catalog.find(project, filename)
         if dist is None:
             return refuse(404, "no such file")
@@ -146,8 +160,9 @@ class PrivateIndex:
     async def upload(self, request: Request) -> Response:
         credentials = basic_credentials(request)
         if credentials is None or not self.accounts.is_admin(credentials[1]):
-            return challenge("uploading needs the admin token as the password"
-                             " (user name __token__)")
+            return challenge(
+                "uploading needs the admin token as the password (user name __token__)"
+            )
         return await handle_upload(request, self.catalog, self.config.max_upload_bytes)
 
     async def revocation_list(self, request: Request) -> Response:
@@ -157,20 +172,24 @@ class PrivateIndex:
             return refuse(404, "no revocation list is published here")
         return page(request, body, "text/plain; charset=utf-8")
 
-    async def home(self, request: Request) -> Response:
-        return PlainTextResponse("workhorse private package index: pip install --index-url"
-                                 " https://<customer id>:<download token>@<this host>/simple/\n")
+    async def home(self, request: Request) -> Response:  # noqa: ARG002
+        return PlainTextResponse(
+            "workhorse private package index: pip install --index-url"
+            " https://<customer id>:<download token>@<this host>/simple/\n"
+        )
 
 
 def create_app(config: IndexConfig) -> Starlette:
     index = PrivateIndex(config)
-    return Starlette(routes=[
-        Route("/", index.home),
-        Route("/simple/", index.simple_index),
-        Route("/simple/{project}/", index.project),
-        Route("/simple/{project}", index.project),
-        Route("/files/{project}/{filename}", index.download),
-        Route("/legacy/", index.upload, methods=["POST"]),
-        Route("/revocations.wh", index.revocation_list),
-        Route("/api/entitlements", index.entitlements),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", index.home),
+            Route("/simple/", index.simple_index),
+            Route("/simple/{project}/", index.project),
+            Route("/simple/{project}", index.project),
+            Route("/files/{project}/{filename}", index.download),
+            Route("/legacy/", index.upload, methods=["POST"]),
+            Route("/revocations.wh", index.revocation_list),
+            Route("/api/entitlements", index.entitlements),
+        ]
+    )

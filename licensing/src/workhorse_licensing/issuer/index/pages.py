@@ -22,12 +22,17 @@ HTML_TYPE = "application/vnd.pypi.simple.v1+html"
 Format = Literal["json", "html", "text"]
 # Server preference breaks ties between equal q-values (PEP 691 suggests JSON).
 _OFFERS: list[tuple[str, Format]] = [
-    (JSON_TYPE, "json"), ("application/vnd.pypi.simple.latest+json", "json"),
-    (HTML_TYPE, "html"), ("application/vnd.pypi.simple.latest+html", "html"),
+    (JSON_TYPE, "json"),
+    ("application/vnd.pypi.simple.latest+json", "json"),
+    (HTML_TYPE, "html"),
+    ("application/vnd.pypi.simple.latest+html", "html"),
     ("text/html", "text"),
 ]
-CONTENT_TYPES: dict[Format, str] = {"json": JSON_TYPE, "html": HTML_TYPE,
-                                    "text": "text/html; charset=utf-8"}
+CONTENT_TYPES: dict[Format, str] = {
+    "json": JSON_TYPE,
+    "html": HTML_TYPE,
+    "text": "text/html; charset=utf-8",
+}
 
 
 def negotiate(accept: str | None) -> Format | None:
@@ -64,20 +69,23 @@ def _matches(media: str, offer: str) -> bool:
 
 def index_page(projects: Sequence[str], fmt: Format) -> bytes:
     if fmt == "json":
-        return _json({"meta": {"api-version": API_VERSION},
-                      "projects": [{"name": p} for p in projects]})
+        return _json(
+            {"meta": {"api-version": API_VERSION}, "projects": [{"name": p} for p in projects]}
+        )
     links = "".join(f'    <a href="{p}/">{p}</a><br>\n' for p in projects)
     return _html("Simple index", links)
 
 
 def project_page(project: str, files: Sequence[DistFile], fmt: Format) -> bytes:
     if fmt == "json":
-        return _json({
-            "meta": {"api-version": API_VERSION},
-            "name": project,
-            "versions": sorted({f.version for f in files}, key=Version),
-            "files": [_json_file(f) for f in files],
-        })
+        return _json(
+            {
+                "meta": {"api-version": API_VERSION},
+                "name": project,
+                "versions": sorted({f.version for f in files}, key=Version),
+                "files": [_json_file(f) for f in files],
+            }
+        )
     links = "".join(_html_link(f) for f in files)
     return _html(f"Links for {html.escape(project)}", links)
 

@@ -45,8 +45,9 @@ def refuse(status: int, message: str) -> Response:
 def _not_modified(request: Request, etag: str, cache: str) -> Response | None:
     wanted = request.headers.get("if-none-match", "")
     if etag in (tag.strip() for tag in wanted.split(",")) or wanted.strip() == "*":
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache,
-                                                  "Vary": VARY})
+        return Response(
+            status_code=304, headers={"ETag": etag, "Cache-Control": cache, "Vary": VARY}
+        )
     return None
 
 
@@ -60,6 +61,7 @@ def file(request: Request, path: Path, sha256: str, media_type: str) -> Response
     """A stored file with a strong ETag (its sha256); Range and HEAD come from FileResponse."""
     etag = f'"{sha256}"'
     return _not_modified(request, etag, FILE_CACHE) or FileResponse(
-        path, media_type=media_type,
+        path,
+        media_type=media_type,
         headers={"ETag": etag, "Cache-Control": FILE_CACHE, "Vary": VARY},
     )

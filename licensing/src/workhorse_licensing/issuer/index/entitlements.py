@@ -57,11 +57,18 @@ class Entitlement:
     problem: str | None
 
     def as_json(self) -> dict[str, object]:
-        return {"customer_id": self.customer_id, "tiers": list(self.tiers),
-                "packages": list(self.packages), "problem": self.problem}
+        return {
+            "customer_id": self.customer_id,
+            "tiers": list(self.tiers),
+            "packages": list(self.packages),
+            "problem": self.problem,
+        }
 
 
 def entitlement(customer: Customer, revoked: frozenset[str]) -> Entitlement:
-    return Entitlement(customer.customer_id, customer.tiers,
-                       tuple(visible_projects(customer, revoked)),
-                       account_problem(customer, revoked))
+    return Entitlement(
+        customer.customer_id,
+        customer.tiers,
+        tuple(visible_projects(customer, revoked)),
+        account_problem(customer, revoked),
+    )

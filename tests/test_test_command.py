@@ -1,0 +1,81 @@
+"""`hatch run test` (tests/run.py): a whole-suite run, as CI's, lints before it tests;
+a focused run goes straight to pytest. Issue 23."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_runner() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "workhorse_test_runner", ROOT / "tests" / "run.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[list[str]]]:
+    """The runner with its child processes recorded; a command containing "FAIL" fails."""
+    module = load_runner()
+    started: list[list[str]] = []
+
+    def call(argv: list[str], **_: object) -> int:
+        command = argv[2:] if argv[:2] == [sys.executable, "-m"] else argv
+        started.append(command)
+        return 1 if "FAIL" in command else 0
+
+    monkeypatch.setattr(module.subprocess, "call", call)
+    monkeypatch.setattr(module, "missing_system_packages", list)
+    return module, started
+
+
+def test_a_whole_suite_run_lints_before_pytest(runner: tuple[ModuleType, list[list[str]]]) -> None:
+    module, started = runner
+    assert module.main(["-q"]) == 0
+    assert started == [*module.LINT_COMMANDS, ["pytest", "-q"]]
+
+
+def test_a_lint_failure_stops_the_run_before_any_test(
+    runner: tuple[ModuleType, list[list[str]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    module, started = runner
+    monkeypatch.setattr(module, "LINT_COMMANDS", [["ruff", "check", "FAIL"], ["mypy"]])
+    assert module.main([]) == 1
+    assert started == [["ruff", "check", "FAIL"]]
+    assert "`ruff check FAIL` failed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv", [["tests/core/test_client.py"], ["-q", "tests/core::test_x"], ["-k", "x"], ["-kx"]]
+)
+def test_a_focused_run_skips_the_linters(
+    runner: tuple[ModuleType, list[list[str]]], argv: list[str]
+) -> None:
+    module, started = runner
+    assert module.main(argv) == 0
+    assert started == [["pytest", *argv]]
+
+
+def test_the_lint_covers_the_formatting_of_every_source_folder() -> None:
+    commands = load_runner().LINT_COMMANDS
+    folders = ["core", "pro", "enterprise", "licensing", "tests", "tools", "examples"]
+    assert ["ruff", "check", *folders] in commands
+    assert ["ruff", "format", "--check", *folders] in commands
+    assert ["mypy"] in commands
+
+
+def test_hatch_lint_runs_the_same_checks() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'lint = "python tests/run.py --lint-only"' in pyproject
