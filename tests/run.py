@@ -13,6 +13,7 @@ a failing test. A focused run skips them: it is for the code being edited.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -77,6 +78,32 @@ def lint() -> int:
     return 0
 
 
+# The workspace's own distributions (root pyproject.toml, workspace.members).
+MEMBERS = ["core", "licensing", "pro", "enterprise", "tests/plugin_fixture", "tests/testkeys"]
+
+
+def members_digest(root: Path = ROOT) -> str:
+    return hashlib.sha256(
+        b"".join((root / m / "pyproject.toml").read_bytes() for m in MEMBERS)
+    ).hexdigest()
+
+
+def refresh_workspace_members(prefix: Path = Path(sys.prefix)) -> bool:
+    """Reinstall our own packages when their metadata changed since this environment got
+    them. hatch syncs dependencies, not our entry points: an environment kept from an older
+    checkout would run stale console scripts and miss new plugins. True if it reinstalled."""
+    stamp, digest = prefix / ".workhorse-members", members_digest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return False
+    print("refreshing the workspace's own packages (their metadata changed)", file=sys.stderr)
+    editable = [arg for member in MEMBERS for arg in ("-e", str(ROOT / member))]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", *editable], check=True
+    )
+    stamp.write_text(digest)
+    return True
+
+
 def selects_tests(argv: list[str]) -> bool:
     """True for a focused run: a path or node id, or a -k/-m expression."""
     return any(not arg.startswith("-") or arg.startswith(("-k", "-m")) for arg in argv)
@@ -85,6 +112,7 @@ def selects_tests(argv: list[str]) -> bool:
 def main(argv: list[str]) -> int:
     if argv == ["--lint-only"]:
         return lint()
+    refresh_workspace_members()
     if not selects_tests(argv) and lint() != 0:
         return 1
     install_system_packages(missing_system_packages())

@@ -36,6 +36,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[list[str]]
 
     monkeypatch.setattr(module.subprocess, "call", call)
     monkeypatch.setattr(module, "missing_system_packages", list)
+    monkeypatch.setattr(module, "refresh_workspace_members", lambda: False)
     return module, started
 
 
@@ -79,3 +80,21 @@ def test_the_lint_covers_the_formatting_of_every_source_folder() -> None:
 def test_hatch_lint_runs_the_same_checks() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'lint = "python tests/run.py --lint-only"' in pyproject
+
+
+def test_our_packages_are_reinstalled_once_when_their_metadata_changed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A hatch environment kept from an older checkout gets fresh entry points (a renamed
+    console-script module once broke every e2e test of such an environment)."""
+    module = load_runner()
+    installs: list[list[str]] = []
+    monkeypatch.setattr(module.subprocess, "run", lambda argv, **_: installs.append(argv))
+    assert module.refresh_workspace_members(tmp_path) is True
+    assert module.refresh_workspace_members(tmp_path) is False  # the stamp matches now
+    assert len(installs) == 1 and "--no-deps" in installs[0]
+    assert [installs[0][i + 1] for i, a in enumerate(installs[0]) if a == "-e"] == [
+        str(ROOT / member) for member in module.MEMBERS
+    ]
+    (tmp_path / ".workhorse-members").write_text("an older checkout")
+    assert module.refresh_workspace_members(tmp_path) is True
