@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from workhorse.worker.health import SupervisorView
 
 
-@click.command()
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-r",
     "--require",
@@ -150,49 +150,10 @@ if TYPE_CHECKING:
     help="Trace pushes and executions with OpenTelemetry (needs workhorse[otel]).",
 )
 @redis_options
-def worker(
-    require: tuple[str, ...],
-    queues: tuple[str, ...],
-    concurrency: int | None,
-    capsules: tuple[str, ...],
-    processes: int,
-    shutdown_timeout: float | None,
-    prefetch: int | None,
-    job_timeout: float | None,
-    tag: str,
-    sidekiq_compat: str | None,
-    timestamps: str | None,
-    log_format: str | None,
-    verbose: bool,
-    job_logs: bool | None,
-    shards: tuple[str, ...],
-    health_port: int | None,
-    metrics_port: int | None,
-    otel: bool,
-    redis_url: str | None,
-    prefix: str,
-) -> None:
+def worker(verbose: bool, shards: tuple[str, ...], **options: Any) -> None:
     """Run jobs: workhorse worker -r myapp.jobs -q critical,3 -q default,1 -c 10 -p 2"""
-    settings = settings_from_options(
-        require=require,
-        queues=queues,
-        concurrency=concurrency,
-        capsules=capsules,
-        processes=processes,
-        shutdown_timeout=shutdown_timeout,
-        prefetch=prefetch,
-        job_timeout=job_timeout,
-        tag=tag,
-        sidekiq_compat=sidekiq_compat,
-        timestamps=timestamps,
-        log_format=log_format,
-        job_logs=job_logs,
-        health_port=health_port,
-        metrics_port=metrics_port,
-        otel=otel,
-        redis_url=redis_url,
-        prefix=prefix,
-    )
+    # Every other option is a setting; the swarm command builds its settings the same way.
+    settings = settings_from_options(**options)
     logs.configure("DEBUG" if verbose else "INFO", settings.log_format)
     from workhorse.worker.preflight import RequireError
 

@@ -104,7 +104,7 @@ class Processor:
             find(job["class"]),  # type: ignore[typeddict-item]
             acknowledge=partial(self.fetcher.acknowledge, unit),
         )
-        limit = self._limit(ctx, tid, (ctx, unit, stats))
+        limit = self._limit(ctx, tid, unit, stats)
         slot[0] = (job, unit.queue, ctx.definition)  # cleared by process_unit
         t0 = time.perf_counter()
         if self._job_logs:
@@ -128,11 +128,12 @@ class Processor:
         self._completed(ctx, elapsed, stats)
         return ctx.deferred, elapsed
 
-    def _limit(self, ctx: JobContext, tid: int, token: object) -> float:
-        """The job's time limit in seconds, watched from now on; 0.0 for none."""
+    def _limit(self, ctx: JobContext, tid: int, unit: UnitOfWork, stats: ThreadStats) -> float:
+        """The job's time limit in seconds, watched from now on; 0.0 for none. Nothing is
+        built for the watchdog unless the job has a limit (this runs for every job)."""
         asked = ctx.job.get("timeout") or (ctx.definition and ctx.definition.timeout)
         if asked or self.default_timeout:
-            return self._watch(tid, asked or self.default_timeout, token)
+            return self._watch(tid, asked or self.default_timeout, (ctx, unit, stats))
         return 0.0
 
     def _abandoned(self, tid: int) -> bool:
