@@ -26,3 +26,9 @@ def latency(enqueued: float) -> None:
 @workhorse.job(queue="bench")
 def scheduled_for(at: float) -> None:
     default_client().redis.rpush("bench:lateness", time.time() - at)
+
+
+@workhorse.job(queue="bench")
+def incr() -> None:
+    """A job that touches its database once, as most real jobs do."""
+    default_client().redis.incr("bench:incr")

@@ -63,19 +63,42 @@ class DedicatedConnection:
             self("SCRIPT", "LOAD", script.script)
             return self._pipeline(commands)
 
+    @property
+    def raw(self) -> bool:
+        """Whether :meth:`send_packed` works (not for Redis Cluster clients)."""
+        return self._pool is not None
+
+    def send_packed(self, data: bytes, count: int) -> list[Any]:
+        """Send commands already in Redis's wire format (``count`` of them) and return
+        their replies, as bytes. For a writer that builds many small commands faster by
+        hand than redis-py packs them (recorder.py). Only when :attr:`raw`."""
+        assert self._pool is not None
+        return self._exchange(self._pool, [data], count, True)
+
     def _pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         if self._pool is None:
             send = self._client.execute_command
             return [send(*c, **self._options) for c in commands]  # type: ignore[no-untyped-call]
+        conn = self._connection(self._pool)
+        packed = conn.pack_commands(commands)  # type: ignore[no-untyped-call]
+        return self._exchange(self._pool, packed, len(commands), self._raw)
+
+    def _connection(self, pool: redis.ConnectionPool) -> Connection:
         conn = self._conn
         if conn is None or self._pid != os.getpid():  # never share a socket across a fork
-            conn = self._checkout(self._pool)
+            conn = self._checkout(pool)
+        return conn
+
+    def _exchange(
+        self, pool: redis.ConnectionPool, packed: list[bytes], count: int, raw: bool
+    ) -> list[Any]:
+        conn = self._connection(pool)
         replies: list[Any] = []
         try:
-            conn.send_packed_command(conn.pack_commands(commands))  # type: ignore[no-untyped-call]
-            for _ in commands:  # read every reply, so the connection stays in step
+            conn.send_packed_command(packed)  # type: ignore[no-untyped-call]
+            for _ in range(count):  # read every reply, so the connection stays in step
                 try:
-                    replies.append(conn.read_response(disable_decoding=self._raw))
+                    replies.append(conn.read_response(disable_decoding=raw))
                 except redis.ResponseError as error:
                     replies.append(error)
         except _BROKEN:

@@ -39,6 +39,8 @@ class BasicFetch:
     it (Sidekiq's trade-off). workhorse-pro replaces this with reliable fetch.
     """
 
+    acknowledges = False  # see types.Fetcher: nothing is held back for a result write
+
     def __init__(self, client: redis.Redis, keys: Keys, queues: Sequence[QueueWeight]) -> None:
         self.redis = client
         self.keys = keys

@@ -79,9 +79,18 @@ class Keys:
         return self.key("paused")
 
     def result(self, jid: str) -> str:
-        """A job's completion record (issue 18): a one-element list, so waiters can block
-        on it with BLMOVE, written only for jobs that store results or were cancelled."""
+        """A job's completion record (issue 18): a string with a TTL, written only for jobs
+        that store results or were cancelled."""
         return self.key(f"result:{jid}")
+
+    @property
+    def result_waiters(self) -> str:
+        """Jids someone blocks on in ``result()``: zset jid -> time the wait gives up."""
+        return self.key("result-waiters")
+
+    def result_wake(self, jid: str) -> str:
+        """A list pushed to when ``jid``'s record is written while someone waits for it."""
+        return self.key(f"result-wake:{jid}")
 
     @property
     def cancelled(self) -> str:

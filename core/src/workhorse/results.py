@@ -1,19 +1,28 @@
 """Completion records: what a finished job left for ``handle.status()`` and ``result()``.
 
-A record is one JSON object in a list at ``result:<jid>`` (keys.py); the last element
-is the newest (a job run again after a crash appends). A list, not a string, so a
-waiter blocks on it with ``BLMOVE key key`` — the element rotates onto itself, every
-waiter sees it and nobody polls. Records are written only
-for jobs that opted in (``store_result=True``) and for cancellations, never for every
-job: a Redis write per job would cost what the hot path is built to avoid.
+A record is one JSON string at ``result:<jid>`` (keys.py), written with ``SET ... EX``:
+one command, the cheapest write Redis has for a key with a TTL. A job run again after
+a crash overwrites it. Records are written only for jobs that opted in
+(``store_result=True``) and for cancellations, never for every job: a Redis write per
+job would cost what the hot path is built to avoid.
 
-Shape: ``{"state", "jid", "finished_at", "attempts"}`` plus ``"result"`` for a
-success, or ``"error_class"``, ``"error_message"``, ``"error_backtrace"`` (lines).
-States: ``succeeded``, ``failed`` (retries off), ``dead``, ``cancelled``.
+Waiting without polling: a waiter adds the jid to ``result-waiters`` (a zset), then
+looks for the record, then blocks on ``result-wake:<jid>``. A writer sets the record,
+then asks ``result-waiters`` about it (same connection, so in that order) and pushes
+the wake list only on a hit. Either the writer's question comes after the waiter's
+registration and it wakes the waiter, or it came before, and then so did the record,
+which the waiter's look finds. Nobody waiting costs the writer nothing but the question,
+asked once per batch of records.
+
+Shape: ``{"state", "jid", "attempts"}`` plus ``"result"`` for a success, or
+``"error_class"``, ``"error_message"``, ``"error_backtrace"`` (lines), and
+``"finished_at"``. States: ``succeeded``, ``failed`` (retries off), ``dead``,
+``cancelled``.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from collections.abc import Mapping
@@ -33,6 +42,10 @@ STATES = frozenset({"succeeded", "failed", "dead", "cancelled"})
 # One blocking pop waits at most this long: redis-py's connections may time a read out
 # after their connect timeout (5 s), so a long wait is a few blocking pops in a row.
 BLOCK_SLICE = 2.0
+# A waiter's registration outlives its blocking pop by this much, so clocks of the
+# waiting and writing hosts that disagree by less never drop a registration early.
+WAITER_MARGIN = 60.0
+WAKE_TTL = 60  # seconds a wake list is kept (waiters block on it for one slice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +74,8 @@ def ttl_of(job: Mapping[str, Any], fallback: object = None) -> int:
     """The job's ``result_ttl`` (else ``fallback``) if it is a sane positive number, else
     the default."""
     ttl = job.get("result_ttl", fallback)
+    if ttl is None:  # the common case, first
+        return DEFAULT_TTL
     if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl < 10**9:
         return DEFAULT_TTL
     return max(1, int(ttl))
@@ -71,16 +86,22 @@ def attempts_of(job: Mapping[str, Any]) -> int:
     return int(count) + 2 if isinstance(count, int) and not isinstance(count, bool) else 1
 
 
-_SUCCESS = '{"state":"succeeded","jid":%s,"finished_at":%.3f,"attempts":%d,"result":%s}'
+# ASCII only (non-ASCII escaped): a record's length in characters is its length in bytes,
+# which the worker's batched writer relies on (recorder.py).
+_ascii = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
+_OPEN_SUCCESS = '{"state":"succeeded","jid":%s,"attempts":%d,"result":%s'
 _PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def success(job: Mapping[str, Any], value: object) -> str:
-    """The record of a success; :class:`ArgumentError` if ``value`` is not JSON-native.
+    """The record of a success without its end (see :func:`finish`), in ASCII;
+    :class:`ArgumentError` if ``value`` is not JSON-native.
 
-    Formatted by hand: this runs once per job that stores its result, and a dict through
-    the JSON encoder cost more than the rest of the record's way to Redis."""
-    if type(value) not in _PLAIN:
+    Formatted by hand and left open: this runs on the job's thread for every job that
+    stores its result, and the writer adds one finish time per batch (formatting a float
+    per record cost as much as the rest of the record)."""
+    kind = type(value)
+    if kind not in _PLAIN:
         try:
             payload.check_args([value])
         except ArgumentError as exc:
@@ -89,9 +110,26 @@ def success(job: Mapping[str, Any], value: object) -> str:
                 f"{str(exc).split(': ', 1)[-1]}"
             ) from None
     jid = job.get("jid", "")
-    quoted = f'"{jid}"' if isinstance(jid, str) and jid.isalnum() else payload.dumps(jid)
-    encoded = "null" if value is None else payload.dumps(value)
-    return _SUCCESS % (quoted, time.time(), attempts_of(job), encoded)
+    quoted = f'"{jid}"' if isinstance(jid, str) and jid.isascii() and jid.isalnum() else None
+    if quoted is None:
+        quoted = _ascii(str(jid))
+    if value is None:
+        encoded = "null"
+    elif kind is int:
+        encoded = str(value)
+    else:
+        encoded = _ascii(value)
+    return _OPEN_SUCCESS % (quoted, attempts_of(job), encoded)
+
+
+def finished_at_suffix(now: float | None = None) -> str:
+    """What closes open records written at ``now``: the writer formats it once per batch."""
+    return ',"finished_at":%.3f}' % (time.time() if now is None else now)
+
+
+def finish(open_record: str, now: float | None = None) -> str:
+    """A complete record from :func:`success`'s open one."""
+    return open_record + finished_at_suffix(now)
 
 
 def failure(job: Mapping[str, Any], state: str, error: BaseException | None) -> str:
@@ -113,13 +151,23 @@ def failure(job: Mapping[str, Any], state: str, error: BaseException | None) -> 
     )
 
 
-def write(pipe: Any, keys: Keys, jid: str, record: str, ttl: int) -> None:
-    """Queue the commands storing ``jid``'s record. A re-run after a crash appends a newer
-    one; readers take the last element (the worker's batched writes skip the DEL)."""
-    key = keys.result(jid)
-    pipe.delete(key)
-    pipe.rpush(key, record)
-    pipe.expire(key, ttl)
+def write(client: redis.Redis, keys: Keys, jid: str, record: str, ttl: int) -> None:
+    """Store one record and wake whoever waits for it (a failure, a cancellation: the
+    worker writes successes in batches, recorder.py)."""
+    pipe = client.pipeline(transaction=False)
+    pipe.set(keys.result(jid), record, ex=ttl)
+    pipe.zscore(keys.result_waiters, jid)
+    if pipe.execute()[1] is not None:
+        wake(client, keys, [jid])
+
+
+def wake(client: redis.Redis, keys: Keys, jids: list[str]) -> None:
+    """Push the wake lists of ``jids``, whose records were just written."""
+    pipe = client.pipeline(transaction=False)
+    for jid in jids:
+        pipe.rpush(keys.result_wake(jid), 1)
+        pipe.expire(keys.result_wake(jid), WAKE_TTL)
+    pipe.execute()
 
 
 def parse(raw: str | bytes | None) -> Completion | None:
@@ -149,37 +197,55 @@ def parse(raw: str | bytes | None) -> Completion | None:
 
 def read(client: redis.Redis, keys: Keys, jid: str) -> Completion | None:
     """The record now, without waiting."""
-    return parse(_raw(client, "LINDEX", keys.result(jid), -1))
+    return parse(_raw(client, keys.result(jid)))
 
 
 def wait(client: redis.Redis, keys: Keys, jid: str, timeout: float | None) -> Completion:
     """Block until the record exists (``timeout`` None waits forever).
 
-    ``BLMOVE key key RIGHT RIGHT`` hands the last element back to the same list in one
-    step, so the record stays for other waiters and later reads.
-    """
-    key = keys.result(jid)
+    Each round registers the wait, looks for the record, and blocks on the wake list
+    for at most a slice (``BLMOVE key key``: the element rotates onto itself, so every
+    waiter sees it). See the module docstring for why no write is missed."""
+    key, wake_key = keys.result(jid), keys.result_wake(jid)
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        left = 0.0 if deadline is None else deadline - time.monotonic()
-        if deadline is not None and left <= 0:
-            found = read(client, keys, jid)
-            if found is not None:
-                return found
+        left = BLOCK_SLICE if deadline is None else deadline - time.monotonic()
+        wait_for = max(min(left, BLOCK_SLICE), 0.01)
+        raw = _register_and_look(client, keys, jid, wait_for)
+        if raw is not None:
+            found = parse(raw)
+            if found is None:  # garbage at the key: not a record we can ever read
+                raise JobFailed(jid, "UnreadableResult", f"the record at {key} is not a result")
+            return found
+        if left <= 0:
             raise ResultTimeout(
                 f"job {jid} did not finish within {timeout:g}s; wait longer "
                 "(result(timeout=...)), or check handle.status()"
             )
-        wait_for = max(min(left, BLOCK_SLICE), 0.01) if deadline is not None else BLOCK_SLICE
-        raw = _raw(client, "BLMOVE", key, key, "RIGHT", "RIGHT", wait_for)
-        found = parse(raw)
-        if found is not None:
-            return found
-        if raw is not None:  # garbage at the key: not a record we can ever read
-            raise JobFailed(jid, "UnreadableResult", f"the record at {key} is not a result")
+        client.execute_command("BLMOVE", wake_key, wake_key, "RIGHT", "RIGHT", wait_for)  # type: ignore[no-untyped-call]
 
 
-def _raw(client: redis.Redis, *command: object) -> bytes | None:
-    """A reply as the bytes Redis holds: a record another program wrote may not be UTF-8."""
-    reply = client.execute_command(*command, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
+def _register_and_look(client: redis.Redis, keys: Keys, jid: str, wait_for: float) -> bytes | None:
+    """One round trip: forget waits that gave up, register this one, read the record."""
+    now = time.time()
+    pipe = client.pipeline(transaction=False)
+    pipe.zremrangebyscore(keys.result_waiters, "-inf", now)
+    pipe.zadd(keys.result_waiters, {jid: now + wait_for + WAITER_MARGIN}, gt=True)
+    pipe.execute_command("GET", keys.result(jid), **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
+    return _record_bytes(pipe.execute(raise_on_error=False)[-1])
+
+
+def _raw(client: redis.Redis, key: str) -> bytes | None:
+    pipe = client.pipeline(transaction=False)
+    pipe.execute_command("GET", key, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
+    return _record_bytes(pipe.execute(raise_on_error=False)[0])
+
+
+def _record_bytes(reply: object) -> bytes | None:
+    """The record as the bytes Redis holds (another program's may not be UTF-8); a key of
+    another type reads as bytes that are no record."""
+    if isinstance(reply, redis.ResponseError):
+        if "WRONGTYPE" in str(reply):
+            return b""
+        raise reply
     return cast("bytes | None", reply)

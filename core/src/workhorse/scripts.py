@@ -30,7 +30,6 @@ class Scripts:
         self._move_due: Script = client.register_script(source("move_due"))
         self._requeue: Script = client.register_script(source("requeue_front"))
         self._zmove: Script = client.register_script(source("zmove"))
-        self._store_results: Script = client.register_script(source("store_results"))
         self._set_aside: Script = client.register_script(source("set_aside"))
 
     def set_aside(
@@ -74,10 +73,3 @@ class Scripts:
     ) -> bool:
         """Move ``member`` (exact bytes) to ``target_key`` as ``new_member``; False if gone."""
         return bool(self._zmove(keys=[source_key, target_key], args=[member, new_member, score]))
-
-    def store_results(self, records: Sequence[tuple[str, int, str]]) -> int:
-        """``records``: (result key, TTL seconds, record as compact JSON, so without a raw
-        newline) — one call for the batch."""
-        ttls = ",".join([str(ttl) for _, ttl, _ in records])
-        joined = "\n".join([record for _, _, record in records])
-        return int(self._store_results(keys=[key for key, _, _ in records], args=[ttls, joined]))

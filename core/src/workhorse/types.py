@@ -70,7 +70,12 @@ class UnitOfWork:
 
 @runtime_checkable
 class Fetcher(Protocol):
-    """How a worker process takes jobs from Redis. Core's is ``BasicFetch``."""
+    """How a worker process takes jobs from Redis. Core's is ``BasicFetch``.
+
+    A fetcher whose ``acknowledge`` does nothing (the job left Redis when it was
+    fetched) may say so with a class attribute ``acknowledges = False``: the worker
+    then does not hold a job's acknowledgement back until its result is written.
+    """
 
     def fetch(self, max_jobs: int, timeout: float) -> Sequence[UnitOfWork]:
         """Block up to ``timeout`` s for work; return 0..max_jobs units."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import pickle
+import threading
 import time
 from collections.abc import Callable
 
@@ -139,12 +140,11 @@ def test_garbage_at_a_result_key_is_reported_not_crashed_on(
     wh_client: Client, r: redis.Redis
 ) -> None:
     handle = workhorse.job_handle("a" * 24)
-    r.rpush(f"result:{handle}", "\x00not json")
+    r.set(f"result:{handle}", "\x00not json")
     assert handle.status().state == "unknown"
     with pytest.raises(JobFailed, match="not a result"):
         handle.result(timeout=1)
-    r.delete(f"result:{handle}")
-    r.rpush(
+    r.set(
         f"result:{handle}",
         json.dumps({"state": "succeeded", "attempts": "x", "finished_at": "never", "result": [1]}),
     )
@@ -170,7 +170,12 @@ def test_a_result_key_holding_bytes_that_are_not_utf8_is_reported(
     wh_client: Client, r: redis.Redis
 ) -> None:
     handle = workhorse.job_handle("b" * 24)
-    r.rpush(f"result:{handle}", b"\xff\xfe")
+    r.set(f"result:{handle}", b"\xff\xfe")
+    assert handle.status().state == "unknown"
+    with pytest.raises(JobFailed, match="not a result"):
+        handle.result(timeout=1)
+    r.delete(f"result:{handle}")
+    r.rpush(f"result:{handle}", b"{}")  # a key of another type is no record either
     assert handle.status().state == "unknown"
     with pytest.raises(JobFailed, match="not a result"):
         handle.result(timeout=1)
@@ -202,3 +207,82 @@ def test_a_job_pushed_by_name_keeps_results_as_its_definition_says(
     assert by_name.result(timeout=10) == 7
     assert marker.result(timeout=10) == 2
     assert turned_off.completion() is None
+
+
+def _waiting(handles: list[workhorse.JobHandle]) -> tuple[list[object], list[threading.Thread]]:
+    """Threads blocked in result() on ``handles``; what each got lands in the list."""
+    got: list[object] = []
+    threads = [
+        threading.Thread(target=lambda h=h: got.append(h.result(timeout=20))) for h in handles
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)  # every waiter registered and blocked
+    return got, threads
+
+
+@pytest.mark.parametrize("writer", ["batched", "single"])
+def test_waiters_wake_when_the_record_is_written_not_at_the_end_of_their_slice(
+    wh_client: Client, r: redis.Redis, monkeypatch: pytest.MonkeyPatch, writer: str
+) -> None:
+    from workhorse import results
+    from workhorse.worker.recorder import ResultRecorder
+
+    monkeypatch.setattr(results, "BLOCK_SLICE", 4.0)
+    handle = workhorse.job_handle("c" * 24)
+    got, threads = _waiting([handle, handle, handle])
+    started = time.monotonic()
+    record = results.success({"jid": str(handle)}, "done")
+    if writer == "batched":
+        recorder = ResultRecorder(wh_client.redis, wh_client.keys)
+        recorder.submit(str(handle), record, 60, None)
+        assert recorder.stop(5)
+    else:
+        results.write(wh_client.redis, wh_client.keys, str(handle), results.finish(record), 60)
+    for thread in threads:
+        thread.join(10)
+    assert got == ["done", "done", "done"]
+    assert time.monotonic() - started < 2.0  # woken, not found by the next slice
+    assert 0 < r.ttl(f"result:{handle}") <= 60
+
+
+def test_records_written_while_nobody_waits_cost_no_wake_list(
+    wh_client: Client, r: redis.Redis
+) -> None:
+    from workhorse.worker.recorder import ResultRecorder
+
+    recorder = ResultRecorder(wh_client.redis, wh_client.keys)
+    for n in range(3):
+        recorder.submit(f"{n:024d}", results_success(f"{n:024d}", n), 60, None)
+    assert recorder.stop(5)
+    assert sorted(r.keys("result*")) == [f"result:{n:024d}" for n in range(3)]
+    assert workhorse.job_handle(f"{2:024d}").result(timeout=1) == 2
+
+
+def results_success(jid: str, value: object) -> str:
+    from workhorse import results
+
+    return results.success({"jid": jid}, value)
+
+
+def test_a_record_is_plain_json_with_non_ascii_values_escaped(
+    wh_client: Client, r: redis.Redis
+) -> None:
+    from workhorse import results
+
+    results.write(
+        wh_client.redis,
+        wh_client.keys,
+        "d" * 24,
+        results.finish(results_success("d" * 24, {"naïve": "日本"}), 1733350000.5),
+        60,
+    )
+    raw = r.get(f"result:{'d' * 24}")
+    assert raw is not None and raw.isascii()
+    assert json.loads(raw) == {
+        "state": "succeeded",
+        "jid": "d" * 24,
+        "attempts": 1,
+        "result": {"naïve": "日本"},
+        "finished_at": 1733350000.5,
+    }

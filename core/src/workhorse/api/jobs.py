@@ -160,9 +160,7 @@ class Jobs:
         removed = self._remove(current)
         if removed:
             record = results.failure(current.job.item or {"jid": jid}, "cancelled", None)
-            pipe = api.redis.pipeline(transaction=True)
-            results.write(pipe, api.keys, jid, record, results.ttl_of(current.job.item or {}))
-            pipe.execute()
+            results.write(api.redis, api.keys, jid, record, results.ttl_of(current.job.item or {}))
             return "removed"
         return "signalled"  # it moved on meanwhile: the worker sees the request
 

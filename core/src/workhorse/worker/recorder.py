@@ -1,10 +1,14 @@
-"""Writing success records of ``store_result`` jobs: one script call per batch of completions.
+"""Writing success records of ``store_result`` jobs: one round trip per batch of completions.
 
-A job thread hands its record over and moves on to the next job; one writer thread
-per process sends every record that piled up meanwhile in one round trip, then
-acknowledges those jobs to the fetcher. Acknowledging only after the write keeps
-reliable fetch's promise: a process that dies before the record is in Redis has
-the job recovered and run again, never finished without its result.
+A job thread hands its (open) record over and moves on to the next job; one writer
+thread per process sends every record that piled up meanwhile in one round trip of
+``SET key record EX ttl`` commands, built by hand (redis-py's packing cost more than
+the rest of a record's way), with one finish time for the batch and one question to
+``result-waiters`` behind them; only jobs someone waits for cost a second round trip,
+to push their wake lists (see results.py). Then it acknowledges those jobs to the
+fetcher. Acknowledging only after the write keeps reliable fetch's promise: a process
+that dies before the record is in Redis has the job recovered and run again, never
+finished without its result.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from collections.abc import Callable
 
 import redis
 
+from workhorse import results
+from workhorse.dedicated import DedicatedConnection
 from workhorse.keys import Keys
-from workhorse.scripts import Scripts
 
 log = logging.getLogger("workhorse.results")
-BATCH = 500  # records per script call
+BATCH = 500  # records per round trip
 # After a wake-up, wait this long for more records unless a batch is full: one call per
 # few jobs cost more (GIL hand-overs, a round trip each) than 2 ms of result latency.
 LINGER = 0.002
@@ -32,7 +37,8 @@ class ResultRecorder:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.redis = client
         self.keys = keys
-        self.scripts = Scripts(client)
+        self._send = DedicatedConnection(client, decode=False)  # the writer thread's
+        self._prefix = keys.result("").encode()
         self.pending: deque[tuple[str, str, int, Ack]] = deque()
         self._wake = threading.Event()
         self._writing = False
@@ -106,13 +112,52 @@ class ResultRecorder:
                     self._writing = False
 
     def _write(self, batch: list[tuple[str, str, int, Ack]]) -> None:
-        result_key = self.keys.result
-        self.scripts.store_results(
-            [(result_key(jid), ttl, record) for jid, record, ttl, _ in batch]
-        )
+        suffix = results.finished_at_suffix()
+        jids = [jid for jid, _, _, _ in batch]
+        if self._send.raw:
+            waited = self._write_packed(batch, suffix, jids)
+        else:  # Redis Cluster: the ordinary pipeline (every key shares the prefix's slot)
+            waited = self._write_pipelined(batch, suffix, jids)
+        hits = [jid for jid, score in zip(jids, waited, strict=True) if score is not None]
+        if hits:
+            results.wake(self.redis, self.keys, hits)
         for _, _, _, ack in batch:
             if ack is not None:
                 try:
                     ack()
                 except Exception:
                     log.exception("acknowledging a job after writing its result failed")
+
+    def _write_packed(
+        self, batch: list[tuple[str, str, int, Ack]], suffix: str, jids: list[str]
+    ) -> list[object]:
+        prefix, end = self._prefix, suffix.encode()
+        parts = []
+        for jid, record, ttl, _ in batch:
+            key, value, seconds = prefix + jid.encode(), record.encode() + end, b"%d" % ttl
+            parts.append(
+                b"*5\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$2\r\nEX\r\n$%d\r\n%s\r\n"
+                % (len(key), key, len(value), value, len(seconds), seconds)
+            )
+        waiters = self.keys.result_waiters
+        parts.append(_packed("ZREMRANGEBYSCORE", waiters, "-inf", f"{time.time():.3f}"))
+        parts.append(_packed("ZMSCORE", waiters, *jids))
+        replies = self._send.send_packed(b"".join(parts), len(batch) + 2)
+        return list(replies[-1])
+
+    def _write_pipelined(
+        self, batch: list[tuple[str, str, int, Ack]], suffix: str, jids: list[str]
+    ) -> list[object]:
+        pipe = self.redis.pipeline(transaction=False)
+        result_key = self.keys.result
+        for jid, record, ttl, _ in batch:
+            pipe.set(result_key(jid), record + suffix, ex=ttl)
+        pipe.zremrangebyscore(self.keys.result_waiters, "-inf", time.time())
+        pipe.zmscore(self.keys.result_waiters, jids)
+        return list(pipe.execute()[-1])
+
+
+def _packed(*args: str) -> bytes:
+    """One command in Redis's wire format."""
+    words = [arg.encode() for arg in args]
+    return b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
