@@ -148,3 +148,31 @@ class AsyncWalk(workhorse.AsyncIterableJob):
     async def each(self, item: int, n: int, pause: float) -> None:  # noqa: ARG002
         note(f"item:{item}")
         await asyncio.sleep(pause)
+
+
+@workhorse.job(retry=0, store_result=True)
+async def swallows_one_cancel(seconds: float) -> str:
+    """Catches the first CancelledError and carries on (a bad habit): only a second
+    cancellation stops it."""
+    note("start:swallower")
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        note("swallowed")
+    await asyncio.sleep(seconds)
+    note("done:swallower")
+    return "finished"
+
+
+@workhorse.job(retry=0, store_result=True)
+async def ignores_cancels(seconds: float) -> str:
+    """Swallows every CancelledError until ``seconds`` passed: nothing stops it."""
+    note("start:ignorer")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            await asyncio.sleep(0.02)
+        except asyncio.CancelledError:
+            note("swallowed")
+    note("done:ignorer")
+    return "finished"

@@ -4,6 +4,7 @@ cancelled jobs are never retried and read ``cancelled``."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 
 import lifecycle_jobs as jobs
@@ -81,6 +82,21 @@ def test_a_running_async_job_has_its_task_cancelled(
     workhorse.cancel(running)
     with pytest.raises(JobCancelled):
         running.result(timeout=10)
+    assert r.zcard("retry") == 0
+
+
+def test_a_running_async_job_that_ignores_its_cancellation_is_given_up_on_and_counted(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    running = jobs.ignores_cancels.perform_async(4)
+    start_worker(timeout_grace=0.3)
+    wait_for(lambda: "start:ignorer" in notes(r), "the job to start")
+    started = time.monotonic()
+    workhorse.cancel(running)
+    with pytest.raises(JobCancelled, match=r"ignored its cancellation for 0\.3s"):
+        running.result(timeout=10)
+    assert time.monotonic() - started < 3.0  # the backstop, not the coroutine's own end
+    wait_for(lambda: r.get("stat:failed") == "1", "the job counted as failed")
     assert r.zcard("retry") == 0
 
 

@@ -4,6 +4,7 @@ worker-wide default, and the backstop for jobs that cannot be interrupted."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import lifecycle_jobs as jobs
@@ -90,3 +91,30 @@ def test_a_bad_worker_default_is_refused(
 ) -> None:
     with pytest.raises(ConfigError, match="job timeout must be a positive number"):
         start_worker(job_timeout=value)
+
+
+def test_an_async_job_that_swallows_its_cancellation_is_cancelled_again_at_the_backstop(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    handle = jobs.swallows_one_cancel.set(timeout=0.2).perform_async(1.5)
+    start_worker(timeout_grace=0.3)
+    with pytest.raises(JobFailed) as failed:
+        handle.result(timeout=10)
+    assert failed.value.error_class == "JobTimeout"
+    assert "ignored its time limit for 0.3s" in failed.value.error_message
+    time.sleep(2.0)  # long enough for the swallower to finish, had it not been cancelled again
+    assert notes(r) == ["start:swallower", "swallowed"]
+
+
+def test_an_async_job_that_ignores_every_cancellation_is_counted_and_not_waited_for(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    stubborn = jobs.ignores_cancels.set(timeout=0.2).perform_async(3)
+    after = jobs.add.perform_async(2, 2)
+    worker = start_worker(concurrency=1, timeout_grace=0.3)
+    with pytest.raises(JobFailed) as failed:
+        stubborn.result(timeout=10)
+    assert failed.value.error_class == "JobTimeout" and "no longer waited for" in str(failed.value)
+    assert after.result(timeout=10) == 4  # the same thread went on to the next job
+    wait_for(lambda: r.get("stat:failed") == "1", "the job counted as failed")
+    assert "done:ignorer" not in notes(r) and worker.executor.busy_count() == 0

@@ -4,7 +4,9 @@ A thread job is interrupted by raising an exception in its thread
 (``PyThreadState_SetAsyncExc``): it arrives at the next Python bytecode the thread
 runs, so a job blocked inside a C call (``time.sleep`` excepted, a socket read with
 no timeout, a long numpy call) sees it only when the call returns. An ``async def``
-job is interrupted by cancelling its task on the loop.
+job is interrupted by cancelling its task on the loop; its thread waits for the task
+to end, so a coroutine that swallows ``CancelledError`` is not forgotten while it
+runs on (the processor's backstop cancels it again and gives up on it).
 
 The job thread marks itself interruptible only while the job body runs
 (``enter``/``leave``, two dict writes per job). An interrupt that races the end of
@@ -13,6 +15,7 @@ the body is taken back in ``leave`` before it can land in the worker's own code.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import threading
 from concurrent.futures import Future
@@ -39,6 +42,8 @@ class RunControl:
     def __init__(self) -> None:
         self.inside: dict[int, bool] = {}  # tid -> the job body is running
         self.futures: dict[int, Future[Any]] = {}  # tid -> its async job's future
+        self.tasks: dict[int, asyncio.Task[Any]] = {}  # tid -> that job's task, once started
+        self.given_up: set[int] = set()  # async jobs no longer waited for (they ignored us)
         self.reasons: dict[int, type[BaseException]] = {}
         self.lock = threading.Lock()
 
@@ -66,7 +71,17 @@ class RunControl:
                 return False
             future = self.futures.get(tid)
             if future is not None:
-                future.cancel()
+                self.cancel_task(tid, future)
             else:
                 _raise_in(tid, reason)
             return True
+
+    def cancel_task(self, tid: int, future: Future[Any]) -> None:
+        """Cancel the task of the async job on ``tid``. Its thread keeps waiting for the
+        task to end: cancelling ``future`` instead would release it at once, and a task
+        that caught the CancelledError would run on unaccounted for."""
+        task = self.tasks.get(tid)
+        if task is None:  # not started yet: cancelled before its first step
+            future.cancel()
+        else:
+            task.get_loop().call_soon_threadsafe(task.cancel)

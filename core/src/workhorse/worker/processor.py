@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("workhorse.job")
 UNPARSEABLE = quarantine.UNPARSEABLE
-_RESULT = "workhorse.result"  # ctx.stash key of a store_result job's encoded record
+_RESULT = "workhorse.result"  # ctx.stash key of a store_result job's open record
 _FINAL_STATE = {"dead": "dead", "discard": "failed"}
 
 
@@ -66,6 +67,8 @@ class Processor:
         self.abandoned: set[int] = set()
         self.replace_thread: Callable[[], None] | None = None  # set by the Executor
         self.recorder = ResultRecorder(self.redis, self.keys)
+        # Whether a job's acknowledgement must wait for its result record (reliable fetch).
+        self._hold_acks = bool(getattr(fetcher, "acknowledges", True))
         current.install(self)
 
     def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> float:
@@ -175,7 +178,8 @@ class Processor:
         and acknowledges each job once its record is in Redis."""
         record = ctx.stash.get(_RESULT)
         if record is not None:
-            ack = None if ctx.deferred else ctx.defer_acknowledgement()
+            hold = self._hold_acks and not ctx.deferred
+            ack = ctx.defer_acknowledgement() if hold else None
             self.recorder.submit(ctx.jid, str(record), _ttl(ctx), ack)
 
     def _watch(self, tid: int, limit: object, token: object) -> float:
@@ -200,24 +204,35 @@ class Processor:
         return call
 
     def _run_coroutine(self, coro: Coroutine[Any, Any, Any], tid: int) -> Any:
-        """Run an async job on the loop; a timeout or cancellation cancels its task."""
+        """Run an async job on the loop; a timeout or cancellation cancels its task, and
+        this thread waits until the task really ended (or the backstop gave up on it)."""
         control = self.control
         with control.lock:  # so an interrupt sees the future, not a thread to raise in
-            future = self.run_async.submit(_on_thread(coro, tid))
+            future = self.run_async.submit(_on_thread(coro, tid, control.tasks))
             control.futures[tid] = future
         try:
             return future.result()
         except futures.CancelledError:
-            raise (control.reasons.get(tid) or JobCancelled)() from None
+            reason = control.reasons.get(tid) or JobCancelled
+            if tid in control.given_up:
+                raise _Ignored(reason) from None
+            raise reason() from None
         finally:
-            control.futures.pop(tid, None)
+            with control.lock:
+                control.futures.pop(tid, None)
+                control.tasks.pop(tid, None)
+                control.given_up.discard(tid)
+            self.watchdog.unwatch(tid)  # a backstop armed by a cancellation
 
     def _explain(
         self, exc: BaseException, reason: type[BaseException] | None, ctx: JobContext, limit: float
     ) -> BaseException:
         """A timeout or cancellation as the error its record and logs should show."""
-        if reason is JobTimeout or isinstance(exc, JobTimeout):
-            better: BaseException = JobTimeout(
+        better: BaseException
+        if isinstance(exc, _Ignored):
+            better = exc.explained(ctx, self.watchdog.grace)
+        elif reason is JobTimeout or isinstance(exc, JobTimeout):
+            better = JobTimeout(
                 f"{ctx.name} ran past its time limit of {limit:g}s; raise its timeout "
                 "(@job(timeout=...)) or split the work"
             )
@@ -232,14 +247,39 @@ class Processor:
         """Tell the job on ``tid`` it was cancelled (CancelWatcher)."""
         self.cancelled_threads.add(tid)
         self.control.interrupt(tid, JobCancelled)
+        future = self.control.futures.get(tid)
+        if future is not None:  # an async job: give up on it if it ignores the cancel
+            self.watchdog.backstop(tid, future)
 
     def _on_deadline(self, tid: int) -> None:
         self.control.interrupt(tid, JobTimeout)
 
     def _on_abandon(self, tid: int, deadline: Deadline) -> None:
+        future = self.control.futures.get(tid)
+        if future is not None:  # an async job: stop waiting for it; its thread stays
+            if not isinstance(deadline.token, futures.Future) or deadline.token is future:
+                self._give_up(tid, future)
+            return
         threading.Thread(
             target=self._abandon, args=(tid, deadline), name="workhorse-abandon", daemon=True
         ).start()
+
+    def _give_up(self, tid: int, future: futures.Future[Any]) -> None:
+        """The async job on ``tid`` caught the CancelledError of its timeout or cancellation
+        and ran on for the grace period: its task is cancelled once more and its thread
+        stops waiting for it (the job is counted failed or cancelled there). If the task
+        ends some day, a line says so."""
+        control = self.control
+        with control.lock:
+            if control.futures.get(tid) is not future:
+                return  # it ended meanwhile
+            control.given_up.add(tid)
+            task = control.tasks.get(tid)
+        if task is not None:
+            jid = self.running.get(tid, (None,))[0]
+            label = _jid(jid.raw) if jid is not None else "?"
+            task.get_loop().call_soon_threadsafe(task.add_done_callback, partial(_late, label))
+        future.cancel()  # re-cancels the task too (asyncio chains the cancellation)
 
     def _abandon(self, tid: int, deadline: Deadline) -> None:
         """The job ignored its timeout past the grace period: fail it, replace its thread."""
@@ -286,9 +326,7 @@ class Processor:
         return decision.outcome
 
     def _write_record(self, ctx: JobContext, record: str) -> None:
-        pipe = self.redis.pipeline(transaction=True)
-        results.write(pipe, self.keys, ctx.jid, record, _ttl(ctx))
-        pipe.execute()
+        results.write(self.redis, self.keys, ctx.jid, record, _ttl(ctx))
 
     def _apply(
         self,
@@ -389,7 +427,47 @@ def _ttl(ctx: JobContext) -> int:
     return results.ttl_of(ctx.job, fallback)
 
 
-async def _on_thread(coro: Coroutine[Any, Any, Any], tid: int) -> Any:
-    """Run ``coro`` knowing which worker thread waits for it (for ``current_job()``)."""
+async def _on_thread(
+    coro: Coroutine[Any, Any, Any], tid: int, tasks: dict[int, asyncio.Task[Any]]
+) -> Any:
+    """Run ``coro`` knowing which worker thread waits for it (for ``current_job()``), and
+    let that thread's interrupts find the task."""
     current.async_thread.set(tid)
+    task = asyncio.current_task()
+    if task is not None:
+        tasks[tid] = task
     return await coro
+
+
+class _Ignored(Exception):
+    """An async job ignored its timeout or cancellation for the grace period."""
+
+    def __init__(self, reason: type[BaseException]) -> None:
+        super().__init__(reason.__name__)
+        self.reason = reason
+
+    def explained(self, ctx: JobContext, grace: float) -> BaseException:
+        what = "its time limit" if self.reason is JobTimeout else "its cancellation"
+        message = (
+            f"{ctx.name} ignored {what} for {grace:g}s (its coroutine caught "
+            "CancelledError and went on); its task was cancelled again and is no longer "
+            "waited for: whatever it still does on the event loop is not part of this job"
+        )
+        if self.reason is JobTimeout:
+            return JobTimeout(message)
+        return JobCancelled(ctx.jid, message)
+
+
+def _late(jid: str, task: asyncio.Task[Any]) -> None:
+    """Done callback of a task given up on: say that it finally ended."""
+    error = None if task.cancelled() else task.exception()
+    outcome = "cancelled" if task.cancelled() else repr(error) if error else "returned"
+    log.warning("the async job jid=%s given up on earlier has now ended (%s)", jid, outcome)
+
+
+def _jid(raw: str) -> str:
+    try:
+        job = payload.loads(raw)
+    except ValueError:
+        return "?"
+    return str(job.get("jid", "?")) if isinstance(job, dict) else "?"

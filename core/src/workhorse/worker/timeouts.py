@@ -46,11 +46,23 @@ class Watchdog:
         entry = Deadline(time.monotonic() + limit, limit, token)
         with self._wake:
             self.deadlines[tid] = entry
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="workhorse-watchdog", daemon=True
-                )
-                self._thread.start()
+            self._ensure_thread()
+            self._wake.notify()
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="workhorse-watchdog", daemon=True
+            )
+            self._thread.start()
+
+    def backstop(self, tid: int, token: object) -> None:
+        """Call ``on_abandon`` for the job on ``tid`` ``grace`` seconds from now unless it
+        ends first (an async job told to stop; it replaces any deadline it had)."""
+        entry = Deadline(time.monotonic(), 0.0, token, fired=True)
+        with self._wake:
+            self.deadlines[tid] = entry
+            self._ensure_thread()
             self._wake.notify()
 
     def rearm(self, tid: int) -> None:
