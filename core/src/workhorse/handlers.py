@@ -46,7 +46,8 @@ def on_error(handler: ErrorHandler) -> ErrorHandler:
 
 
 def on_death(handler: DeathHandler) -> DeathHandler:
-    """Call ``handler(job, error)`` when a job dies or is discarded."""
+    """Call ``handler(job, error)`` when a job dies, is discarded or is cancelled (a waiting
+    job cancelled with ``workhorse.cancel`` calls it in the cancelling process)."""
     death_handlers.append(handler)
     return handler
 

@@ -99,9 +99,13 @@ def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
 def workhorse_job_died(
     job: JobPayload, error: BaseException | None, process: ProcessContext
 ) -> None:
-    """A job was sent to the dead set or discarded (retries exhausted, retry=False, kill).
+    """A job was sent to the dead set or discarded (retries exhausted, retry=False, kill),
+    or cancelled (``error`` is then a ``JobCancelled``).
 
-    Called on the job's thread after the dead-set write. Keep it short.
+    Called on the job's thread after the dead-set write. Keep it short. A waiting job
+    (queued, scheduled, retrying) cancelled with ``workhorse.cancel`` never reaches a
+    worker: then it is called in the cancelling process (an app, the CLI, the
+    dashboard) and ``process`` is that process, not a worker.
     """
 
 

@@ -8,11 +8,11 @@ job would cost what the hot path is built to avoid.
 
 Waiting without polling: a waiter adds the jid to ``result-waiters`` (a zset), then
 looks for the record, then blocks on ``result-wake:<jid>``. A writer sets the record,
-then asks ``result-waiters`` about it (same connection, so in that order) and pushes
-the wake list only on a hit. Either the writer's question comes after the waiter's
-registration and it wakes the waiter, or it came before, and then so did the record,
-which the waiter's look finds. Nobody waiting costs the writer nothing but the question,
-asked once per batch of records.
+then asks whether ``result-waiters`` holds anyone (same connection, so in that order)
+and only then which of its jids are waited for, pushing their wake lists. Either the
+writer's question comes after the waiter's registration and it wakes the waiter, or it
+came before, and then so did the record, which the waiter's look finds. Nobody waiting
+costs the writer nothing but one ``ZCARD`` per batch of records.
 
 Shape: ``{"state", "jid", "attempts"}`` plus ``"result"`` for a success, or
 ``"error_class"``, ``"error_message"``, ``"error_backtrace"`` (lines), and
@@ -159,6 +159,17 @@ def write(client: redis.Redis, keys: Keys, jid: str, record: str, ttl: int) -> N
     pipe.zscore(keys.result_waiters, jid)
     if pipe.execute()[1] is not None:
         wake(client, keys, [jid])
+
+
+def wake_waiting(client: redis.Redis, keys: Keys, jids: list[str]) -> None:
+    """Someone waits for some result: wake those waiting for ``jids`` (just written)."""
+    pipe = client.pipeline(transaction=False)
+    pipe.zremrangebyscore(keys.result_waiters, "-inf", time.time())  # waits that gave up
+    pipe.zmscore(keys.result_waiters, jids)
+    scores = pipe.execute()[-1]
+    hits = [jid for jid, score in zip(jids, scores, strict=True) if score is not None]
+    if hits:
+        wake(client, keys, hits)
 
 
 def wake(client: redis.Redis, keys: Keys, jids: list[str]) -> None:

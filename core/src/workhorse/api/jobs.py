@@ -12,15 +12,27 @@ That is fine for a status page or a CLI call, not for a loop over many jobs.
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-from workhorse import results
+import redis
+
+from workhorse import plugins, results
 from workhorse.api.records import JobRecord
+from workhorse.config import Settings
+from workhorse.errors import JobCancelled
+from workhorse.keys import Keys
+from workhorse.types import JobPayload
 
 if TYPE_CHECKING:
     from workhorse.api import Inspector
+
+log = logging.getLogger("workhorse.api")
 
 State = Literal[
     "queued",
@@ -159,15 +171,59 @@ class Jobs:
             return "unknown"
         removed = self._remove(current)
         if removed:
-            record = results.failure(current.job.item or {"jid": jid}, "cancelled", None)
-            results.write(api.redis, api.keys, jid, record, results.ttl_of(current.job.item or {}))
+            job = current.job.item or {"jid": jid}
+            record = results.failure(job, "cancelled", None)
+            results.write(api.redis, api.keys, jid, record, results.ttl_of(job))
+            self._died(cast("JobPayload", job))
             return "removed"
         return "signalled"  # it moved on meanwhile: the worker sees the request
 
     def _remove(self, current: JobStatus) -> bool:
+        """Take the waiting job out; plugins hear of it as ``cancelled``."""
         assert current.job is not None
         api = self.api
         if current.state == "queued":
-            return api.queues[current.where.split(":", 1)[1]].delete(current.job)
+            return api.queues[current.where.split(":", 1)[1]].delete(current.job, "cancelled")
         job_set = {"retrying": api.retries, "scheduled": api.scheduled, "dead": api.dead}
-        return job_set[current.state].delete(current.job)
+        return job_set[current.state].delete(current.job, "cancelled")
+
+    def _died(self, job: JobPayload) -> None:
+        """Run the death handlers here, in the cancelling process, as a running job's
+        worker does for its cancellation (and as Sidekiq's API kill does)."""
+        try:
+            plugins.job_died(
+                job,
+                JobCancelled(str(job.get("jid", "")), "cancelled while waiting"),
+                _Caller(self.api),
+            )
+        except Exception:
+            log.exception("a death handler failed for cancelled jid=%s", job.get("jid"))
+
+
+class _Caller:
+    """The ``ProcessContext`` death handlers get when a client, CLI or dashboard cancels
+    a waiting job: that process, not a worker."""
+
+    def __init__(self, api: Inspector) -> None:
+        self._api = api
+        self.stopping = threading.Event()
+
+    @property
+    def identity(self) -> str:
+        return f"{socket.gethostname()}:{os.getpid()}:cancel"
+
+    @property
+    def settings(self) -> Settings:
+        return self._api.settings
+
+    @property
+    def quiet(self) -> bool:
+        return False
+
+    @property
+    def redis(self) -> redis.Redis:
+        return self._api.redis
+
+    @property
+    def keys(self) -> Keys:
+        return self._api.keys

@@ -55,11 +55,12 @@ class Queue:
     def find(self, jid: str) -> JobRecord | None:
         return next((rec for rec in self if rec.jid == jid), None)
 
-    def delete(self, record: JobRecord) -> bool:
-        """Remove exactly this job (its stored bytes); False if it already left."""
+    def delete(self, record: JobRecord, reason: str = "deleted") -> bool:
+        """Remove exactly this job (its stored bytes); False if it already left. Plugins
+        hear of it with ``reason`` (``workhorse_jobs_removed``)."""
         if not self.redis.lrem(self.key, 1, record.raw):
             return False
-        removal.announce(self.redis, self.keys, [record.raw], "deleted")
+        removal.announce(self.redis, self.keys, [record.raw], reason)
         return True
 
     def delete_jid(self, jid: str) -> bool:

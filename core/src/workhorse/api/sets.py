@@ -90,10 +90,12 @@ class JobSet:
                 return record
         return None
 
-    def delete(self, record: JobRecord) -> bool:
+    def delete(self, record: JobRecord, reason: str = "deleted") -> bool:
+        """Remove exactly this job; False if it already left. Plugins hear of it with
+        ``reason`` (``workhorse_jobs_removed``)."""
         if not self.redis.zrem(self.key, record.raw):
             return False
-        removal.announce(self.redis, self.keys, [record.raw], "deleted")
+        removal.announce(self.redis, self.keys, [record.raw], reason)
         return True
 
     def retry_now(self, record: JobRecord) -> bool:

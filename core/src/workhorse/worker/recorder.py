@@ -38,7 +38,10 @@ class ResultRecorder:
         self.redis = client
         self.keys = keys
         self._send = DedicatedConnection(client, decode=False)  # the writer thread's
-        self._prefix = keys.result("").encode()
+        self._prefix_text = keys.result("")
+        self._prefix = self._prefix_text.encode()
+        waiters = keys.result_waiters
+        self._count_waiters = f"*2\r\n$5\r\nZCARD\r\n${len(waiters.encode())}\r\n{waiters}\r\n"
         self.pending: deque[tuple[str, str, int, Ack]] = deque()
         self._wake = threading.Event()
         self._writing = False
@@ -113,14 +116,12 @@ class ResultRecorder:
 
     def _write(self, batch: list[tuple[str, str, int, Ack]]) -> None:
         suffix = results.finished_at_suffix()
-        jids = [jid for jid, _, _, _ in batch]
         if self._send.raw:
-            waited = self._write_packed(batch, suffix, jids)
+            anyone_waits = self._write_packed(batch, suffix)
         else:  # Redis Cluster: the ordinary pipeline (every key shares the prefix's slot)
-            waited = self._write_pipelined(batch, suffix, jids)
-        hits = [jid for jid, score in zip(jids, waited, strict=True) if score is not None]
-        if hits:
-            results.wake(self.redis, self.keys, hits)
+            anyone_waits = self._write_pipelined(batch, suffix)
+        if anyone_waits:
+            results.wake_waiting(self.redis, self.keys, [jid for jid, _, _, _ in batch])
         for _, _, _, ack in batch:
             if ack is not None:
                 try:
@@ -128,36 +129,40 @@ class ResultRecorder:
                 except Exception:
                     log.exception("acknowledging a job after writing its result failed")
 
-    def _write_packed(
-        self, batch: list[tuple[str, str, int, Ack]], suffix: str, jids: list[str]
-    ) -> list[object]:
-        prefix, end = self._prefix, suffix.encode()
-        parts = []
-        for jid, record, ttl, _ in batch:
-            key, value, seconds = prefix + jid.encode(), record.encode() + end, b"%d" % ttl
-            parts.append(
-                b"*5\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$2\r\nEX\r\n$%d\r\n%s\r\n"
-                % (len(key), key, len(value), value, len(seconds), seconds)
-            )
-        waiters = self.keys.result_waiters
-        parts.append(_packed("ZREMRANGEBYSCORE", waiters, "-inf", f"{time.time():.3f}"))
-        parts.append(_packed("ZMSCORE", waiters, *jids))
-        replies = self._send.send_packed(b"".join(parts), len(batch) + 2)
-        return list(replies[-1])
+    def _write_packed(self, batch: list[tuple[str, str, int, Ack]], suffix: str) -> bool:
+        """SET every record, then ask whether anyone waits for any result at all, in one
+        round trip of commands packed by hand (as text: records are ASCII, so is a key
+        with an ASCII prefix and jid, and their lengths in bytes are their lengths)."""
+        prefix, plen, slen = self._prefix_text, len(self._prefix), len(suffix)
+        if not self._prefix_text.isascii() or not all(jid.isascii() for jid, *_ in batch):
+            return self._write_pipelined(batch, suffix)
+        parts = [
+            f"*5\r\n$3\r\nSET\r\n${plen + len(jid)}\r\n{prefix}{jid}\r\n"
+            f"${len(record) + slen}\r\n{record}{suffix}\r\n{_expire(ttl)}"
+            for jid, record, ttl, _ in batch
+        ]
+        parts.append(self._count_waiters)
+        replies = self._send.send_packed("".join(parts).encode(), len(batch) + 1)
+        return bool(replies[-1])
 
-    def _write_pipelined(
-        self, batch: list[tuple[str, str, int, Ack]], suffix: str, jids: list[str]
-    ) -> list[object]:
+    def _write_pipelined(self, batch: list[tuple[str, str, int, Ack]], suffix: str) -> bool:
         pipe = self.redis.pipeline(transaction=False)
         result_key = self.keys.result
         for jid, record, ttl, _ in batch:
             pipe.set(result_key(jid), record + suffix, ex=ttl)
-        pipe.zremrangebyscore(self.keys.result_waiters, "-inf", time.time())
-        pipe.zmscore(self.keys.result_waiters, jids)
-        return list(pipe.execute()[-1])
+        pipe.zcard(self.keys.result_waiters)
+        return bool(pipe.execute()[-1])
 
 
-def _packed(*args: str) -> bytes:
-    """One command in Redis's wire format."""
-    words = [arg.encode() for arg in args]
-    return b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
+_EXPIRES: dict[int, str] = {}
+
+
+def _expire(ttl: int) -> str:
+    """The ``EX <ttl>`` words of a SET (a handful of distinct TTLs: kept once made)."""
+    words = _EXPIRES.get(ttl)
+    if words is None:
+        text = str(ttl)
+        words = f"$2\r\nEX\r\n${len(text)}\r\n{text}\r\n"
+        if len(_EXPIRES) < 1000:
+            _EXPIRES[ttl] = words
+    return words
