@@ -318,3 +318,56 @@ def test_hostile_data_never_runs_in_the_browser(
     tab.page.locator("table.queues a").first.click()
     assert HOSTILE_QUEUE in tab.page.locator("h1 .name").inner_text()
     assert tab.dialogs == []
+
+
+def test_job_page_shows_the_status_and_cancels_a_waiting_job_with_its_csrf_token(
+    open_tab: Callable[..., Tab], settings: Settings, rr: redis.Redis, keys: Keys
+) -> None:
+    handle = Client(settings=settings).enqueue("web.Record", ["later"], at=time.time() + 3600)
+    assert handle is not None
+    tab = open_tab()
+    tab.go(f"/jobs/{handle}")
+    assert tab.page.locator('[data-field="state"]').inner_text() == "scheduled"
+    assert tab.page.locator('[data-field="where"]').inner_text() == "schedule"
+    # A form post without the page's token (another site's, say) is refused.
+    forged = tab.page.request.post(f"{tab.base}/jobs/{handle}", form={"action": "cancel"})
+    assert forged.status == 403 and rr.zcard(keys.schedule) == 1
+    tab.answer_dialogs(accept=False)
+    tab.page.get_by_role("button", name="Cancel").click()
+    assert tab.dialogs == ["Cancel this job?"] and rr.zcard(keys.schedule) == 1
+    tab.answer_dialogs(accept=True)
+    tab.page.get_by_role("button", name="Cancel").click()
+    tab.page.get_by_role("status").filter(
+        has_text="the job was waiting and has been removed"
+    ).wait_for()
+    assert tab.page.locator('[data-field="state"]').inner_text() == "cancelled"
+    assert tab.page.get_by_role("button", name="Cancel").count() == 0  # nothing left to cancel
+    assert rr.zcard(keys.schedule) == 0
+    tab.shot("job-cancelled")
+    assert tab.errors == []
+
+
+def _state_on_page(tab: Tab, jid: str) -> str:
+    """The state the job page shows (a job between its fetch and the next heartbeat is
+    unknown: 404)."""
+    tab.page.goto(f"{tab.base}/jobs/{jid}")
+    return tab.page.locator('[data-field="state"]').inner_text()
+
+
+def test_job_page_cancels_a_running_job_and_shows_it_stop(
+    open_tab: Callable[..., Tab], worker: WorkerProcess, settings: Settings, rr: redis.Redis
+) -> None:
+    handle = Client(settings=settings).enqueue("web.Slow", [30])
+    assert handle is not None
+    wait_for(lambda: "slow-started" in rr.lrange(web_jobs.RAN, 0, -1), "the job to start")
+    tab = open_tab()
+    wait_for(lambda: _state_on_page(tab, handle) == "running", "the page to show it running")
+    assert tab.page.locator('[data-field="where"]').inner_text() == worker.identity
+    tab.shot("job-running")
+    tab.answer_dialogs(accept=True)
+    tab.page.get_by_role("button", name="Cancel").click()
+    tab.page.get_by_role("status").filter(has_text="its worker stops the job").wait_for()
+    wait_for(lambda: _state_on_page(tab, handle) == "cancelled", "the page to show it cancelled")
+    assert "JobCancelled" in tab.page.locator('[data-field="error"]').inner_text()
+    assert "slow-finished" not in rr.lrange(web_jobs.RAN, 0, -1)
+    assert [e for e in tab.errors if "404 (Not Found)" not in e] == []  # the unknown moment

@@ -132,6 +132,48 @@ def finish(open_record: str, now: float | None = None) -> str:
     return open_record + finished_at_suffix(now)
 
 
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A ``running`` record: a store_result job that was still running when the worker's
+    next batch of records went out. A hint for ``status()``, never a result."""
+
+    where: str  # the worker process's identity
+    started_at: float
+    attempts: int
+
+
+_RUNNING_PREFIX = b'{"state":"running"'
+
+
+def running(jid: str, attempts: int, where: str, started_at: float) -> str:
+    """The record of a job still running (written with NX: it never replaces a final one)."""
+    return _ascii(
+        {
+            "state": "running",
+            "jid": jid,
+            "attempts": attempts,
+            "where": where,
+            "started_at": round(started_at, 3),
+        }
+    )
+
+
+def parse_started(raw: bytes | None) -> Started | None:
+    """The ``running`` record in ``raw``, or None if it holds anything else."""
+    if raw is None or not raw.startswith(_RUNNING_PREFIX):
+        return None
+    try:
+        data = payload.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    attempts = data.get("attempts")
+    return Started(
+        str(data.get("where", "")),
+        payload.seconds(data.get("started_at")) or 0.0,
+        attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 1,
+    )
+
+
 def failure(job: Mapping[str, Any], state: str, error: BaseException | None) -> str:
     """The record of a death, a discarded failure or a cancellation."""
     lines: list[str] = []
@@ -163,6 +205,8 @@ def write(client: redis.Redis, keys: Keys, jid: str, record: str, ttl: int) -> N
 
 def wake_waiting(client: redis.Redis, keys: Keys, jids: list[str]) -> None:
     """Someone waits for some result: wake those waiting for ``jids`` (just written)."""
+    if not jids:
+        return
     pipe = client.pipeline(transaction=False)
     pipe.zremrangebyscore(keys.result_waiters, "-inf", time.time())  # waits that gave up
     pipe.zmscore(keys.result_waiters, jids)
@@ -211,6 +255,12 @@ def read(client: redis.Redis, keys: Keys, jid: str) -> Completion | None:
     return parse(_raw(client, keys.result(jid)))
 
 
+def read_any(client: redis.Redis, keys: Keys, jid: str) -> Completion | Started | None:
+    """The final record, or the ``running`` one, or None."""
+    raw = _raw(client, keys.result(jid))
+    return parse_started(raw) or parse(raw)
+
+
 def wait(client: redis.Redis, keys: Keys, jid: str, timeout: float | None) -> Completion:
     """Block until the record exists (``timeout`` None waits forever).
 
@@ -223,7 +273,7 @@ def wait(client: redis.Redis, keys: Keys, jid: str, timeout: float | None) -> Co
         left = BLOCK_SLICE if deadline is None else deadline - time.monotonic()
         wait_for = max(min(left, BLOCK_SLICE), 0.01)
         raw = _register_and_look(client, keys, jid, wait_for)
-        if raw is not None:
+        if raw is not None and not raw.startswith(_RUNNING_PREFIX):
             found = parse(raw)
             if found is None:  # garbage at the key: not a record we can ever read
                 raise JobFailed(jid, "UnreadableResult", f"the record at {key} is not a result")

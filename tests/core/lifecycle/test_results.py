@@ -286,3 +286,63 @@ def test_a_record_is_plain_json_with_non_ascii_values_escaped(
         "result": {"naïve": "日本"},
         "finished_at": 1733350000.5,
     }
+
+
+def test_a_store_result_job_reads_running_as_soon_as_it_started_not_a_heartbeat_later(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    handle = jobs.sleeper.set(store_result=True).perform_async(3, "watched")
+    worker = start_worker()
+    wait_for(lambda: "start:watched" in r.lrange("test:notes", 0, -1), "the job to start")
+    deadline = time.monotonic() + 0.5  # the records' linger, not the heartbeat's 5+ s
+    while (status := handle.status()).state != "running" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (status.state, status.where) == ("running", worker.identity)
+    assert status.running_since and 0 <= time.time() - status.running_since < 3
+    with pytest.raises(ResultTimeout):
+        handle.result(timeout=0.2)  # a running record is no result
+    assert handle.result(timeout=10) == "watched"
+    assert handle.status().state == "succeeded"
+
+
+def test_a_job_finished_before_its_batch_goes_out_costs_no_running_record(
+    wh_client: Client,
+) -> None:
+    from workhorse.worker.recorder import ResultRecorder
+
+    recorder = ResultRecorder(wh_client.redis, wh_client.keys, "host:1:abc")
+    quick, slow = "q" * 24, "s" * 24
+    writes = recorder._writes(
+        [
+            (quick, None, 60, (1.0, 1)),
+            (slow, None, 60, (1.0, 1)),
+            (quick, results_success(quick, 1), 60, None),
+        ],
+        ',"finished_at":2.0}',
+    )
+    assert [(jid, nx) for jid, _, _, nx in writes] == [(slow, True), (quick, False)]
+    assert json.loads(writes[0][1])["where"] == "host:1:abc"
+
+
+def test_the_recorder_keeps_a_batch_it_failed_to_write_and_tries_again(
+    wh_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected error (a bug, a Redis error reply) neither loses records nor ends the
+    writer thread: with reliable fetch, jobs would never be acknowledged."""
+    from workhorse.worker import recorder as recorder_module
+
+    recorder = recorder_module.ResultRecorder(wh_client.redis, wh_client.keys)
+    real = recorder._write_packed
+    failures = iter([RuntimeError("a bug")])
+
+    def flaky(writes: list[recorder_module.Write]) -> bool:
+        for failure in failures:
+            raise failure
+        return real(writes)
+
+    monkeypatch.setattr(recorder, "_write_packed", flaky)
+    acked: list[str] = []
+    recorder.submit("e" * 24, results_success("e" * 24, 5), 60, lambda: acked.append("e"))
+    recorder.started("f" * 24, 60, 1)  # a running record alone in a batch wakes nobody
+    assert recorder.stop(10)
+    assert workhorse.job_handle("e" * 24).result(timeout=1) == 5 and acked == ["e"]

@@ -31,6 +31,7 @@ from workhorse.types import JobPayload
 
 if TYPE_CHECKING:
     from workhorse.api import Inspector
+    from workhorse.api.processes import ProcessInfo
 
 log = logging.getLogger("workhorse.api")
 
@@ -115,8 +116,8 @@ class Jobs:
 
     def status(self, jid: str) -> JobStatus:
         api = self.api
-        done = results.read(api.redis, api.keys, jid)
-        if done is not None:
+        done = results.read_any(api.redis, api.keys, jid)
+        if isinstance(done, results.Completion):
             return JobStatus(
                 jid,
                 done.state,  # type: ignore[arg-type]
@@ -124,7 +125,22 @@ class Jobs:
                 attempt=done.attempts,
                 where="finished",
             )
-        for process in api.processes.list():
+        processes = api.processes.list()
+        found = self._where(jid, processes)
+        if found is not None:
+            return found
+        if done is not None and any(p.identity == done.where for p in processes):
+            # Started less than a heartbeat ago (a store_result job's running record;
+            # last, as a job retried since may still have one: NX never refreshes it).
+            return JobStatus(
+                jid, "running", None, done.where, done.attempts, running_since=done.started_at
+            )
+        return JobStatus(jid, "unknown")
+
+    def _where(self, jid: str, processes: list[ProcessInfo]) -> JobStatus | None:
+        """Where the job is now: a process's running jobs, a set, a queue (or None)."""
+        api = self.api
+        for process in processes:
             for running in process.running:
                 if running.job.jid == jid:
                     return JobStatus(
@@ -150,7 +166,7 @@ class Jobs:
             return JobStatus(
                 jid, "dead", found, "dead", _attempts(found), extra={"died_at": found.score}
             )
-        return JobStatus(jid, "unknown")
+        return None
 
     def cancel(self, jid: str, now: float | None = None) -> str:
         """Cancel a job; returns what happened: ``removed`` (it was waiting and is gone),

@@ -66,7 +66,7 @@ class Processor:
         self.cancelled_threads: set[int] = set()
         self.abandoned: set[int] = set()
         self.replace_thread: Callable[[], None] | None = None  # set by the Executor
-        self.recorder = ResultRecorder(self.redis, self.keys)
+        self.recorder = ResultRecorder(self.redis, self.keys, process.identity)
         # Whether a job's acknowledgement must wait for its result record (reliable fetch).
         self._hold_acks = bool(getattr(fetcher, "acknowledges", True))
         current.install(self)
@@ -107,8 +107,13 @@ class Processor:
             find(job["class"]),  # type: ignore[typeddict-item]
             acknowledge=partial(self.fetcher.acknowledge, unit),
         )
-        limit = self._limit(ctx, tid, unit, stats)
-        slot[0] = (job, unit.queue, ctx.definition)  # cleared by process_unit
+        definition = ctx.definition
+        # Inline, as the common case costs nothing: no limit asked, none by default.
+        asked = job.get("timeout") or (definition.timeout if definition is not None else None)
+        limit = 0.0
+        if asked or self.default_timeout:
+            limit = self._watch(tid, asked or self.default_timeout, (ctx, unit, stats))
+        slot[0] = (job, unit.queue, definition)  # cleared by process_unit
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
@@ -128,16 +133,10 @@ class Processor:
         elapsed = time.perf_counter() - t0
         if limit and self._abandoned(tid):
             return True, elapsed
-        self._completed(ctx, elapsed, stats)
+        stats.record(ctx.name, True, elapsed * 1000)
+        if self._observe or ctx.stash or self._job_logs:
+            self._completed(ctx, elapsed, stats)
         return ctx.deferred, elapsed
-
-    def _limit(self, ctx: JobContext, tid: int, unit: UnitOfWork, stats: ThreadStats) -> float:
-        """The job's time limit in seconds, watched from now on; 0.0 for none. Nothing is
-        built for the watchdog unless the job has a limit (this runs for every job)."""
-        asked = ctx.job.get("timeout") or (ctx.definition and ctx.definition.timeout)
-        if asked or self.default_timeout:
-            return self._watch(tid, asked or self.default_timeout, (ctx, unit, stats))
-        return 0.0
 
     def _abandoned(self, tid: int) -> bool:
         """Stop watching ``tid``'s deadline; True if the watchdog already gave the job up."""
@@ -153,7 +152,7 @@ class Processor:
             stats.observe(ctx.name, ctx.queue, elapsed, outcome)
 
     def _completed(self, ctx: JobContext, elapsed: float, stats: ThreadStats) -> None:
-        stats.record(ctx.name, True, elapsed * 1000)
+        """What else a success needs: metrics, a stored result, a log line (each if on)."""
         if self._observe:
             stats.observe(ctx.name, ctx.queue, elapsed, None)
         if ctx.stash:
@@ -200,8 +199,14 @@ class Processor:
         else:
             call = lambda: definition.call(args)  # noqa: E731
         if ctx.job.get("store_result", definition.store_result):
-            return lambda: ctx.stash.__setitem__(_RESULT, results.success(ctx.job, call()))
+            return partial(self._run_storing, ctx, call)
         return call
+
+    def _run_storing(self, ctx: JobContext, call: RunNext) -> None:
+        """Run a store_result job, keeping its (open) record for ``_succeeded``."""
+        job = ctx.job
+        self.recorder.started(ctx.jid, _ttl(ctx), results.attempts_of(job))
+        ctx.stash[_RESULT] = results.success(job, call())
 
     def _run_coroutine(self, coro: Coroutine[Any, Any, Any], tid: int) -> Any:
         """Run an async job on the loop; a timeout or cancellation cancels its task, and

@@ -31,18 +31,22 @@ BATCH = 500  # records per round trip
 # few jobs cost more (GIL hand-overs, a round trip each) than 2 ms of result latency.
 LINGER = 0.002
 Ack = Callable[[], None] | None
+# Queued: (jid, open record, ttl, ack), or a start (jid, None, ttl, (started_at, attempts)).
+Pending = tuple[str, str | None, int, "Ack | tuple[float, int]"]
+Write = tuple[str, str, int, bool]  # jid, record, ttl, only if no record exists (NX)
 
 
 class ResultRecorder:
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, identity: str = "") -> None:
         self.redis = client
         self.keys = keys
+        self.identity = identity  # the worker process's, named in running records
         self._send = DedicatedConnection(client, decode=False)  # the writer thread's
         self._prefix_text = keys.result("")
         self._prefix = self._prefix_text.encode()
         waiters = keys.result_waiters
         self._count_waiters = f"*2\r\n$5\r\nZCARD\r\n${len(waiters.encode())}\r\n{waiters}\r\n"
-        self.pending: deque[tuple[str, str, int, Ack]] = deque()
+        self.pending: deque[Pending] = deque()
         self._wake = threading.Event()
         self._writing = False
         self._stopping = False
@@ -54,6 +58,15 @@ class ResultRecorder:
         if self._thread is None:
             self._start()
         self.pending.append((jid, record, ttl, ack))
+        if not self._wake.is_set():
+            self._wake.set()
+
+    def started(self, jid: str, ttl: int, attempts: int) -> None:
+        """A store_result job started. Its ``running`` record is written only if it still
+        runs when the next batch goes out: a job done by then costs no write for it."""
+        if self._thread is None:
+            self._start()
+        self.pending.append((jid, None, ttl, (time.time(), attempts)))
         if not self._wake.is_set():
             self._wake.set()
 
@@ -101,59 +114,79 @@ class ResultRecorder:
                 try:
                     self._write(batch)
                     delay = 0.0
-                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                except Exception as exc:
                     self.pending.extendleft(reversed(batch))  # kept, in order
                     delay = min(max(delay * 2, 0.1), 5.0)
+                    outage = isinstance(exc, redis.ConnectionError | redis.TimeoutError)
                     log.warning(
                         "could not write %d job result(s) (%s); retrying in %.1fs",
                         len(batch),
                         exc,
                         delay,
+                        exc_info=None if outage else exc,
                     )
                     time.sleep(delay)
                 finally:
                     self._writing = False
 
-    def _write(self, batch: list[tuple[str, str, int, Ack]]) -> None:
-        suffix = results.finished_at_suffix()
+    def _write(self, batch: list[Pending]) -> None:
+        writes = self._writes(batch, results.finished_at_suffix())
+        if not writes:
+            return
         if self._send.raw:
-            anyone_waits = self._write_packed(batch, suffix)
+            anyone_waits = self._write_packed(writes)
         else:  # Redis Cluster: the ordinary pipeline (every key shares the prefix's slot)
-            anyone_waits = self._write_pipelined(batch, suffix)
+            anyone_waits = self._write_pipelined(writes)
         if anyone_waits:
-            results.wake_waiting(self.redis, self.keys, [jid for jid, _, _, _ in batch])
-        for _, _, _, ack in batch:
-            if ack is not None:
+            results.wake_waiting(self.redis, self.keys, [jid for jid, _, _, nx in writes if not nx])
+        for _, record, _, ack in batch:
+            if record is not None and ack is not None:
                 try:
-                    ack()
+                    ack()  # type: ignore[operator]
                 except Exception:
                     log.exception("acknowledging a job after writing its result failed")
 
-    def _write_packed(self, batch: list[tuple[str, str, int, Ack]], suffix: str) -> bool:
+    def _writes(self, batch: list[Pending], suffix: str) -> list[Write]:
+        """Finished records closed with the batch's finish time, and running records of
+        the jobs that started and are not finished in this batch."""
+        done = {jid for jid, record, _, _ in batch if record is not None}
+        writes: list[Write] = []
+        for jid, record, ttl, extra in batch:
+            if record is not None:
+                writes.append((jid, record + suffix, ttl, False))
+            elif jid not in done:
+                at, attempts = extra  # type: ignore[misc]
+                writes.append((jid, results.running(jid, attempts, self.identity, at), ttl, True))
+        return writes
+
+    def _write_packed(self, writes: list[Write]) -> bool:
         """SET every record, then ask whether anyone waits for any result at all, in one
         round trip of commands packed by hand (as text: records are ASCII, so is a key
         with an ASCII prefix and jid, and their lengths in bytes are their lengths)."""
-        prefix, plen, slen = self._prefix_text, len(self._prefix), len(suffix)
-        if not self._prefix_text.isascii() or not all(jid.isascii() for jid, *_ in batch):
-            return self._write_pipelined(batch, suffix)
+        prefix, plen = self._prefix_text, len(self._prefix)
+        if not self._prefix_text.isascii() or not all(jid.isascii() for jid, *_ in writes):
+            return self._write_pipelined(writes)
         parts = [
-            f"*5\r\n$3\r\nSET\r\n${plen + len(jid)}\r\n{prefix}{jid}\r\n"
-            f"${len(record) + slen}\r\n{record}{suffix}\r\n{_expire(ttl)}"
-            for jid, record, ttl, _ in batch
+            f"{_NX_SET if nx else _SET}${plen + len(jid)}\r\n{prefix}{jid}\r\n"
+            f"${len(record)}\r\n{record}\r\n{_expire(ttl)}{_NX if nx else ''}"
+            for jid, record, ttl, nx in writes
         ]
         parts.append(self._count_waiters)
-        replies = self._send.send_packed("".join(parts).encode(), len(batch) + 1)
+        replies = self._send.send_packed("".join(parts).encode(), len(writes) + 1)
         return bool(replies[-1])
 
-    def _write_pipelined(self, batch: list[tuple[str, str, int, Ack]], suffix: str) -> bool:
+    def _write_pipelined(self, writes: list[Write]) -> bool:
         pipe = self.redis.pipeline(transaction=False)
         result_key = self.keys.result
-        for jid, record, ttl, _ in batch:
-            pipe.set(result_key(jid), record + suffix, ex=ttl)
+        for jid, record, ttl, nx in writes:
+            pipe.set(result_key(jid), record, ex=ttl, nx=nx)
         pipe.zcard(self.keys.result_waiters)
         return bool(pipe.execute()[-1])
 
 
+_SET = "*5\r\n$3\r\nSET\r\n"
+_NX_SET = "*6\r\n$3\r\nSET\r\n"
+_NX = "$2\r\nNX\r\n"
 _EXPIRES: dict[int, str] = {}
 
 
