@@ -305,23 +305,20 @@ def test_a_store_result_job_reads_running_as_soon_as_it_started_not_a_heartbeat_
     assert handle.status().state == "succeeded"
 
 
-def test_a_job_finished_before_its_batch_goes_out_costs_no_running_record(
+def test_only_a_store_result_job_running_longer_than_the_linger_gets_a_running_record(
     wh_client: Client,
 ) -> None:
-    from workhorse.worker.recorder import ResultRecorder
+    from workhorse.worker import recorder as recorder_module
 
-    recorder = ResultRecorder(wh_client.redis, wh_client.keys, "host:1:abc")
-    quick, slow = "q" * 24, "s" * 24
-    writes = recorder._writes(
-        [
-            (quick, None, 60, (1.0, 1)),
-            (slow, None, 60, (1.0, 1)),
-            (quick, results_success(quick, 1), 60, None),
-        ],
-        ',"finished_at":2.0}',
-    )
-    assert [(jid, nx) for jid, _, _, nx in writes] == [(slow, True), (quick, False)]
-    assert json.loads(writes[0][1])["where"] == "host:1:abc"
+    recorder = recorder_module.ResultRecorder(wh_client.redis, wh_client.keys, "host:1:abc")
+    now = time.time()
+    recorder.running[1] = ("q" * 24, now, 60, 1)  # just started: maybe done in a moment
+    recorder.running[2] = ("s" * 24, now - 1, 60, 2)
+    (mark,) = recorder._due_running()
+    assert mark[0] == "s" * 24 and mark[3] is True  # NX: never over a final record
+    assert json.loads(mark[1])["where"] == "host:1:abc" and json.loads(mark[1])["attempts"] == 2
+    assert recorder._recheck == recorder_module.LINGER  # the young one is looked at again soon
+    assert recorder._due_running() == []  # each job once
 
 
 def test_the_recorder_keeps_a_batch_it_failed_to_write_and_tries_again(
@@ -343,6 +340,7 @@ def test_the_recorder_keeps_a_batch_it_failed_to_write_and_tries_again(
     monkeypatch.setattr(recorder, "_write_packed", flaky)
     acked: list[str] = []
     recorder.submit("e" * 24, results_success("e" * 24, 5), 60, lambda: acked.append("e"))
-    recorder.started("f" * 24, 60, 1)  # a running record alone in a batch wakes nobody
+    recorder.started(7, "f" * 24, 60, 1)
+    recorder.running[7] = ("f" * 24, time.time() - 1, 60, 1)  # a running record wakes nobody
     assert recorder.stop(10)
     assert workhorse.job_handle("e" * 24).result(timeout=1) == 5 and acked == ["e"]

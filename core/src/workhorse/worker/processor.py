@@ -199,14 +199,18 @@ class Processor:
         else:
             call = lambda: definition.call(args)  # noqa: E731
         if ctx.job.get("store_result", definition.store_result):
-            return partial(self._run_storing, ctx, call)
+            return partial(self._run_storing, ctx, call, tid)
         return call
 
-    def _run_storing(self, ctx: JobContext, call: RunNext) -> None:
-        """Run a store_result job, keeping its (open) record for ``_succeeded``."""
-        job = ctx.job
-        self.recorder.started(ctx.jid, _ttl(ctx), results.attempts_of(job))
-        ctx.stash[_RESULT] = results.success(job, call())
+    def _run_storing(self, ctx: JobContext, call: RunNext, tid: int) -> None:
+        """Run a store_result job, keeping its (open) record for ``_succeeded``; while it
+        runs the recorder knows it (a running record if it outlives a batch)."""
+        job, recorder = ctx.job, self.recorder
+        recorder.started(tid, ctx.jid, _ttl(ctx), results.attempts_of(job))
+        try:
+            ctx.stash[_RESULT] = results.success(job, call())
+        finally:
+            recorder.running.pop(tid, None)
 
     def _run_coroutine(self, coro: Coroutine[Any, Any, Any], tid: int) -> Any:
         """Run an async job on the loop; a timeout or cancellation cancels its task, and
@@ -281,9 +285,9 @@ class Processor:
             control.given_up.add(tid)
             task = control.tasks.get(tid)
         if task is not None:
-            jid = self.running.get(tid, (None,))[0]
-            label = _jid(jid.raw) if jid is not None else "?"
-            task.get_loop().call_soon_threadsafe(task.add_done_callback, partial(_late, label))
+            entry = self.running.get(tid)
+            jid = _jid(entry[0].raw) if entry is not None else "?"
+            task.get_loop().call_soon_threadsafe(task.add_done_callback, partial(_late, jid))
         future.cancel()  # re-cancels the task too (asyncio chains the cancellation)
 
     def _abandon(self, tid: int, deadline: Deadline) -> None:

@@ -31,9 +31,9 @@ BATCH = 500  # records per round trip
 # few jobs cost more (GIL hand-overs, a round trip each) than 2 ms of result latency.
 LINGER = 0.002
 Ack = Callable[[], None] | None
-# Queued: (jid, open record, ttl, ack), or a start (jid, None, ttl, (started_at, attempts)).
-Pending = tuple[str, str | None, int, "Ack | tuple[float, int]"]
+Pending = tuple[str, str, int, Ack]  # jid, open record, ttl, ack
 Write = tuple[str, str, int, bool]  # jid, record, ttl, only if no record exists (NX)
+Started = tuple[str, float, int, int]  # jid, started_at, ttl, attempts
 
 
 class ResultRecorder:
@@ -47,6 +47,11 @@ class ResultRecorder:
         waiters = keys.result_waiters
         self._count_waiters = f"*2\r\n$5\r\nZCARD\r\n${len(waiters.encode())}\r\n{waiters}\r\n"
         self.pending: deque[Pending] = deque()
+        # store_result jobs running now, by thread (written by job threads): one that runs
+        # longer than LINGER gets a "running" record with the next batch (status()).
+        self.running: dict[int, Started] = {}
+        self._marked: set[str] = set()  # jids whose running record went out
+        self._recheck = 1.0
         self._wake = threading.Event()
         self._writing = False
         self._stopping = False
@@ -61,12 +66,12 @@ class ResultRecorder:
         if not self._wake.is_set():
             self._wake.set()
 
-    def started(self, jid: str, ttl: int, attempts: int) -> None:
-        """A store_result job started. Its ``running`` record is written only if it still
-        runs when the next batch goes out: a job done by then costs no write for it."""
+    def started(self, tid: int, jid: str, ttl: int, attempts: int) -> None:
+        """A store_result job started on ``tid`` (``running.pop(tid)`` when it ends). Only
+        one still running LINGER later gets a ``running`` record: quick jobs cost nothing."""
+        self.running[tid] = (jid, time.time(), ttl, attempts)
         if self._thread is None:
             self._start()
-        self.pending.append((jid, None, ttl, (time.time(), attempts)))
         if not self._wake.is_set():
             self._wake.set()
 
@@ -104,17 +109,18 @@ class ResultRecorder:
     def _run(self) -> None:
         delay = 0.0
         while not self._stopping:
-            self._wake.wait(1.0)
+            self._wake.wait(self._recheck)
             if len(self.pending) < BATCH and not self._stopping:
                 time.sleep(LINGER)
             self._wake.clear()  # before draining: a record queued after this wakes us again
-            while self.pending and not self._stopping:
+            marks = self._due_running()
+            while (self.pending or marks) and not self._stopping:
                 self._writing = True
                 batch = [self.pending.popleft() for _ in range(min(BATCH, len(self.pending)))]
                 try:
-                    self._write(batch)
-                    delay = 0.0
-                except Exception as exc:
+                    self._write(batch, marks)
+                    marks, delay = [], 0.0
+                except Exception as exc:  # never lose the batch, never end the thread
                     self.pending.extendleft(reversed(batch))  # kept, in order
                     delay = min(max(delay * 2, 0.1), 5.0)
                     outage = isinstance(exc, redis.ConnectionError | redis.TimeoutError)
@@ -129,35 +135,38 @@ class ResultRecorder:
                 finally:
                     self._writing = False
 
-    def _write(self, batch: list[Pending]) -> None:
-        writes = self._writes(batch, results.finished_at_suffix())
-        if not writes:
-            return
+    def _due_running(self) -> list[Write]:
+        """Running records for the store_result jobs running for LINGER or more that have
+        none yet; the next check comes sooner while a younger one runs."""
+        now, young, due = time.time(), False, []
+        current = list(self.running.values())
+        self._marked.intersection_update([jid for jid, _, _, _ in current])  # forget ended
+        for jid, at, ttl, attempts in current:
+            if jid in self._marked:
+                continue
+            if now - at < LINGER:
+                young = True
+                continue
+            due.append((jid, results.running(jid, attempts, self.identity, at), ttl, True))
+            self._marked.add(jid)
+        self._recheck = LINGER if young else 1.0
+        return due
+
+    def _write(self, batch: list[Pending], marks: list[Write]) -> None:
+        suffix = results.finished_at_suffix()
+        writes = [*marks, *((jid, record + suffix, ttl, False) for jid, record, ttl, _ in batch)]
         if self._send.raw:
             anyone_waits = self._write_packed(writes)
         else:  # Redis Cluster: the ordinary pipeline (every key shares the prefix's slot)
             anyone_waits = self._write_pipelined(writes)
         if anyone_waits:
-            results.wake_waiting(self.redis, self.keys, [jid for jid, _, _, nx in writes if not nx])
-        for _, record, _, ack in batch:
-            if record is not None and ack is not None:
+            results.wake_waiting(self.redis, self.keys, [jid for jid, _, _, _ in batch])
+        for _, _, _, ack in batch:
+            if ack is not None:
                 try:
-                    ack()  # type: ignore[operator]
+                    ack()
                 except Exception:
                     log.exception("acknowledging a job after writing its result failed")
-
-    def _writes(self, batch: list[Pending], suffix: str) -> list[Write]:
-        """Finished records closed with the batch's finish time, and running records of
-        the jobs that started and are not finished in this batch."""
-        done = {jid for jid, record, _, _ in batch if record is not None}
-        writes: list[Write] = []
-        for jid, record, ttl, extra in batch:
-            if record is not None:
-                writes.append((jid, record + suffix, ttl, False))
-            elif jid not in done:
-                at, attempts = extra  # type: ignore[misc]
-                writes.append((jid, results.running(jid, attempts, self.identity, at), ttl, True))
-        return writes
 
     def _write_packed(self, writes: list[Write]) -> bool:
         """SET every record, then ask whether anyone waits for any result at all, in one
