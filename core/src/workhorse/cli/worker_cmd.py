@@ -251,11 +251,13 @@ def _run(settings: Settings, shards: tuple[str, ...]) -> int:
 def supervisor_ports(supervisor: SupervisorView, settings: Settings) -> Iterator[None]:
     """Serve ``--health-port`` (and ``--metrics-port``) from the ``-p N`` supervisor."""
     servers: list[RouteServer] = []
-    share = None
+    share = quiet = None
     if settings.health_port is not None:
-        from workhorse.worker.health import serve_supervisor
+        from workhorse.worker import health
 
-        servers.append(serve_supervisor(supervisor, settings))
+        quiet = tempfile.TemporaryDirectory(prefix="workhorse-quiet-")
+        os.environ[health.QUIET_ENV] = quiet.name  # the children inherit it
+        servers.append(health.serve_supervisor(supervisor, settings, Path(quiet.name)))
     if settings.metrics_port is not None:
         from workhorse import metrics
         from workhorse.worker import exporter
@@ -268,8 +270,11 @@ def supervisor_ports(supervisor: SupervisorView, settings: Settings) -> Iterator
     finally:
         for server in servers:
             server.stop()
-        if share is not None:
-            share.cleanup()
+        for directory in (share, quiet):
+            if directory is not None:
+                directory.cleanup()
+        if quiet is not None:
+            os.environ.pop(health.QUIET_ENV, None)
 
 
 _SUPERVISOR_ONLY = ("processes", "health_port", "metrics_port")

@@ -29,7 +29,7 @@ from workhorse.keys import Keys
 from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
 from workhorse.types import Fetcher, Service, UnitOfWork
-from workhorse.worker import capsule
+from workhorse.worker import capsule, health
 from workhorse.worker.cancellation import CancelWatcher
 from workhorse.worker.capsule import Capsule
 from workhorse.worker.executor import AsyncRunner, Executor
@@ -161,8 +161,6 @@ class WorkerProcess:
 
     def _start_servers(self) -> None:
         if self.settings.health_port is not None:
-            from workhorse.worker import health
-
             self.servers.append(
                 health.serve(self, self.settings.health_port, self.settings.http_host)
             )
@@ -205,6 +203,7 @@ class WorkerProcess:
         self._beat_soon.set()  # dashboards show "quiet" now, not at the next beat
         log.info("quiet: no new jobs will be fetched (%d running)", len(self.running()))
         self._stop_fetching()
+        health.note_quiet()
         plugins.lifecycle("quiet", self)
 
     def _stop_fetching(self) -> None:
