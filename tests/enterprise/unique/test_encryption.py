@@ -142,6 +142,28 @@ def test_an_encrypted_job_a_limiter_reschedules_is_rescheduled_sealed(
     assert "4111" not in everything_in_redis(rc) and rc.llen("test:secret") == 0
 
 
+def test_plain_jobs_never_enter_the_encryption_middleware(
+    uclient: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workhorse import plugins
+    from workhorse.middleware import JobContext, RunNext, compose_server
+    from workhorse_enterprise.encryption.middleware import Decrypt
+
+    seen: list[str] = []
+
+    def spy(self: Decrypt, ctx: JobContext, call_next: RunNext) -> object:
+        seen.append(ctx.jid)
+        return call_next()
+
+    monkeypatch.setattr(Decrypt, "__call__", spy)
+    chain = compose_server(plugins.server_middleware(uclient.settings))
+    for jid, fields in (("plain", {}), ("sealed", {"encrypt": True})):
+        job = {"class": "s.show", "args": ["v", "x"], "jid": jid, "queue": "default", **fields}
+        ctx = JobContext(job, "default", json.dumps(job), None)  # type: ignore[arg-type]
+        assert chain(ctx, lambda: seen.append("job") or "ran") == "ran"  # type: ignore[func-returns-value]
+    assert seen == ["job", "sealed", "job"]  # the plain job went straight through
+
+
 def test_a_missing_key_version_sends_the_job_to_the_dead_set_naming_the_version(
     rc: redis.Redis, start_worker: Start, monkeypatch: pytest.MonkeyPatch
 ) -> None:
