@@ -171,6 +171,8 @@ def test_encrypted_throughput_vs_plain(
         f"{median(cpu_us['plain']):.1f}, {median(cpu_us['encrypted']):.1f}",
     )
     figure(f"{body}: plain / encrypted CPU per job, paired (median; all)", _ratios(cpu))
+    added = [e - p for p, e in zip(cpu_us["plain"], cpu_us["encrypted"], strict=True)]
+    figure(f"{body}: CPU µs an encrypted job adds, paired (median)", f"{median(added):.1f}")
 
 
 class _NoFetch:
