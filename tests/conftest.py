@@ -5,20 +5,12 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-
-sys.path.insert(0, str(Path(__file__).parent))
-# The engine's test jobs (tests/core/jobs_for_tests.py) are imported by name from
-# several directories, and by worker subprocesses as `-r jobs_for_tests`.
-sys.path.insert(0, str(Path(__file__).parent / "core"))
-
-import redis_server
+from support import lifetime, redis_server
 from support.waiting import wait_for
 
 from workhorse import client as client_module
@@ -27,6 +19,11 @@ from workhorse.config import Settings, parse_queues
 from workhorse.worker.launcher import WorkerProcess
 
 _db_numbers = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker of `pytest -n N` (tests/run.py)
+        lifetime.end_with_parent()
 
 
 @pytest.fixture(scope="session")
