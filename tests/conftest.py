@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis
 from support import lifetime, redis_server
+from support.processes import stop
 from support.waiting import wait_for
 
 from workhorse import client as client_module
@@ -101,10 +102,9 @@ def start_worker(settings: Settings, wh_client: Client) -> Iterator[Callable[...
 
 @pytest.fixture
 def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Subprocesses a test starts; each is killed (if still running) and reaped after it."""
+    """Subprocesses a test starts; each is stopped (SIGTERM, then SIGKILL after 10 s) and
+    reaped after it. Not SIGKILL at once: a supervisor killed so leaves its children running."""
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for p in started:
-        if p.poll() is None:
-            p.kill()
-        p.wait(10)
+        stop(p, 10)
