@@ -18,7 +18,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, os.getcwd())  # the page's setup may write a `myapp` package here
 
 from docs_examples import snippets

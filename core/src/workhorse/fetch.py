@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import cast
 
 import redis
@@ -17,16 +17,21 @@ from workhorse.types import UnitOfWork
 
 
 class QueueOrder:
-    """Strict priority (no weights) or weighted random order, as Sidekiq does it."""
+    """Strict priority (no weights) or weighted random order, as Sidekiq does it.
 
-    def __init__(self, queues: Sequence[QueueWeight], keys: Keys) -> None:
+    Each queue appears as ``label(name)``: core's fetch pops queue keys, Pro's
+    reliable fetch works with names. Calling it gives the order for one fetch.
+    """
+
+    def __init__(self, queues: Sequence[QueueWeight], label: Callable[[str], str] = str) -> None:
         self.strict = all(q.weight == 0 for q in queues)
-        self._keys = [keys.queue(q.name) for q in queues]
-        self._weighted = [keys.queue(q.name) for q in queues for _ in range(max(q.weight, 1))]
+        # Priority order; strict order returns this very list on every call.
+        self.queues = [label(q.name) for q in queues]
+        self._weighted = [label(q.name) for q in queues for _ in range(max(q.weight, 1))]
 
     def __call__(self) -> list[str]:
-        if self.strict or len(self._keys) == 1:
-            return self._keys
+        if self.strict or len(self.queues) == 1:
+            return self.queues
         pool = self._weighted[:]
         random.shuffle(pool)
         return list(dict.fromkeys(pool))
@@ -42,7 +47,7 @@ class BasicFetch:
     def __init__(self, client: redis.Redis, keys: Keys, queues: Sequence[QueueWeight]) -> None:
         self.redis = client
         self.keys = keys
-        self.order = QueueOrder(queues, keys)
+        self.order = QueueOrder(queues, keys.queue)
         self.scripts = Scripts(client)
         # Only the fetch thread calls fetch(). Replies stay bytes, decoded job by job
         # (issue 17: one job that is not UTF-8 used to fail the whole reply, after

@@ -17,9 +17,9 @@ import time
 from collections.abc import Sequence
 from typing import Any, cast
 
-from workhorse import payload
+from workhorse import payload, retry
 from workhorse.config import TimestampFormat
-from workhorse.errors import PayloadError
+from workhorse.errors import ArgumentError, PayloadError
 from workhorse.types import UnitOfWork
 
 UNPARSEABLE = "workhorse.UnparseableJob"  # UTF-8 text that is not a job we can run
@@ -124,6 +124,36 @@ def _wrap_bytes(original: bytes, queue: str, reason: str, stamp: int | float) ->
             "corrected job"
         ),
     }
+
+
+def failed_internally(
+    original: str | bytes,
+    queue: str,
+    exc: BaseException,
+    fmt: TimestampFormat,
+    now: float | None = None,
+) -> str:
+    """The dead-set entry for a job that met a bug of workhorse's or a plugin's, not its
+    own: the job unchanged, under the error's real class, so it can be retried once the
+    bug is fixed. Only bytes that are not a job at all get :func:`wrapper`'s wrapper."""
+    reason = (
+        f"workhorse or a plugin failed while handling this job ({exc!r}), so it may not "
+        "have run, or not to the end. Report the error (the worker's log has its "
+        "traceback); retry the job from the dead set when it is safe to run again"
+    )
+    error_class = retry.class_name(exc)
+    stamp = payload.timestamp(fmt, time.time() if now is None else now)
+    try:
+        job = dict(payload.decode(text(original) if isinstance(original, bytes) else original))
+        job.update(
+            failed_at=stamp, error_class=error_class, error_message=payload.truncate_message(reason)
+        )
+        job.setdefault("retry_count", 0)
+        return payload.encode(job)
+    except (PayloadError, ArgumentError, UnicodeEncodeError):
+        return payload.encode(
+            {**wrapper(original, queue, reason, fmt, now), "error_class": error_class}
+        )
 
 
 def wrap(

@@ -25,18 +25,18 @@ and ``workhorse_client``.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import threading
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
-from workhorse import payload, plugins
+from workhorse import invoke, payload, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
-from workhorse.job import Job, lookup
-from workhorse.middleware import JobContext, compose_server, set_offline_claims
+from workhorse.errors import UnknownJobError
+from workhorse.job import Job
+from workhorse.middleware import compose_server, set_offline_claims
 from workhorse.types import JobPayload
 
 __all__ = ["Fake", "Inline", "JobRunner", "fake", "inline", "unique"]
@@ -62,16 +62,10 @@ class JobRunner:
         registered, and whatever the job raises.
         """
         raw = job if isinstance(job, str) else payload.encode(job)
-        item = payload.decode(raw)
-        definition = lookup(str(item["class"]))  # type: ignore[typeddict-item]
-        ctx = JobContext(item, str(item.get("queue", "default")), raw, definition)
-
-        def invoke() -> object:
-            # Read at call time: server middleware may change the arguments (decryption).
-            result = definition.call(list(ctx.job.get("args", [])))
-            return _await(result) if inspect.iscoroutine(result) else result
-
-        return self._chain(ctx, invoke)
+        ctx = invoke.context(raw)
+        if ctx.definition is None:
+            raise UnknownJobError(ctx.name)
+        return self._chain(ctx, invoke.invoker(ctx, _await))
 
 
 def _await(coro: Coroutine[Any, Any, Any]) -> Any:

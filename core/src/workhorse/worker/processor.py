@@ -13,12 +13,21 @@ from typing import TYPE_CHECKING, Any, cast
 
 import redis
 
-from workhorse import current, logcontext, metrics, payload, plugins, quarantine, results, retry
-from workhorse.errors import JobCancelled, JobTimeout, PayloadError, UnknownJobError
-from workhorse.job import find
+from workhorse import (
+    current,
+    invoke,
+    logcontext,
+    metrics,
+    payload,
+    plugins,
+    quarantine,
+    results,
+    retry,
+)
+from workhorse.errors import JobCancelled, JobTimeout, PayloadError
 from workhorse.middleware import JobContext, RunNext, compose_server
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, JobPayload, UnitOfWork
+from workhorse.types import Fetcher, UnitOfWork
 from workhorse.worker.control import RunControl
 from workhorse.worker.recorder import ResultRecorder
 from workhorse.worker.timeouts import Deadline, Watchdog
@@ -79,8 +88,10 @@ class Processor:
             deferred, elapsed = self._execute(unit, stats, tid, slot)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
-            error = PayloadError(f"internal error: {exc!r}")
-            self._settle(lambda: self._bury_unparseable(unit, error))
+            fmt, error = self.settings.timestamp_format, exc
+            self._settle(
+                lambda: self.bury(quarantine.failed_internally(unit.stored, unit.queue, error, fmt))
+            )
         finally:
             self.running.pop(tid, None)
             slot[0] = None
@@ -94,18 +105,11 @@ class Processor:
         self, unit: UnitOfWork, stats: ThreadStats, tid: int, slot: logcontext.Slot
     ) -> tuple[bool, float]:
         """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
-        job = self._decode(unit)
-        if job is None:
+        ctx = self._decode(unit)
+        if ctx is None:
             return False, 0.0
-        ctx = JobContext(
-            job,
-            unit.queue,
-            unit.raw,
-            find(job["class"]),  # type: ignore[typeddict-item]
-            acknowledge=partial(self.fetcher.acknowledge, unit),
-        )
         limit = self._limit(ctx, tid, unit, stats)
-        slot[0] = (job, unit.queue, ctx.definition)  # cleared by process_unit
+        slot[0] = (ctx.job, unit.queue, ctx.definition)  # cleared by process_unit
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
@@ -158,13 +162,13 @@ class Processor:
         if self._job_logs:
             log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
 
-    def _decode(self, unit: UnitOfWork) -> JobPayload | None:
-        """The job, or None after burying bytes that are not one (not counted, as Sidekiq
-        does not count them)."""
+    def _decode(self, unit: UnitOfWork) -> JobContext | None:
+        """The job and its definition, or None after burying bytes that are not a job (not
+        counted, as Sidekiq does not count them)."""
         try:
             if unit.undecodable is not None:
                 raise PayloadError(quarantine.undecodable_reason(unit))
-            return payload.decode(unit.raw)
+            return invoke.context(unit.raw, unit.queue, partial(self.fetcher.acknowledge, unit))
         except PayloadError as exc:
             error = exc
             self._settle(lambda: self._bury_unparseable(unit, error))
@@ -187,17 +191,18 @@ class Processor:
 
     def _invoker(self, ctx: JobContext, tid: int) -> RunNext:
         definition = ctx.definition
-        if definition is None:
-            return lambda: _raise_unknown(ctx.job, retry.max_attempts(ctx.job, self.settings))
-        args = ctx.job.get("args", [])
-        call: RunNext
-        if definition.is_async:
-            call = lambda: self._run_coroutine(definition.call(args), tid)  # noqa: E731
-        else:
-            call = lambda: definition.call(args)  # noqa: E731
-        if ctx.job.get("store_result", definition.store_result):
+        call = invoke.invoker(
+            ctx, partial(self._run_coroutine, tid=tid), partial(self._attempt, ctx)
+        )
+        if definition is not None and ctx.job.get("store_result", definition.store_result):
             return lambda: ctx.stash.__setitem__(_RESULT, results.success(ctx.job, call()))
         return call
+
+    def _attempt(self, ctx: JobContext) -> str:
+        """Which attempt this run of the job is, for an unknown job's error."""
+        count = ctx.job.get("retry_count")
+        attempt = 1 if count is None else int(count) + 2
+        return f"attempt {attempt} of {retry.max_attempts(ctx.job, self.settings) + 1}"
 
     def _run_coroutine(self, coro: Coroutine[Any, Any, Any], tid: int) -> Any:
         """Run an async job on the loop; a timeout or cancellation cancels its task."""
@@ -370,12 +375,6 @@ class Processor:
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
-
-
-def _raise_unknown(job: JobPayload, retries: int) -> None:
-    count = job.get("retry_count")
-    attempt = 1 if count is None else int(count) + 2
-    raise UnknownJobError(str(job.get("class")), f"attempt {attempt} of {retries + 1}")
 
 
 def _stores(ctx: JobContext) -> bool:

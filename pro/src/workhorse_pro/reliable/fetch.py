@@ -24,6 +24,7 @@ import redis
 
 from workhorse import quarantine
 from workhorse.config import QueueWeight
+from workhorse.fetch import QueueOrder
 from workhorse.keys import Keys
 from workhorse.types import UnitOfWork
 from workhorse_pro.license_gate import RELIABLE_FETCH
@@ -32,7 +33,6 @@ from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.inflight import AckBook, Change, FetchBatch, Token, finished
 from workhorse_pro.reliable.keys import ReliableKeys
 from workhorse_pro.reliable.lease import Lease
-from workhorse_pro.reliable.order import QueueOrder
 from workhorse_pro.reliable.scripts import HeldJob, ReliableScripts
 
 log = logging.getLogger(__name__)
@@ -67,9 +67,9 @@ class ReliableFetch:
         self.identity = identity
         self.config = config
         self.order = QueueOrder(queues)
-        self.private = {q: self.keys.in_progress(identity, q) for q in self.order.names}
+        self.private = {q: self.keys.in_progress(identity, q) for q in self.order.queues}
         self.scripts = ReliableScripts(client, self.keys)
-        self.lease = Lease(client, self.keys, identity, self.order.names, config)
+        self.lease = Lease(client, self.keys, identity, self.order.queues, config)
         self._plans: dict[tuple[str, ...], FetchPlan] = {}
         self._next_seq = 1
         self._acks = AckBook()
@@ -130,7 +130,7 @@ class ReliableFetch:
 
     # -- fetching -----------------------------------------------------------
     def _plan(self, names: list[str]) -> FetchPlan:
-        if names is self.order.names:  # strict order: the same list every time
+        if names is self.order.queues:  # strict order: the same list every time
             plan = self._plans.get(())
             if plan is None:
                 plan = self._plans[()] = self._plan(list(names))
@@ -211,7 +211,7 @@ class ReliableFetch:
         changes, expired = self._acks.take()
         if not changes and not expired:
             return
-        plan = self._plan(self.order.names)
+        plan = self._plan(self.order.queues)
         try:
             self.scripts.write_acks(
                 plan.keys, plan.batches, plan.names, self._ack_args(plan, changes), expired
