@@ -5,7 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    overload,
+    runtime_checkable,
+)
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -47,20 +57,47 @@ class WorkEntry(TypedDict):
     run_at: int
 
 
-@dataclass(slots=True)
-class UnitOfWork:
+TokenT = TypeVar("TokenT")
+
+
+@dataclass(slots=True, init=False)
+class UnitOfWork(Generic[TokenT]):
     """One fetched job: its queue and the exact bytes popped from Redis.
 
     ``raw`` is kept unparsed so requeue and deletes use the identical string.
-    ``token`` is opaque fetcher state (Pro's reliable fetch keeps its lease list).
+    ``token`` is the fetcher's own state for the job, typed by the fetcher
+    (Pro's reliable fetch keeps where the job sits in its in-progress list);
+    core never reads it, so core handles ``UnitOfWork[Any]``.
     ``undecodable`` holds the popped bytes when they are not UTF-8 (issue 17); then
     ``raw`` is only a readable rendering of them and the job goes to the dead set.
     """
 
     queue: str
     raw: str
-    token: object = None
-    undecodable: bytes | None = None
+    token: TokenT
+    undecodable: bytes | None
+
+    @overload
+    def __init__(
+        self: UnitOfWork[None],
+        queue: str,
+        raw: str,
+        token: None = None,
+        undecodable: bytes | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self, queue: str, raw: str, token: TokenT, undecodable: bytes | None = None
+    ) -> None: ...
+
+    def __init__(
+        self, queue: str, raw: str, token: Any = None, undecodable: bytes | None = None
+    ) -> None:
+        self.queue = queue
+        self.raw = raw
+        self.token = token
+        self.undecodable = undecodable
 
     @property
     def stored(self) -> str | bytes:
@@ -69,18 +106,22 @@ class UnitOfWork:
 
 
 @runtime_checkable
-class Fetcher(Protocol):
-    """How a worker process takes jobs from Redis. Core's is ``BasicFetch``."""
+class Fetcher(Protocol[TokenT]):
+    """How a worker process takes jobs from Redis. Core's is ``BasicFetch``.
 
-    def fetch(self, max_jobs: int, timeout: float) -> Sequence[UnitOfWork]:
+    ``TokenT`` is what the fetcher keeps per job in ``UnitOfWork.token``; core
+    holds fetchers as ``Fetcher[Any]`` since it never reads the token.
+    """
+
+    def fetch(self, max_jobs: int, timeout: float) -> Sequence[UnitOfWork[TokenT]]:
         """Block up to ``timeout`` s for work; return 0..max_jobs units."""
         ...
 
-    def acknowledge(self, unit: UnitOfWork) -> None:
+    def acknowledge(self, unit: UnitOfWork[TokenT]) -> None:
         """The job finished (succeeded, scheduled for retry, or died)."""
         ...
 
-    def requeue(self, units: Sequence[UnitOfWork]) -> None:
+    def requeue(self, units: Sequence[UnitOfWork[TokenT]]) -> None:
         """Put unfinished jobs back at the head of their queues."""
         ...
 

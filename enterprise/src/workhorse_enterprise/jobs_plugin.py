@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import click
 from redis import Redis
 
-from workhorse.client import default_client
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
 from workhorse.keys import Keys
 from workhorse.middleware import ClientMiddleware, PushNext, ServerMiddleware
-from workhorse.types import JobPayload
+from workhorse.types import JobPayload, ProcessContext
 from workhorse_enterprise.encryption.middleware import (
     Decrypt,
     Encrypt,
@@ -75,19 +73,18 @@ def refuse_unique(job: JobPayload, call_next: PushNext) -> JobPayload | None:
 
 
 @hookimpl
-def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+def workhorse_server_middleware(process: ProcessContext) -> list[ServerMiddleware]:
     # Unlicensed, locks expire with their TTL; encrypted jobs fail and retry.
     unique: list[ServerMiddleware] = (
-        [UniqueRelease(settings, default_client().redis)] if UNIQUE_JOBS.licensed else []
+        [UniqueRelease(process.settings, process.redis)] if UNIQUE_JOBS.licensed else []
     )
     return [*unique, Decrypt() if ENCRYPTION.licensed else refuse_encrypted]
 
 
 @hookimpl
-def workhorse_job_died(job: JobPayload) -> None:
+def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
     if "unique_digest" in job and UNIQUE_JOBS.licensed:
-        client: Any = default_client()
-        release(client.redis, Keys(client.settings.prefix), job)
+        release(process.redis, process.keys, job)
 
 
 @hookimpl

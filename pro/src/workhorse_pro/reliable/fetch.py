@@ -80,7 +80,7 @@ class ReliableFetch:
         self._registered = False
 
     # -- Fetcher protocol ---------------------------------------------------
-    def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork]:
+    def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork[Token]]:
         if not self._registered:
             self.register()
         if self._lost:
@@ -91,14 +91,14 @@ class ReliableFetch:
             return units  # may be empty when every job taken had expired: fetch again at once
         return self._block(plan, max_jobs, timeout)
 
-    def acknowledge(self, unit: UnitOfWork) -> None:
-        token: Token = unit.token  # type: ignore[assignment]
+    def acknowledge(self, unit: UnitOfWork[Token]) -> None:
+        token = unit.token
         token[0].done.append(token[1])  # inflight.finished, inlined: this runs once per job
 
-    def requeue(self, units: Sequence[UnitOfWork]) -> None:
+    def requeue(self, units: Sequence[UnitOfWork[Token]]) -> None:
         """Called by the fetch thread, or by the shutdown thread once it stopped."""
-        held = [u for u in units if isinstance(u.token, tuple) and u.queue in self.private]
-        tokens: list[Token] = [u.token for u in held]  # type: ignore[misc]
+        # A unit another fetcher made (a shutdown sentinel) has no token of ours.
+        tokens = [u.token for u in units if isinstance(u.token, tuple) and u.queue in self.private]
         # RPUSH the newest first so the oldest ends up at the very head, as it was.
         jobs = [self._held(batch, offset) for batch, offset in reversed(tokens)]
         self.scripts.requeue(jobs)
@@ -151,7 +151,7 @@ class ReliableFetch:
             self._plans[tuple(names)] = plan
         return plan
 
-    def _fetch_now(self, plan: FetchPlan, want: int) -> tuple[list[UnitOfWork], bool]:
+    def _fetch_now(self, plan: FetchPlan, want: int) -> tuple[list[UnitOfWork[Token]], bool]:
         changes, expired = self._acks.take()
         acks = self._ack_args(plan, changes)
         # Reserve `want` sequence numbers per queue before the call: if its reply is
@@ -181,7 +181,7 @@ class ReliableFetch:
             per_queue[plan.index[batch.queue] - 1].append(batch.ack_entry(done, end))
         return [";".join(entries) for entries in per_queue]
 
-    def _block(self, plan: FetchPlan, want: int, timeout: float) -> list[UnitOfWork]:
+    def _block(self, plan: FetchPlan, want: int, timeout: float) -> list[UnitOfWork[Token]]:
         deadline = time.monotonic() + timeout
         turn = 0
         while (remaining := deadline - time.monotonic()) > 0.005:
@@ -223,8 +223,8 @@ class ReliableFetch:
 
     def _hand_out(
         self, plan: FetchPlan, counts: list[Any], taken: list[list[bytes]], first: int, want: int
-    ) -> list[UnitOfWork]:
-        units: list[UnitOfWork] = []
+    ) -> list[UnitOfWork[Token]]:
+        units: list[UnitOfWork[Token]] = []
         for i, (queue, count) in enumerate(zip(plan.names, counts, strict=True)):
             if not count:
                 continue
@@ -244,11 +244,11 @@ class ReliableFetch:
             units += batch_units
         return units
 
-    def _unexpired(self, batch_units: list[UnitOfWork]) -> list[UnitOfWork]:
+    def _unexpired(self, batch_units: list[UnitOfWork[Token]]) -> list[UnitOfWork[Token]]:
         units, now = [], time.time()
         for unit in batch_units:
             if unit.undecodable is None and expiry.is_expired(unit.raw, now):
-                self._acks.expired(unit.token)  # type: ignore[arg-type]
+                self._acks.expired(unit.token)
                 log.info("discarded an expired job from queue %s (expires_in passed)", unit.queue)
             else:
                 units.append(unit)
