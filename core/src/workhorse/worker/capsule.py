@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 
@@ -76,7 +76,7 @@ class Capsule:
         self.spec = spec
         self.name = spec.name
         settings = process.settings
-        self.fetcher: Fetcher = plugins.make_fetcher(CapsuleContext(process, spec))
+        self.fetcher: Fetcher[Any] = plugins.make_fetcher(CapsuleContext(process, spec))
         self.processor = Processor(process, self.fetcher, run_async)
         prefetch = settings.prefetch if spec.prefetch is None else spec.prefetch
         self.executor = Executor(
@@ -90,9 +90,9 @@ class Capsule:
         return f"{self.name}: {self.spec.concurrency} threads, queues {queues}"
 
 
-def running(capsules: Iterable[Capsule]) -> dict[int, tuple[UnitOfWork, float]]:
+def running(capsules: Iterable[Capsule]) -> dict[int, tuple[UnitOfWork[Any], float]]:
     """Jobs running in any of ``capsules``, by thread id (a copy, for the heartbeat)."""
-    merged: dict[int, tuple[UnitOfWork, float]] = {}
+    merged: dict[int, tuple[UnitOfWork[Any], float]] = {}
     for cap in capsules:
         merged.update(cap.processor.running)
     return merged

@@ -64,7 +64,7 @@ class Executor:
     def __init__(
         self,
         processor: Processor,
-        fetcher: Fetcher,
+        fetcher: Fetcher[Any],
         concurrency: int,
         fetch_timeout: float,
         prefetch: int = 8,
@@ -82,7 +82,7 @@ class Executor:
         self.buffer_max = prefetch * concurrency
         self.buffer = 0
         self.mean_job_seconds = 1.0  # assume slow until jobs prove otherwise
-        self.work: queue.SimpleQueue[UnitOfWork] = queue.SimpleQueue()
+        self.work: queue.SimpleQueue[UnitOfWork[Any]] = queue.SimpleQueue()
         self.stats: list[ThreadStats] = []
         self.fetching = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -193,7 +193,7 @@ class Executor:
         for _ in range(count):
             self.permits.release()
 
-    def _return_units(self, units: list[UnitOfWork]) -> None:
+    def _return_units(self, units: list[UnitOfWork[Any]]) -> None:
         if units:
             self.fetcher.requeue(units)
             self._give_back(len(units))
@@ -203,7 +203,7 @@ class Executor:
         self.fetching.clear()
         if self._fetcher_thread is not None:
             self._fetcher_thread.join(timeout)
-        pending: list[UnitOfWork] = []
+        pending: list[UnitOfWork[Any]] = []
         while True:
             try:
                 unit = self.work.get_nowait()
