@@ -31,7 +31,7 @@ from workhorse_pro.reliable import expiry
 from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.inflight import AckBook, Change, FetchBatch, Token, finished
 from workhorse_pro.reliable.keys import ReliableKeys
-from workhorse_pro.reliable.lease import Lease
+from workhorse_pro.reliable.lease import ProcessLease
 from workhorse_pro.reliable.order import QueueOrder
 from workhorse_pro.reliable.scripts import HeldJob, ReliableScripts
 
@@ -69,7 +69,7 @@ class ReliableFetch:
         self.order = QueueOrder(queues)
         self.private = {q: self.keys.in_progress(identity, q) for q in self.order.names}
         self.scripts = ReliableScripts(client, self.keys)
-        self.lease = Lease(client, self.keys, identity, self.order.names, config)
+        self.lease = ProcessLease(client, self.keys, identity, self.order.names, config)
         self._plans: dict[tuple[str, ...], FetchPlan] = {}
         self._next_seq = 1
         self._acks = AckBook()
