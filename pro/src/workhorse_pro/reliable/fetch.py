@@ -49,7 +49,7 @@ class FetchPlan:
     keys: list[str]
     index: dict[str, int]  # queue name -> 1-based index in this order
     no_acks: list[str]  # the ack arguments when there is nothing to acknowledge
-    batches: list[str]  # per queue, the prefix of its batch lists' names
+    fetch_lists: list[str]  # per queue, the prefix of the names of its fetch lists
 
 
 class ReliableFetch:
@@ -144,8 +144,8 @@ class ReliableFetch:
                 *(self.private[n] for n in names),
             ]
             index = {n: i + 1 for i, n in enumerate(names)}
-            batches = [self.keys.batches(self.identity, n) for n in names]
-            plan = FetchPlan(names, keys, index, [""] * len(names), batches)
+            fetch_lists = [self.keys.fetch_lists(self.identity, n) for n in names]
+            plan = FetchPlan(names, keys, index, [""] * len(names), fetch_lists)
             if len(self._plans) >= 256:  # weighted order with many queues: bound the cache
                 self._plans.clear()
             self._plans[tuple(names)] = plan
@@ -157,7 +157,7 @@ class ReliableFetch:
         # Reserve `want` sequence numbers per queue before the call: if its reply is
         # lost, the next call must still never reuse a batch the script may have made.
         first, self._next_seq = self._next_seq, self._next_seq + want * len(plan.names)
-        lists = [f"{prefix}{first + i * want}" for i, prefix in enumerate(plan.batches)]
+        lists = [f"{prefix}{first + i * want}" for i, prefix in enumerate(plan.fetch_lists)]
         try:
             paused, counts, taken = self.scripts.fetch(
                 plan.keys, lists, plan.names, want, first, acks, expired
@@ -214,7 +214,7 @@ class ReliableFetch:
         plan = self._plan(self.order.names)
         try:
             self.scripts.write_acks(
-                plan.keys, plan.batches, plan.names, self._ack_args(plan, changes), expired
+                plan.keys, plan.fetch_lists, plan.names, self._ack_args(plan, changes), expired
             )
         except _REDIS_DOWN:
             self._acks.failed(expired)
@@ -264,8 +264,8 @@ class ReliableFetch:
         found = []
         for queue, fields in zip(self.private, pipe.execute(), strict=True):
             for field in fields:
-                if not field.endswith(":done"):  # "<first>+<size>", "<first>/<size>", "<seq>"
-                    first, _, size = field.replace("+", "/").partition("/")
+                if not field.endswith(":done"):  # "<first>+<size>" or "<seq>"
+                    first, _, size = field.partition("+")
                     found.append((queue, field, _int(first), _int(size or "1")))
         return found
 
