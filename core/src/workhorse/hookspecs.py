@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         ProcessContext,
         Service,
     )
-    from workhorse.web.tabs import DashboardTab
+    from workhorse.web.tab import DashboardTab
 
 hookspec = pluggy.HookspecMarker("workhorse")
 hookimpl = pluggy.HookimplMarker("workhorse")

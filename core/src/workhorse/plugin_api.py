@@ -27,7 +27,8 @@ TIER_SURFACE: frozenset[str] = frozenset(
         "workhorse.memo",  # PerOwner: state kept once per client
         "workhorse.quarantine",  # bytes that are not a job
         "workhorse.logs",
-        "workhorse.web.tabs",  # dashboard tabs: DashboardTab and its helpers
+        "workhorse.web.tab",  # DashboardTab
+        "workhorse.web.tabs",  # the helpers a tab's pages call (DashboardTab too)
         "workhorse.cli.options",  # shared click options (--redis-url, --prefix...)
         "workhorse.cli.session",  # a CLI command's client and output
     }

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
         ProcessContext,
         Service,
     )
-    from workhorse.web.tabs import DashboardTab
+    from workhorse.web.tab import DashboardTab
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "workhorse.plugins"
