@@ -60,7 +60,7 @@ def not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
     )
 
 
-def undecodable_reason(unit: UnitOfWork[Any]) -> str:
+def undecodable_reason(unit: UnitOfWork[object]) -> str:
     """Why a unit holding bytes that are not UTF-8 was not run."""
     try:
         text(unit.undecodable or b"")

@@ -57,24 +57,27 @@ class WorkEntry(TypedDict):
     run_at: int
 
 
+# What a fetcher keeps per job in ``UnitOfWork.token``; a unit never changes hands
+# between fetchers, so a unit of any token is a ``UnitOfWork[object]``.
 TokenT = TypeVar("TokenT")
+TokenT_co = TypeVar("TokenT_co", covariant=True)
 
 
 @dataclass(slots=True, init=False)
-class UnitOfWork(Generic[TokenT]):
+class UnitOfWork(Generic[TokenT_co]):
     """One fetched job: its queue and the exact bytes popped from Redis.
 
     ``raw`` is kept unparsed so requeue and deletes use the identical string.
     ``token`` is the fetcher's own state for the job, typed by the fetcher
     (Pro's reliable fetch keeps where the job sits in its in-progress list);
-    core never reads it, so core handles ``UnitOfWork[Any]``.
+    core never reads it, so core handles ``UnitOfWork[object]``.
     ``undecodable`` holds the popped bytes when they are not UTF-8 (issue 17); then
     ``raw`` is only a readable rendering of them and the job goes to the dead set.
     """
 
     queue: str
     raw: str
-    token: TokenT
+    token: TokenT_co
     undecodable: bytes | None
 
     @overload
@@ -88,7 +91,7 @@ class UnitOfWork(Generic[TokenT]):
 
     @overload
     def __init__(
-        self, queue: str, raw: str, token: TokenT, undecodable: bytes | None = None
+        self, queue: str, raw: str, token: TokenT_co, undecodable: bytes | None = None
     ) -> None: ...
 
     def __init__(
