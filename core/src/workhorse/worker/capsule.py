@@ -90,9 +90,9 @@ class Capsule:
         return f"{self.name}: {self.spec.concurrency} threads, queues {queues}"
 
 
-def running(capsules: Iterable[Capsule]) -> dict[int, tuple[UnitOfWork[Any], float]]:
+def running(capsules: Iterable[Capsule]) -> dict[int, tuple[UnitOfWork[object], float]]:
     """Jobs running in any of ``capsules``, by thread id (a copy, for the heartbeat)."""
-    merged: dict[int, tuple[UnitOfWork[Any], float]] = {}
+    merged: dict[int, tuple[UnitOfWork[object], float]] = {}
     for cap in capsules:
         merged.update(cap.processor.running)
     return merged

@@ -82,7 +82,7 @@ class Executor:
         self.prefetch_permits_max = prefetch * concurrency
         self.prefetch_permits = 0
         self.mean_job_seconds = 1.0  # assume slow until jobs prove otherwise
-        self.work: queue.SimpleQueue[UnitOfWork[Any]] = queue.SimpleQueue()
+        self.work: queue.SimpleQueue[UnitOfWork[object]] = queue.SimpleQueue()
         self.stats: list[ThreadStats] = []
         self.fetching = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -195,7 +195,7 @@ class Executor:
         for _ in range(count):
             self.permits.release()
 
-    def _return_units(self, units: list[UnitOfWork[Any]]) -> None:
+    def _return_units(self, units: list[UnitOfWork[object]]) -> None:
         if units:
             self.fetcher.requeue(units)
             self._give_back(len(units))
@@ -205,7 +205,7 @@ class Executor:
         self.fetching.clear()
         if self._fetcher_thread is not None:
             self._fetcher_thread.join(timeout)
-        pending: list[UnitOfWork[Any]] = []
+        pending: list[UnitOfWork[object]] = []
         while True:
             try:
                 unit = self.work.get_nowait()

@@ -213,7 +213,7 @@ class WorkerProcess:
         for cap in self.capsules:
             cap.executor.stop_fetching(self.settings.fetch_timeout + 1)
 
-    def running(self) -> dict[int, tuple[UnitOfWork[Any], float]]:
+    def running(self) -> dict[int, tuple[UnitOfWork[object], float]]:
         """The jobs running now in every capsule, by thread id."""
         return capsule.running(self.capsules)
 

@@ -48,7 +48,7 @@ class Processor:
         self.redis = process.redis
         self.fetcher = fetcher
         self.run_async = run_async
-        self.running: dict[int, tuple[UnitOfWork[Any], float]] = {}
+        self.running: dict[int, tuple[UnitOfWork[object], float]] = {}
         self.run_chain = compose_server(plugins.server_middleware(process))
         # Decided once: with job logs off (or INFO filtered out) the hot path logs nothing.
         self._job_logs = process.settings.job_logs and log.isEnabledFor(logging.INFO)
@@ -68,7 +68,7 @@ class Processor:
         self.recorder = ResultRecorder(self.redis, self.keys)
         current.install(self)
 
-    def process_unit(self, unit: UnitOfWork[Any], stats: ThreadStats) -> float:
+    def process_unit(self, unit: UnitOfWork[object], stats: ThreadStats) -> float:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
         tid = threading.get_ident()
         started = time.time()
@@ -91,7 +91,7 @@ class Processor:
         return elapsed
 
     def _execute(
-        self, unit: UnitOfWork[Any], stats: ThreadStats, tid: int, slot: logcontext.Slot
+        self, unit: UnitOfWork[object], stats: ThreadStats, tid: int, slot: logcontext.Slot
     ) -> tuple[bool, float]:
         """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
         job = self._decode(unit)
@@ -128,7 +128,9 @@ class Processor:
         self._completed(ctx, elapsed, stats)
         return ctx.deferred, elapsed
 
-    def _limit(self, ctx: JobContext, tid: int, unit: UnitOfWork[Any], stats: ThreadStats) -> float:
+    def _limit(
+        self, ctx: JobContext, tid: int, unit: UnitOfWork[object], stats: ThreadStats
+    ) -> float:
         """The job's time limit in seconds, watched from now on; 0.0 for none. Nothing is
         built for the watchdog unless the job has a limit (this runs for every job)."""
         asked = ctx.job.get("timeout") or (ctx.definition and ctx.definition.timeout)
@@ -158,7 +160,7 @@ class Processor:
         if self._job_logs:
             log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
 
-    def _decode(self, unit: UnitOfWork[Any]) -> JobPayload | None:
+    def _decode(self, unit: UnitOfWork[object]) -> JobPayload | None:
         """The job, or None after burying bytes that are not one (not counted, as Sidekiq
         does not count them)."""
         try:
@@ -243,7 +245,9 @@ class Processor:
 
     def _abandon(self, tid: int, deadline: Deadline) -> None:
         """The job ignored its timeout past the grace period: fail it, replace its thread."""
-        ctx, unit, stats = cast("tuple[JobContext, UnitOfWork[Any], ThreadStats]", deadline.token)
+        ctx, unit, stats = cast(
+            "tuple[JobContext, UnitOfWork[object], ThreadStats]", deadline.token
+        )
         self.abandoned.add(tid)
         entry = self.running.pop(tid, None)
         elapsed = time.time() - entry[1] if entry else deadline.limit
@@ -320,7 +324,7 @@ class Processor:
         pipe.zremrangebyrank(self.keys.dead, 0, -self.settings.dead_max_jobs - 1)
         pipe.execute()
 
-    def _bury_unparseable(self, unit: UnitOfWork[Any], exc: PayloadError) -> None:
+    def _bury_unparseable(self, unit: UnitOfWork[object], exc: PayloadError) -> None:
         log.error("unparseable job in queue %s sent to the dead set: %s", unit.queue, exc)
         fmt = self.settings.timestamp_format
         self.bury(quarantine.wrap(unit.stored, unit.queue, str(exc), fmt))
