@@ -26,7 +26,7 @@ from workhorse_enterprise.limits.waiting import Deadline
 DEFAULT_TTL = 90 * 24 * 3600.0  # idle limiter state expires after 90 days (issue 9)
 DEFAULT_WAIT = 5.0
 
-# Leases taken by `with limiter:` in this thread or task, innermost last. One
+# Admissions taken by `with limiter:` in this thread or task, innermost last. One
 # module-level variable (not one per limiter): dynamic names create many limiters.
 _held: contextvars.ContextVar[tuple[Admission, ...]] = contextvars.ContextVar(
     "workhorse_limits_held", default=()
