@@ -192,3 +192,11 @@ class ProcessContext(Protocol):
 
     @property
     def keys(self) -> Keys: ...
+
+
+class WorkerContext(ProcessContext, Protocol):
+    """What a worker process's job machinery sees of it: its process context, and
+    whether a hard stop began (a job then stops retrying its Redis writes)."""
+
+    @property
+    def hard_stopping(self) -> bool: ...
