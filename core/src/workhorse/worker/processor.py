@@ -18,14 +18,13 @@ from workhorse.errors import JobCancelled, JobTimeout, PayloadError, UnknownJobE
 from workhorse.job import find
 from workhorse.middleware import JobContext, RunNext, compose_server
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, JobPayload, UnitOfWork
+from workhorse.types import Fetcher, JobPayload, UnitOfWork, WorkerContext
 from workhorse.worker.control import RunControl
 from workhorse.worker.recorder import ResultRecorder
 from workhorse.worker.timeouts import Deadline, Watchdog
 
 if TYPE_CHECKING:
     from workhorse.worker.executor import AsyncRunner
-    from workhorse.worker.launcher import WorkerProcess
 
 log = logging.getLogger("workhorse.job")
 UNPARSEABLE = quarantine.UNPARSEABLE
@@ -38,7 +37,7 @@ class Processor:
 
     def __init__(
         self,
-        process: WorkerProcess,
+        process: WorkerContext,
         fetcher: Fetcher[Any],
         run_async: AsyncRunner,
     ) -> None:
