@@ -132,8 +132,9 @@ class UniqueRelease:
     """Server middleware: release the lock when the job starts or succeeds (``unique_until``).
 
     A failure keeps the lock (the job is retrying); death releases it through
-    ``release_dead``. A release that cannot reach Redis is logged, not raised:
-    the job ran, and the lock expires with its TTL anyway.
+    :func:`release`, from the ``workhorse_job_died`` hook. A release that cannot
+    reach Redis is logged, not raised: the job ran, and the lock expires with its
+    TTL anyway.
     """
 
     def __init__(self, settings: Settings, client: redis.Redis) -> None:
