@@ -11,16 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
-from workhorse.types import JobPayload
-
-if TYPE_CHECKING:
-    from workhorse.client import Client
-    from workhorse.job import Job
+from workhorse.types import ClaimTarget, JobDefinition, JobPayload
 
 PushNext = Callable[[JobPayload], JobPayload | None]
-ClaimedWrite = Callable[["Client", JobPayload], bool]
+ClaimedWrite = Callable[[ClaimTarget, JobPayload], bool]
 # (job, state) -> stored?  ``state`` is scratch space that lives as long as the
 # ``workhorse.testing.unique()`` block that switched offline claims on.
 OfflineClaim = Callable[[JobPayload, dict[str, Any]], bool]
@@ -95,7 +91,7 @@ class JobContext:
     job: JobPayload
     queue: str
     raw: str
-    definition: Job[..., Any] | None
+    definition: JobDefinition | None
     stash: dict[str, object] = field(default_factory=dict)
     acknowledge: Callable[[], None] | None = None
     deferred: bool = False

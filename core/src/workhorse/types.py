@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import (
     TYPE_CHECKING,
@@ -200,3 +200,50 @@ class WorkerContext(ProcessContext, Protocol):
 
     @property
     def hard_stopping(self) -> bool: ...
+
+
+class JobDefinition(Protocol):
+    """What server middleware sees of a job's definition (``JobContext.definition``):
+    at run time a :class:`workhorse.job.Job`, described here so that middleware and
+    the hooks do not depend on the job module."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def target(self) -> Callable[..., object]: ...
+
+    @property
+    def options(self) -> Mapping[str, object]:
+        """Every option given to ``@job(...)``, plugins' own included (``limiter``...)."""
+        ...
+
+    @property
+    def is_async(self) -> bool: ...
+
+    @property
+    def store_result(self) -> bool: ...
+
+    @property
+    def result_ttl(self) -> object: ...
+
+    @property
+    def timeout(self) -> object: ...
+
+    def call(self, args: list[Any], kwargs: Mapping[str, Any] | None = None) -> Any:
+        """Run the job's function (or ``perform`` of its class) with ``args``."""
+        ...
+
+
+class ClaimTarget(Protocol):
+    """What a claimed write gets (``workhorse.middleware.claim``): the client that owns
+    the job's Redis (a shard's, when sharded). At run time a :class:`workhorse.client.Client`."""
+
+    @property
+    def redis(self) -> Redis: ...
+
+    @property
+    def keys(self) -> Keys: ...
+
+    @property
+    def settings(self) -> Settings: ...
