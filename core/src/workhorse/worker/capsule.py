@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from redis import Redis
 
@@ -18,12 +18,9 @@ from workhorse import plugins
 from workhorse.config import DEFAULT_CAPSULE, CapsuleSpec, Settings
 from workhorse.keys import Keys
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, ProcessContext, UnitOfWork
+from workhorse.types import Fetcher, ProcessContext, UnitOfWork, WorkerContext
 from workhorse.worker.executor import AsyncRunner, Executor
 from workhorse.worker.processor import Processor
-
-if TYPE_CHECKING:
-    from workhorse.worker.launcher import WorkerProcess
 
 
 def fetch_identity(identity: str, capsule: str) -> str:
@@ -72,7 +69,7 @@ class CapsuleContext:
 class Capsule:
     """Fetcher, processor and executor of one capsule of a worker process."""
 
-    def __init__(self, spec: CapsuleSpec, process: WorkerProcess, run_async: AsyncRunner) -> None:
+    def __init__(self, spec: CapsuleSpec, process: WorkerContext, run_async: AsyncRunner) -> None:
         self.spec = spec
         self.name = spec.name
         settings = process.settings
