@@ -13,7 +13,7 @@ from typing import Any
 
 import redis
 
-from workhorse import __version__, embedded, metrics, plugins
+from workhorse import embedded, metrics, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
 from workhorse.connection import (
@@ -30,6 +30,7 @@ from workhorse.keys import Keys
 from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
 from workhorse.types import Fetcher, Service, UnitOfWork
+from workhorse.version import __version__
 from workhorse.worker import capsule, health
 from workhorse.worker.cancellation import CancelWatcher
 from workhorse.worker.capsule import Capsule
