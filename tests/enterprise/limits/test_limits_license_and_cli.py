@@ -50,10 +50,9 @@ def _refuse(tier: str, feature: str | None = None) -> None:
 
 @pytest.mark.usefixtures("pro_only")
 def test_an_unlicensed_worker_warns_at_startup_and_adds_no_middleware(
-    caplog: pytest.LogCaptureFixture,
-    settings: Settings,
+    caplog: pytest.LogCaptureFixture, settings: Settings, rc: redis.Redis
 ) -> None:
-    assert plugin.workhorse_server_middleware(settings) == []
+    assert plugin.workhorse_server_middleware(WorkerProcess(settings, rc)) == []
     with caplog.at_level(logging.WARNING):
         plugin.workhorse_startup()
     assert "rate limiting is off" in caplog.text
