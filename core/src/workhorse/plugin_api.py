@@ -27,6 +27,7 @@ TIER_SURFACE: frozenset[str] = frozenset(
         "workhorse.memo",  # PerOwner: state kept once per client
         "workhorse.quarantine",  # bytes that are not a job
         "workhorse.logs",
+        "workhorse.tracelinks",  # spans a batch or a periodic tick links its jobs to
         "workhorse.plugin_settings",  # PluginSettings: typed settings from extras and env
         "workhorse.web.tab",  # DashboardTab
         "workhorse.web.tabs",  # the helpers a tab's pages call (DashboardTab too)
