@@ -126,5 +126,5 @@ def test_without_instrument_no_middleware_is_installed(wh_client: Client) -> Non
 
     assert not any(
         isinstance(m, otel.TracingServerMiddleware)
-        for m in plugins.server_middleware(wh_client.settings)
+        for m in plugins.server_middleware(WorkerProcess(wh_client.settings, wh_client.redis))
     )

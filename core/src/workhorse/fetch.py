@@ -54,7 +54,7 @@ class BasicFetch:
         # every job in it had left Redis).
         self._send = DedicatedConnection(client, decode=False)
 
-    def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork]:
+    def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork[None]]:
         queue_keys = self.order()
         units = self._pop_now(queue_keys, max_jobs)
         if units:
@@ -63,19 +63,19 @@ class BasicFetch:
         if not popped:
             return []
         key, raw = cast(list[bytes], popped)
-        return [quarantine.unit(self.keys.queue_name(key.decode()), raw)]
+        return [quarantine.unit(self.keys.queue_name(key.decode()), raw, None)]
 
-    def _pop_now(self, queue_keys: list[str], max_jobs: int) -> list[UnitOfWork]:
+    def _pop_now(self, queue_keys: list[str], max_jobs: int) -> list[UnitOfWork[None]]:
         if len(queue_keys) == 1:
             popped = cast(list[bytes], self._send("RPOP", queue_keys[0], max_jobs) or [])
             return quarantine.units(self.keys.queue_name(queue_keys[0]), popped)
         pairs = self.scripts.fetch_many(queue_keys, max_jobs, self._send)
-        return [quarantine.unit(self.keys.queue_name(key), raw) for key, raw in pairs]
+        return [quarantine.unit(self.keys.queue_name(key), raw, None) for key, raw in pairs]
 
-    def acknowledge(self, unit: UnitOfWork) -> None:  # noqa: ARG002
+    def acknowledge(self, unit: UnitOfWork[None]) -> None:  # noqa: ARG002
         return None  # nothing to do: the job left Redis when it was popped
 
-    def requeue(self, units: Sequence[UnitOfWork]) -> None:
+    def requeue(self, units: Sequence[UnitOfWork[None]]) -> None:
         # RPUSH the last-fetched first, so the first-fetched ends up next in line; each
         # exactly as it was stored, bytes that are not UTF-8 included.
         self.scripts.requeue_front([(self.keys.queue(u.queue), u.stored) for u in reversed(units)])

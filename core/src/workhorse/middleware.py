@@ -1,4 +1,4 @@
-"""Client and server middleware: Protocols, and chains composed once at startup.
+"""Client and server middleware: Protocols, and the chains that run them.
 
 A chain is a closure built when the client or worker starts, so the per-job
 cost is one Python call per middleware and nothing when there is none; server
@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
-from workhorse.types import JobPayload
-
-if TYPE_CHECKING:
-    from workhorse.client import Client
-    from workhorse.job import Job
+from workhorse.types import ClaimTarget, JobDefinition, JobPayload
 
 PushNext = Callable[[JobPayload], JobPayload | None]
-ClaimedWrite = Callable[["Client", JobPayload], bool]
+ClaimedWrite = Callable[[ClaimTarget, JobPayload], bool]
 # (job, state) -> stored?  ``state`` is scratch space that lives as long as the
 # ``workhorse.testing.unique()`` block that switched offline claims on.
 OfflineClaim = Callable[[JobPayload, dict[str, Any]], bool]
@@ -93,7 +89,7 @@ class JobContext:
     job: JobPayload
     queue: str
     raw: str
-    definition: Job[..., Any] | None
+    definition: JobDefinition | None
     stash: dict[str, object] = field(default_factory=dict)
     acknowledge: Callable[[], None] | None = None
     deferred: bool = False

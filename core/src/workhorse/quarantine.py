@@ -20,7 +20,7 @@ from typing import Any, cast
 from workhorse import payload, retry
 from workhorse.config import TimestampFormat
 from workhorse.errors import ArgumentError, PayloadError
-from workhorse.types import UnitOfWork
+from workhorse.types import TokenT, UnitOfWork
 
 UNPARSEABLE = "workhorse.UnparseableJob"  # UTF-8 text that is not a job we can run
 UNDECODABLE = "workhorse.UndecodableJob"  # bytes that are not UTF-8 text at all
@@ -28,15 +28,15 @@ ORIGINAL_FIELD = "original_base64"
 ERROR_CLASS = "workhorse.errors.PayloadError"
 
 
-def units(queue: str, popped: Sequence[bytes]) -> list[UnitOfWork]:
+def units(queue: str, popped: Sequence[bytes]) -> list[UnitOfWork[None]]:
     """The units of work for jobs popped from ``queue``, in order."""
     try:  # the common case: every job decodes, at about the cost redis-py's decoding had
         return [UnitOfWork(queue, raw.decode()) for raw in popped]
     except UnicodeDecodeError:
-        return [unit(queue, raw) for raw in popped]
+        return [unit(queue, raw, None) for raw in popped]
 
 
-def unit(queue: str, raw: bytes, token: object = None) -> UnitOfWork:
+def unit(queue: str, raw: bytes, token: TokenT) -> UnitOfWork[TokenT]:
     """One popped job; bytes that are not UTF-8 are kept as they were in ``undecodable``."""
     try:
         return UnitOfWork(queue, raw.decode(), token)
@@ -60,7 +60,7 @@ def not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
     )
 
 
-def undecodable_reason(unit: UnitOfWork) -> str:
+def undecodable_reason(unit: UnitOfWork[object]) -> str:
     """Why a unit holding bytes that are not UTF-8 was not run."""
     try:
         text(unit.undecodable or b"")

@@ -31,11 +31,14 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
+from redis import Redis
+
 from workhorse import invoke, payload, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
 from workhorse.errors import UnknownJobError
 from workhorse.job import Job
+from workhorse.keys import Keys
 from workhorse.middleware import compose_server, set_offline_claims
 from workhorse.types import JobPayload
 
@@ -53,7 +56,7 @@ class JobRunner:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings.from_env()
-        self._chain = compose_server(plugins.server_middleware(self.settings))
+        self._chain = compose_server(plugins.server_middleware(_RunnerProcess(self.settings)))
 
     def run(self, job: JobPayload | dict[str, Any] | str) -> object:
         """Round-trip ``job`` through JSON, then run it through the server middleware.
@@ -66,6 +69,27 @@ class JobRunner:
         if ctx.definition is None:
             raise UnknownJobError(ctx.name)
         return self._chain(ctx, invoke.invoker(ctx, _await))
+
+
+class _RunnerProcess:
+    """The process context server middleware gets under ``workhorse.testing``.
+
+    Redis is the settings' own, connected on first use only: fake and inline
+    modes never need it unless a middleware (a limiter, a unique lock) does.
+    """
+
+    identity = "workhorse-testing"
+    quiet = False
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.prefix)
+        self.stopping = threading.Event()
+        self._client = Client(settings=settings, middleware=())
+
+    @property
+    def redis(self) -> Redis:
+        return self._client.redis
 
 
 def _await(coro: Coroutine[Any, Any, Any]) -> Any:

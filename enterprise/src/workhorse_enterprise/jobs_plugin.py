@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import click
 from redis import Redis
 
-from workhorse.client import default_client
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
@@ -28,7 +26,7 @@ from workhorse.middleware import (
     ServerMiddleware,
     only_with,
 )
-from workhorse.types import JobPayload
+from workhorse.types import JobPayload, ProcessContext
 from workhorse_enterprise.encryption.middleware import (
     Decrypt,
     Encrypt,
@@ -82,13 +80,13 @@ def refuse_unique(job: JobPayload, call_next: PushNext) -> JobPayload | None:
 
 
 @hookimpl(tryfirst=True)  # called first, so its middleware sit innermost (see plugins.py)
-def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+def workhorse_server_middleware(process: ProcessContext) -> list[ServerMiddleware]:
     # Innermost, the argument is opened after every other middleware let the job through
     # (a limiter that reschedules it writes it sealed), and a unique lock is released only
     # by a job that actually runs. Unlicensed, locks expire with their TTL; encrypted jobs
     # fail and retry. Each is skipped for jobs without its field: plain jobs pay nothing.
     unique: list[ServerMiddleware] = (
-        [only_with("unique_digest", UniqueRelease(settings, default_client().redis))]
+        [only_with("unique_digest", UniqueRelease(process.settings, process.redis))]
         if UNIQUE_JOBS.licensed
         else []
     )
@@ -103,10 +101,9 @@ def workhorse_job_failed(ctx: JobContext) -> None:
 
 
 @hookimpl
-def workhorse_job_died(job: JobPayload) -> None:
+def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
     if "unique_digest" in job and UNIQUE_JOBS.licensed:
-        client: Any = default_client()
-        release(client.redis, Keys(client.settings.prefix), job)
+        release(process.redis, process.keys, job)
 
 
 @hookimpl

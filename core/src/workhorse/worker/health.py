@@ -18,10 +18,20 @@ from typing import TYPE_CHECKING, Any, Protocol
 import redis
 
 from workhorse.httpd import Response, RouteServer
+from workhorse.types import ProcessContext
 
 if TYPE_CHECKING:
     from workhorse.config import Settings
-    from workhorse.worker.launcher import WorkerProcess
+
+
+class ProbedProcess(ProcessContext, Protocol):
+    """What the probes read of a worker process."""
+
+    @property
+    def beat_attempted_at(self) -> float: ...
+
+    def threads_alive(self) -> bool: ...
+
 
 # A beat may be this many intervals late before the process counts as hung.
 LATE_BEATS = 3.0
@@ -48,7 +58,7 @@ def quiet_children(directory: Path | None, pids: list[int]) -> list[int]:
     return [pid for pid in pids if (directory / str(pid)).exists()]
 
 
-def liveness(process: WorkerProcess, now: float | None = None) -> tuple[bool, dict[str, Any]]:
+def liveness(process: ProbedProcess, now: float | None = None) -> tuple[bool, dict[str, Any]]:
     now = time.monotonic() if now is None else now
     beat_age = now - process.beat_attempted_at
     limit = process.settings.heartbeat_interval * LATE_BEATS + 5.0
@@ -62,7 +72,7 @@ def liveness(process: WorkerProcess, now: float | None = None) -> tuple[bool, di
     }
 
 
-def readiness(process: WorkerProcess) -> tuple[bool, dict[str, Any]]:
+def readiness(process: ProbedProcess) -> tuple[bool, dict[str, Any]]:
     live, details = liveness(process)
     try:
         redis_ok = bool(process.redis.ping())
@@ -81,7 +91,7 @@ def _answer(ok: bool, details: dict[str, Any]) -> Response:
     return (200 if ok else 503), "application/json", body.encode()
 
 
-def serve(process: WorkerProcess, port: int, host: str = "0.0.0.0") -> RouteServer:
+def serve(process: ProbedProcess, port: int, host: str = "0.0.0.0") -> RouteServer:
     """Start ``/livez`` and ``/readyz`` for ``process`` (200 or 503 with a JSON reason)."""
     server = RouteServer(
         port,

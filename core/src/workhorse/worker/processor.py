@@ -27,14 +27,13 @@ from workhorse import (
 from workhorse.errors import JobCancelled, JobTimeout, PayloadError
 from workhorse.middleware import JobContext, RunNext, compose_server
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, UnitOfWork
+from workhorse.types import Fetcher, UnitOfWork, WorkerContext
 from workhorse.worker.control import RunControl
 from workhorse.worker.recorder import ResultRecorder
 from workhorse.worker.timeouts import Deadline, Watchdog
 
 if TYPE_CHECKING:
     from workhorse.worker.executor import AsyncRunner
-    from workhorse.worker.launcher import WorkerProcess
 
 log = logging.getLogger("workhorse.job")
 UNPARSEABLE = quarantine.UNPARSEABLE
@@ -47,8 +46,8 @@ class Processor:
 
     def __init__(
         self,
-        process: WorkerProcess,
-        fetcher: Fetcher,
+        process: WorkerContext,
+        fetcher: Fetcher[Any],
         run_async: AsyncRunner,
     ) -> None:
         self.process = process
@@ -57,8 +56,8 @@ class Processor:
         self.redis = process.redis
         self.fetcher = fetcher
         self.run_async = run_async
-        self.running: dict[int, tuple[UnitOfWork, float]] = {}
-        self.run_chain = compose_server(plugins.server_middleware(process.settings))
+        self.running: dict[int, tuple[UnitOfWork[object], float]] = {}
+        self.run_chain = compose_server(plugins.server_middleware(process))
         # Decided once: with job logs off (or INFO filtered out) the hot path logs nothing.
         self._job_logs = process.settings.job_logs and log.isEnabledFor(logging.INFO)
         # Per (class, queue) counts and durations, only when something exports them.
@@ -77,7 +76,7 @@ class Processor:
         self.recorder = ResultRecorder(self.redis, self.keys)
         current.install(self)
 
-    def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> float:
+    def process_unit(self, unit: UnitOfWork[object], stats: ThreadStats) -> float:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
         tid = threading.get_ident()
         started = time.time()
@@ -102,7 +101,7 @@ class Processor:
         return elapsed
 
     def _execute(
-        self, unit: UnitOfWork, stats: ThreadStats, tid: int, slot: logcontext.Slot
+        self, unit: UnitOfWork[object], stats: ThreadStats, tid: int, slot: logcontext.Slot
     ) -> tuple[bool, float]:
         """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
         ctx = self._decode(unit)
@@ -132,7 +131,9 @@ class Processor:
         self._completed(ctx, elapsed, stats)
         return ctx.deferred, elapsed
 
-    def _limit(self, ctx: JobContext, tid: int, unit: UnitOfWork, stats: ThreadStats) -> float:
+    def _limit(
+        self, ctx: JobContext, tid: int, unit: UnitOfWork[object], stats: ThreadStats
+    ) -> float:
         """The job's time limit in seconds, watched from now on; 0.0 for none. Nothing is
         built for the watchdog unless the job has a limit (this runs for every job)."""
         asked = ctx.job.get("timeout") or (ctx.definition and ctx.definition.timeout)
@@ -162,7 +163,7 @@ class Processor:
         if self._job_logs:
             log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
 
-    def _decode(self, unit: UnitOfWork) -> JobContext | None:
+    def _decode(self, unit: UnitOfWork[object]) -> JobContext | None:
         """The job and its definition, or None after burying bytes that are not a job (not
         counted, as Sidekiq does not count them)."""
         try:
@@ -248,7 +249,9 @@ class Processor:
 
     def _abandon(self, tid: int, deadline: Deadline) -> None:
         """The job ignored its timeout past the grace period: fail it, replace its thread."""
-        ctx, unit, stats = cast("tuple[JobContext, UnitOfWork, ThreadStats]", deadline.token)
+        ctx, unit, stats = cast(
+            "tuple[JobContext, UnitOfWork[object], ThreadStats]", deadline.token
+        )
         self.abandoned.add(tid)
         entry = self.running.pop(tid, None)
         elapsed = time.time() - entry[1] if entry else deadline.limit
@@ -325,7 +328,7 @@ class Processor:
         pipe.zremrangebyrank(self.keys.dead, 0, -self.settings.dead_max_jobs - 1)
         pipe.execute()
 
-    def _bury_unparseable(self, unit: UnitOfWork, exc: PayloadError) -> None:
+    def _bury_unparseable(self, unit: UnitOfWork[object], exc: PayloadError) -> None:
         log.error("unparseable job in queue %s sent to the dead set: %s", unit.queue, exc)
         fmt = self.settings.timestamp_format
         self.bury(quarantine.wrap(unit.stored, unit.queue, str(exc), fmt))
