@@ -57,10 +57,21 @@ def _resolve_commit_hook(defer: Deferrer | None, name: str) -> Deferrer:
 _registry_lock = threading.Lock()
 
 
+_known: tuple[object, Mapping[str, bool]] | None = None
+
+
 def known_options() -> Mapping[str, bool]:
+    """Core's options and every plugin's; merged again only when the plugins' answer
+    changes (this runs on every push)."""
+    global _known
     from workhorse import plugins
 
-    return {**CORE_OPTIONS, **plugins.job_options()}
+    extra, cached = plugins.job_options(), _known
+    if cached is not None and cached[0] is extra:
+        return cached[1]
+    merged = {**CORE_OPTIONS, **extra}
+    _known = (extra, merged)
+    return merged
 
 
 def travelling(options: Mapping[str, object], known: Mapping[str, bool]) -> dict[str, object]:
@@ -125,6 +136,7 @@ class Job(Generic[P, R]):
         self.store_result = bool(self.options.get("store_result", False))
         self.result_ttl = self.options.get("result_ttl")
         self.timeout = self.options.get("timeout")
+        self._wire: tuple[Mapping[str, bool], dict[str, object]] | None = None
         self.__doc__ = target.__doc__
         self.__wrapped__ = target
 
@@ -142,7 +154,11 @@ class Job(Generic[P, R]):
 
     def wire_options(self, known: Mapping[str, bool] | None = None) -> dict[str, object]:
         """The options that travel in the payload (``known``: option name -> travels)."""
-        return travelling(self.options, known_options() if known is None else known)
+        known = known_options() if known is None else known
+        cached = self._wire
+        if cached is None or cached[0] is not known:
+            cached = self._wire = (known, travelling(self.options, known))
+        return cached[1]
 
     def set(self, **options: object) -> JobCall[P, R]:
         """One-off options: ``send_email.set(queue="critical").perform_async(...)``."""
@@ -214,11 +230,10 @@ class JobCall(Generic[P, R]):
 
     def _base(self) -> dict[str, Any]:
         known = known_options()
-        return {
-            "class": self.job.name,
-            **self.job.wire_options(known),
-            **travelling(self.options, known),
-        }
+        base = {"class": self.job.name, **self.job.wire_options(known)}
+        if self.options:
+            base.update(travelling(self.options, known))
+        return base
 
     def _client(self) -> Client:
         return self.client or default_client()
