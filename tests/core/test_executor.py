@@ -10,7 +10,7 @@ from support.waiting import wait_for
 
 from workhorse.client import Client
 from workhorse.types import UnitOfWork
-from workhorse.worker.executor import FAST_JOB, Executor
+from workhorse.worker.executor import FAST_JOB, SHORT_JOB, Executor
 from workhorse.worker.launcher import WorkerProcess
 
 
@@ -50,6 +50,32 @@ def test_no_prefetch_until_jobs_prove_fast_and_none_once_they_slow_down() -> Non
         executor.permits.release()
     executor._size_buffer()
     assert executor.buffer == 0
+
+
+def test_short_io_jobs_keep_a_quarter_as_many_jobs_as_threads_ready() -> None:
+    executor = _executor(24)
+    executor.mean_job_seconds = 0.01  # e.g. a 10 ms HTTP call
+    executor._size_buffer()
+    assert executor.buffer == 6, "a finished thread takes its next job from memory"
+    executor.mean_job_seconds = SHORT_JOB * 2
+    executor._size_buffer()
+    assert executor.buffer == 0, "longer jobs are never held back behind running ones"
+
+
+def test_the_short_job_buffer_follows_prefetch() -> None:
+    executor = Executor(None, _NoFetch(), 24, 1.0, prefetch=0)  # type: ignore[arg-type]
+    executor.mean_job_seconds = 0.01
+    executor._size_buffer()
+    assert executor.buffer == 0, "--prefetch 0 holds no job beyond the running ones"
+
+
+def test_short_jobs_are_fetched_in_batches_not_one_per_finished_thread() -> None:
+    executor = _executor(8)
+    executor.mean_job_seconds = 0.004
+    executor._size_buffer()
+    assert executor.buffer == 2
+    taken = executor._take_permits()
+    assert taken == 5, "half of threads + buffer in one round trip"
 
 
 def test_slow_jobs_are_not_held_in_one_process_while_another_is_idle(
