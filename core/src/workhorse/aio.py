@@ -104,7 +104,7 @@ class AsyncClient:
         """The commands in one round trip on a pooled connection, packed as the sync client
         packs them: a redis.asyncio pipeline costs ~70 us of CPU per push (issue 24)."""
         pool = self.redis.connection_pool
-        conn = await pool.get_connection()
+        conn = await pool.get_connection()  # type: ignore[no-untyped-call]
         errors: list[redis.ResponseError] = []
         try:
             await conn.send_packed_command([pack(commands)])
