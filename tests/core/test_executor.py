@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import jobs_for_tests as jobs
+import pytest
 import redis
 from support.waiting import wait_for
 
 from workhorse.client import Client
 from workhorse.types import UnitOfWork
-from workhorse.worker.executor import FAST_JOB, SHORT_JOB, Executor
+from workhorse.worker import executor as executor_module
+from workhorse.worker.executor import BATCH_WAIT, FAST_JOB, SHORT_JOB, Executor
 from workhorse.worker.launcher import WorkerProcess
 
 
@@ -69,13 +71,28 @@ def test_the_short_job_buffer_follows_prefetch() -> None:
     assert executor.buffer == 0, "--prefetch 0 holds no job beyond the running ones"
 
 
-def test_short_jobs_are_fetched_in_batches_not_one_per_finished_thread() -> None:
+def test_short_jobs_are_fetched_in_batches_not_one_per_finished_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(executor_module, "_sleep", waits.append)
     executor = _executor(8)
-    executor.mean_job_seconds = 0.004
+    executor.mean_job_seconds = 0.05
     executor._size_buffer()
     assert executor.buffer == 2
-    taken = executor._take_permits()
-    assert taken == 5, "half of threads + buffer in one round trip"
+    executor.work.put(UnitOfWork("default", "{}"))  # a job is still ready in memory
+    assert executor._take_permits() == 5, "half of threads + buffer in one round trip"
+    assert waits == [BATCH_WAIT], "more threads may finish meanwhile; never a long wait"
+
+
+def test_no_batching_wait_while_threads_wait_for_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(executor_module, "_sleep", waits.append)
+    executor = _executor(8)
+    executor.mean_job_seconds = 0.05  # the average lags: the jobs may be faster by now
+    executor._size_buffer()
+    assert executor._take_permits() == 5
+    assert waits == [], "an idle thread gets its job one round trip later, not more"
 
 
 def test_slow_jobs_are_not_held_in_one_process_while_another_is_idle(

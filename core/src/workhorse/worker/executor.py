@@ -34,6 +34,7 @@ FAST_JOB = 0.002
 # 25 threads x 10 ms a job ends every 0.4 ms, about one round trip on a busy host), and
 # the fetcher refills them in batches, waking once per batch instead of once per job.
 SHORT_JOB = 0.1
+BATCH_WAIT = 0.002
 
 
 class AsyncRunner:
@@ -181,11 +182,14 @@ class Executor:
         taken, limit = 1, self.concurrency + self.buffer
         if self.buffer:
             limit = (limit + 1) // 2
-            if self.buffer < self.buffer_max:
+            if self.buffer < self.buffer_max and not self.work.empty():
                 # Short jobs: let about half the buffer's jobs be taken before refilling
                 # them in one round trip (sleeping: a wait on the permits would wake on
                 # every release); the rest of the buffer feeds the threads meanwhile.
-                _sleep(self.mean_job_seconds * (self.buffer // 2) / self.concurrency)
+                # Never while threads wait for work (jobs that proved faster than the
+                # lagging average), never long.
+                wait = self.mean_job_seconds * (self.buffer // 2) / self.concurrency
+                _sleep(min(wait, BATCH_WAIT))
         while taken < limit and self.permits.acquire(blocking=False):
             taken += 1
         return taken
