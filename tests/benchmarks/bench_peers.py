@@ -43,7 +43,7 @@ import redis_server  # noqa: E402
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 N_NOOP = int(os.environ.get("BENCH_NOOP_JOBS", "20000"))
 N_IO = int(os.environ.get("BENCH_IO_JOBS", "6000"))
-N_SINGLE = int(os.environ.get("BENCH_SINGLE_JOBS", "5000"))
+N_SINGLE = int(os.environ.get("BENCH_SINGLE_JOBS", "10000"))
 N_BULK = int(os.environ.get("BENCH_BULK_JOBS", "100000"))
 N_LATENCY = 300
 TICK = os.sysconf("SC_CLK_TCK")
