@@ -9,7 +9,8 @@ time, with workhorse and Ruby alternating first place from round to round; every
 ratio is the median of the per-round ratios (absolute numbers on a shared machine
 drift, a ratio of two neighbouring runs much less). Both sides: 2 worker processes,
 per-job log lines off, jobs under the same names (peer_jobs.py / peers/peer_jobs.rb)
-doing the same Redis call through their framework's own connection.
+doing the same Redis call through their framework's own connection
+(``BENCH_RUBY_JOB_LOGS=1``: Ruby with Sidekiq's default per-job log lines instead).
 
 Profiles: no-op drain with one INCR per job and with an empty job (2 x 10 threads),
 10 ms sync I/O jobs (sleep + INCR, 2 x 25 threads), ``perform_async`` one at a time

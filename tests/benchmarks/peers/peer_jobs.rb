@@ -2,7 +2,8 @@
 require "sidekiq"
 
 # Per-job start/done lines off, as workhorse's are by default: both sides measure the jobs.
-Sidekiq.logger.level = Logger::WARN
+# BENCH_RUBY_JOB_LOGS=1 keeps Sidekiq's default (a start and a done line per job, INFO).
+Sidekiq.logger.level = Logger::WARN unless ENV["BENCH_RUBY_JOB_LOGS"] == "1"
 
 class PeerEmpty
   include Sidekiq::Worker
