@@ -81,8 +81,21 @@ def test_short_jobs_are_fetched_in_batches_not_one_per_finished_thread(
     executor._size_buffer()
     assert executor.buffer == 2
     executor.work.put(UnitOfWork("default", "{}"))  # a job is still ready in memory
+    executor.backlog = True  # and the queue had more than the last fetch took
     assert executor._take_permits() == 5, "half of threads + buffer in one round trip"
     assert waits == [BATCH_WAIT], "more threads may finish meanwhile; never a long wait"
+
+
+def test_no_batching_wait_when_the_queues_ran_dry(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(executor_module, "_sleep", waits.append)
+    executor = _executor(8)
+    executor.mean_job_seconds = 0.05
+    executor._size_buffer()
+    executor.work.put(UnitOfWork("default", "{}"))
+    executor.backlog = False  # the last fetch got less than it asked for
+    assert executor._take_permits() == 5
+    assert waits == [], "an idle worker goes straight back to its blocking pop"
 
 
 def test_no_batching_wait_while_threads_wait_for_work(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,6 +104,7 @@ def test_no_batching_wait_while_threads_wait_for_work(monkeypatch: pytest.Monkey
     executor = _executor(8)
     executor.mean_job_seconds = 0.05  # the average lags: the jobs may be faster by now
     executor._size_buffer()
+    executor.backlog = True  # but no job is ready in memory
     assert executor._take_permits() == 5
     assert waits == [], "an idle thread gets its job one round trip later, not more"
 

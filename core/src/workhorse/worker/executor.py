@@ -88,6 +88,7 @@ class Executor:
         self.buffer_max = prefetch * concurrency
         self.buffer = 0
         self.mean_job_seconds = 1.0  # assume slow until jobs prove otherwise
+        self.backlog = False  # the last fetch got all it asked for
         self.work: queue.SimpleQueue[UnitOfWork] = queue.SimpleQueue()
         self.stats: list[ThreadStats] = []
         self.fetching = threading.Event()
@@ -160,6 +161,7 @@ class Executor:
                 _sleep(1.0)
                 continue
             outage.recovered()
+            self.backlog = len(units) >= wanted
             self._give_back(wanted - len(units))
             if not self.fetching.is_set():
                 self._return_units(units)
@@ -182,12 +184,13 @@ class Executor:
         taken, limit = 1, self.concurrency + self.buffer
         if self.buffer:
             limit = (limit + 1) // 2
-            if self.buffer < self.buffer_max and not self.work.empty():
+            if self.buffer < self.buffer_max and self.backlog and not self.work.empty():
                 # Short jobs: let about half the buffer's jobs be taken before refilling
                 # them in one round trip (sleeping: a wait on the permits would wake on
                 # every release); the rest of the buffer feeds the threads meanwhile.
-                # Never while threads wait for work (jobs that proved faster than the
-                # lagging average), never long.
+                # Only while the queues have a backlog (an idle worker goes straight back
+                # to its blocking pop), never while threads wait for work (jobs that
+                # proved faster than the lagging average), never long.
                 wait = self.mean_job_seconds * (self.buffer // 2) / self.concurrency
                 _sleep(min(wait, BATCH_WAIT))
         while taken < limit and self.permits.acquire(blocking=False):
