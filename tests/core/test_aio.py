@@ -71,3 +71,35 @@ def test_an_unreachable_redis_says_which_and_what_to_do() -> None:
     client = Client(settings=Settings(redis_url="redis://127.0.0.1:1/0"))
     with pytest.raises(RedisUnavailable, match=r"127\.0\.0\.1:1"):
         asyncio.run(AsyncClient(client).perform_async(work, 1))
+
+
+def test_an_error_reply_is_raised_and_the_next_push_still_lands(
+    wh_client: Client, r: redis.Redis
+) -> None:
+    async def scenario() -> None:
+        aio = AsyncClient(wh_client)
+        try:
+            r.set("queue:aio", "not a list")
+            with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+                await aio.perform_async(work, 1)
+            r.delete("queue:aio")
+            await aio.perform_async(work, 2)
+        finally:
+            await aio.aclose()
+
+    asyncio.run(scenario())
+    assert [json.loads(x)["args"] for x in r.lrange("queue:aio", 0, -1)] == [[2]]
+    assert r.smembers("queues") == {"aio"}
+
+
+def test_scheduled_pushes_land_in_the_schedule(wh_client: Client, r: redis.Redis) -> None:
+    async def scenario() -> None:
+        aio = AsyncClient(wh_client)
+        try:
+            await aio.perform_in(work, 60, 3)
+        finally:
+            await aio.aclose()
+
+    asyncio.run(scenario())
+    ((raw, score),) = r.zrange("schedule", 0, -1, withscores=True)
+    assert json.loads(raw)["args"] == [3] and score > 1_000_000_000
