@@ -10,6 +10,7 @@ import threading
 import jobs_for_tests as jobs
 import pytest
 import redis
+from support.waiting import wait_for
 
 from workhorse.api.queues import Queue
 from workhorse.client import Client
@@ -111,3 +112,18 @@ def test_sentinel_cluster_and_other_pools_keep_redis_pys_own_path() -> None:
     assert not ThreadConnections.supports(object())
     blocking = redis.Redis(connection_pool=redis.BlockingConnectionPool())
     assert not ThreadConnections.supports(blocking), "a pool of the user's choice is kept"
+
+
+def test_a_thread_that_ends_closes_its_connection(wh_client: Client, r: redis.Redis) -> None:
+    db = str(r.connection_pool.connection_kwargs.get("db", 0))
+
+    def clients() -> int:  # on this test's database only: other tests come and go
+        return sum(1 for c in r.client_list() if str(c.get("db")) == db)
+
+    jobs.record.perform_async("warm")  # this thread's own connection, kept
+    before = clients()
+    thread = threading.Thread(target=jobs.record.perform_async, args=("from a thread",))
+    thread.start()
+    thread.join()
+    del thread
+    wait_for(lambda: clients() == before, "the finished thread's connection to close")
