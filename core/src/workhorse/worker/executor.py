@@ -162,12 +162,13 @@ class Executor:
                 continue
             outage.recovered()
             self.backlog = len(units) >= wanted
-            self._give_back(wanted - len(units))
             if not self.fetching.is_set():
+                self._give_back(wanted - len(units))
                 self._return_units(units)
                 return
-            for unit in units:
-                self.work.put(unit)
+            for unit in units:  # first the jobs, then the bookkeeping: a job popped by
+                self.work.put(unit)  # an idle worker starts without waiting for it
+            self._give_back(wanted - len(units))
 
     def _take_permits(self) -> int:
         """Wait for a free permit, then take all free ones, up to a batch's worth.
@@ -214,8 +215,8 @@ class Executor:
         return short if mean < SHORT_JOB else 0
 
     def _give_back(self, count: int) -> None:
-        for _ in range(count):
-            self.permits.release()
+        if count > 0:
+            self.permits.release(count)  # one call: this runs after every fetch
 
     def _return_units(self, units: list[UnitOfWork]) -> None:
         if units:
