@@ -7,10 +7,16 @@ awaited. Nothing about what a job looks like in Redis lives here.
 
 >>> aio = AsyncClient()                                    # doctest: +SKIP
 >>> jid = await aio.perform_async(send_email, "a@b.c")     # doctest: +SKIP
+>>> jid = await send_email.aperform_async("a@b.c")         # doctest: +SKIP
+
+``aperform_async`` pushes through :func:`for_loop`: one ``AsyncClient`` per event loop
+and client, kept while the loop lives.
 """
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,6 +126,21 @@ class AsyncClient:
             await pool.release(conn)
         if errors:
             raise errors[0]
+
+
+_per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, AsyncClient]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def for_loop(client: Client) -> AsyncClient:
+    """The running event loop's :class:`AsyncClient` for ``client`` (made on first use:
+    redis.asyncio connections belong to one loop)."""
+    clients = _per_loop.setdefault(asyncio.get_running_loop(), {})
+    found = clients.get(id(client))
+    if found is None or found.client is not client:
+        found = clients[id(client)] = AsyncClient(client)
+    return found
 
 
 def _call(job: Job[..., Any] | JobCall[..., Any]) -> JobCall[..., Any]:

@@ -176,6 +176,10 @@ class Job(Generic[P, R]):
         """Enqueue; returns a :class:`JobHandle` (the jid), or None if middleware dropped it."""
         return JobCall(self, {}).perform_async(*args, **kwargs)
 
+    async def aperform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
+        """``perform_async`` from asyncio code: the Redis write is awaited, never blocking."""
+        return await JobCall(self, {}).aperform_async(*args, **kwargs)
+
     def perform_in(
         self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs
     ) -> JobHandle | None:
@@ -248,6 +252,18 @@ class JobCall(Generic[P, R]):
 
     def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
         return self._push(self._item(args, kwargs))
+
+    async def aperform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
+        """See ``Job.aperform_async``; with ``on_commit`` the write waits for the commit
+        hook as ``perform_async``'s does (nothing to await now)."""
+        item = self._item(args, kwargs)
+        if self.defer is not None:
+            return self._push(item)
+        from workhorse.aio import for_loop  # late: redis.asyncio only for asyncio users
+
+        client = self._client()
+        jid = await for_loop(client).push(item)
+        return None if jid is None else JobHandle(jid, for_queue(client, item.get("queue")))
 
     def perform_in(
         self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs
