@@ -14,19 +14,27 @@ from typing import TYPE_CHECKING, Any, cast
 
 import redis
 
-from workhorse import current, logcontext, metrics, payload, plugins, quarantine, results, retry
-from workhorse.errors import JobCancelled, JobTimeout, PayloadError, UnknownJobError
-from workhorse.job import find
+from workhorse import (
+    current,
+    invoke,
+    logcontext,
+    metrics,
+    payload,
+    plugins,
+    quarantine,
+    results,
+    retry,
+)
+from workhorse.errors import JobCancelled, JobTimeout, PayloadError
 from workhorse.middleware import JobContext, RunNext, compose_server
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, JobPayload, UnitOfWork
+from workhorse.types import Fetcher, UnitOfWork, WorkerContext
 from workhorse.worker.control import RunControl
 from workhorse.worker.recorder import ResultRecorder
 from workhorse.worker.timeouts import Deadline, Watchdog
 
 if TYPE_CHECKING:
     from workhorse.worker.executor import AsyncRunner
-    from workhorse.worker.launcher import WorkerProcess
 
 log = logging.getLogger("workhorse.job")
 UNPARSEABLE = quarantine.UNPARSEABLE
@@ -39,8 +47,8 @@ class Processor:
 
     def __init__(
         self,
-        process: WorkerProcess,
-        fetcher: Fetcher,
+        process: WorkerContext,
+        fetcher: Fetcher[Any],
         run_async: AsyncRunner,
     ) -> None:
         self.process = process
@@ -49,8 +57,8 @@ class Processor:
         self.redis = process.redis
         self.fetcher = fetcher
         self.run_async = run_async
-        self.running: dict[int, tuple[UnitOfWork, float]] = {}
-        self.run_chain = compose_server(plugins.server_middleware(process.settings))
+        self.running: dict[int, tuple[UnitOfWork[object], float]] = {}
+        self.run_chain = compose_server(plugins.server_middleware(process))
         # Decided once: with job logs off (or INFO filtered out) the hot path logs nothing.
         self._job_logs = process.settings.job_logs and log.isEnabledFor(logging.INFO)
         # Per (class, queue) counts and durations, only when something exports them.
@@ -71,7 +79,7 @@ class Processor:
         self._hold_acks = bool(getattr(fetcher, "acknowledges", True))
         current.install(self)
 
-    def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> float:
+    def process_unit(self, unit: UnitOfWork[object], stats: ThreadStats) -> float:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
         tid = threading.get_ident()
         started = time.time()
@@ -82,8 +90,10 @@ class Processor:
             deferred, elapsed = self._execute(unit, stats, tid, slot)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
-            error = PayloadError(f"internal error: {exc!r}")
-            self._settle(lambda: self._bury_unparseable(unit, error))
+            fmt, error = self.settings.timestamp_format, exc
+            self._settle(
+                lambda: self.bury(quarantine.failed_internally(unit.stored, unit.queue, error, fmt))
+            )
         finally:
             self.running.pop(tid, None)
             slot[0] = None
@@ -94,26 +104,19 @@ class Processor:
         return elapsed
 
     def _execute(
-        self, unit: UnitOfWork, stats: ThreadStats, tid: int, slot: logcontext.Slot
+        self, unit: UnitOfWork[object], stats: ThreadStats, tid: int, slot: logcontext.Slot
     ) -> tuple[bool, float]:
         """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
-        job = self._decode(unit)
-        if job is None:
+        ctx = self._decode(unit)
+        if ctx is None:
             return False, 0.0
-        ctx = JobContext(
-            job,
-            unit.queue,
-            unit.raw,
-            find(job["class"]),  # type: ignore[typeddict-item]
-            acknowledge=partial(self.fetcher.acknowledge, unit),
-        )
         definition = ctx.definition
         # Inline, as the common case costs nothing: no limit asked, none by default.
-        asked = job.get("timeout") or (definition.timeout if definition is not None else None)
+        asked = ctx.job.get("timeout") or (definition.timeout if definition is not None else None)
         limit = 0.0
         if asked or self.default_timeout:
             limit = self._watch(tid, asked or self.default_timeout, (ctx, unit, stats))
-        slot[0] = (job, unit.queue, definition)  # cleared by process_unit
+        slot[0] = (ctx.job, unit.queue, definition)  # cleared by process_unit
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
@@ -160,13 +163,13 @@ class Processor:
         if self._job_logs:
             log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
 
-    def _decode(self, unit: UnitOfWork) -> JobPayload | None:
-        """The job, or None after burying bytes that are not one (not counted, as Sidekiq
-        does not count them)."""
+    def _decode(self, unit: UnitOfWork[object]) -> JobContext | None:
+        """The job and its definition, or None after burying bytes that are not a job (not
+        counted, as Sidekiq does not count them)."""
         try:
             if unit.undecodable is not None:
                 raise PayloadError(quarantine.undecodable_reason(unit))
-            return payload.decode(unit.raw)
+            return invoke.context(unit.raw, unit.queue, partial(self.fetcher.acknowledge, unit))
         except PayloadError as exc:
             error = exc
             self._settle(lambda: self._bury_unparseable(unit, error))
@@ -190,15 +193,10 @@ class Processor:
 
     def _invoker(self, ctx: JobContext, tid: int) -> RunNext:
         definition = ctx.definition
-        if definition is None:
-            return lambda: _raise_unknown(ctx.job, retry.max_attempts(ctx.job, self.settings))
-        args = ctx.job.get("args", [])
-        call: RunNext
-        if definition.is_async:
-            call = lambda: self._run_coroutine(definition.call(args), tid)  # noqa: E731
-        else:
-            call = lambda: definition.call(args)  # noqa: E731
-        if ctx.job.get("store_result", definition.store_result):
+        call = invoke.invoker(
+            ctx, partial(self._run_coroutine, tid=tid), partial(self._attempt, ctx)
+        )
+        if definition is not None and ctx.job.get("store_result", definition.store_result):
             return partial(self._run_storing, ctx, call, tid)
         return call
 
@@ -211,6 +209,12 @@ class Processor:
             ctx.stash[_RESULT] = results.success(job, call())
         finally:
             recorder.running.pop(tid, None)
+
+    def _attempt(self, ctx: JobContext) -> str:
+        """Which attempt this run of the job is, for an unknown job's error."""
+        count = ctx.job.get("retry_count")
+        attempt = 1 if count is None else int(count) + 2
+        return f"attempt {attempt} of {retry.max_attempts(ctx.job, self.settings) + 1}"
 
     def _run_coroutine(self, coro: Coroutine[Any, Any, Any], tid: int) -> Any:
         """Run an async job on the loop; a timeout or cancellation cancels its task, and
@@ -292,7 +296,9 @@ class Processor:
 
     def _abandon(self, tid: int, deadline: Deadline) -> None:
         """The job ignored its timeout past the grace period: fail it, replace its thread."""
-        ctx, unit, stats = cast("tuple[JobContext, UnitOfWork, ThreadStats]", deadline.token)
+        ctx, unit, stats = cast(
+            "tuple[JobContext, UnitOfWork[object], ThreadStats]", deadline.token
+        )
         self.abandoned.add(tid)
         entry = self.running.pop(tid, None)
         elapsed = time.time() - entry[1] if entry else deadline.limit
@@ -367,7 +373,7 @@ class Processor:
         pipe.zremrangebyrank(self.keys.dead, 0, -self.settings.dead_max_jobs - 1)
         pipe.execute()
 
-    def _bury_unparseable(self, unit: UnitOfWork, exc: PayloadError) -> None:
+    def _bury_unparseable(self, unit: UnitOfWork[object], exc: PayloadError) -> None:
         log.error("unparseable job in queue %s sent to the dead set: %s", unit.queue, exc)
         fmt = self.settings.timestamp_format
         self.bury(quarantine.wrap(unit.stored, unit.queue, str(exc), fmt))
@@ -417,12 +423,6 @@ class Processor:
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
-
-
-def _raise_unknown(job: JobPayload, retries: int) -> None:
-    count = job.get("retry_count")
-    attempt = 1 if count is None else int(count) + 2
-    raise UnknownJobError(str(job.get("class")), f"attempt {attempt} of {retries + 1}")
 
 
 def _stores(ctx: JobContext) -> bool:

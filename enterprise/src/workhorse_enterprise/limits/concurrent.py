@@ -15,8 +15,8 @@ import logging
 import redis
 
 from workhorse.errors import ConfigError
+from workhorse_enterprise.limits.admission import Admission
 from workhorse_enterprise.limits.base import DEFAULT_TTL, DEFAULT_WAIT, Limiter
-from workhorse_enterprise.limits.lease import Lease
 from workhorse_enterprise.limits.scripts import Verdict
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class ConcurrentLimiter(Limiter):
     async def pause_async(self, seconds: float) -> None:
         await asyncio.to_thread(self.pause, seconds)
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Admission) -> None:
         if lease.token is None:
             return
         still_held, now_us = self.scripts.release(
@@ -100,7 +100,7 @@ class ConcurrentLimiter(Limiter):
                 self.lock_timeout,
             )
 
-    async def release_async(self, lease: Lease) -> None:
+    async def release_async(self, lease: Admission) -> None:
         await asyncio.to_thread(self.release, lease)
 
     def retry_in(self, verdict: Verdict) -> float:
