@@ -110,13 +110,8 @@ class Processor:
         ctx = self._decode(unit)
         if ctx is None:
             return False, 0.0
-        definition = ctx.definition
-        # Inline, as the common case costs nothing: no limit asked, none by default.
-        asked = ctx.job.get("timeout") or (definition.timeout if definition is not None else None)
-        limit = 0.0
-        if asked or self.default_timeout:
-            limit = self._watch(tid, asked or self.default_timeout, (ctx, unit, stats))
-        slot[0] = (ctx.job, unit.queue, definition)  # cleared by process_unit
+        limit = self._limit(ctx, tid, unit, stats)
+        slot[0] = (ctx.job, unit.queue, ctx.definition)  # cleared by process_unit
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
@@ -140,6 +135,16 @@ class Processor:
         if self._observe or ctx.stash or self._job_logs:
             self._completed(ctx, elapsed, stats)
         return ctx.deferred, elapsed
+
+    def _limit(
+        self, ctx: JobContext, tid: int, unit: UnitOfWork[object], stats: ThreadStats
+    ) -> float:
+        """The job's time limit in seconds, watched from now on; 0.0 for none. Nothing is
+        built for the watchdog unless the job has a limit (this runs for every job)."""
+        asked = ctx.job.get("timeout") or (ctx.definition and ctx.definition.timeout)
+        if asked or self.default_timeout:
+            return self._watch(tid, asked or self.default_timeout, (ctx, unit, stats))
+        return 0.0
 
     def _abandoned(self, tid: int) -> bool:
         """Stop watching ``tid``'s deadline; True if the watchdog already gave the job up."""
