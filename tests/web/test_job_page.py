@@ -45,7 +45,7 @@ def test_a_finished_job_shows_its_result_and_has_no_cancel_button(
     client: DashboardClient, rr: redis.Redis, keys: Keys
 ) -> None:
     jid = "d" * 24
-    rr.rpush(keys.result(jid), results.success({"jid": jid}, {"rows": 3}))
+    rr.set(keys.result(jid), results.finish(results.success({"jid": jid}, {"rows": 3})))
     page = client.get(f"/jobs/{jid}").text
     assert ">succeeded<" in page and "&#34;rows&#34;: 3" in page
     assert 'value="cancel"' not in page

@@ -25,14 +25,14 @@ def test_job_shows_a_retrying_job_with_its_attempt_and_error(cli: Invoke, r: red
 
 def test_job_shows_a_stored_result_and_a_backtrace(cli: Invoke, r: redis.Redis) -> None:
     ok = {"jid": "a" * 24, "class": "Adder", "retry_count": 0}
-    r.rpush(Keys().result("a" * 24), results.success(ok, {"total": 3}))
+    r.set(Keys().result("a" * 24), results.finish(results.success(ok, {"total": 3})))
     shown = cli("job", "a" * 24)
     assert "succeeded" in shown.output and '{"total": 3}' in shown.output
     assert "attempt  2" in shown.output
     try:
         raise KeyError("lost")
     except KeyError as exc:
-        r.rpush(Keys().result("b" * 24), results.failure({"jid": "b" * 24}, "dead", exc))
+        r.set(Keys().result("b" * 24), results.failure({"jid": "b" * 24}, "dead", exc))
     dead = cli("job", "b" * 24)
     assert "dead" in dead.output and "KeyError: 'lost'" in dead.output
     assert 'raise KeyError("lost")' in dead.output
