@@ -94,7 +94,7 @@ def running(capsules: Iterable[Capsule]) -> dict[int, tuple[UnitOfWork, float]]:
     """Jobs running in any of ``capsules``, by thread id (a copy, for the heartbeat)."""
     merged: dict[int, tuple[UnitOfWork, float]] = {}
     for cap in capsules:
-        merged.update(cap.processor.running)
+        merged.update(cap.processor.running.snapshot())
     return merged
 
 

@@ -297,8 +297,7 @@ class WorkerProcess:
             )
             done = True
             for cap in self.capsules:  # each through its own fetcher (its own in-progress state)
-                running = sorted(cap.processor.running.values(), key=lambda entry: entry[1])
-                units = [unit for unit, _ in running]  # oldest first: it goes back to the head
+                units = cap.processor.running.oldest_first()  # it goes back to the head
                 try:
                     cap.fetcher.requeue(units)
                 except Exception:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent import futures
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import redis
 
@@ -18,14 +18,14 @@ from workhorse.errors import JobCancelled, JobTimeout, PayloadError, UnknownJobE
 from workhorse.job import find
 from workhorse.middleware import JobContext, RunNext, compose_server
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, JobPayload, UnitOfWork
+from workhorse.types import Fetcher, JobPayload, ProcessContext, UnitOfWork
 from workhorse.worker.control import RunControl
 from workhorse.worker.recorder import ResultRecorder
+from workhorse.worker.running import RunningJobs
 from workhorse.worker.timeouts import Deadline, Watchdog
 
 if TYPE_CHECKING:
     from workhorse.worker.executor import AsyncRunner
-    from workhorse.worker.launcher import WorkerProcess
 
 log = logging.getLogger("workhorse.job")
 UNPARSEABLE = quarantine.UNPARSEABLE
@@ -33,12 +33,21 @@ _RESULT = "workhorse.result"  # ctx.stash key of a store_result job's encoded re
 _FINAL_STATE = {"dead": "dead", "discard": "failed"}
 
 
+class ProcessorHost(ProcessContext, Protocol):
+    """What a processor needs of its worker process (``WorkerProcess`` in production)."""
+
+    @property
+    def hard_stopping(self) -> bool:
+        """True once unfinished jobs were pushed back: stop retrying outcome writes."""
+        ...
+
+
 class Processor:
-    """Executes units of work on the calling thread. One per process, shared by threads."""
+    """Executes units of work on the calling thread. One per capsule, shared by threads."""
 
     def __init__(
         self,
-        process: WorkerProcess,
+        process: ProcessorHost,
         fetcher: Fetcher,
         run_async: AsyncRunner,
     ) -> None:
@@ -48,7 +57,7 @@ class Processor:
         self.redis = process.redis
         self.fetcher = fetcher
         self.run_async = run_async
-        self.running: dict[int, tuple[UnitOfWork, float]] = {}
+        self.running = RunningJobs()
         self.run_chain = compose_server(plugins.server_middleware(process.settings))
         # Decided once: with job logs off (or INFO filtered out) the hot path logs nothing.
         self._job_logs = process.settings.job_logs and log.isEnabledFor(logging.INFO)
@@ -72,7 +81,7 @@ class Processor:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
         tid = threading.get_ident()
         started = time.time()
-        self.running[tid] = (unit, started)
+        self.running.register(tid, unit, started)
         deferred, elapsed = False, 0.0
         slot = logcontext.slot()
         try:
@@ -82,7 +91,7 @@ class Processor:
             error = PayloadError(f"internal error: {exc!r}")
             self._settle(lambda: self._bury_unparseable(unit, error))
         finally:
-            self.running.pop(tid, None)
+            self.running.finish(tid)
             slot[0] = None
             if self.cancelled_threads:
                 self.cancelled_threads.discard(tid)
@@ -245,7 +254,7 @@ class Processor:
         """The job ignored its timeout past the grace period: fail it, replace its thread."""
         ctx, unit, stats = cast("tuple[JobContext, UnitOfWork, ThreadStats]", deadline.token)
         self.abandoned.add(tid)
-        entry = self.running.pop(tid, None)
+        entry = self.running.finish(tid)
         elapsed = time.time() - entry[1] if entry else deadline.limit
         grace = self.watchdog.grace
         exc = JobTimeout(
