@@ -66,9 +66,11 @@ class ProcessMetrics:
 
 def of_process(process: WorkerProcess) -> ProcessMetrics:
     """This process's numbers, every capsule's together."""
+    from workhorse.worker.capsule import thread_stats
+
     executors = [cap.executor for cap in process.capsules]
     return ProcessMetrics(
-        stats.series_snapshot(s for e in executors for s in e.stats),
+        stats.series_snapshot(thread_stats(process.capsules)),
         sum(e.busy_count() for e in executors),
         sum(e.concurrency for e in executors),
     )

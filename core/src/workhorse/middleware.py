@@ -6,7 +6,7 @@ cost is one Python call per middleware and nothing when there is none.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -122,10 +122,58 @@ class JobContext:
 RunNext = Callable[[], object]
 
 
+AsyncRunNext = Callable[[], Awaitable[object]]
+AsyncServerStep = Callable[[JobContext, AsyncRunNext], Awaitable[object]]
+
+
 class ServerMiddleware(Protocol):
-    """Wraps every execution. Call ``call_next()`` to run the job; raising fails it."""
+    """Wraps every execution. Call ``call_next()`` to run the job; raising fails it.
+
+    To also wrap ``async def`` jobs on the worker's async lane, give the middleware a
+    ``call_async(ctx, call_next)`` coroutine method doing the same with
+    ``await call_next()`` (see docs/async-jobs.md)."""
 
     def __call__(self, ctx: JobContext, call_next: RunNext) -> object: ...
+
+
+def async_step(mw: ServerMiddleware) -> AsyncServerStep | None:
+    """The middleware's ``call_async``, or None if it has no async form."""
+    step = getattr(mw, "call_async", None)
+    return cast("AsyncServerStep", step) if callable(step) else None
+
+
+def sync_only(middleware: Sequence[ServerMiddleware]) -> list[str]:
+    """Names of the middleware in the chain that cannot wrap an async job on the loop."""
+    return [_name(mw) for mw in middleware if async_step(mw) is None]
+
+
+def _name(mw: object) -> str:
+    kind = mw if callable(mw) and hasattr(mw, "__qualname__") else type(mw)
+    return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', repr(mw))}"
+
+
+def compose_server_async(
+    middleware: Sequence[ServerMiddleware],
+) -> Callable[[JobContext, AsyncRunNext], Awaitable[object]]:
+    """The async chain: ``await run(ctx, invoke)`` through every middleware's ``call_async``
+    (each must have one: see :func:`sync_only`)."""
+    steps = [step for step in map(async_step, middleware) if step is not None]
+    if len(steps) != len(middleware):
+        raise ValueError(f"middleware without call_async: {', '.join(sync_only(middleware))}")
+    if not steps:
+        return lambda _ctx, invoke: invoke()
+
+    def run(ctx: JobContext, invoke: AsyncRunNext) -> Awaitable[object]:
+        call = invoke
+        for step in reversed(steps):
+            call = _bind_async(step, ctx, call)
+        return call()
+
+    return run
+
+
+def _bind_async(step: AsyncServerStep, ctx: JobContext, call_next: AsyncRunNext) -> AsyncRunNext:
+    return lambda: step(ctx, call_next)
 
 
 def compose_client(middleware: Sequence[ClientMiddleware]) -> PushNext:

@@ -13,6 +13,7 @@ the body is taken back in ``leave`` before it can land in the worker's own code.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import threading
 from concurrent.futures import Future
@@ -38,7 +39,8 @@ class RunControl:
 
     def __init__(self) -> None:
         self.inside: dict[int, bool] = {}  # tid -> the job body is running
-        self.futures: dict[int, Future[Any]] = {}  # tid -> its async job's future
+        # tid -> its async job's future; slot -> its task, for jobs on the async lane
+        self.futures: dict[int, Future[Any] | asyncio.Task[Any]] = {}
         self.reasons: dict[int, type[BaseException]] = {}
         self.lock = threading.Lock()
 
@@ -65,8 +67,16 @@ class RunControl:
                 self.reasons.pop(tid, None)
                 return False
             future = self.futures.get(tid)
-            if future is not None:
+            if isinstance(future, asyncio.Task):  # Task.cancel is for its own loop's thread
+                future.get_loop().call_soon_threadsafe(self._cancel_task, tid, future)
+            elif future is not None:
                 future.cancel()
             else:
                 _raise_in(tid, reason)
             return True
+
+    def _cancel_task(self, slot: int, task: asyncio.Task[Any]) -> None:
+        """On the task's loop: cancel it if its body still runs. The task cannot move
+        meanwhile (same thread), so the cancel never lands in the worker's own code."""
+        if self.inside.get(slot):
+            task.cancel()

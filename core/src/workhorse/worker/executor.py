@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, UnitOfWork
+from workhorse.types import Fetcher, JobPayload, UnitOfWork
 
 if TYPE_CHECKING:
+    from workhorse.worker.async_lane import AsyncLane
     from workhorse.worker.processor import Processor
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,11 @@ class AsyncRunner:
         return self.submit(coro).result()
 
     def submit(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
-        return asyncio.run_coroutine_threadsafe(coro, self._ensure())
+        return asyncio.run_coroutine_threadsafe(coro, self.loop())
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop, running on its own thread from now on."""
+        return self._ensure()
 
     def _ensure(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
@@ -68,8 +74,15 @@ class Executor:
         concurrency: int,
         fetch_timeout: float,
         prefetch: int = 8,
+        lane: AsyncLane | None = None,
     ):
         self.processor = processor
+        self.lane = lane
+        # While fetches bring async jobs only, a fetch may take this many jobs beyond the
+        # idle threads for the lane's free slots; a thread job among them then waits for
+        # a thread, as a prefetched job does (the --prefetch bound, 0: never).
+        self.lane_ahead = prefetch * concurrency
+        self._async_only = False
         self.fetcher = fetcher
         self.concurrency = concurrency
         self.fetch_timeout = fetch_timeout
@@ -142,6 +155,10 @@ class Executor:
             wanted = self._take_permits()
             if not wanted:
                 continue
+            lane = self.lane if self.lane is not None and has_async_jobs() else None
+            if lane is not None:
+                self._fetch_both(lane, wanted, outage)
+                continue
             try:
                 units = list(self.fetcher.fetch(wanted, self.fetch_timeout))
             except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -160,6 +177,63 @@ class Executor:
                 return
             for unit in units:
                 self.work.put(unit)
+
+    def _fetch_both(self, lane: AsyncLane, permits: int, outage: _Outage) -> None:
+        """Fetch for the job threads and the async lane: each job fetched holds a lane
+        slot and, until it is known to be an async job, a thread permit."""
+        ahead = self.lane_ahead if self._async_only else 0
+        slots = lane.reserve(permits + ahead, 0.5)
+        if not slots:
+            self._give_back(permits)
+            return
+        try:
+            units = list(self.fetcher.fetch(slots, self.fetch_timeout))
+        except Exception as exc:
+            self._give_back(permits)
+            lane.give_back(slots)
+            if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+                outage.failed(exc)
+            else:
+                log.exception("fetch failed; retrying in 1 s")
+                _sleep(1.0)
+            return
+        outage.recovered()
+        if not self.fetching.is_set():
+            lane.give_back(slots)
+            self._give_back(permits)
+            if units:
+                self.fetcher.requeue(units)
+            return
+        self._route(lane, units, permits, slots)
+
+    def _route(self, lane: AsyncLane, units: list[UnitOfWork], permits: int, slots: int) -> None:
+        jobs: list[tuple[UnitOfWork, JobPayload]] = []
+        threads: list[UnitOfWork] = []
+        for unit in units:
+            job = lane.claim(unit)
+            if job is None:
+                threads.append(unit)
+            else:
+                jobs.append((unit, job))
+        lane.give_back(slots - len(jobs))
+        if jobs:
+            lane.start(jobs)
+        self._async_only = bool(jobs) and not threads
+        for i, unit in enumerate(threads):
+            if permits:
+                permits -= 1
+            elif not self._wait_for_thread():  # fetched ahead for the lane; quiet now
+                self.fetcher.requeue(threads[i:])
+                break
+            self.work.put(unit)
+        self._give_back(permits)
+
+    def _wait_for_thread(self) -> bool:
+        """Take a thread's permit for a job fetched ahead; False once fetching stopped."""
+        while self.fetching.is_set():
+            if self.permits.acquire(timeout=0.5):
+                return True
+        return False
 
     def _take_permits(self) -> int:
         """Wait for a free permit, then take all free ones, up to a batch's worth.

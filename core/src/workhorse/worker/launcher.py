@@ -12,7 +12,7 @@ from pathlib import Path
 
 import redis
 
-from workhorse import __version__, embedded, metrics, plugins
+from workhorse import __version__, async_redis, embedded, metrics, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
 from workhorse.connection import (
@@ -25,6 +25,7 @@ from workhorse.connection import (
 )
 from workhorse.heartbeat import Heartbeat, new_identity
 from workhorse.httpd import RouteServer
+from workhorse.job import has_async_jobs
 from workhorse.keys import Keys
 from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
@@ -120,6 +121,7 @@ class WorkerProcess:
         self.executor: Executor = default.executor
         for cap in self.capsules:
             CancelWatcher(cap.processor, self.stopped).start()
+        self._start_async_lane()
         self.heartbeat = Heartbeat(
             self._redis, self._keys, self.settings, self.identity, __version__, supervisor_pid()
         )
@@ -142,6 +144,24 @@ class WorkerProcess:
             type(self.fetcher).__name__,
             self._redis_description(),
         )
+
+    def _start_async_lane(self) -> None:
+        lanes = [cap.lane for cap in self.capsules if cap.lane is not None]
+        if lanes:
+            pool = max(lane.limit for lane in lanes)
+            async_redis.bind(self.async_runner.loop(), self._redis, pool)
+        blockers = self.processor.sync_only_middleware
+        if self.settings.async_concurrency and blockers and has_async_jobs():
+            log.warning(
+                "async jobs run on job threads, one thread each: server middleware without "
+                "an async form (call_async) wraps every job: %s. See docs/async-jobs.md.",
+                ", ".join(blockers),
+            )
+
+    def _close_async_redis(self) -> None:
+        client = async_redis.unbind(self.async_runner.loop())
+        if client is not None:
+            self.async_runner.submit(client.aclose()).result(2.0)
 
     def _redis_description(self) -> str:
         # An embedded server is also named by its data directory: which project's jobs these are.
@@ -265,6 +285,7 @@ class WorkerProcess:
             _safely(server.stop, "stopping an HTTP port")
         if self.snapshots is not None:
             _safely(self.snapshots.stop, "writing the last metrics snapshot")
+        _safely(self._close_async_redis, "closing the async jobs' Redis client")
         self.async_runner.stop()
         for cap in self.capsules:
             cap.processor.watchdog.stop()
@@ -300,6 +321,8 @@ class WorkerProcess:
                 units = cap.processor.running.oldest_first()  # it goes back to the head
                 try:
                     cap.fetcher.requeue(units)
+                    if cap.lane is not None:  # pushed back: they must not finish now
+                        cap.lane.cancel_all()
                 except Exception:
                     log.exception("failed while requeueing unfinished jobs of capsule %s", cap.name)
                     done = False

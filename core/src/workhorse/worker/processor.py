@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -16,7 +17,14 @@ import redis
 from workhorse import current, logcontext, metrics, payload, plugins, quarantine, results, retry
 from workhorse.errors import JobCancelled, JobTimeout, PayloadError, UnknownJobError
 from workhorse.job import find
-from workhorse.middleware import JobContext, RunNext, compose_server
+from workhorse.middleware import (
+    AsyncRunNext,
+    JobContext,
+    RunNext,
+    compose_server,
+    compose_server_async,
+    sync_only,
+)
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, JobPayload, ProcessContext, UnitOfWork
 from workhorse.worker.control import RunControl
@@ -58,7 +66,14 @@ class Processor:
         self.fetcher = fetcher
         self.run_async = run_async
         self.running = RunningJobs()
-        self.run_chain = compose_server(plugins.server_middleware(process.settings))
+        middleware = plugins.server_middleware(process.settings)
+        self.run_chain = compose_server(middleware)
+        # The async lane needs every middleware's async form (issue 24); without one, the
+        # lane is off and async jobs run on job threads as before.
+        self.sync_only_middleware = sync_only(middleware)
+        self.run_chain_async = (
+            None if self.sync_only_middleware else compose_server_async(middleware)
+        )
         # Decided once: with job logs off (or INFO filtered out) the hot path logs nothing.
         self._job_logs = process.settings.job_logs and log.isEnabledFor(logging.INFO)
         # Per (class, queue) counts and durations, only when something exports them.
@@ -221,6 +236,110 @@ class Processor:
         finally:
             control.futures.pop(tid, None)
 
+    # -- the async lane (issue 24): the same steps, awaited on the lane's loop --------
+    async def process_async(
+        self, unit: UnitOfWork, job: JobPayload, stats: ThreadStats, slot: int
+    ) -> None:
+        """Run one decoded async job to its outcome as a task; ``slot`` stands for the
+        thread id a thread job is known by (running jobs, deadlines, cancellation)."""
+        current.async_thread.set(slot)
+        self.running.register(slot, unit, time.time())
+        deferred = False
+        held = logcontext.slot()
+        try:
+            deferred = await self._execute_async(unit, job, stats, slot, held)
+        except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
+            log.exception("internal error while running a job; it is kept in the dead set")
+            error = PayloadError(f"internal error: {exc!r}")
+            await asyncio.to_thread(self._settle, lambda: self._bury_unparseable(unit, error))
+        finally:
+            self.running.finish(slot)
+            held[0] = None
+            if self.cancelled_threads:
+                self.cancelled_threads.discard(slot)
+            if self.abandoned:
+                self.abandoned.discard(slot)
+        if not deferred:
+            self.fetcher.acknowledge(unit)
+
+    async def _execute_async(
+        self,
+        unit: UnitOfWork,
+        job: JobPayload,
+        stats: ThreadStats,
+        slot: int,
+        held: logcontext.Slot,
+    ) -> bool:
+        """Run the job and settle its outcome; True if the worker must not acknowledge it
+        (a middleware deferred it, the watchdog settled it, or shutdown requeued it)."""
+        ctx = JobContext(
+            job,
+            unit.queue,
+            unit.raw,
+            find(job["class"]),  # type: ignore[typeddict-item]
+            acknowledge=partial(self.fetcher.acknowledge, unit),
+        )
+        limit = self._limit(ctx, slot, unit, stats)
+        held[0] = (job, unit.queue, ctx.definition)
+        t0 = time.perf_counter()
+        if self._job_logs:
+            log.info("start")
+        control, task = self.control, asyncio.current_task()
+        assert task is not None and self.run_chain_async is not None  # the lane's own task
+        control.futures[slot] = task
+        self._inside[slot] = True
+        try:
+            await self.run_chain_async(ctx, self._async_invoker(ctx))
+        except BaseException as exc:  # noqa: BLE001 - any failure goes to retry/dead
+            reason = control.leave(slot)
+            control.futures.pop(slot, None)
+            elapsed = time.perf_counter() - t0
+            if isinstance(exc, asyncio.CancelledError):
+                if reason is None and self.process.hard_stopping:
+                    return True  # shutdown pushed it back to its queue: not an outcome
+                task.uncancel()  # ours to settle: later awaits must not see it cancelled
+            if limit and self._abandoned(slot):
+                return True
+            await self._failed_async(ctx, self._explain(exc, reason, ctx, limit), elapsed, stats)
+            return ctx.deferred
+        if self._reasons:  # a cancel was on its way: _cancel_task will see it left
+            control.leave(slot)
+        else:
+            self._inside.pop(slot, None)
+        control.futures.pop(slot, None)
+        elapsed = time.perf_counter() - t0
+        if limit and self._abandoned(slot):
+            return True
+        self._completed(ctx, elapsed, stats)
+        return ctx.deferred
+
+    async def _failed_async(
+        self, ctx: JobContext, exc: BaseException, elapsed: float, stats: ThreadStats
+    ) -> None:
+        """As ``_failed``; the outcome's Redis writes (retried through an outage) and the
+        error handlers run on a helper thread, never blocking the loop."""
+        stats.record(ctx.name, False, elapsed * 1000)
+        outcome = await asyncio.to_thread(self._fail, ctx, exc, elapsed)
+        if self._observe:
+            stats.observe(ctx.name, ctx.queue, elapsed, outcome)
+
+    def _async_invoker(self, ctx: JobContext) -> AsyncRunNext:
+        definition = ctx.definition
+        assert definition is not None  # the lane takes registered async jobs only
+        args = ctx.job.get("args", [])
+
+        async def call() -> object:
+            return await definition.call(args)
+
+        if not ctx.job.get("store_result", definition.store_result):
+            return call
+
+        async def stored() -> object:
+            ctx.stash[_RESULT] = results.success(ctx.job, await call())
+            return None
+
+        return stored
+
     def _explain(
         self, exc: BaseException, reason: type[BaseException] | None, ctx: JobContext, limit: float
     ) -> BaseException:
@@ -267,7 +386,8 @@ class Processor:
         self._fail(ctx, exc, elapsed)
         if not ctx.deferred:
             self.fetcher.acknowledge(unit)
-        if self.replace_thread is not None:
+        on_lane = isinstance(self.control.futures.get(tid), asyncio.Task)
+        if self.replace_thread is not None and not on_lane:  # a task holds no thread
             self.replace_thread()
 
     def _fail(self, ctx: JobContext, exc: BaseException, elapsed: float) -> str:

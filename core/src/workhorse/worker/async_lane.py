@@ -1,0 +1,95 @@
+"""The async lane: ``async def`` jobs as tasks on the process's event loop (issue 24).
+
+A thread job holds a thread for its whole run; an async job mostly waits, so the
+lane runs up to ``limit`` of them at once on one loop thread, with no thread per
+job. The capsule's fetch thread feeds both: each fetched job holds a free thread
+permit and a free lane slot until it is routed, so neither side ever holds a job
+it has no room for (see ``Executor._fetch_loop``); a routed async job keeps its
+slot until its task ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+from collections.abc import Sequence
+
+from workhorse import payload
+from workhorse.errors import PayloadError
+from workhorse.job import find
+from workhorse.stats import ThreadStats
+from workhorse.types import JobPayload, UnitOfWork
+from workhorse.worker.processor import Processor
+
+log = logging.getLogger("workhorse.worker")
+# An async job's slot number stands where a thread job's thread id does (running jobs,
+# deadlines, cancellation, the Busy page); one counter for every lane of the process
+# keeps them apart, and they are far below any thread id.
+_slots = itertools.count(1)
+
+
+class AsyncLane:
+    def __init__(self, processor: Processor, loop: asyncio.AbstractEventLoop, limit: int) -> None:
+        self.processor = processor
+        self.loop = loop
+        self.limit = limit
+        self.slots = threading.Semaphore(limit)  # taken by the fetch thread, freed by tasks
+        self.stats = ThreadStats()  # written on the loop thread only
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    @staticmethod
+    def claim(unit: UnitOfWork) -> JobPayload | None:
+        """The decoded job if it is an async job of this process, else None (a thread
+        job, or bytes that are no job: the thread path buries those)."""
+        if unit.undecodable is not None:
+            return None
+        try:
+            job = payload.decode(unit.raw)
+        except PayloadError:
+            return None
+        definition = find(job.get("class"))  # type: ignore[arg-type]
+        return job if definition is not None and definition.is_async else None
+
+    def reserve(self, wanted: int, timeout: float) -> int:
+        """Take up to ``wanted`` free slots, waiting up to ``timeout`` s for the first."""
+        if not self.slots.acquire(timeout=timeout):
+            return 0
+        taken = 1
+        while taken < wanted and self.slots.acquire(blocking=False):
+            taken += 1
+        return taken
+
+    def give_back(self, count: int) -> None:
+        if count > 0:
+            self.slots.release(count)
+
+    def start(self, jobs: Sequence[tuple[UnitOfWork, JobPayload]]) -> None:
+        """Run ``jobs`` (each holding a reserved slot); called from the fetch thread."""
+        self.loop.call_soon_threadsafe(self._start_all, jobs)
+
+    def _start_all(self, jobs: Sequence[tuple[UnitOfWork, JobPayload]]) -> None:
+        for unit, job in jobs:
+            task = self.loop.create_task(self._run(unit, job))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, unit: UnitOfWork, job: JobPayload) -> None:
+        try:
+            await self.processor.process_async(unit, job, self.stats, next(_slots))
+        except asyncio.CancelledError:
+            pass  # shutdown pushed the job back to its queue
+        except Exception:
+            log.exception("internal error while running a job; it was left for recovery")
+        finally:
+            self.slots.release()
+
+    def cancel_all(self) -> None:
+        """Cancel every task: their jobs were pushed back to their queues (shutdown)."""
+        self.loop.call_soon_threadsafe(_cancel, self.tasks)
+
+
+def _cancel(tasks: set[asyncio.Task[None]]) -> None:
+    for task in list(tasks):
+        task.cancel()
