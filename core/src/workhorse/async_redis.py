@@ -91,7 +91,7 @@ def like(sync: redis.Redis, max_connections: int) -> aioredis.Redis:
         )
     kwargs: dict[str, Any] = {k: v for k, v in pool.connection_kwargs.items() if k in _SAME_MEANING}
     return aioredis.Redis(
-        connection_pool=aioredis.BlockingConnectionPool(
+        connection_pool=aioredis.ConnectionPool(
             connection_class=kind, max_connections=max_connections, **kwargs
         )
     )

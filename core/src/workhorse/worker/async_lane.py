@@ -35,7 +35,11 @@ class AsyncLane:
         self.processor = processor
         self.loop = loop
         self.limit = limit
-        self.slots = threading.Semaphore(limit)  # taken by the fetch thread, freed by tasks
+        self.free = limit  # slots neither running a job nor reserved by the fetch thread
+        self._room = threading.Condition(threading.Lock())
+        # While the lane is full, wait for this many free slots before fetching again: one
+        # round trip and one wake-up of each thread per batch, not per finished job.
+        self.refill = max(1, limit // 8)
         self.stats = ThreadStats()  # written on the loop thread only
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -53,17 +57,21 @@ class AsyncLane:
         return job if definition is not None and definition.is_async else None
 
     def reserve(self, wanted: int, timeout: float) -> int:
-        """Take up to ``wanted`` free slots, waiting up to ``timeout`` s for the first."""
-        if not self.slots.acquire(timeout=timeout):
-            return 0
-        taken = 1
-        while taken < wanted and self.slots.acquire(blocking=False):
-            taken += 1
-        return taken
+        """Take up to ``wanted`` free slots once a batch's worth is free (or ``wanted``);
+        0 if that took longer than ``timeout`` s."""
+        enough = min(wanted, self.refill)
+        with self._room:
+            if not self._room.wait_for(lambda: self.free >= enough, timeout):
+                return 0
+            taken = min(wanted, self.free)
+            self.free -= taken
+            return taken
 
     def give_back(self, count: int) -> None:
         if count > 0:
-            self.slots.release(count)
+            with self._room:
+                self.free += count
+                self._room.notify()
 
     def start(self, jobs: Sequence[tuple[UnitOfWork, JobPayload]]) -> None:
         """Run ``jobs`` (each holding a reserved slot); called from the fetch thread."""
@@ -83,7 +91,10 @@ class AsyncLane:
         except Exception:
             log.exception("internal error while running a job; it was left for recovery")
         finally:
-            self.slots.release()
+            with self._room:
+                self.free += 1
+                if self.free >= self.refill:
+                    self._room.notify()
 
     def cancel_all(self) -> None:
         """Cancel every task: their jobs were pushed back to their queues (shutdown)."""
