@@ -4,6 +4,7 @@ I/O, then one INCR through an async Redis client that jobs share."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from typing import Any
@@ -31,10 +32,8 @@ def _workhorse_jobs() -> None:
         workhorse.default_client().redis.incr(DONE)
 
 
-try:
+with contextlib.suppress(ImportError):  # a peer's venv has no workhorse
     _workhorse_jobs()
-except ImportError:  # imported by a peer's venv, where workhorse is not installed
-    pass
 
 
 # -- SAQ and arq (run in the peers' venv) -----------------------------------------

@@ -1,8 +1,9 @@
 """``workhorse.current_async_redis()``: the ``redis.asyncio`` client async jobs share.
 
-A worker's async lane binds one client to its event loop, made on first use, with a
-pool no larger than the lane's concurrency: a job awaits a free connection rather
-than opening one of its own, and the sockets are reused job after job.
+A worker binds one client to its event loop, made on first use: its pool hands each
+command an idle connection, so sockets are reused job after job and a job never
+opens one of its own; at most as many are open as commands were ever in flight at
+once (with one command at a time per job, the lane's concurrency).
 
 >>> async def count_visit(page: str) -> None:             # doctest: +SKIP
 ...     await workhorse.current_async_redis().incr(f"visits:{page}")
@@ -69,9 +70,9 @@ _ELSEWHERE = (
 )
 
 
-def bind(loop: asyncio.AbstractEventLoop, sync: redis.Redis, max_connections: int) -> None:
+def bind(loop: asyncio.AbstractEventLoop, *, sync: redis.Redis) -> None:
     """Serve a client like ``sync`` to jobs on ``loop`` (made on first use)."""
-    _factories[loop] = lambda: like(sync, max_connections)
+    _factories[loop] = lambda: like(sync)
 
 
 def unbind(loop: asyncio.AbstractEventLoop) -> aioredis.Redis | None:
@@ -80,7 +81,7 @@ def unbind(loop: asyncio.AbstractEventLoop) -> aioredis.Redis | None:
     return _clients.pop(loop, None)
 
 
-def like(sync: redis.Redis, max_connections: int) -> aioredis.Redis:
+def like(sync: redis.Redis) -> aioredis.Redis:
     """A ``redis.asyncio`` client to the server ``sync`` talks to, with the same options."""
     pool = sync.connection_pool
     kind = getattr(aioconnection, pool.connection_class.__name__, None)
@@ -90,8 +91,7 @@ def like(sync: redis.Redis, max_connections: int) -> aioredis.Redis:
             "connection; make a redis.asyncio client of your own"
         )
     kwargs: dict[str, Any] = {k: v for k, v in pool.connection_kwargs.items() if k in _SAME_MEANING}
-    return aioredis.Redis(
-        connection_pool=aioredis.ConnectionPool(
-            connection_class=kind, max_connections=max_connections, **kwargs
-        )
-    )
+    # Uncapped (redis-py's default cap of 100 raises once reached): the lane's limit bounds
+    # the commands in flight, and so the sockets, unless jobs gather commands of their own.
+    pool_ = aioredis.ConnectionPool(connection_class=kind, max_connections=2**31, **kwargs)
+    return aioredis.Redis(connection_pool=pool_)

@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Sequence
 
 from workhorse import payload
@@ -28,6 +29,9 @@ log = logging.getLogger("workhorse.worker")
 # deadlines, cancellation, the Busy page); one counter for every lane of the process
 # keeps them apart, and they are far below any thread id.
 _slots = itertools.count(1)
+# How long the fetch thread waits for a batch's worth of free slots before it fetches
+# for the few there are: at the lane's full rate that many free up in well under this.
+GATHER_SECONDS = 0.002
 
 
 class AsyncLane:
@@ -57,12 +61,14 @@ class AsyncLane:
         return job if definition is not None and definition.is_async else None
 
     def reserve(self, wanted: int, timeout: float) -> int:
-        """Take up to ``wanted`` free slots once a batch's worth is free (or ``wanted``);
-        0 if that took longer than ``timeout`` s."""
+        """Take up to ``wanted`` free slots, waiting up to ``timeout`` s for one; with
+        fewer than a batch's worth free, first wait a moment for more to free up."""
         enough = min(wanted, self.refill)
         with self._room:
-            if not self._room.wait_for(lambda: self.free >= enough, timeout):
+            if not self._room.wait_for(lambda: self.free > 0, timeout):
                 return 0
+            if self.free < enough:
+                self._room.wait_for(lambda: self.free >= enough, GATHER_SECONDS)
             taken = min(wanted, self.free)
             self.free -= taken
             return taken
@@ -93,12 +99,17 @@ class AsyncLane:
         finally:
             with self._room:
                 self.free += 1
-                if self.free >= self.refill:
+                if self.free in (1, self.refill):  # room again; a batch's worth
                     self._room.notify()
 
-    def cancel_all(self) -> None:
-        """Cancel every task: their jobs were pushed back to their queues (shutdown)."""
+    def cancel_all(self, timeout: float = 2.0) -> bool:
+        """Cancel every task (their jobs were pushed back to their queues at shutdown) and
+        wait up to ``timeout`` s for them to end; False if some did not."""
         self.loop.call_soon_threadsafe(_cancel, self.tasks)
+        deadline = time.monotonic() + timeout
+        while self.tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self.tasks
 
 
 def _cancel(tasks: set[asyncio.Task[None]]) -> None:

@@ -11,7 +11,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -36,9 +36,10 @@ FAST_JOB = 0.002
 class AsyncRunner:
     """One event loop per process, on its own thread, started on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_start: Callable[[asyncio.AbstractEventLoop], None] | None = None) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._on_start = on_start
 
     def __call__(self, coro: Coroutine[Any, Any, Any]) -> Any:
         return self.submit(coro).result()
@@ -55,11 +56,17 @@ class AsyncRunner:
             with self._lock:
                 if self._loop is None:
                     loop = asyncio.new_event_loop()
+                    if self._on_start is not None:
+                        self._on_start(loop)
                     threading.Thread(
                         target=loop.run_forever, name="workhorse-asyncio", daemon=True
                     ).start()
                     self._loop = loop
         return self._loop
+
+    @property
+    def started(self) -> bool:
+        return self._loop is not None
 
     def stop(self) -> None:
         if self._loop is not None:

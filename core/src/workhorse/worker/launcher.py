@@ -77,7 +77,8 @@ class WorkerProcess:
         self._requeue_lock = threading.Lock()
         self._requeued = False
         self._shutdown_thread: threading.Thread | None = None
-        self.async_runner = AsyncRunner()
+        # Async jobs share one redis.asyncio pool on the loop, wherever they run (issue 24).
+        self.async_runner = AsyncRunner(partial(async_redis.bind, sync=self._redis))
         self.services: list[Service] = []
         self.capsules: list[Capsule] = []
         self._threads: list[threading.Thread] = []
@@ -121,7 +122,7 @@ class WorkerProcess:
         self.executor: Executor = default.executor
         for cap in self.capsules:
             CancelWatcher(cap.processor, self.stopped).start()
-        self._start_async_lane()
+        self._warn_if_async_jobs_hold_threads()
         self.heartbeat = Heartbeat(
             self._redis, self._keys, self.settings, self.identity, __version__, supervisor_pid()
         )
@@ -145,11 +146,7 @@ class WorkerProcess:
             self._redis_description(),
         )
 
-    def _start_async_lane(self) -> None:
-        lanes = [cap.lane for cap in self.capsules if cap.lane is not None]
-        if lanes:
-            pool = max(lane.limit for lane in lanes)
-            async_redis.bind(self.async_runner.loop(), self._redis, pool)
+    def _warn_if_async_jobs_hold_threads(self) -> None:
         blockers = self.processor.sync_only_middleware
         if self.settings.async_concurrency and blockers and has_async_jobs():
             log.warning(
@@ -159,6 +156,8 @@ class WorkerProcess:
             )
 
     def _close_async_redis(self) -> None:
+        if not self.async_runner.started:
+            return
         client = async_redis.unbind(self.async_runner.loop())
         if client is not None:
             self.async_runner.submit(client.aclose()).result(2.0)
