@@ -23,7 +23,7 @@ StartWorker = Callable[..., WorkerProcess]
 class AsyncOnly(ConcurrentLimiter):
     """Fails the job if the worker took the blocking path."""
 
-    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:
+    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:  # noqa: ARG002
         raise AssertionError("the async lane must wait with acquire_async")
 
 
