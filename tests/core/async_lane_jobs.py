@@ -63,3 +63,13 @@ async def whoami() -> dict[str, object]:
 @workhorse.job(retry=0)
 def sync_note(value: str) -> None:
     note(f"sync:{value}:{threading.current_thread().name}")
+
+
+@workhorse.job(retry=0, timeout=0.2)
+async def stubborn(seconds: float) -> None:
+    """Ignores the cancellation of its task, then ends on its own."""
+    try:
+        await asyncio.sleep(30)
+    except asyncio.CancelledError:
+        await asyncio.sleep(seconds)
+    note("stubborn ended")

@@ -376,17 +376,21 @@ class Processor:
         entry = self.running.finish(tid)
         elapsed = time.time() - entry[1] if entry else deadline.limit
         grace = self.watchdog.grace
-        exc = JobTimeout(
-            f"{ctx.name} ignored its time limit of {deadline.limit:g}s for {grace:g}s more "
-            "(it caught JobTimeout or is stuck in a call Python cannot interrupt); its "
+        on_lane = isinstance(self.control.futures.get(tid), asyncio.Task)
+        what = (
+            "it caught the cancellation of its task; the task was left to end on its own"
+            if on_lane
+            else "it caught JobTimeout or is stuck in a call Python cannot interrupt; its "
             "thread was abandoned and replaced"
+        )
+        exc = JobTimeout(
+            f"{ctx.name} ignored its time limit of {deadline.limit:g}s for {grace:g}s more ({what})"
         )
         log.error("abandoning jid=%s: %s", ctx.jid, exc)
         stats.record(ctx.name, False, elapsed * 1000)
         self._fail(ctx, exc, elapsed)
         if not ctx.deferred:
             self.fetcher.acknowledge(unit)
-        on_lane = isinstance(self.control.futures.get(tid), asyncio.Task)
         if self.replace_thread is not None and not on_lane:  # a task holds no thread
             self.replace_thread()
 
