@@ -13,7 +13,9 @@ of the worker processes (utime + stime from /proc) while they drained.
 
 BENCH_SYNC_BASE=<dir of a source tree> also compares this tree's thread jobs (10 ms
 sleep + INCR at 2 x 50 threads, and no-op + INCR at 2 x 8) with that tree's, e.g. a
-``git archive main`` extracted to /tmp: paired rounds, medians of ratios.
+``git archive main`` extracted to /tmp: paired rounds, medians of ratios; once with
+no async job registered (the lane idle) and once beside one (each fetched job is
+parsed by the fetch thread to route it). BENCH_ONLY=sync skips the async rounds.
 """
 
 from __future__ import annotations
@@ -123,12 +125,13 @@ def fill_workhorse(url: str, name: str, count: int) -> None:
 
 
 def workhorse(
-    url: str, *args: str, src: str | None = None
+    url: str, *args: str, src: str | None = None, sync_only: bool = False
 ) -> Callable[[], list[subprocess.Popen[bytes]]]:
     path = os.pathsep.join([*_source_dirs(src), str(HERE)])
     argv = [sys.executable, "-m", "workhorse", "worker", "-r", "async_bench_jobs"]
     argv += ["--redis-url", url, "-q", "bench", "-p", "2", *args]
-    return lambda: [_spawn(argv, _env(url, path))]
+    env = {**_env(url, path), "BENCH_SYNC_ONLY": "1" if sync_only else "0"}
+    return lambda: [_spawn(argv, env)]
 
 
 def _source_dirs(src: str | None) -> list[str]:
@@ -199,18 +202,21 @@ def _table(title: str, results: dict[str, list[tuple[float, float]]], ours: str)
 def sync_rounds(url: str, base: str) -> None:
     """Thread jobs on this tree vs ``base``: the lane must not slow them down."""
     r = redis.Redis.from_url(url, decode_responses=True)
-    cases = [
-        ("10 ms sync jobs, 2 x 50 threads", "sync_sleep_incr", SYNC_JOBS, "50"),
-        ("no-op jobs, 2 x 8 threads", "noop_incr", NOOP_JOBS, "8"),
+    cases = [  # (title, job, count, threads, the registry holds no async job)
+        ("10 ms sync jobs, 2 x 50 threads", "sync_sleep_incr", SYNC_JOBS, "50", True),
+        ("no-op jobs, 2 x 8 threads", "noop_incr", NOOP_JOBS, "8", True),
+        ("10 ms sync jobs beside async ones, 2 x 50", "sync_sleep_incr", SYNC_JOBS, "50", False),
+        ("no-op jobs beside async ones, 2 x 8", "noop_incr", NOOP_JOBS, "8", False),
     ]
-    for title, job, count, threads in cases:
+    for title, job, count, threads, sync_only in cases:
         results: dict[str, list[tuple[float, float]]] = {"this tree": [], "base": []}
         for i in range(ROUNDS):
             for name in ("this tree", "base") if i % 2 == 0 else ("base", "this tree"):
                 r.flushdb()
                 fill_workhorse(url, job, count)
                 src = None if name == "this tree" else base
-                results[name].append(drain(r, count, workhorse(url, "-c", threads, src=src)))
+                start = workhorse(url, "-c", threads, src=src, sync_only=sync_only)
+                results[name].append(drain(r, count, start))
         _table(title, results, "this tree")
 
 

@@ -162,6 +162,8 @@ def compose_server_async(
         raise ValueError(f"middleware without call_async: {', '.join(sync_only(middleware))}")
     if not steps:
         return lambda _ctx, invoke: invoke()
+    if len(steps) == 1:
+        return steps[0]
 
     def run(ctx: JobContext, invoke: AsyncRunNext) -> Awaitable[object]:
         call = invoke

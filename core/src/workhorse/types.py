@@ -61,6 +61,9 @@ class UnitOfWork:
     raw: str
     token: object = None
     undecodable: bytes | None = None
+    # The parsed job, when the fetch thread already parsed it to route it to the job
+    # threads or the async lane (issue 24): the job thread does not parse it again.
+    decoded: JobPayload | None = None
 
     @property
     def stored(self) -> str | bytes:

@@ -49,15 +49,16 @@ class AsyncLane:
 
     @staticmethod
     def claim(unit: UnitOfWork) -> JobPayload | None:
-        """The decoded job if it is an async job of this process, else None (a thread
-        job, or bytes that are no job: the thread path buries those)."""
+        """The decoded job if it is an async job of this process, else None: a thread
+        job (kept parsed in ``unit.decoded`` for its thread), or bytes that are no job
+        (the thread path buries those)."""
         if unit.undecodable is not None:
             return None
         try:
-            job = payload.decode(unit.raw)
+            job = unit.decoded = payload.decode(unit.raw)
         except PayloadError:
             return None
-        definition = find(job.get("class"))  # type: ignore[arg-type]
+        definition = find(job["class"])  # type: ignore[typeddict-item]
         return job if definition is not None and definition.is_async else None
 
     def reserve(self, wanted: int, timeout: float) -> int:
@@ -84,23 +85,24 @@ class AsyncLane:
         self.loop.call_soon_threadsafe(self._start_all, jobs)
 
     def _start_all(self, jobs: Sequence[tuple[UnitOfWork, JobPayload]]) -> None:
+        run, stats, tasks = self.processor.process_async, self.stats, self.tasks
         for unit, job in jobs:
-            task = self.loop.create_task(self._run(unit, job))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            task = self.loop.create_task(run(unit, job, stats, next(_slots)))
+            tasks.add(task)
+            task.add_done_callback(self._finished)
 
-    async def _run(self, unit: UnitOfWork, job: JobPayload) -> None:
-        try:
-            await self.processor.process_async(unit, job, self.stats, next(_slots))
-        except asyncio.CancelledError:
-            pass  # shutdown pushed the job back to its queue
-        except Exception:
-            log.exception("internal error while running a job; it was left for recovery")
-        finally:
-            with self._room:
-                self.free += 1
-                if self.free in (1, self.refill):  # room again; a batch's worth
-                    self._room.notify()
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        """The job's task ended (done, or cancelled at shutdown): its slot is free."""
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error(
+                "internal error while running a job; it was left for recovery",
+                exc_info=task.exception(),
+            )
+        with self._room:
+            self.free += 1
+            if self.free in (1, self.refill):  # room again; a batch's worth
+                self._room.notify()
 
     def cancel_all(self, timeout: float = 2.0) -> bool:
         """Cancel every task (their jobs were pushed back to their queues at shutdown) and

@@ -7,7 +7,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent import futures
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -185,6 +185,8 @@ class Processor:
     def _decode(self, unit: UnitOfWork) -> JobPayload | None:
         """The job, or None after burying bytes that are not one (not counted, as Sidekiq
         does not count them)."""
+        if unit.decoded is not None:
+            return unit.decoded
         try:
             if unit.undecodable is not None:
                 raise PayloadError(quarantine.undecodable_reason(unit))
@@ -328,8 +330,8 @@ class Processor:
         assert definition is not None  # the lane takes registered async jobs only
         args = ctx.job.get("args", [])
 
-        async def call() -> object:
-            return await definition.call(args)
+        def call() -> Awaitable[object]:
+            return definition.call(args)  # type: ignore[no-any-return]  # the coroutine
 
         if not ctx.job.get("store_result", definition.store_result):
             return call
