@@ -177,6 +177,9 @@ def async_rounds(url: str) -> None:
                 lambda w=which: fill_peer(url, python, w, JOBS),  # type: ignore[misc]
                 peer(url, python, which),
             )
+    only = os.environ.get("BENCH_SIDES")  # e.g. "workhorse,bare loop"
+    if only:
+        sides = {name: side for name, side in sides.items() if name in only.split(",")}
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
     order = list(sides)
     for i in range(ROUNDS):

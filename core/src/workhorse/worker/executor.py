@@ -85,9 +85,9 @@ class Executor:
     ):
         self.processor = processor
         self.lane = lane
-        # While fetches bring async jobs only, a fetch may take this many jobs beyond the
-        # idle threads for the lane's free slots; a thread job among them then waits for
-        # a thread, as a prefetched job does (the --prefetch bound, 0: never).
+        # A thread job fetched for the lane's free slots (while fetches brought async jobs
+        # only) beyond the idle threads waits here for a thread, as a prefetched job does,
+        # up to this many (the --prefetch bound, 0: none); the rest go back to the queue.
         self.lane_ahead = prefetch * concurrency
         self._async_only = False
         self.fetcher = fetcher
@@ -188,8 +188,10 @@ class Executor:
     def _fetch_both(self, lane: AsyncLane, permits: int, outage: _Outage) -> None:
         """Fetch for the job threads and the async lane: each job fetched holds a lane
         slot and, until it is known to be an async job, a thread permit."""
-        ahead = self.lane_ahead if self._async_only else 0
-        slots = lane.reserve(permits + ahead, 0.5)
+        # While fetches bring async jobs only, a fetch fills every free lane slot: the
+        # lane's throughput is its slots over the refill round trip, so the batch, not
+        # the thread count, must carry it.
+        slots = lane.reserve(lane.limit if self._async_only else permits, 0.5)
         if not slots:
             self._give_back(permits)
             return
@@ -226,12 +228,17 @@ class Executor:
         if jobs:
             lane.start(jobs)
         self._async_only = bool(jobs) and not threads
+        ahead = self.lane_ahead
         for i, unit in enumerate(threads):
             if permits:
                 permits -= 1
-            elif not self._wait_for_thread():  # fetched ahead for the lane; quiet now
+            elif not ahead or not self._wait_for_thread():
+                # Fetched for the lane, beyond the --prefetch bound (or fetching stopped
+                # meanwhile): back to the head of its queue rather than held here.
                 self.fetcher.requeue(threads[i:])
                 break
+            else:  # fetched ahead for the lane, within the --prefetch bound: waits here
+                ahead -= 1
             self.work.put(unit)
         self._give_back(permits)
 
