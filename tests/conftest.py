@@ -5,20 +5,13 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-
-sys.path.insert(0, str(Path(__file__).parent))
-# The engine's test jobs (tests/core/jobs_for_tests.py) are imported by name from
-# several directories, and by worker subprocesses as `-r jobs_for_tests`.
-sys.path.insert(0, str(Path(__file__).parent / "core"))
-
-import redis_server
+from support import lifetime, redis_server
+from support.processes import stop
 from support.waiting import wait_for
 
 from workhorse import client as client_module
@@ -27,6 +20,11 @@ from workhorse.config import Settings, parse_queues
 from workhorse.worker.launcher import WorkerProcess
 
 _db_numbers = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker of `pytest -n N` (tests/run.py)
+        lifetime.end_with_parent()
 
 
 @pytest.fixture(scope="session")
@@ -104,10 +102,9 @@ def start_worker(settings: Settings, wh_client: Client) -> Iterator[Callable[...
 
 @pytest.fixture
 def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Subprocesses a test starts; each is killed (if still running) and reaped after it."""
+    """Subprocesses a test starts; each is stopped (SIGTERM, then SIGKILL after 10 s) and
+    reaped after it. Not SIGKILL at once: a supervisor killed so leaves its children running."""
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for p in started:
-        if p.poll() is None:
-            p.kill()
-        p.wait(10)
+        stop(p, 10)

@@ -9,6 +9,11 @@ A whole-suite run (no test path, node id or -k/-m selection; what .ci/run does)
 runs the linters first and stops at the first that fails, so CI is red on lint as on
 a failing test. A focused run skips them: it is for the code being edited.
 `hatch run lint` is `python tests/run.py --lint-only`.
+
+A whole-suite run spreads the test files over parallel pytest-xdist workers, each with
+a private Redis of its own (tests/conftest.py): the tests mostly wait on processes
+and Redis, so even two cores run four workers well. WORKHORSE_TEST_WORKERS sets the
+number (0 runs in one process); a -n/--numprocesses or -p no:xdist given wins.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +115,21 @@ def selects_tests(argv: list[str]) -> bool:
     return any(not arg.startswith("-") or arg.startswith(("-k", "-m")) for arg in argv)
 
 
+MIN_WORKERS = 4  # the suite waits more than it computes: never fewer, even on 2 cores
+
+
+def parallel(argv: list[str], environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The xdist options a run adds: whole-suite runs only, unless the caller chose."""
+    chosen = any(
+        arg.startswith(("-n", "--numprocesses")) or arg.endswith("no:xdist") for arg in argv
+    )
+    if chosen or selects_tests(argv):
+        return []
+    workers = environ.get("WORKHORSE_TEST_WORKERS", "")
+    count = int(workers) if workers.isdigit() else max(MIN_WORKERS, os.cpu_count() or 1)
+    return ["-n", str(count), "--dist", "loadfile"] if count > 0 else []
+
+
 def main(argv: list[str]) -> int:
     if argv == ["--lint-only"]:
         return lint()
@@ -116,7 +137,7 @@ def main(argv: list[str]) -> int:
     if not selects_tests(argv) and lint() != 0:
         return 1
     install_system_packages(missing_system_packages())
-    code = subprocess.call([sys.executable, "-m", "pytest", *argv])
+    code = subprocess.call([sys.executable, "-m", "pytest", *parallel(argv), *argv])
     if code == 5:
         print("error: pytest collected no tests; that is a failure", file=sys.stderr)
         return 1

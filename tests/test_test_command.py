@@ -4,6 +4,7 @@ a focused run goes straight to pytest. Issue 23."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -37,6 +38,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[list[str]]
     monkeypatch.setattr(module.subprocess, "call", call)
     monkeypatch.setattr(module, "missing_system_packages", list)
     monkeypatch.setattr(module, "refresh_workspace_members", lambda: False)
+    monkeypatch.setattr(module, "parallel", lambda argv: [])
     return module, started
 
 
@@ -98,3 +100,38 @@ def test_our_packages_are_reinstalled_once_when_their_metadata_changed(
     ]
     (tmp_path / ".workhorse-members").write_text("an older checkout")
     assert module.refresh_workspace_members(tmp_path) is True
+
+
+def test_a_whole_suite_run_spreads_files_over_at_least_four_workers() -> None:
+    parallel = load_runner().parallel
+    assert parallel([], {}) == ["-n", str(max(4, os.cpu_count() or 1)), "--dist", "loadfile"]
+    assert parallel(["-q", "--durations=20"], {})[:2] == ["-n", str(max(4, os.cpu_count() or 1))]
+
+
+def test_the_number_of_workers_can_be_set_and_zero_runs_in_one_process() -> None:
+    parallel = load_runner().parallel
+    assert parallel([], {"WORKHORSE_TEST_WORKERS": "7"})[:2] == ["-n", "7"]
+    assert parallel([], {"WORKHORSE_TEST_WORKERS": "0"}) == []
+
+
+@pytest.mark.parametrize(
+    "argv", [["-n", "2"], ["-n2"], ["--numprocesses=auto"], ["-p", "no:xdist"], ["tests/web"]]
+)
+def test_a_run_that_chose_its_workers_or_its_tests_gets_no_added_workers(
+    argv: list[str],
+) -> None:
+    assert load_runner().parallel(argv, {}) == []
+
+
+def test_the_whole_suite_command_passes_the_workers_to_pytest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = load_runner()
+    started: list[list[str]] = []
+    monkeypatch.setattr(module.subprocess, "call", lambda argv, **_: started.append(argv) or 0)
+    monkeypatch.setattr(module, "missing_system_packages", list)
+    monkeypatch.setattr(module, "refresh_workspace_members", lambda: False)
+    monkeypatch.setattr(module, "lint", lambda: 0)
+    monkeypatch.setenv("WORKHORSE_TEST_WORKERS", "3")
+    assert module.main(["-q"]) == 0
+    assert started == [[sys.executable, "-m", "pytest", "-n", "3", "--dist", "loadfile", "-q"]]

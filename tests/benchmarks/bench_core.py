@@ -24,7 +24,7 @@ import redis
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-import redis_server  # noqa: E402
+from support import redis_server  # noqa: E402
 from support.processes import spawn_worker  # noqa: E402
 
 DRAMATIQ_VENV = HERE / ".venv-dramatiq"

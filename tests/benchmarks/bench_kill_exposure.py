@@ -20,7 +20,7 @@ import redis
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "core"))
-import redis_server  # noqa: E402
+from support import redis_server  # noqa: E402
 from support.processes import spawn_worker  # noqa: E402
 
 TRIALS = int(os.environ.get("BENCH_KILL_TRIALS", "5"))

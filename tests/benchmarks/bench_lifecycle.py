@@ -25,8 +25,8 @@ import redis
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-import redis_server  # noqa: E402
 from bench_core import stop, wait_drained  # noqa: E402
+from support import redis_server  # noqa: E402
 from support.processes import spawn_worker  # noqa: E402
 
 JOBS = int(os.environ.get("BENCH_JOBS", "20000"))

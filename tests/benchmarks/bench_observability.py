@@ -35,7 +35,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 import bench_jobs  # noqa: E402
-import redis_server  # noqa: E402
+from support import redis_server  # noqa: E402
 
 from workhorse import logs  # noqa: E402
 from workhorse.client import Client, set_default_client  # noqa: E402

@@ -25,7 +25,6 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "pro" / "reliable"))
 
-import redis_server
 from reliable_support import (
     ChaosReport,
     Workers,
@@ -34,6 +33,7 @@ from reliable_support import (
     registered,
     run_chaos,
 )
+from support import redis_server
 from support.waiting import wait_for
 
 from workhorse.client import Client

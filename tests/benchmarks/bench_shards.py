@@ -21,7 +21,7 @@ import redis
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-import redis_server  # noqa: E402
+from support import redis_server  # noqa: E402
 
 JOBS = int(os.environ.get("BENCH_SHARD_JOBS", "30000"))
 QUEUES = [f"q{i}" for i in range(12)]

@@ -24,7 +24,7 @@ import redis
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-import redis_server  # noqa: E402
+from support import redis_server  # noqa: E402
 from support.licenses import process_tree_env, token  # noqa: E402
 
 N = int(os.environ.get("BENCH_SWARM_CHILDREN", "4"))

@@ -3,7 +3,14 @@
     hatch run bench tests/benchmarks/bench_unique_encryption.py
 
 - push cost of a unique job (one Lua call: check, lock, push) vs a plain push;
-- no-op throughput of encrypted vs plain jobs, same worker, same run (target >= 80 %).
+- throughput of encrypted vs plain jobs, same worker, paired alternating rounds, for
+  no-op jobs and for jobs doing one Redis INCR (target: paired median >= 80 %), with
+  the CPU each job cost this process (worker threads, fetch thread, Redis client);
+- the worker's own per-job path (``Processor.process_unit``, no Redis, one thread):
+  what an encrypted job adds, and that a plain job pays nothing for encryption.
+
+Rounds: WH_BENCH_ROUNDS (7), jobs per round: WH_BENCH_JOBS (20000), threads:
+WH_BENCH_THREADS (10).
 """
 
 from __future__ import annotations
@@ -20,10 +27,15 @@ import redis
 from support.licenses import licensed
 
 from workhorse import client as client_module
-from workhorse.client import Client
+from workhorse import payload, plugins
+from workhorse.client import Client, default_client
 from workhorse.config import Settings
-from workhorse.stats import snapshot
+from workhorse.middleware import compose_client
+from workhorse.stats import ThreadStats, snapshot
+from workhorse.types import UnitOfWork
+from workhorse.worker.executor import AsyncRunner
 from workhorse.worker.launcher import WorkerProcess
+from workhorse.worker.processor import Processor
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "enterprise" / "unique"))
 
@@ -31,6 +43,9 @@ import workhorse
 
 FIGURES: list[tuple[str, str]] = []
 THREADS = int(os.environ.get("WH_BENCH_THREADS", "10"))  # 1 shows the cost without GIL contention
+ROUNDS = int(os.environ.get("WH_BENCH_ROUNDS", "7"))
+JOBS = int(os.environ.get("WH_BENCH_JOBS", "20000"))
+SECRET = {"card": "4111 1111 1111 1111", "cvc": "123"}
 
 
 @workhorse.job(name="bench.noop")
@@ -41,6 +56,16 @@ def noop(*args: object) -> None:
 @workhorse.job(name="bench.noop_encrypted", encrypt=True)
 def noop_encrypted(*args: object) -> None:
     pass
+
+
+@workhorse.job(name="bench.incr")
+def incr(*args: object) -> None:
+    default_client().redis.incr("bench:incr")
+
+
+@workhorse.job(name="bench.incr_encrypted", encrypt=True)
+def incr_encrypted(*args: object) -> None:
+    default_client().redis.incr("bench:incr")
 
 
 @workhorse.job(name="bench.noop_unique", unique_for=600)
@@ -100,11 +125,20 @@ def run_until(count: Callable[[], int], target: int, timeout: float = 300) -> fl
     return time.perf_counter() - t0
 
 
-def test_encrypted_no_op_throughput_vs_plain(r: redis.Redis, client: Client) -> None:
-    n, rounds = 20_000, 7
+@pytest.mark.parametrize(
+    "body, plain_job, encrypted_job",
+    [("no-op", noop, noop_encrypted), ("INCR", incr, incr_encrypted)],
+)
+def test_encrypted_throughput_vs_plain(
+    r: redis.Redis,
+    client: Client,
+    body: str,
+    plain_job: workhorse.Job[..., None],
+    encrypted_job: workhorse.Job[..., None],
+) -> None:
+    n = JOBS
     rates: dict[str, list[float]] = {"plain": [], "encrypted": []}
     cpu_us: dict[str, list[float]] = {"plain": [], "encrypted": []}
-    secret = {"card": "4111 1111 1111 1111", "cvc": "123"}
 
     def drain(kind: str) -> None:
         worker = WorkerProcess(client.settings.with_changes(concurrency=THREADS))
@@ -117,24 +151,92 @@ def test_encrypted_no_op_throughput_vs_plain(r: redis.Redis, client: Client) -> 
             worker.stop()
             worker.shutdown()
 
-    for _ in range(rounds):  # paired, alternating rounds: warm-up and drift hit both alike
-        noop.perform_bulk(("visible", secret) for _ in range(n))
+    for _ in range(ROUNDS):  # paired, alternating rounds: warm-up and drift hit both alike
+        plain_job.perform_bulk(("visible", SECRET) for _ in range(n))
         drain("plain")
-        noop_encrypted.perform_bulk(("visible", secret) for _ in range(n))
+        encrypted_job.perform_bulk(("visible", SECRET) for _ in range(n))
         drain("encrypted")
     assert r.zcard("dead") == 0 and r.zcard("retry") == 0
     plain, encrypted = max(rates["plain"]), max(rates["encrypted"])
     paired = sorted(e / p for p, e in zip(rates["plain"], rates["encrypted"], strict=True))
     cpu = sorted(p / e for p, e in zip(cpu_us["plain"], cpu_us["encrypted"], strict=True))
-    figure(f"plain no-op jobs/s (1 process, {THREADS} threads)", f"{plain:,.0f}")
-    figure("encrypted no-op jobs/s (same worker, same run)", f"{encrypted:,.0f}")
-    figure("encrypted / plain throughput (best of each)", f"{100 * encrypted / plain:.0f} %")
-    figure("encrypted / plain, paired rounds (median; all)", _ratios(paired))
+    figure(f"{body}: plain jobs/s (1 process, {THREADS} threads, best)", f"{plain:,.0f}")
+    figure(f"{body}: encrypted jobs/s (same worker, best)", f"{encrypted:,.0f}")
     figure(
-        "CPU µs/job plain, encrypted (median)",
+        f"{body}: encrypted / plain throughput (best of each)", f"{100 * encrypted / plain:.0f} %"
+    )
+    figure(f"{body}: encrypted / plain, {ROUNDS} paired rounds (median; all)", _ratios(paired))
+    figure(
+        f"{body}: CPU µs/job plain, encrypted (median)",
         f"{median(cpu_us['plain']):.1f}, {median(cpu_us['encrypted']):.1f}",
     )
-    figure("plain / encrypted CPU per job, paired (median; all)", _ratios(cpu))
+    figure(f"{body}: plain / encrypted CPU per job, paired (median; all)", _ratios(cpu))
+    added = [e - p for p, e in zip(cpu_us["plain"], cpu_us["encrypted"], strict=True)]
+    figure(f"{body}: CPU µs an encrypted job adds, paired (median)", f"{median(added):.1f}")
+
+
+class _NoFetch:
+    def acknowledge(self, unit: UnitOfWork) -> None:
+        pass
+
+
+def test_the_worker_path_of_an_encrypted_job_vs_a_plain_one(client: Client) -> None:
+    """``process_unit`` on one thread, no Redis on the success path: the CPU an encrypted
+    job adds on the worker's own path, with every paid tier licensed (all their server
+    middleware installed), and what a plain job costs with and without Enterprise."""
+    n = 20_000
+    process = WorkerProcess(client.settings, client.redis)
+    licensed_processor = Processor(process, _NoFetch(), AsyncRunner())  # type: ignore[arg-type]
+    with licensed(("pro",)):  # the same worker with Pro only: no encryption installed
+        pro_processor = Processor(process, _NoFetch(), AsyncRunner())  # type: ignore[arg-type]
+    plain = _units(noop, n)
+    encrypted = _units(noop_encrypted, n)
+    stats = ThreadStats()
+
+    def per_job_us(processor: Processor, units: list[UnitOfWork]) -> float:
+        t0 = time.process_time()
+        for unit in units:
+            processor.process_unit(unit, stats)
+        return (time.process_time() - t0) / len(units) * 1e6
+
+    us: dict[str, list[float]] = {"plain": [], "encrypted": [], "plain, Pro only": []}
+    for _ in range(ROUNDS):
+        us["plain"].append(per_job_us(licensed_processor, plain))
+        us["encrypted"].append(per_job_us(licensed_processor, encrypted))
+        us["plain, Pro only"].append(per_job_us(pro_processor, plain))
+    extra = [e - p for p, e in zip(us["plain"], us["encrypted"], strict=True)]
+    ratio = sorted(p / e for p, e in zip(us["plain"], us["encrypted"], strict=True))
+    for kind, values in us.items():
+        figure(f"process_unit µs/job, {kind} (median)", f"{median(values):.2f}")
+    figure("process_unit: µs an encrypted job adds (median)", f"{median(extra):.2f}")
+    figure("process_unit: plain / encrypted, paired (median; all)", _ratios(ratio))
+    assert _all_succeeded(stats)
+
+
+def _all_succeeded(stats: ThreadStats) -> bool:
+    """Every job of the micro-benchmark succeeded (none was failed for a bad seal)."""
+    return snapshot([stats]).failed == 0
+
+
+def _units(job: workhorse.Job[..., None], n: int) -> list[UnitOfWork]:
+    """``n`` fetched jobs as the client would have stored them (sealed when encrypted)."""
+    chain = compose_client(plugins.client_middleware(default_client().settings))
+    units = []
+    for i in range(n):
+        item: dict[str, object] = {
+            "class": job.name,
+            "args": ["visible", SECRET],
+            "jid": f"{i:024x}",
+            "queue": "default",
+            "retry": True,
+            "created_at": time.time(),
+            "enqueued_at": time.time(),
+            **job.wire_options(),
+        }
+        stored = chain(item)  # type: ignore[arg-type]
+        assert stored is not None
+        units.append(UnitOfWork("default", payload.encode(stored)))
+    return units
 
 
 def _ratios(ratios: list[float]) -> str:

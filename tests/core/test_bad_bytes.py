@@ -19,7 +19,7 @@ import jobs_for_tests  # noqa: F401 - registers the jobs the worker runs
 import pytest
 import redis
 from support.processes import spawn_worker, stop
-from support.waiting import wait_for
+from support.waiting import blocked_on, wait_for
 
 from workhorse.client import Client
 from workhorse.config import Settings, parse_queues
@@ -117,7 +117,7 @@ def test_blocking_fetch_keeps_undecodable_bytes(redis_url: str, rb: redis.Redis)
     got: list[UnitOfWork] = []
     thread = threading.Thread(target=lambda: got.extend(fetch.fetch(10, 5.0)))
     thread.start()
-    time.sleep(0.2)  # let the fetch reach its blocking pop (either path must keep the bytes)
+    wait_for(lambda: blocked_on(rb, "brpop"), "the fetch to reach its blocking pop")
     rb.lpush("queue:default", NOT_UTF8)
     thread.join(10)
     assert [u.undecodable for u in got] == [NOT_UTF8]

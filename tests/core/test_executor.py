@@ -36,20 +36,20 @@ def _executor(concurrency: int) -> Executor:
 
 def test_no_prefetch_until_jobs_prove_fast_and_none_once_they_slow_down() -> None:
     executor = _executor(8)
-    executor._size_buffer()
-    assert executor.buffer == 0  # a new process assumes its jobs are slow
+    executor._size_prefetch_permits()
+    assert executor.prefetch_permits == 0  # a new process assumes its jobs are slow
     executor.mean_job_seconds = FAST_JOB / 10
-    executor._size_buffer()
-    assert executor.buffer == 64  # eight jobs per thread may wait in memory
+    executor._size_prefetch_permits()
+    assert executor.prefetch_permits == 64  # eight jobs per thread may wait in memory
     assert executor._take_permits() == 36, "one fetch takes half the permits"
     assert executor._take_permits() == 36, "so the next can go out while its batch runs"
     executor.mean_job_seconds = 1.0
-    executor._size_buffer()
-    assert executor.buffer == 64, "buffered permits are taken back only once free"
+    executor._size_prefetch_permits()
+    assert executor.prefetch_permits == 64, "buffered permits are taken back only once free"
     for _ in range(72):
         executor.permits.release()
-    executor._size_buffer()
-    assert executor.buffer == 0
+    executor._size_prefetch_permits()
+    assert executor.prefetch_permits == 0
 
 
 def test_slow_jobs_are_not_held_in_one_process_while_another_is_idle(

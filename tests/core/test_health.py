@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -106,6 +107,47 @@ def test_with_processes_the_supervisor_answers_for_all(
     assert probe(unused_port, "/livez")[0] == 200
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0
+
+
+def test_with_processes_quiet_children_make_the_supervisor_not_ready(
+    redis_url: str, r: redis.Redis, procs: list[subprocess.Popen[bytes]], unused_port: int
+) -> None:
+    env = {**os.environ, "WORKHORSE_HEARTBEAT_INTERVAL": "0.5"}
+    argv = ["worker", "-p", "2", "-c", "1", "--health-port", str(unused_port)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workhorse", *argv, "--redis-url", redis_url],
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    procs.append(proc)
+
+    def readiness() -> tuple[int, dict[str, object]]:
+        try:
+            return probe(unused_port, "/readyz")
+        except httpx.TransportError:
+            return 0, {}
+
+    wait_for(lambda: readiness()[0] == 200, "both worker processes to be ready", 30)
+    wait_for(lambda: r.scard("processes") == 2, "both workers to register")
+    # Quiet from a dashboard goes to one child through Redis; the supervisor never sees it.
+    r.lpush(f"{sorted(r.smembers('processes'))[0]}-signals", "TSTP")
+    wait_for(lambda: readiness()[1].get("quiet") == 1, "one quiet child to show", 30)
+    status, body = readiness()
+    assert (status, body["processes"], body["quiet_requested"]) == (503, 2, False)
+    assert probe(unused_port, "/livez")[0] == 200
+    proc.send_signal(signal.SIGTSTP)  # quiet for all: passed on to both children
+    wait_for(lambda: readiness()[1].get("quiet") == 2, "both children quiet", 30)
+    status, body = readiness()
+    assert (status, body["quiet_requested"]) == (503, True)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0
+
+
+def test_the_supervisor_counts_only_running_children_as_quiet(tmp_path: Path) -> None:
+    (tmp_path / "101").touch()
+    (tmp_path / "102").touch()  # a child that has exited since: not counted
+    assert health.quiet_children(tmp_path, [101, 103]) == [101]
+    assert health.quiet_children(None, [101]) == []
 
 
 @pytest.fixture

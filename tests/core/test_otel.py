@@ -9,10 +9,8 @@ import jobs_for_tests as jobs
 import pytest
 import redis
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from support.spans import EXPORTER, install_provider
 from support.waiting import wait_for
 
 from workhorse import otel
@@ -22,14 +20,11 @@ from workhorse.payload import loads
 from workhorse.worker.launcher import WorkerProcess
 
 StartWorker = Callable[..., WorkerProcess]
-EXPORTER = InMemorySpanExporter()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def provider() -> None:
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(EXPORTER))
-    trace.set_tracer_provider(tracer_provider)
+    install_provider()
 
 
 @pytest.fixture
@@ -90,6 +85,8 @@ def test_a_job_without_or_with_garbage_context_starts_its_own_trace(
                 "queue": "default",
                 "traceparent": "00-zzzz-not-a-trace",
                 "tracestate": 7,
+                "batch_traceparent": "00-" + "0" * 32 + "-" + "0" * 16 + "-01",  # invalid ids
+                "cron_traceparent": ["00-not", {"a": "string"}],
             }
         ),
     )
@@ -97,6 +94,7 @@ def test_a_job_without_or_with_garbage_context_starts_its_own_trace(
     wait_for(lambda: spans(SpanKind.CONSUMER), "the execution span")
     (span,) = spans(SpanKind.CONSUMER)
     assert span.parent is None and span.context.is_valid
+    assert span.links == ()
 
 
 def test_batch_and_tick_contexts_become_links(
@@ -128,5 +126,5 @@ def test_without_instrument_no_middleware_is_installed(wh_client: Client) -> Non
 
     assert not any(
         isinstance(m, otel.TracingServerMiddleware)
-        for m in plugins.server_middleware(wh_client.settings)
+        for m in plugins.server_middleware(WorkerProcess(wh_client.settings, wh_client.redis))
     )

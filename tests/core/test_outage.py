@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import redis
-import redis_server
+from support import redis_server
 from support.processes import output, spawn_worker, stop
 from support.waiting import wait_for
 

@@ -23,20 +23,20 @@ def fast_executor(concurrency: int, prefetch: int) -> Executor:
     fetcher: BasicFetch = None  # type: ignore[assignment]
     executor = Executor(None, fetcher, concurrency, 1.0, prefetch)  # type: ignore[arg-type]
     executor.mean_job_seconds = FAST_JOB / 10
-    executor._size_buffer()
+    executor._size_prefetch_permits()
     return executor
 
 
 def test_prefetch_zero_fetches_only_for_idle_threads_even_when_jobs_are_fast() -> None:
     executor = fast_executor(4, prefetch=0)
-    assert executor.buffer == 0
+    assert executor.prefetch_permits == 0
     assert executor._take_permits() == 4
     assert executor._take_permits() == 0, "nothing more until a thread is free"
 
 
 def test_prefetch_sets_the_jobs_per_thread_held_while_jobs_are_fast() -> None:
-    assert fast_executor(4, prefetch=2).buffer == 8
-    assert fast_executor(4, prefetch=8).buffer == 32  # the default
+    assert fast_executor(4, prefetch=2).prefetch_permits == 8
+    assert fast_executor(4, prefetch=8).prefetch_permits == 32  # the default
 
 
 def test_prefetch_comes_from_the_environment_and_must_not_be_negative() -> None:

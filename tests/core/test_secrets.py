@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import redis
 from click.testing import CliRunner
-from redis_server import RedisServer, free_port
+from support.redis_server import RedisServer, free_port
 
 from workhorse import connection
 from workhorse.cli import main

@@ -15,10 +15,10 @@ import inspect
 import os
 import sys
 import textwrap
+import types
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, os.getcwd())  # the page's setup may write a `myapp` package here
 
 from docs_examples import snippets
@@ -38,7 +38,11 @@ def run(code: str, filename: str, first_line: int, namespace: dict[str, Any]) ->
 
 
 def main(page: Path) -> None:
-    namespace: dict[str, Any] = {"__name__": "__docs__", "__file__": str(page)}
+    # A real module, so what a page defines can find its module (a dataclass does).
+    module = types.ModuleType("__docs__")
+    module.__file__ = str(page)
+    sys.modules[module.__name__] = module
+    namespace: dict[str, Any] = module.__dict__
     for snippet in snippets(page):
         if snippet.skip is None:
             defined = set(namespace)

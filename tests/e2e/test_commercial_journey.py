@@ -30,15 +30,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.licenses import TEST_KEY
+from support.redis_server import free_port
+from support.waiting import wait_for
+from workhorse_testkeys import sample_license
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests"))
-from redis_server import free_port  # noqa: E402
-from support.licenses import TEST_KEY  # noqa: E402
-from support.waiting import wait_for  # noqa: E402
-from workhorse_testkeys import sample_license  # noqa: E402
 
 BIN = Path(sys.executable).parent
 UV = shutil.which("uv", path=str(BIN)) or shutil.which("uv")

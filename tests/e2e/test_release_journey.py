@@ -19,17 +19,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.redis_server import free_port
+from support.release_tree import copy_tree
+from support.waiting import wait_for
+
+from workhorse_licensing.issuer.index.entitlements import hosted
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO / "tests" / "release"))
-from redis_server import free_port  # noqa: E402
-from release_tree import copy_tree  # noqa: E402
-from support.waiting import wait_for  # noqa: E402
 
-from workhorse_licensing.issuer.index.entitlements import hosted  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PAID = ("workhorse-pro", "workhorse-enterprise")

@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from release_tree import REPO
+from support.release_tree import REPO
 
 from workhorse_release.building import build
 from workhorse_release.distributions import DISTRIBUTIONS, Distribution

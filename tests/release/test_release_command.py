@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from release_tree import REPO, copy_tree
+from support.release_tree import REPO, copy_tree
 
 from workhorse_release import ReleaseError
 from workhorse_release.publishing import DirectoryTarget, target

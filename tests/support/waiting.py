@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
+import redis
 
 T = TypeVar("T")
 
@@ -23,3 +24,13 @@ def wait_for(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+def blocked_on(client: redis.Redis, command: str) -> int:
+    """How many connections to ``client``'s server are blocked in ``command`` (e.g. a
+    fetcher in BLMOVE): what a test waits for instead of sleeping "until it blocks"."""
+    return sum(
+        1
+        for c in client.client_list()
+        if c.get("cmd", "").lower() == command.lower() and "b" in c.get("flags", "")
+    )

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from click.testing import CliRunner
-from redis_server import free_port
+from support.redis_server import free_port
 from support.waiting import wait_for
 
 from workhorse.cli import main

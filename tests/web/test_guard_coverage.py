@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import redis
-from redis_server import RedisServer, free_port
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp
+from support.redis_server import RedisServer, free_port
 
 from workhorse.api import Inspector
 from workhorse.cli.web_cmd import build_app

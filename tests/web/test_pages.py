@@ -227,7 +227,7 @@ def test_unreadable_payload_is_shown_not_crashed_on(
 
 
 def test_redis_outage_shows_a_clear_503(keys: Keys) -> None:
-    from redis_server import free_port
+    from support.redis_server import free_port
 
     from workhorse.api import Inspector
     from workhorse.config import Settings

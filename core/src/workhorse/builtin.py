@@ -7,6 +7,7 @@ It also serves the handlers an application registered in code
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from workhorse import handlers
 from workhorse.fetch import BasicFetch
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 @hookimpl(trylast=True)
-def workhorse_make_fetcher(process: ProcessContext) -> Fetcher:
+def workhorse_make_fetcher(process: ProcessContext) -> Fetcher[Any]:
     return BasicFetch(process.redis, process.keys, process.settings.queues)
 
 

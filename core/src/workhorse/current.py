@@ -18,15 +18,15 @@ from workhorse.errors import JobCancelled
 from workhorse.logcontext import JobFields
 
 if TYPE_CHECKING:
-    from workhorse.worker.processor import Processor
+    from workhorse.worker.views import RunningJobs
 
 # Every live processor: one per capsule of each worker in this process (issue 22). A
 # thread runs one processor's jobs, so its id finds the one job it runs.
-_processors: weakref.WeakSet[Processor] = weakref.WeakSet()
+_processors: weakref.WeakSet[RunningJobs] = weakref.WeakSet()
 async_thread: contextvars.ContextVar[int] = contextvars.ContextVar("workhorse_job_thread")
 
 
-def install(processor: Processor | None) -> None:
+def install(processor: RunningJobs | None) -> None:
     """Called by each processor: its running jobs are what ``current_job`` reads. ``None``
     forgets every processor (tests)."""
     if processor is None:
@@ -43,7 +43,7 @@ class CurrentJob:
     job: dict[str, Any]
     queue: str
     _thread: int
-    _processor: Processor = field(repr=False, compare=False)
+    _processor: RunningJobs = field(repr=False, compare=False)
 
     @property
     def cancelled(self) -> bool:

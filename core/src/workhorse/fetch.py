@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import cast
 
 import redis
@@ -17,16 +17,21 @@ from workhorse.types import UnitOfWork
 
 
 class QueueOrder:
-    """Strict priority (no weights) or weighted random order, as Sidekiq does it."""
+    """Strict priority (no weights) or weighted random order, as Sidekiq does it.
 
-    def __init__(self, queues: Sequence[QueueWeight], keys: Keys) -> None:
+    Each queue appears as ``label(name)``: core's fetch pops queue keys, Pro's
+    reliable fetch works with names. Calling it gives the order for one fetch.
+    """
+
+    def __init__(self, queues: Sequence[QueueWeight], label: Callable[[str], str] = str) -> None:
         self.strict = all(q.weight == 0 for q in queues)
-        self._keys = [keys.queue(q.name) for q in queues]
-        self._weighted = [keys.queue(q.name) for q in queues for _ in range(max(q.weight, 1))]
+        # Priority order; strict order returns this very list on every call.
+        self.queues = [label(q.name) for q in queues]
+        self._weighted = [label(q.name) for q in queues for _ in range(max(q.weight, 1))]
 
     def __call__(self) -> list[str]:
-        if self.strict or len(self._keys) == 1:
-            return self._keys
+        if self.strict or len(self.queues) == 1:
+            return self.queues
         pool = self._weighted[:]
         random.shuffle(pool)
         return list(dict.fromkeys(pool))
@@ -42,14 +47,14 @@ class BasicFetch:
     def __init__(self, client: redis.Redis, keys: Keys, queues: Sequence[QueueWeight]) -> None:
         self.redis = client
         self.keys = keys
-        self.order = QueueOrder(queues, keys)
+        self.order = QueueOrder(queues, keys.queue)
         self.scripts = Scripts(client)
         # Only the fetch thread calls fetch(). Replies stay bytes, decoded job by job
         # (issue 17: one job that is not UTF-8 used to fail the whole reply, after
         # every job in it had left Redis).
         self._send = DedicatedConnection(client, decode=False)
 
-    def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork]:
+    def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork[None]]:
         queue_keys = self.order()
         units = self._pop_now(queue_keys, max_jobs)
         if units:
@@ -58,19 +63,19 @@ class BasicFetch:
         if not popped:
             return []
         key, raw = cast(list[bytes], popped)
-        return [quarantine.unit(self.keys.queue_name(key.decode()), raw)]
+        return [quarantine.unit(self.keys.queue_name(key.decode()), raw, None)]
 
-    def _pop_now(self, queue_keys: list[str], max_jobs: int) -> list[UnitOfWork]:
+    def _pop_now(self, queue_keys: list[str], max_jobs: int) -> list[UnitOfWork[None]]:
         if len(queue_keys) == 1:
             popped = cast(list[bytes], self._send("RPOP", queue_keys[0], max_jobs) or [])
             return quarantine.units(self.keys.queue_name(queue_keys[0]), popped)
         pairs = self.scripts.fetch_many(queue_keys, max_jobs, self._send)
-        return [quarantine.unit(self.keys.queue_name(key), raw) for key, raw in pairs]
+        return [quarantine.unit(self.keys.queue_name(key), raw, None) for key, raw in pairs]
 
-    def acknowledge(self, unit: UnitOfWork) -> None:  # noqa: ARG002
+    def acknowledge(self, unit: UnitOfWork[None]) -> None:  # noqa: ARG002
         return None  # nothing to do: the job left Redis when it was popped
 
-    def requeue(self, units: Sequence[UnitOfWork]) -> None:
+    def requeue(self, units: Sequence[UnitOfWork[None]]) -> None:
         # RPUSH the last-fetched first, so the first-fetched ends up next in line; each
         # exactly as it was stored, bytes that are not UTF-8 included.
         self.scripts.requeue_front([(self.keys.queue(u.queue), u.stored) for u in reversed(units)])

@@ -97,7 +97,7 @@ class Heartbeat:
 
     def beat(
         self,
-        busy: Mapping[int, tuple[UnitOfWork, float]],
+        busy: Mapping[int, tuple[UnitOfWork[object], float]],
         totals: stats.Totals,
         quiet: bool,
     ) -> str | None:
@@ -119,7 +119,11 @@ class Heartbeat:
         return signal if signal in SIGNALS else None
 
     def _write_presence(
-        self, pipe: Any, busy: Mapping[int, tuple[UnitOfWork, float]], quiet: bool, rtt_us: int
+        self,
+        pipe: Any,
+        busy: Mapping[int, tuple[UnitOfWork[object], float]],
+        quiet: bool,
+        rtt_us: int,
     ) -> None:
         ttl = int(self.settings.process_ttl)
         key, work_key = self.keys.process(self.identity), self.work_key
@@ -183,7 +187,7 @@ def _mode(queues: Sequence[QueueWeight]) -> str:
     return "random" if all(q.weight == 1 for q in queues) else "weighted"
 
 
-def work_entries(busy: Mapping[int, tuple[UnitOfWork, float]]) -> dict[str, str]:
+def work_entries(busy: Mapping[int, tuple[UnitOfWork[object], float]]) -> dict[str, str]:
     entries = {}
     for tid, (unit, started) in list(busy.items()):
         entry: WorkEntry = {"queue": unit.queue, "payload": unit.raw, "run_at": int(started)}

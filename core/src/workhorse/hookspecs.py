@@ -1,16 +1,21 @@
 """Every plugin hook of workhorse, in one place.
 
 Plugins are modules or objects registered from the ``workhorse.plugins``
-entry-point group. Hooks *configure* (they run at startup or once per
-heartbeat); the objects they return *run* on the job path, so a hook is never
-called per job. Implementations may accept a subset of a spec's arguments.
-Only :mod:`workhorse.plugins` calls these hooks, through typed wrappers.
+entry-point group. Most hooks *configure*: they run at start-up, once per
+client, heartbeat or scrape, and the objects they return (middleware,
+fetchers, services) run on the job path. Three are *events* that fire per
+occurrence, never per successful job: ``workhorse_job_failed`` and
+``workhorse_job_died`` per failed or dead job, ``workhorse_jobs_removed`` per
+removal by an operator. Implementations may accept a subset of a spec's
+arguments. Core and the paid tiers fire these hooks only through the typed
+wrappers of :mod:`workhorse.plugins` (``tests/core/test_plugin_seam.py``
+checks that no tier reaches the plugin manager itself).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
         ProcessContext,
         Service,
     )
+    from workhorse.web.tab import DashboardTab
 
 hookspec = pluggy.HookspecMarker("workhorse")
 hookimpl = pluggy.HookimplMarker("workhorse")
@@ -63,7 +69,7 @@ def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
 
 
 @hookspec(firstresult=True)
-def workhorse_make_fetcher(process: ProcessContext) -> Fetcher | None:
+def workhorse_make_fetcher(process: ProcessContext) -> Fetcher[Any] | None:
     """A fetch strategy, or None to pass. First answer wins; core's ``BasicFetch``
     answers last.
 
@@ -90,8 +96,16 @@ def workhorse_client_middleware(settings: Settings) -> list[ClientMiddleware]:
 
 
 @hookspec
-def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
-    """Middleware wrapped around every execution. Called once per worker process."""
+def workhorse_server_middleware(
+    settings: Settings, process: ProcessContext
+) -> list[ServerMiddleware]:
+    """Middleware wrapped around every execution. Called once per worker process
+    (and once per ``workhorse.testing`` runner).
+
+    ``process`` is the running process: middleware that needs Redis takes
+    ``process.redis`` and ``process.keys`` here rather than a global client.
+    ``settings`` is ``process.settings``, kept for implementations that take only it.
+    """
     raise NotImplementedError
 
 
@@ -174,8 +188,8 @@ def workhorse_cli_commands() -> list[click.Command]:
 
 
 @hookspec
-def workhorse_dashboard_tabs() -> list[object]:
-    """Dashboard tabs (``workhorse.web.tabs.DashboardTab``) with their routes and assets."""
+def workhorse_dashboard_tabs() -> list[DashboardTab]:
+    """Dashboard tabs with their routes and assets."""
     raise NotImplementedError
 
 

@@ -71,8 +71,12 @@ class Keys:
         return self.key(f"j|{minute_bucket}")
 
     def metrics_rollup(self, bucket: str) -> str:
-        """workhorse's own 10-minute rollup (Sidekiq keeps minute buckets only)."""
-        return self.key(f"wh:j10|{bucket}")
+        """Sidekiq 8's 10-minute rollup: same hash layout as the minute buckets."""
+        return self.key(f"j|{bucket}")
+
+    def histogram(self, job: str, minute: str) -> str:
+        """Sidekiq 8's execution-time histogram of ``job`` for one minute (``D-H:M``)."""
+        return self.key(f"h|{job}-{minute}")
 
     @property
     def paused(self) -> str:

@@ -14,14 +14,12 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from workhorse import stats
-
-if TYPE_CHECKING:
-    from workhorse.worker.launcher import WorkerProcess
 
 log = logging.getLogger(__name__)
 # Set by the -p supervisor for its children: the directory their snapshots go to.
@@ -64,13 +62,35 @@ class ProcessMetrics:
         return cls(series, int(data["busy"]), int(data["concurrency"]))
 
 
-def of_process(process: WorkerProcess) -> ProcessMetrics:
-    """This process's numbers, every capsule's together."""
-    from workhorse.worker.capsule import thread_stats
+class MeteredExecutor(Protocol):
+    """What the numbers are read from: one capsule's executor."""
 
+    @property
+    def stats(self) -> Sequence[stats.ThreadStats]: ...
+
+    @property
+    def concurrency(self) -> int: ...
+
+    def busy_count(self) -> int: ...
+
+
+class MeteredCapsule(Protocol):
+    @property
+    def executor(self) -> MeteredExecutor: ...
+
+
+class MeteredProcess(Protocol):
+    """A worker process, as far as its metrics go."""
+
+    @property
+    def capsules(self) -> Sequence[MeteredCapsule]: ...
+
+
+def of_process(process: MeteredProcess) -> ProcessMetrics:
+    """This process's numbers, every capsule's together."""
     executors = [cap.executor for cap in process.capsules]
     return ProcessMetrics(
-        stats.series_snapshot(thread_stats(process.capsules)),
+        stats.series_snapshot(s for e in executors for s in e.stats),
         sum(e.busy_count() for e in executors),
         sum(e.concurrency for e in executors),
     )
@@ -116,7 +136,7 @@ class SnapshotWriter:
     old one wrote (counters never go backwards while the supervisor runs).
     """
 
-    def __init__(self, process: WorkerProcess, directory: Path) -> None:
+    def __init__(self, process: MeteredProcess, directory: Path) -> None:
         self.process = process
         self.directory = directory
         self.name = f"{os.getpid()}"

@@ -1,23 +1,20 @@
-"""Client and server middleware: Protocols, and chains composed once at startup.
+"""Client and server middleware: Protocols, and the chains that run them.
 
 A chain is a closure built when the client or worker starts, so the per-job
-cost is one Python call per middleware and nothing when there is none.
+cost is one Python call per middleware and nothing when there is none; server
+middleware wrapped in :func:`only_with` costs nothing for jobs without its field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
-from workhorse.types import JobPayload
-
-if TYPE_CHECKING:
-    from workhorse.client import Client
-    from workhorse.job import Job
+from workhorse.types import ClaimTarget, JobDefinition, JobPayload
 
 PushNext = Callable[[JobPayload], JobPayload | None]
-ClaimedWrite = Callable[["Client", JobPayload], bool]
+ClaimedWrite = Callable[[ClaimTarget, JobPayload], bool]
 # (job, state) -> stored?  ``state`` is scratch space that lives as long as the
 # ``workhorse.testing.unique()`` block that switched offline claims on.
 OfflineClaim = Callable[[JobPayload, dict[str, Any]], bool]
@@ -92,7 +89,7 @@ class JobContext:
     job: JobPayload
     queue: str
     raw: str
-    definition: Job[..., Any] | None
+    definition: JobDefinition | None
     stash: dict[str, object] = field(default_factory=dict)
     acknowledge: Callable[[], None] | None = None
     deferred: bool = False
@@ -136,48 +133,6 @@ class ServerMiddleware(Protocol):
     def __call__(self, ctx: JobContext, call_next: RunNext) -> object: ...
 
 
-def async_step(mw: ServerMiddleware) -> AsyncServerStep | None:
-    """The middleware's ``call_async``, or None if it has no async form."""
-    step = getattr(mw, "call_async", None)
-    return cast("AsyncServerStep", step) if callable(step) else None
-
-
-def sync_only(middleware: Sequence[ServerMiddleware]) -> list[str]:
-    """Names of the middleware in the chain that cannot wrap an async job on the loop."""
-    return [_name(mw) for mw in middleware if async_step(mw) is None]
-
-
-def _name(mw: object) -> str:
-    kind = mw if callable(mw) and hasattr(mw, "__qualname__") else type(mw)
-    return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', repr(mw))}"
-
-
-def compose_server_async(
-    middleware: Sequence[ServerMiddleware],
-) -> Callable[[JobContext, AsyncRunNext], Awaitable[object]]:
-    """The async chain: ``await run(ctx, invoke)`` through every middleware's ``call_async``
-    (each must have one: see :func:`sync_only`)."""
-    steps = [step for step in map(async_step, middleware) if step is not None]
-    if len(steps) != len(middleware):
-        raise ValueError(f"middleware without call_async: {', '.join(sync_only(middleware))}")
-    if not steps:
-        return lambda _ctx, invoke: invoke()
-    if len(steps) == 1:
-        return steps[0]
-
-    def run(ctx: JobContext, invoke: AsyncRunNext) -> Awaitable[object]:
-        call = invoke
-        for step in reversed(steps):
-            call = _bind_async(step, ctx, call)
-        return call()
-
-    return run
-
-
-def _bind_async(step: AsyncServerStep, ctx: JobContext, call_next: AsyncRunNext) -> AsyncRunNext:
-    return lambda: step(ctx, call_next)
-
-
 def compose_client(middleware: Sequence[ClientMiddleware]) -> PushNext:
     """Build ``chain(job) -> job | None``: middleware outermost first; the caller writes."""
 
@@ -194,24 +149,156 @@ def _bind_client(mw: ClientMiddleware, call_next: PushNext) -> PushNext:
     return lambda job: mw(job, call_next)
 
 
+@dataclass(frozen=True, slots=True)
+class OnlyWith:
+    """A server middleware that only jobs whose payload has ``field`` go through.
+
+    Built by :func:`only_with`. Called directly it checks the field itself; in a
+    chain built by :func:`compose_server` it is left out of the chain for other
+    jobs, so they pay nothing for it.
+    """
+
+    field: str
+    middleware: ServerMiddleware
+
+    def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
+        if self.field in ctx.job:
+            return self.middleware(ctx, call_next)
+        return call_next()
+
+
+def only_with(field: str, middleware: ServerMiddleware) -> ServerMiddleware:
+    """Run ``middleware`` only for jobs whose payload has ``field`` (any value).
+
+    For middleware that leaves every other job alone anyway (encrypted arguments
+    key on ``encrypt``, unique locks on ``unique_digest``): the worker's chain
+    skips it for those jobs instead of calling it to find out.
+    """
+    return OnlyWith(field, middleware)
+
+
 def compose_server(
     middleware: Sequence[ServerMiddleware],
 ) -> Callable[[JobContext, RunNext], object]:
-    """Build ``run(ctx, invoke)`` that threads ``invoke`` through every middleware."""
-    if not middleware:
-        return lambda _ctx, invoke: invoke()
-    if len(middleware) == 1:
-        only = middleware[0]
-        return lambda ctx, invoke: only(ctx, invoke)
+    """Build ``run(ctx, invoke)`` that threads ``invoke`` through every middleware.
+
+    ``only_with`` middleware join the chain only for jobs that carry their field:
+    a job without any of those fields runs through the others alone; the chain for
+    each combination of present fields is built once, when first needed.
+    """
+    fields = frozenset(mw.field for mw in middleware if isinstance(mw, OnlyWith))
+    lean = _chain([mw for mw in middleware if not isinstance(mw, OnlyWith)])
+    if not fields:
+        return lean
+    chains = {frozenset[str](): lean}
 
     def run(ctx: JobContext, invoke: RunNext) -> object:
-        call: RunNext = invoke
-        for mw in reversed(middleware):
-            call = _bind_server(mw, ctx, call)
-        return call()
+        present = ctx.job.keys()
+        if present.isdisjoint(fields):
+            return lean(ctx, invoke)
+        wanted = frozenset(present & fields)
+        chain = chains.get(wanted)
+        if chain is None:  # a race builds the same chain twice, harmlessly
+            chain = chains[wanted] = _chain(_joined(middleware, wanted))
+        return chain(ctx, invoke)
 
     return run
 
 
-def _bind_server(mw: ServerMiddleware, ctx: JobContext, call_next: RunNext) -> RunNext:
-    return lambda: mw(ctx, call_next)
+def _joined(
+    middleware: Sequence[ServerMiddleware], present: frozenset[str]
+) -> list[ServerMiddleware]:
+    """The middleware a job carrying the ``present`` fields goes through, in order."""
+    joined: list[ServerMiddleware] = []
+    for mw in middleware:
+        if not isinstance(mw, OnlyWith):
+            joined.append(mw)
+        elif mw.field in present:
+            joined.append(mw.middleware)
+    return joined
+
+
+def _chain(middleware: Sequence[ServerMiddleware]) -> Callable[[JobContext, RunNext], object]:
+    """Nest the middleware once, outermost first: per job, one call and one closure each."""
+    if not middleware:
+        return lambda _ctx, invoke: invoke()
+    run: Callable[[JobContext, RunNext], object] = middleware[-1]  # takes (ctx, invoke) as is
+    for mw in reversed(middleware[:-1]):
+        run = _around(mw, run)
+    return run
+
+
+def _around(
+    mw: ServerMiddleware, inner: Callable[[JobContext, RunNext], object]
+) -> Callable[[JobContext, RunNext], object]:
+    def run(ctx: JobContext, invoke: RunNext) -> object:
+        return mw(ctx, lambda: inner(ctx, invoke))
+
+    return run
+
+
+# -- async jobs on the worker's async lane (issue 24) ----------------------------------
+def async_step(mw: ServerMiddleware) -> AsyncServerStep | None:
+    """The middleware's ``call_async`` (an ``only_with`` one's: its inner middleware's),
+    or None if it has no async form."""
+    inner = mw.middleware if isinstance(mw, OnlyWith) else mw
+    step = getattr(inner, "call_async", None)
+    return cast("AsyncServerStep", step) if callable(step) else None
+
+
+def sync_only(middleware: Sequence[ServerMiddleware]) -> list[str]:
+    """Names of the middleware in the chain that cannot wrap an async job on the loop."""
+    return [_name(mw) for mw in middleware if async_step(mw) is None]
+
+
+def _name(mw: object) -> str:
+    if isinstance(mw, OnlyWith):
+        mw = mw.middleware
+    kind = mw if callable(mw) and hasattr(mw, "__qualname__") else type(mw)
+    return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', repr(mw))}"
+
+
+def compose_server_async(
+    middleware: Sequence[ServerMiddleware],
+) -> Callable[[JobContext, AsyncRunNext], Awaitable[object]]:
+    """:func:`compose_server` for async jobs: ``await run(ctx, invoke)`` through every
+    middleware's ``call_async`` (each must have one: see :func:`sync_only`), with
+    ``only_with`` middleware joining only the chains of jobs that carry their field."""
+    missing = sync_only(middleware)
+    if missing:
+        raise ValueError(f"middleware without call_async: {', '.join(missing)}")
+    fields = frozenset(mw.field for mw in middleware if isinstance(mw, OnlyWith))
+    lean = _async_chain([mw for mw in middleware if not isinstance(mw, OnlyWith)])
+    if not fields:
+        return lean
+    chains = {frozenset[str](): lean}
+
+    def run(ctx: JobContext, invoke: AsyncRunNext) -> Awaitable[object]:
+        present = ctx.job.keys()
+        if present.isdisjoint(fields):
+            return lean(ctx, invoke)
+        wanted = frozenset(present & fields)
+        chain = chains.get(wanted)
+        if chain is None:  # built on the loop's thread only: no race
+            chain = chains[wanted] = _async_chain(_joined(middleware, wanted))
+        return chain(ctx, invoke)
+
+    return run
+
+
+def _async_chain(middleware: Sequence[ServerMiddleware]) -> AsyncServerStep:
+    """Nest the middleware's ``call_async`` once, outermost first."""
+    steps = [cast("AsyncServerStep", async_step(mw)) for mw in middleware]
+    if not steps:
+        return lambda _ctx, invoke: invoke()
+    run = steps[-1]
+    for step in reversed(steps[:-1]):
+        run = _around_async(step, run)
+    return run
+
+
+def _around_async(step: AsyncServerStep, inner: AsyncServerStep) -> AsyncServerStep:
+    def run(ctx: JobContext, invoke: AsyncRunNext) -> Awaitable[object]:
+        return step(ctx, lambda: inner(ctx, invoke))
+
+    return run

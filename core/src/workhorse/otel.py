@@ -18,12 +18,14 @@ as usual; workhorse uses only the API.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 try:
     from opentelemetry import context, propagate, trace
     from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     from workhorse.errors import ConfigError
 
@@ -32,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         "(and opentelemetry-sdk plus an exporter to send spans somewhere)"
     ) from exc
 
-from workhorse import plugins
+from workhorse import plugins, tracelinks
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import (
     AsyncRunNext,
@@ -50,6 +52,7 @@ SYSTEM = "workhorse"
 # batch's and the periodic tick's context, when the tier that creates them stores one.
 LINK_FIELDS = ("batch_traceparent", "cron_traceparent")
 _PLUGIN_NAME = "workhorse-otel"
+TRACEPARENT = TraceContextTextMapPropagator()
 
 
 def _tracer() -> trace.Tracer:
@@ -82,7 +85,7 @@ def _links(job: Mapping[str, Any]) -> list[Link]:
     for name in LINK_FIELDS:
         value = job.get(name)
         if isinstance(value, str):
-            ctx = propagate.extract({"traceparent": value})
+            ctx = TRACEPARENT.extract({"traceparent": value})
             span_context = trace.get_current_span(ctx).get_span_context()
             if span_context.is_valid:
                 links.append(Link(span_context, {"workhorse.link": name}))
@@ -151,6 +154,24 @@ class TracingServerMiddleware:
             context.detach(token)
 
 
+class _LinkTracer:
+    """Spans for batches and periodic ticks (see ``workhorse.tracelinks``)."""
+
+    _KINDS = {"internal": SpanKind.INTERNAL, "producer": SpanKind.PRODUCER}
+
+    @contextmanager
+    def span(
+        self, name: str, kind: tracelinks.Kind, attributes: Mapping[str, str | int]
+    ) -> Iterator[str | None]:
+        attrs = {"messaging.system": SYSTEM, **attributes}
+        with _tracer().start_as_current_span(name, kind=self._KINDS[kind], attributes=attrs):
+            carrier: dict[str, str] = {}
+            # Only the trace id and span id matter to a link: the W3C field, not the
+            # configured propagator (which may write other formats).
+            TRACEPARENT.inject(carrier)
+            yield carrier.get("traceparent")
+
+
 class _TracingPlugin:
     @hookimpl
     def workhorse_client_middleware(self) -> list[ClientMiddleware]:
@@ -170,6 +191,7 @@ def instrument() -> None:
     if _plugin is None:
         _plugin = _TracingPlugin()
         plugins.register(_plugin, _PLUGIN_NAME)
+        tracelinks.install(_LinkTracer())
 
 
 def uninstrument() -> None:
@@ -177,3 +199,4 @@ def uninstrument() -> None:
     if _plugin is not None:
         plugins.unregister(_plugin)
         _plugin = None
+        tracelinks.install(None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         ProcessContext,
         Service,
     )
+    from workhorse.web.tab import DashboardTab
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "workhorse.plugins"
@@ -139,17 +140,19 @@ def validate_job_options(options: Mapping[str, object]) -> None:
     _hook().workhorse_validate_job_options(options=options)
 
 
-def make_fetcher(process: ProcessContext) -> Fetcher:
-    return cast("Fetcher", _hook().workhorse_make_fetcher(process=process))
+def make_fetcher(process: ProcessContext) -> Fetcher[Any]:
+    return cast("Fetcher[Any]", _hook().workhorse_make_fetcher(process=process))
 
 
 def client_middleware(settings: Settings) -> list[ClientMiddleware]:
     return _flatten(_hook().workhorse_client_middleware(settings=settings))
 
 
-def server_middleware(settings: Settings) -> list[ServerMiddleware]:
+def server_middleware(process: ProcessContext) -> list[ServerMiddleware]:
+    """Every plugin's server middleware for ``process``, outermost first."""
     # pluggy calls the last registered first; reverse so registration order = outermost first.
-    return _flatten(list(reversed(_hook().workhorse_server_middleware(settings=settings))))
+    answers = _hook().workhorse_server_middleware(settings=process.settings, process=process)
+    return _flatten(list(reversed(answers)))
 
 
 def job_died(job: JobPayload, error: BaseException | None, process: ProcessContext) -> None:
@@ -175,11 +178,34 @@ def listens_for_removals() -> bool:
     return bool(_hook().workhorse_jobs_removed.get_hookimpls())
 
 
-def lifecycle(event: str, process: ProcessContext) -> None:
-    """Fire ``startup``, ``heartbeat``, ``quiet`` or ``shutdown``; a failing hook is logged."""
-    hook = getattr(_hook(), f"workhorse_{event}")
+def startup(process: ProcessContext) -> None:
+    """Fire ``workhorse_startup``; a failing plugin is logged, the process carries on."""
+    _fire_logged("startup", lambda: _hook().workhorse_startup(process=process))
+
+
+def heartbeat(process: ProcessContext) -> None:
+    """Fire ``workhorse_heartbeat``; a failing plugin is logged, the process carries on."""
+    _fire_logged("heartbeat", lambda: _hook().workhorse_heartbeat(process=process))
+
+
+def quiet(process: ProcessContext) -> None:
+    """Fire ``workhorse_quiet``; a failing plugin is logged, the process carries on."""
+    _fire_logged("quiet", lambda: _hook().workhorse_quiet(process=process))
+
+
+def shutdown(process: ProcessContext) -> None:
+    """Fire ``workhorse_shutdown``; a failing plugin is logged, the process carries on."""
+    _fire_logged("shutdown", lambda: _hook().workhorse_shutdown(process=process))
+
+
+def leader(process: ProcessContext, elected: bool) -> None:
+    """Fire ``workhorse_leader`` (Enterprise's leader election calls this, never core)."""
+    _hook().workhorse_leader(process=process, elected=elected)
+
+
+def _fire_logged(event: str, fire: Callable[[], object]) -> None:
     try:
-        hook(process=process)
+        fire()
     except Exception:
         log.exception("a plugin failed in the %s event; continuing", event)
 
@@ -192,8 +218,9 @@ def cli_commands() -> list[click.Command]:
     return _flatten(_hook().workhorse_cli_commands())
 
 
-def dashboard_tabs() -> list[object]:
-    return _flatten(_hook().workhorse_dashboard_tabs())
+def dashboard_tabs() -> list[DashboardTab]:
+    tabs: list[DashboardTab] = _flatten(_hook().workhorse_dashboard_tabs())
+    return tabs
 
 
 def diagnostics(redis: Redis | None = None, keys: Keys | None = None) -> list[PluginReport]:

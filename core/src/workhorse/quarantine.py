@@ -17,10 +17,10 @@ import time
 from collections.abc import Sequence
 from typing import Any, cast
 
-from workhorse import payload
+from workhorse import payload, retry
 from workhorse.config import TimestampFormat
-from workhorse.errors import PayloadError
-from workhorse.types import UnitOfWork
+from workhorse.errors import ArgumentError, PayloadError
+from workhorse.types import TokenT, UnitOfWork
 
 UNPARSEABLE = "workhorse.UnparseableJob"  # UTF-8 text that is not a job we can run
 UNDECODABLE = "workhorse.UndecodableJob"  # bytes that are not UTF-8 text at all
@@ -28,15 +28,15 @@ ORIGINAL_FIELD = "original_base64"
 ERROR_CLASS = "workhorse.errors.PayloadError"
 
 
-def units(queue: str, popped: Sequence[bytes]) -> list[UnitOfWork]:
+def units(queue: str, popped: Sequence[bytes]) -> list[UnitOfWork[None]]:
     """The units of work for jobs popped from ``queue``, in order."""
     try:  # the common case: every job decodes, at about the cost redis-py's decoding had
         return [UnitOfWork(queue, raw.decode()) for raw in popped]
     except UnicodeDecodeError:
-        return [unit(queue, raw) for raw in popped]
+        return [unit(queue, raw, None) for raw in popped]
 
 
-def unit(queue: str, raw: bytes, token: object = None) -> UnitOfWork:
+def unit(queue: str, raw: bytes, token: TokenT) -> UnitOfWork[TokenT]:
     """One popped job; bytes that are not UTF-8 are kept as they were in ``undecodable``."""
     try:
         return UnitOfWork(queue, raw.decode(), token)
@@ -60,7 +60,7 @@ def not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
     )
 
 
-def undecodable_reason(unit: UnitOfWork) -> str:
+def undecodable_reason(unit: UnitOfWork[object]) -> str:
     """Why a unit holding bytes that are not UTF-8 was not run."""
     try:
         text(unit.undecodable or b"")
@@ -124,6 +124,36 @@ def _wrap_bytes(original: bytes, queue: str, reason: str, stamp: int | float) ->
             "corrected job"
         ),
     }
+
+
+def failed_internally(
+    original: str | bytes,
+    queue: str,
+    exc: BaseException,
+    fmt: TimestampFormat,
+    now: float | None = None,
+) -> str:
+    """The dead-set entry for a job that met a bug of workhorse's or a plugin's, not its
+    own: the job unchanged, under the error's real class, so it can be retried once the
+    bug is fixed. Only bytes that are not a job at all get :func:`wrapper`'s wrapper."""
+    reason = (
+        f"workhorse or a plugin failed while handling this job ({exc!r}), so it may not "
+        "have run, or not to the end. Report the error (the worker's log has its "
+        "traceback); retry the job from the dead set when it is safe to run again"
+    )
+    error_class = retry.class_name(exc)
+    stamp = payload.timestamp(fmt, time.time() if now is None else now)
+    try:
+        job = dict(payload.decode(text(original) if isinstance(original, bytes) else original))
+        job.update(
+            failed_at=stamp, error_class=error_class, error_message=payload.truncate_message(reason)
+        )
+        job.setdefault("retry_count", 0)
+        return payload.encode(job)
+    except (PayloadError, ArgumentError, UnicodeEncodeError):
+        return payload.encode(
+            {**wrapper(original, queue, reason, fmt, now), "error_class": error_class}
+        )
 
 
 def wrap(

@@ -8,7 +8,7 @@ them and sends the difference since the last flush.
 from __future__ import annotations
 
 import time
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,14 +17,23 @@ from typing import Any
 from workhorse.keys import Keys
 
 STATS_TTL = 5 * 365 * 24 * 3600
+# Sidekiq 8's metrics layout, which its Web UI reads (so does ours): per-minute
+# hashes ``j|YYMMDD|H:MM`` kept 8 hours, 10-minute rollups ``j|YYMMDD|H:M`` (the
+# minute with its last digit dropped) kept 72 hours, and per-minute execution-time
+# histograms ``h|<job>-D-H:M`` (BITFIELD, 26 unsigned 16-bit counters) kept 8 hours.
 METRICS_TTL = 8 * 3600
-# 10-minute rollups (our own keys, beside Sidekiq's minute buckets) keep 72 hours
-# for the Metrics page, with each job's execution-time histogram.
 ROLLUP_SECONDS = 600
-ROLLUP_TTL = 72 * 3600 + ROLLUP_SECONDS
-# Upper bounds (ms) of the dashboard's execution-time histogram; the last bucket is
-# everything slower. Row layout of ThreadStats.by_job: [runs, fails, ms, h0, h1, ...].
-HISTOGRAM_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000)
+ROLLUP_TTL = 72 * 3600
+HISTOGRAM_TTL = 8 * 3600
+# Sidekiq's histogram bounds (ms): a run of ``ms`` counts in the first bucket whose
+# bound is greater; the 26th bucket is everything slower. Successful runs only.
+# Row layout of ThreadStats.by_job: [runs, fails, ms, h0, h1, ... h25].
+HISTOGRAM_MS = (
+    20, 30, 45, 65, 100, 150, 225, 335, 500, 750,
+    1100, 1700, 2500, 3800, 5750, 8500, 13_000, 20_000, 30_000, 45_000,
+    65_000, 100_000, 150_000, 225_000, 335_000,
+)  # fmt: skip
+HISTOGRAM_BUCKETS = len(HISTOGRAM_MS) + 1
 HIST0 = 3
 FIRST_MS = HISTOGRAM_MS[0]
 
@@ -52,7 +61,7 @@ PROCESSED, FAILED, RETRIED, DEAD, SECONDS, BUCKET0 = range(6)
 
 
 def new_job_row() -> list[float]:
-    return [0, 0, 0.0] + [0] * (len(HISTOGRAM_MS) + 1)
+    return [0, 0, 0.0] + [0] * HISTOGRAM_BUCKETS
 
 
 def new_series_row() -> list[float]:
@@ -91,10 +100,12 @@ class ThreadStats:
         if row is None:
             row = self.by_job[name] = new_job_row()
         row[0] += 1
-        # Most jobs land in the first bucket: one comparison instead of a search.
-        row[HIST0 if elapsed_ms <= FIRST_MS else HIST0 + bisect_left(HISTOGRAM_MS, elapsed_ms)] += 1
         if ok:
             row[2] += elapsed_ms
+            # Most jobs land in the first bucket: one comparison instead of a search.
+            row[
+                HIST0 if elapsed_ms < FIRST_MS else HIST0 + bisect_right(HISTOGRAM_MS, elapsed_ms)
+            ] += 1
         else:
             self.failed += 1
             row[1] += 1
@@ -151,14 +162,22 @@ def minute_bucket(now: float | None = None) -> str:
 
 
 def rollup_bucket(now: float | None = None) -> str:
-    """The 10-minute rollup bucket ``YYMMDD|H:M0`` (UTC) holding ``now``."""
-    moment = time.time() if now is None else now
-    return minute_bucket(moment - moment % ROLLUP_SECONDS)
+    """Sidekiq 8's 10-minute rollup bucket ``YYMMDD|H:M`` (UTC) holding ``now``:
+    the minute bucket without its last digit (``250214|8:4`` holds 08:40-08:49)."""
+    return minute_bucket(now)[:-1]
+
+
+def histogram_minute(now: float | None = None) -> str:
+    """The minute part of Sidekiq 8's histogram key, ``D-H:M`` (UTC, no zero padding)."""
+    moment = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+    return f"{moment.day}-{moment.hour}:{moment.minute}"
 
 
 def write(pipe: Any, keys: Keys, change: Totals, now: float | None = None) -> None:
-    """Queue INCRBYs for totals, the UTC day, and per-job metrics on ``pipe``."""
-    today = datetime.fromtimestamp(time.time() if now is None else now, UTC).date()
+    """Queue the flush of ``change`` on ``pipe``: totals and the UTC day's, and per job
+    the minute bucket, the 10-minute rollup and the minute's execution-time histogram."""
+    now = time.time() if now is None else now
+    today = datetime.fromtimestamp(now, UTC).date()
     for name, count in (("processed", change.processed), ("failed", change.failed)):
         if count:
             pipe.incrby(keys.stat(name), count)
@@ -167,6 +186,7 @@ def write(pipe: Any, keys: Keys, change: Totals, now: float | None = None) -> No
     if change.by_job:
         bucket = keys.metrics(minute_bucket(now))
         rollup = keys.metrics_rollup(rollup_bucket(now))
+        minute = histogram_minute(now)
         for name, row in change.by_job.items():
             runs, fails, ms = row[0], row[1], row[2]
             for key in (bucket, rollup):
@@ -175,8 +195,17 @@ def write(pipe: Any, keys: Keys, change: Totals, now: float | None = None) -> No
                     pipe.hincrby(key, f"{name}|f", int(fails))
                 if ms:
                     pipe.hincrby(key, f"{name}|ms", int(ms))
-            for i, runs_in_bucket in enumerate(row[HIST0:]):
-                if runs_in_bucket:
-                    pipe.hincrby(rollup, f"{name}|h{i}", int(runs_in_bucket))
+            _write_histogram(pipe, keys.histogram(name, minute), row[HIST0:])
         pipe.expire(bucket, METRICS_TTL)
         pipe.expire(rollup, ROLLUP_TTL)
+
+
+def _write_histogram(pipe: Any, key: str, counts: list[float]) -> None:
+    """One BITFIELD for the minute's runs per bucket; counters saturate at 65535, as Sidekiq's."""
+    increments: list[str | int] = []
+    for i, count in enumerate(counts):
+        if count:
+            increments += ["INCRBY", "u16", f"#{i}", int(count)]
+    if increments:
+        pipe.execute_command("BITFIELD", key, "OVERFLOW", "SAT", *increments)
+        pipe.expire(key, HISTOGRAM_TTL)

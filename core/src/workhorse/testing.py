@@ -25,18 +25,21 @@ and ``workhorse_client``.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import threading
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
-from workhorse import payload, plugins
+from redis import Redis
+
+from workhorse import invoke, payload, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
-from workhorse.job import Job, lookup
-from workhorse.middleware import JobContext, compose_server, set_offline_claims
+from workhorse.errors import UnknownJobError
+from workhorse.job import Job
+from workhorse.keys import Keys
+from workhorse.middleware import compose_server, set_offline_claims
 from workhorse.types import JobPayload
 
 __all__ = ["Fake", "Inline", "JobRunner", "fake", "inline", "unique"]
@@ -53,7 +56,7 @@ class JobRunner:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings.from_env()
-        self._chain = compose_server(plugins.server_middleware(self.settings))
+        self._chain = compose_server(plugins.server_middleware(_RunnerProcess(self.settings)))
 
     def run(self, job: JobPayload | dict[str, Any] | str) -> object:
         """Round-trip ``job`` through JSON, then run it through the server middleware.
@@ -62,16 +65,31 @@ class JobRunner:
         registered, and whatever the job raises.
         """
         raw = job if isinstance(job, str) else payload.encode(job)
-        item = payload.decode(raw)
-        definition = lookup(str(item["class"]))  # type: ignore[typeddict-item]
-        ctx = JobContext(item, str(item.get("queue", "default")), raw, definition)
+        ctx = invoke.context(raw)
+        if ctx.definition is None:
+            raise UnknownJobError(ctx.name)
+        return self._chain(ctx, invoke.invoker(ctx, _await))
 
-        def invoke() -> object:
-            # Read at call time: server middleware may change the arguments (decryption).
-            result = definition.call(list(ctx.job.get("args", [])))
-            return _await(result) if inspect.iscoroutine(result) else result
 
-        return self._chain(ctx, invoke)
+class _RunnerProcess:
+    """The process context server middleware gets under ``workhorse.testing``.
+
+    Redis is the settings' own, connected on first use only: fake and inline
+    modes never need it unless a middleware (a limiter, a unique lock) does.
+    """
+
+    identity = "workhorse-testing"
+    quiet = False
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.prefix)
+        self.stopping = threading.Event()
+        self._client = Client(settings=settings, middleware=())
+
+    @property
+    def redis(self) -> Redis:
+        return self._client.redis
 
 
 def _await(coro: Coroutine[Any, Any, Any]) -> Any:

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    overload,
+    runtime_checkable,
+)
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -47,23 +57,54 @@ class WorkEntry(TypedDict):
     run_at: int
 
 
-@dataclass(slots=True)
-class UnitOfWork:
+# What a fetcher keeps per job in ``UnitOfWork.token``; a unit never changes hands
+# between fetchers, so a unit of any token is a ``UnitOfWork[object]``.
+TokenT = TypeVar("TokenT")
+TokenT_co = TypeVar("TokenT_co", covariant=True)
+
+
+@dataclass(slots=True, init=False)
+class UnitOfWork(Generic[TokenT_co]):
     """One fetched job: its queue and the exact bytes popped from Redis.
 
     ``raw`` is kept unparsed so requeue and deletes use the identical string.
-    ``token`` is opaque fetcher state (Pro's reliable fetch keeps its lease list).
+    ``token`` is the fetcher's own state for the job, typed by the fetcher
+    (Pro's reliable fetch keeps where the job sits in its in-progress list);
+    core never reads it, so core handles ``UnitOfWork[object]``.
     ``undecodable`` holds the popped bytes when they are not UTF-8 (issue 17); then
     ``raw`` is only a readable rendering of them and the job goes to the dead set.
     """
 
     queue: str
     raw: str
-    token: object = None
-    undecodable: bytes | None = None
+    token: TokenT_co
+    undecodable: bytes | None
     # The parsed job, when the fetch thread already parsed it to route it to the job
     # threads or the async lane (issue 24): the job thread does not parse it again.
-    decoded: JobPayload | None = None
+    decoded: JobPayload | None
+
+    @overload
+    def __init__(
+        self: UnitOfWork[None],
+        queue: str,
+        raw: str,
+        token: None = None,
+        undecodable: bytes | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self, queue: str, raw: str, token: TokenT_co, undecodable: bytes | None = None
+    ) -> None: ...
+
+    def __init__(
+        self, queue: str, raw: str, token: Any = None, undecodable: bytes | None = None
+    ) -> None:
+        self.queue = queue
+        self.raw = raw
+        self.token = token
+        self.undecodable = undecodable
+        self.decoded = None
 
     @property
     def stored(self) -> str | bytes:
@@ -72,18 +113,22 @@ class UnitOfWork:
 
 
 @runtime_checkable
-class Fetcher(Protocol):
-    """How a worker process takes jobs from Redis. Core's is ``BasicFetch``."""
+class Fetcher(Protocol[TokenT]):
+    """How a worker process takes jobs from Redis. Core's is ``BasicFetch``.
 
-    def fetch(self, max_jobs: int, timeout: float) -> Sequence[UnitOfWork]:
+    ``TokenT`` is what the fetcher keeps per job in ``UnitOfWork.token``; core
+    holds fetchers as ``Fetcher[Any]`` since it never reads the token.
+    """
+
+    def fetch(self, max_jobs: int, timeout: float) -> Sequence[UnitOfWork[TokenT]]:
         """Block up to ``timeout`` s for work; return 0..max_jobs units."""
         ...
 
-    def acknowledge(self, unit: UnitOfWork) -> None:
+    def acknowledge(self, unit: UnitOfWork[TokenT]) -> None:
         """The job finished (succeeded, scheduled for retry, or died)."""
         ...
 
-    def requeue(self, units: Sequence[UnitOfWork]) -> None:
+    def requeue(self, units: Sequence[UnitOfWork[TokenT]]) -> None:
         """Put unfinished jobs back at the head of their queues."""
         ...
 
@@ -151,3 +196,58 @@ class ProcessContext(Protocol):
 
     @property
     def keys(self) -> Keys: ...
+
+
+class WorkerContext(ProcessContext, Protocol):
+    """What a worker process's job machinery sees of it: its process context, and
+    whether a hard stop began (a job then stops retrying its Redis writes)."""
+
+    @property
+    def hard_stopping(self) -> bool: ...
+
+
+class JobDefinition(Protocol):
+    """What server middleware sees of a job's definition (``JobContext.definition``):
+    at run time a :class:`workhorse.job.Job`, described here so that middleware and
+    the hooks do not depend on the job module."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def target(self) -> Callable[..., object]: ...
+
+    @property
+    def options(self) -> Mapping[str, object]:
+        """Every option given to ``@job(...)``, plugins' own included (``limiter``...)."""
+        ...
+
+    @property
+    def is_async(self) -> bool: ...
+
+    @property
+    def store_result(self) -> bool: ...
+
+    @property
+    def result_ttl(self) -> object: ...
+
+    @property
+    def timeout(self) -> object: ...
+
+    def call(self, args: list[Any], kwargs: Mapping[str, Any] | None = None) -> Any:
+        """Run the job's function (or ``perform`` of its class) with ``args``."""
+        ...
+
+
+class ClaimTarget(Protocol):
+    """What a claimed write gets (``workhorse.middleware.claim``): the client that owns
+    the job's Redis (a shard's, when sharded). At run time a :class:`workhorse.client.Client`."""
+
+    @property
+    def redis(self) -> Redis: ...
+
+    @property
+    def keys(self) -> Keys: ...
+
+    @property
+    def settings(self) -> Settings: ...

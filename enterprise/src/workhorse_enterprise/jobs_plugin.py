@@ -11,23 +11,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import click
 from redis import Redis
 
-from workhorse.client import default_client
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
 from workhorse.keys import Keys
-from workhorse.middleware import ClientMiddleware, PushNext, ServerMiddleware
-from workhorse.types import JobPayload
+from workhorse.middleware import (
+    ClientMiddleware,
+    JobContext,
+    PushNext,
+    ServerMiddleware,
+    only_with,
+)
+from workhorse.types import JobPayload, ProcessContext
 from workhorse_enterprise.encryption.middleware import (
     Decrypt,
     Encrypt,
     refuse_encrypt,
     refuse_encrypted,
+    reseal,
 )
 from workhorse_enterprise.license_gate import ENCRYPTION, UNIQUE_JOBS
 from workhorse_enterprise.unique import identity
@@ -74,20 +79,31 @@ def refuse_unique(job: JobPayload, call_next: PushNext) -> JobPayload | None:
     return call_next(job)
 
 
-@hookimpl
-def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
-    # Unlicensed, locks expire with their TTL; encrypted jobs fail and retry.
+@hookimpl(tryfirst=True)  # called first, so its middleware sit innermost (see plugins.py)
+def workhorse_server_middleware(process: ProcessContext) -> list[ServerMiddleware]:
+    # Innermost, the argument is opened after every other middleware let the job through
+    # (a limiter that reschedules it writes it sealed), and a unique lock is released only
+    # by a job that actually runs. Unlicensed, locks expire with their TTL; encrypted jobs
+    # fail and retry. Each is skipped for jobs without its field: plain jobs pay nothing.
     unique: list[ServerMiddleware] = (
-        [UniqueRelease(settings, default_client().redis)] if UNIQUE_JOBS.licensed else []
+        [only_with("unique_digest", UniqueRelease(process.settings, process.redis))]
+        if UNIQUE_JOBS.licensed
+        else []
     )
-    return [*unique, Decrypt() if ENCRYPTION.licensed else refuse_encrypted]
+    return [*unique, only_with("encrypt", Decrypt() if ENCRYPTION.licensed else refuse_encrypted)]
+
+
+@hookimpl(tryfirst=True)
+def workhorse_job_failed(ctx: JobContext) -> None:
+    # First, so error reporters and the retry/dead write see the sealed argument even
+    # when the failure is recorded while the job still runs (an abandoned time limit).
+    reseal(ctx)
 
 
 @hookimpl
-def workhorse_job_died(job: JobPayload) -> None:
+def workhorse_job_died(job: JobPayload, process: ProcessContext) -> None:
     if "unique_digest" in job and UNIQUE_JOBS.licensed:
-        client: Any = default_client()
-        release(client.redis, Keys(client.settings.prefix), job)
+        release(process.redis, process.keys, job)
 
 
 @hookimpl

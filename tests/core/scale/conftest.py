@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import cluster_servers
 import pytest
+from support import cluster_servers
 
 
 @pytest.fixture(scope="session")

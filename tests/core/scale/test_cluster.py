@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-import cluster_servers
 import pytest
+from support import cluster_servers
 from support.processes import output, spawn_worker, stop
 from support.waiting import wait_for
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-import cluster_servers
 import jobs_for_tests as jobs
 import pytest
+from support import cluster_servers
 from support.licenses import licensed
 from support.waiting import wait_for
 

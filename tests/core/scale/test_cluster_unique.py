@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import cluster_servers
 import pytest
+from support import cluster_servers
 from support.licenses import licensed
 from support.waiting import wait_for
 

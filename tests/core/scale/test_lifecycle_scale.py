@@ -7,10 +7,9 @@ import json
 import logging
 from collections.abc import Iterator
 
-import cluster_servers
 import pytest
 import redis
-import redis_server
+from support import cluster_servers, redis_server
 from support.processes import output, spawn_worker, stop
 
 import workhorse

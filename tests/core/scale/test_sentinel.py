@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
-import cluster_servers
 import pytest
+import redis
+from support import cluster_servers
 from support.processes import output, spawn_worker, stop
 from support.waiting import wait_for
 
@@ -40,7 +40,7 @@ def test_worker_follows_failover_and_primary_crash(
         first = primary_port(sentinels)
         sentinels.sentinel().execute_command("SENTINEL", "FAILOVER", sentinels.service)
         wait_for(lambda: primary_port(sentinels) != first, "sentinels to promote the replica", 30)
-        time.sleep(1.0)  # let the demoted primary finish switching to replica
+        wait_for(lambda: _replicating(first), "the demoted primary to replicate the new one", 30)
         wait_for(
             lambda: _try_enqueue(client, "after-failover"),
             "the client to reach the new primary",
@@ -74,3 +74,9 @@ def _try_enqueue(client: Client, marker: str) -> bool:
         return True
     except Exception:  # noqa: BLE001 - reconnecting through the failover
         return False
+
+
+def _replicating(port: int) -> bool:
+    """True once the server on ``port`` is a replica in sync with its primary."""
+    info = redis.Redis(port=port, decode_responses=True).info("replication")
+    return info.get("role") == "slave" and info.get("master_link_status") == "up"

@@ -11,10 +11,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import cluster_servers
 import pytest
 import redis
-import redis_server
+from support import cluster_servers, redis_server
 from support.licenses import subprocess_env, worker_command
 from support.waiting import wait_for
 

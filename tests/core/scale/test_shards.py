@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
-import redis_server
+from support import redis_server
 from support.waiting import wait_for
 
 from workhorse.errors import ConfigError

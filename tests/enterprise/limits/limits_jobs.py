@@ -7,14 +7,14 @@ import time
 import workhorse
 from workhorse.client import default_client
 from workhorse_enterprise import limits
+from workhorse_enterprise.limits.admission import Admission
 from workhorse_enterprise.limits.concurrent import ConcurrentLimiter
-from workhorse_enterprise.limits.lease import Lease
 
 
 class LoggedConcurrent(ConcurrentLimiter):
     """Logs each hold as `admitted released` (server clock) when it ends."""
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Admission) -> None:
         super().release(lease)
         default_client().redis.rpush(
             f"log:{self.name}", f"{lease.admitted_at:.6f} {lease.released_at:.6f}"

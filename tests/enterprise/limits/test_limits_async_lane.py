@@ -13,8 +13,8 @@ from support.waiting import wait_for
 import workhorse
 from workhorse.client import Client
 from workhorse.worker.launcher import WorkerProcess
+from workhorse_enterprise.limits.admission import Admission
 from workhorse_enterprise.limits.concurrent import ConcurrentLimiter
-from workhorse_enterprise.limits.lease import Lease
 
 pytestmark = pytest.mark.usefixtures("enterprise")
 StartWorker = Callable[..., WorkerProcess]
@@ -23,7 +23,7 @@ StartWorker = Callable[..., WorkerProcess]
 class AsyncOnly(ConcurrentLimiter):
     """Fails the job if the worker took the blocking path."""
 
-    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:  # noqa: ARG002
+    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Admission:  # noqa: ARG002
         raise AssertionError("the async lane must wait with acquire_async")
 
 

@@ -21,7 +21,7 @@ from workhorse.client import Client
 from workhorse.errors import ConfigError
 from workhorse.worker.launcher import WorkerProcess
 from workhorse_enterprise import limits
-from workhorse_enterprise.limits.lease import Lease
+from workhorse_enterprise.limits.admission import Admission
 from workhorse_enterprise.limits.rate import BucketLimiter
 
 pytestmark = pytest.mark.usefixtures("enterprise")
@@ -32,7 +32,7 @@ StartWorker = Callable[..., WorkerProcess]
 class LoggedBucket(BucketLimiter):
     """A bucket that logs each admission's server time: the proof of the rate."""
 
-    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:
+    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Admission:
         lease = super().acquire(cost, wait_timeout)
         self.redis.rpush(f"log:{self.name}", f"{lease.admitted_at:.6f}")
         return lease

@@ -15,6 +15,7 @@ import workhorse_licensing
 from workhorse.cli import main
 from workhorse.config import Settings
 from workhorse.keys import Keys
+from workhorse.worker.launcher import WorkerProcess
 from workhorse_enterprise import limits
 from workhorse_enterprise.limits import plugin
 from workhorse_enterprise.limits.middleware import LimitsMiddleware
@@ -49,10 +50,9 @@ def _refuse(tier: str, feature: str | None = None) -> None:
 
 @pytest.mark.usefixtures("pro_only")
 def test_an_unlicensed_worker_warns_at_startup_and_adds_no_middleware(
-    caplog: pytest.LogCaptureFixture,
-    settings: Settings,
+    caplog: pytest.LogCaptureFixture, settings: Settings, rc: redis.Redis
 ) -> None:
-    assert plugin.workhorse_server_middleware(settings) == []
+    assert plugin.workhorse_server_middleware(WorkerProcess(settings, rc)) == []
     with caplog.at_level(logging.WARNING):
         plugin.workhorse_startup()
     assert "rate limiting is off" in caplog.text
@@ -60,9 +60,9 @@ def test_an_unlicensed_worker_warns_at_startup_and_adds_no_middleware(
 
 @pytest.mark.usefixtures("enterprise", "wh_client")
 def test_a_licensed_worker_gets_the_limits_middleware_and_the_limiter_option(
-    settings: Settings,
+    settings: Settings, rc: redis.Redis
 ) -> None:
-    (middleware,) = plugin.workhorse_server_middleware(settings)
+    (middleware,) = plugin.workhorse_server_middleware(WorkerProcess(settings, rc))
     assert isinstance(middleware, LimitsMiddleware) and middleware.max_reschedules == 20
     assert plugin.workhorse_job_options() == {"limiter": False}
 

@@ -73,7 +73,7 @@ def test_any_acquire_release_sequence_keeps_holders_within_the_limit(
     limit: int, ops: list[bool]
 ) -> None:
     limiter = limits.concurrent(f"prop-c-{next(_fresh)}", limit, wait_timeout=0)
-    held: list[limits.Lease] = []
+    held: list[limits.Admission] = []
     for take in ops:
         if take:
             expect = len(held) < limit

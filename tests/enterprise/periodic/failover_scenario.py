@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
-import redis_server
+from support import redis_server
 from support.licenses import subprocess_env, worker_command
 from support.waiting import wait_for
 

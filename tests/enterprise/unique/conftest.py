@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import redis
+import unique_jobs  # noqa: F401 - registers the test jobs
 from support.licenses import licensed
+from unique_keys import KEY_1, KEY_2  # noqa: F401 - re-exported for older imports
 
 from workhorse.client import Client
 from workhorse.worker.launcher import WorkerProcess
-
-HERE = Path(__file__).parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-import unique_jobs  # noqa: E402,F401 - registers the test jobs
-from unique_keys import KEY_1, KEY_2  # noqa: E402,F401 - re-exported for older imports
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import unique_jobs as jobs
 from support.waiting import wait_for
 from unique_keys import KEY_1, KEY_2
 
+import workhorse
 from workhorse.api.records import JobRecord
 from workhorse.client import Client
 from workhorse.errors import ConfigError
@@ -44,6 +45,30 @@ def test_the_last_argument_leaves_the_client_sealed_and_the_job_sees_it_clear(
     assert json.loads(rc.lindex("test:secret", 0)) == ["visible", SECRET]
 
 
+def everything_in_redis(rc: redis.Redis) -> str:
+    """Every value of every key Redis holds (the Busy page's work hashes included), as text."""
+    read = {
+        "string": lambda key: [rc.get(key)],
+        "list": lambda key: rc.lrange(key, 0, -1),
+        "set": rc.smembers,
+        "zset": lambda key: rc.zrange(key, 0, -1),
+        "hash": lambda key: [*rc.hgetall(key).values()],
+    }
+    parts: list[str] = []
+    for key in rc.scan_iter():
+        kind = rc.type(key)
+        parts += [str(value) for value in read[kind](key)] if kind in read else []
+    return "\n".join(parts)
+
+
+def running_entry(rc: redis.Redis, jid: str) -> bool:
+    """Whether a worker's work hash (what the Busy page shows) lists ``jid`` as running."""
+    for key in rc.scan_iter():
+        if rc.type(key) == "hash" and any(jid in value for value in rc.hgetall(key).values()):
+            return True
+    return False
+
+
 def test_retry_and_dead_entries_never_hold_the_plaintext(
     rc: redis.Redis, start_worker: Start
 ) -> None:
@@ -53,6 +78,90 @@ def test_retry_and_dead_entries_never_hold_the_plaintext(
     wait_for(lambda: rc.zcard("retry") == 1 and rc.zcard("dead") == 1, "retry and death")
     text = everything_stored(rc)
     assert "4111" not in text and "failed on purpose" in text
+    assert "4111" not in everything_in_redis(rc)
+
+
+def test_while_an_encrypted_job_runs_redis_and_the_busy_page_hold_only_ciphertext(
+    rc: redis.Redis, start_worker: Start
+) -> None:
+    handle = jobs.hold.perform_async("v", SECRET)
+    assert handle is not None
+    start_worker(heartbeat_interval=0.1)
+    wait_for(lambda: rc.llen("test:started") == 1, "the job to start")
+    wait_for(lambda: running_entry(rc, handle.jid), "the Busy page to list the running job")
+    assert "4111" not in everything_in_redis(rc)
+    rc.rpush("test:go", "1")
+
+
+def test_an_encrypted_job_pushed_back_at_shutdown_goes_back_sealed(
+    rc: redis.Redis, start_worker: Start
+) -> None:
+    jobs.hold.perform_async("v", SECRET)
+    worker = start_worker(concurrency=1, shutdown_timeout=0.2)
+    wait_for(lambda: rc.llen("test:started") == 1, "the job to start")
+    worker.stop()
+    worker.shutdown()  # the job still runs past the shutdown timeout: pushed back
+    queued = rc.lrange("queue:default", 0, -1)
+    assert len(queued) == 1 and json.loads(queued[0])["encrypt"] is True
+    assert "4111" not in everything_in_redis(rc)
+    rc.rpush("test:go", "1")
+
+
+def test_a_job_abandoned_past_its_time_limit_is_retried_sealed(
+    rc: redis.Redis, start_worker: Start
+) -> None:
+    """The watchdog records the failure while the job's thread still runs with the clear
+    argument; the retry entry must hold the sealed one all the same."""
+    jobs.stubborn.perform_async("v", SECRET)
+    sealed = json.loads(rc.lindex("queue:default", 0))["args"][-1]
+    start_worker(concurrency=1, timeout_grace=0.1)
+    wait_for(lambda: rc.zcard("retry") == 1, "the abandoned job to be scheduled for retry")
+    retried = json.loads(rc.zrange("retry", 0, 0)[0])
+    assert "abandoned" in retried["error_message"] and retried["args"] == ["v", sealed]
+    assert "4111" not in everything_in_redis(rc)
+
+
+def test_an_encrypted_job_a_limiter_reschedules_is_rescheduled_sealed(
+    rc: redis.Redis, start_worker: Start
+) -> None:
+    """The limiter decides before the argument is opened, so what it writes is sealed."""
+    from workhorse_enterprise import limits
+
+    limiter = limits.bucket("encrypted-daily", 1, per="day", wait_timeout=0)
+    limiter.acquire()  # today's one admission is spent
+
+    @workhorse.job(name="s.limited", encrypt=True, limiter=limiter)
+    def limited(visible: str, secret: object) -> None:
+        rc.rpush("test:secret", visible)
+
+    limited.perform_async("v", SECRET)
+    start_worker()
+    wait_for(lambda: rc.zcard("schedule") == 1, "the job to be rescheduled")
+    job = json.loads(rc.zrange("schedule", 0, 0)[0])
+    assert job["overrated"] == 1 and job["encrypt"] is True
+    assert "4111" not in everything_in_redis(rc) and rc.llen("test:secret") == 0
+
+
+def test_plain_jobs_never_enter_the_encryption_middleware(
+    uclient: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workhorse import plugins
+    from workhorse.middleware import JobContext, RunNext, compose_server
+    from workhorse_enterprise.encryption.middleware import Decrypt
+
+    seen: list[str] = []
+
+    def spy(self: Decrypt, ctx: JobContext, call_next: RunNext) -> object:
+        seen.append(ctx.jid)
+        return call_next()
+
+    monkeypatch.setattr(Decrypt, "__call__", spy)
+    chain = compose_server(plugins.server_middleware(uclient.settings))
+    for jid, fields in (("plain", {}), ("sealed", {"encrypt": True})):
+        job = {"class": "s.show", "args": ["v", "x"], "jid": jid, "queue": "default", **fields}
+        ctx = JobContext(job, "default", json.dumps(job), None)  # type: ignore[arg-type]
+        assert chain(ctx, lambda: seen.append("job") or "ran") == "ran"  # type: ignore[func-returns-value]
+    assert seen == ["job", "sealed", "job"]  # the plain job went straight through
 
 
 def test_a_missing_key_version_sends_the_job_to_the_dead_set_naming_the_version(

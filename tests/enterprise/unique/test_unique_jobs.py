@@ -12,6 +12,7 @@ import unique_jobs as jobs
 from support.licenses import licensed
 from support.waiting import wait_for
 
+import workhorse
 from workhorse.client import Client
 from workhorse.keys import Keys
 from workhorse.worker.launcher import WorkerProcess
@@ -88,6 +89,26 @@ def test_unique_until_start_releases_the_lock_when_the_job_starts(
     assert rc.keys("unique:*") == []
     assert jobs.gate_start.perform_async("y") is not None  # while the first still runs
     rc.rpush("test:go:y", "1", "1")
+
+
+def test_a_job_a_rate_limiter_reschedules_keeps_its_lock_until_it_runs(
+    rc: redis.Redis, start_worker: Start
+) -> None:
+    """The lock is released by the job running, not by the limiter putting it off."""
+    from workhorse_enterprise import limits
+
+    limiter = limits.bucket("unique-daily", 1, per="day", wait_timeout=0)
+    limiter.acquire()  # today's one admission is spent
+
+    @workhorse.job(name="u.limited", unique_for=60, limiter=limiter)
+    def limited(tag: str) -> None:
+        rc.rpush("test:ran", tag)
+
+    jid = limited.perform_async("z")
+    start_worker()
+    wait_for(lambda: rc.zcard("schedule") == 1, "the job to be rescheduled")
+    assert lock_holders(rc) == [jid] and rc.llen("test:ran") == 0
+    assert limited.perform_async("z") is None
 
 
 def test_a_retrying_job_keeps_its_lock_and_a_dead_one_releases_it(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import workhorse
 from workhorse.client import default_client
@@ -60,3 +61,17 @@ def fail(visible: str, secret: object) -> None:
 @workhorse.job(name="s.pin_once", encrypt=True, unique_for=60)
 def pin_once(account: int, pin: str) -> None:
     _r().rpush("test:ran", str(account))
+
+
+@workhorse.job(name="s.hold", encrypt=True, retry=0)
+def hold(visible: str, secret: object) -> None:
+    """Runs until the test pushes to ``test:go``: its clear argument is in memory meanwhile."""
+    _r().rpush("test:started", visible)
+    _r().blpop(["test:go"], timeout=30)
+
+
+@workhorse.job(name="s.stubborn", encrypt=True, timeout=0.3, retry=3)
+def stubborn(visible: str, secret: object) -> None:
+    """Ignores its time limit (a wait Python cannot interrupt): the watchdog gives it up."""
+    _r().rpush("test:started", visible)
+    threading.Event().wait(2)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +35,12 @@ def callbacks(r: redis.Redis) -> list[dict[str, Any]]:
     return [json.loads(raw) for raw in r.lrange("t:callbacks", 0, -1)]
 
 
+def settled(r: redis.Redis) -> bool:
+    """No job waits in a queue or runs anywhere: a (wrong) extra callback would show now."""
+    keys = [*r.scan_iter("queue:*"), *r.scan_iter("inprogress|*")]
+    return not any(r.type(key) == "list" and r.llen(key) for key in keys)
+
+
 def test_a_large_batch_with_retries_across_two_processes_counts_exactly(
     r: redis.Redis,
     wh_client: Client,
@@ -63,7 +68,7 @@ def test_a_large_batch_with_retries_across_two_processes_counts_exactly(
         timeout=180,
         interval=0.2,
     )
-    time.sleep(0.5)  # let any (wrong) extra callback show itself
+    waiter(lambda: settled(r), "every job and callback to have finished", timeout=30)
     order = [(c["tag"], c["event"]) for c in callbacks(r)]
     assert Counter(order) == Counter(
         {(t, e): 1 for t in ("p", "p.0", "p.1") for e in ("complete", "success")}
@@ -105,7 +110,7 @@ def test_sigkill_while_finishing_the_last_job_still_fires_each_callback_once(
         timeout=60,
         interval=0.1,
     )
-    time.sleep(0.5)
+    waiter(lambda: settled(r), "every job and callback to have finished", timeout=30)
     assert [c["event"] for c in callbacks(r)] == ["complete", "success"], workers.output()
     status = BatchStatus(batch.bid)
     assert (status.total, status.pending, status.failures) == (11, 0, 0)
@@ -132,7 +137,7 @@ def test_sigkill_inside_a_callback_reruns_it_and_the_next_event_fires_once(
         timeout=60,
         interval=0.1,
     )
-    time.sleep(0.5)
+    waiter(lambda: settled(r), "every job and callback to have finished", timeout=30)
     assert [c["event"] for c in callbacks(r)] == ["complete", "success"], workers.output()
     assert r.llen("t:started") == 2, "the interrupted callback ran again"
     assert BatchStatus(batch.bid).callback_state("success") == "done"

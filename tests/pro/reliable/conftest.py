@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from reliable_support import Workers
 from support.licenses import licensed
 
 from workhorse.config import Settings
 from workhorse.worker.launcher import WorkerProcess
-
-HERE = Path(__file__).parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-from reliable_support import Workers  # noqa: E402
 
 FAST = {
     "reliable_lease": 1.5,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
 import redis
-from support.waiting import wait_for
+from support.waiting import blocked_on, wait_for
 
 from workhorse.config import QueueWeight
 from workhorse.keys import Keys
@@ -176,7 +175,7 @@ def test_acks_of_jobs_finishing_during_a_blocking_fetch_are_flushed_while_idle(
     (unit,) = fetch.fetch(1, 0)
     blocked = threading.Thread(target=fetch.fetch, args=(1, 1.5))
     blocked.start()
-    time.sleep(0.1)
+    wait_for(lambda: blocked_on(r, "blmove"), "the fetch to block")
     fetch.acknowledge(unit)
     wait_for(
         lambda: r.exists(PRIVATE) == 0,

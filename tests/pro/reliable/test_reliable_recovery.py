@@ -38,24 +38,11 @@ def crashed(r: redis.Redis, identity: str, jobs: dict[str, list[str]], lease: bo
         r.set(f"reliable:lease|{identity}", "1", px=10_000)
 
 
-def hold(
-    r: redis.Redis, key: str, first_seq: int, raws: list[str], done: str = "", packed: bool = False
-) -> None:
-    """Write one fetch batch as fetch.lua does (``done``: finished offsets, "1,3"), or
-    (``packed``) as versions before 1.1 did: one field holding a cmsgpack array."""
-    if packed:
-        field = f"{first_seq}/{len(raws)}"
-        r.eval(
-            "redis.call('HSET', KEYS[1], ARGV[1], cmsgpack.pack({unpack(ARGV, 2)}))",
-            1,
-            key,
-            field,
-            *raws,
-        )
-    else:
-        field, batch = f"{first_seq}+{len(raws)}", f"{key}|batch|{first_seq}"
-        r.lpush(batch, *raws)  # newest first, as the queue had them
-        r.hset(key, field, batch)
+def hold(r: redis.Redis, key: str, first_seq: int, raws: list[str], done: str = "") -> None:
+    """Write one fetch batch as fetch.lua does (``done``: finished offsets, "1,3")."""
+    field, batch = f"{first_seq}+{len(raws)}", f"{key}|batch|{first_seq}"
+    r.lpush(batch, *raws)  # newest first, as the queue had them
+    r.hset(key, field, batch)
     if done:
         r.hset(key, f"{field}:done", done)
 
@@ -81,15 +68,6 @@ def test_finished_jobs_of_a_partly_finished_batch_are_not_recovered(r: redis.Red
     assert recoverer(r).recover_expired() == 3
     assert r.lrange("queue:default", 0, -1) == [job(4), job(3), job(1)]
     assert r.keys("inprogress*") == [], "the batch lists go with their hash"
-
-
-def test_batches_stored_by_earlier_versions_are_recovered(r: redis.Redis) -> None:
-    crashed(r, DEAD, {"default": []})
-    hold(r, f"inprogress|{DEAD}|default", 1, [job(1), job(2), job(3)], done="2", packed=True)
-    hold(r, f"inprogress|{DEAD}|default", 4, [job(4)])
-    assert recoverer(r).recover_expired() == 3
-    assert r.lrange("queue:default", 0, -1) == [job(4), job(3), job(1)]
-    assert r.keys("inprogress*") == []
 
 
 def test_a_live_lease_is_never_recovered(r: redis.Redis) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 import redis
 from click.testing import CliRunner
-from support.waiting import wait_for
+from support.waiting import blocked_on, wait_for
 
 from workhorse.client import Client
 from workhorse.errors import ConfigError
@@ -72,7 +72,11 @@ def test_paused_queue_keeps_pushes_and_no_worker_takes_them(
     wh_client.enqueue("reliable.record", ["held"])
     wh_client.enqueue("reliable.record", ["urgent"], queue="critical")
     wait_for(lambda: "urgent" in runs(r), "the unpaused queue to keep working")
-    time.sleep(1.2)  # longer than issue 7's pause deadline
+    # Each fetch reads the paused set atomically with the pop; two more fetches after
+    # "held" was pushed prove no fetch takes it, as long as the pause lasts.
+    for marker in ("urgent 2", "urgent 3"):
+        wh_client.enqueue("reliable.record", [marker], queue="critical")
+        wait_for(lambda m=marker: m in runs(r), "a later fetch to take a job from critical")
     assert "held" not in runs(r) and r.llen("queue:default") == 1
     assert unpause("default", wh_client) is True
     wait_for(lambda: "held" in runs(r), "the job to run once its queue is unpaused")
@@ -82,7 +86,7 @@ def test_pause_lands_while_a_fetch_is_blocked_on_that_queue(
     pro_license: str, r: redis.Redis, wh_client: Client, start_worker: StartWorker
 ) -> None:
     start_worker()
-    time.sleep(0.3)  # the fetcher is now blocked in BLMOVE on queue:default
+    wait_for(lambda: blocked_on(r, "blmove"), "the fetcher to block in BLMOVE on queue:default")
     pause("default", wh_client)
     wh_client.enqueue("reliable.record", ["racing"])
     time.sleep(1.2)

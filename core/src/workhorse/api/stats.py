@@ -98,12 +98,19 @@ class Stats:
         """:meth:`job_metrics`, and how many stored values were not numbers (skipped).
 
         Up to 8 hours reads Sidekiq's minute buckets; longer windows (up to 72 h)
-        read workhorse's 10-minute rollups."""
+        read its 10-minute rollups. A bucket key of another type (written by another
+        program) counts as one unreadable value."""
+        from workhorse.api.queues import RAW
+
         now = time.time() if now is None else now
         pipe = self.redis.pipeline(transaction=False)
         for key in self._buckets(minutes, now):
-            pipe.hgetall(key)
-        return _sum_fields(pipe.execute())
+            # Undecoded: another program may have written bytes that are not UTF-8.
+            pipe.execute_command("HGETALL", key, **RAW)  # type: ignore[no-untyped-call]
+        replies = pipe.execute(raise_on_error=False)
+        report = _sum_fields([r for r in replies if isinstance(r, dict)])
+        wrong_type = sum(1 for r in replies if not isinstance(r, dict))
+        return JobMetrics(report.jobs, report.unreadable + wrong_type)
 
     def _buckets(self, minutes: int, now: float) -> list[str]:
         from workhorse.stats import METRICS_TTL, ROLLUP_SECONDS, minute_bucket, rollup_bucket
@@ -116,30 +123,39 @@ class Stats:
         ]
 
     def job_histogram(self, name: str, minutes: int = 60, now: float | None = None) -> list[int]:
-        """Executions of job ``name`` per execution-time bucket (``stats.HISTOGRAM_MS``;
-        the last is everything slower) over the last ``minutes``, from the rollups."""
-        from workhorse.stats import HISTOGRAM_MS, ROLLUP_SECONDS, rollup_bucket
+        """Successful runs of job ``name`` per execution-time bucket (``stats.HISTOGRAM_MS``;
+        the last is everything slower) over the last ``minutes``, at most the 8 hours
+        Sidekiq's per-minute histograms are kept."""
+        from workhorse.stats import HISTOGRAM_BUCKETS, METRICS_TTL, histogram_minute
 
         now = time.time() if now is None else now
-        count = max(1, -(-minutes * 60 // ROLLUP_SECONDS))
-        fields = [f"{name}|h{i}" for i in range(len(HISTOGRAM_MS) + 1)]
+        gets = [part for i in range(HISTOGRAM_BUCKETS) for part in ("GET", "u16", f"#{i}")]
         pipe = self.redis.pipeline(transaction=False)
-        for n in range(count):
-            pipe.hmget(self.keys.metrics_rollup(rollup_bucket(now - ROLLUP_SECONDS * n)), fields)
-        totals = [0] * len(fields)
-        for values in pipe.execute():
-            for i, value in enumerate(values):
-                number = _finite(value)
-                totals[i] += int(number) if number is not None and number > 0 else 0
+        for m in range(max(1, min(minutes, METRICS_TTL // 60))):
+            key = self.keys.histogram(name, histogram_minute(now - 60 * m))
+            pipe.execute_command("BITFIELD", key, *gets)  # type: ignore[no-untyped-call]
+        totals = [0] * HISTOGRAM_BUCKETS
+        # Another program may have put anything under these keys: a key of another
+        # type answers with an error, which counts as no runs.
+        for counts in pipe.execute(raise_on_error=False):
+            if isinstance(counts, list) and len(counts) == HISTOGRAM_BUCKETS:
+                for i, count in enumerate(counts):
+                    totals[i] += count if isinstance(count, int) else 0
         return totals
 
 
-def _sum_fields(hashes: list[dict[str, str]]) -> JobMetrics:
-    """Sum ``<job>|p``, ``|f`` and ``|ms`` fields; values that are not numbers are counted."""
+def _sum_fields(hashes: list[dict[bytes, bytes]]) -> JobMetrics:
+    """Sum ``<job>|p``, ``|f`` and ``|ms`` fields; values that are not numbers, and
+    field names that are not UTF-8, are counted."""
     totals: dict[str, dict[str, float]] = {}
     unreadable = 0
     for fields in hashes:
-        for field_name, value in fields.items():
+        for raw_name, value in fields.items():
+            try:
+                field_name = raw_name.decode()
+            except UnicodeDecodeError:
+                unreadable += 1
+                continue
             name, _, kind = field_name.rpartition("|")
             if kind not in ("p", "f", "ms"):
                 continue

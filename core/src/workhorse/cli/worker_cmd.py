@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,6 +155,14 @@ if TYPE_CHECKING:
     help="Serve Prometheus /metrics on this port (needs workhorse[prometheus]).",
 )
 @click.option(
+    "--set",
+    "plugin_settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A plugin's setting, e.g. --set reliable_lease=30 (over WORKHORSE_RELIABLE_LEASE); "
+    "repeatable. See docs/plugin-settings.md.",
+)
+@click.option(
     "--otel",
     is_flag=True,
     envvar="WORKHORSE_OTEL",
@@ -193,6 +202,7 @@ def settings_from_options(
     redis_url: str | None,
     prefix: str,
     otel: bool = False,
+    plugin_settings: tuple[str, ...] = (),
     async_concurrency: int | None = None,
 ) -> Settings:
     """Settings from this command's options; also used by commands that take the same
@@ -225,7 +235,28 @@ def settings_from_options(
         job_logs=job_logs,
         health_port=health_port,
         metrics_port=metrics_port,
+        extras=parse_plugin_settings(plugin_settings) or None,
     )
+
+
+_SETTING_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def parse_plugin_settings(specs: tuple[str, ...]) -> dict[str, object]:
+    """``--set NAME=VALUE`` options as ``Settings.extras``; each plugin converts its own
+    values (``workhorse.plugin_settings``)."""
+    extras: dict[str, object] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        name = name.strip()
+        if not sep or not _SETTING_NAME.match(name):
+            raise click.BadParameter(
+                f"{spec!r}: give NAME=VALUE, NAME in lowercase with underscores, "
+                "e.g. reliable_lease=30",
+                param_hint="'--set'",
+            )
+        extras[name] = value
+    return extras
 
 
 class ConfigurationExit(click.ClickException):
@@ -263,11 +294,13 @@ def _run(settings: Settings, shards: tuple[str, ...]) -> int:
 def supervisor_ports(supervisor: SupervisorView, settings: Settings) -> Iterator[None]:
     """Serve ``--health-port`` (and ``--metrics-port``) from the ``-p N`` supervisor."""
     servers: list[RouteServer] = []
-    share = None
+    share = quiet = None
     if settings.health_port is not None:
-        from workhorse.worker.health import serve_supervisor
+        from workhorse.worker import health
 
-        servers.append(serve_supervisor(supervisor, settings))
+        quiet = tempfile.TemporaryDirectory(prefix="workhorse-quiet-")
+        os.environ[health.QUIET_ENV] = quiet.name  # the children inherit it
+        servers.append(health.serve_supervisor(supervisor, settings, Path(quiet.name)))
     if settings.metrics_port is not None:
         from workhorse import metrics
         from workhorse.worker import exporter
@@ -280,8 +313,11 @@ def supervisor_ports(supervisor: SupervisorView, settings: Settings) -> Iterator
     finally:
         for server in servers:
             server.stop()
-        if share is not None:
-            share.cleanup()
+        for directory in (share, quiet):
+            if directory is not None:
+                directory.cleanup()
+        if quiet is not None:
+            os.environ.pop(health.QUIET_ENV, None)
 
 
 _SUPERVISOR_ONLY = ("processes", "health_port", "metrics_port")

@@ -18,7 +18,7 @@ from workhorse.stats import snapshot
 from workhorse.worker.launcher import WorkerProcess
 
 if TYPE_CHECKING:
-    from workhorse.demo.runner import DemoOptions
+    from workhorse.demo.options import DemoOptions
 
 
 def counts(api: Inspector, worker: WorkerProcess) -> dict[str, int]:

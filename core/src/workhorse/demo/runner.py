@@ -8,7 +8,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import FrameType
 
 from rich.console import Console
@@ -19,22 +18,12 @@ from workhorse.config import QueueWeight, Settings
 from workhorse.connection import connect, redact
 from workhorse.demo.dashboard import Dashboard, start_dashboard
 from workhorse.demo.display import configure_logging, watch
+from workhorse.demo.options import DemoOptions
 from workhorse.keys import Keys
 from workhorse.stats import snapshot
 from workhorse.worker.launcher import WorkerProcess
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DemoOptions:
-    redis_url: str | None = None
-    prefix: str = "demo"
-    duration: float | None = None  # None: until Ctrl-C
-    concurrency: int = 5
-    port: int = 7420
-    dashboard: bool = True
-    live: bool | None = None  # None: a live display when stdout is a terminal
 
 
 def resolve_redis(explicit: str | None) -> tuple[str, str]:

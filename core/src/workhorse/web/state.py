@@ -12,7 +12,7 @@ from workhorse.api import Inspector
 from workhorse.web.options import DashboardOptions
 
 if TYPE_CHECKING:
-    from workhorse.web.tabs import DashboardTab
+    from workhorse.web.tab import DashboardTab
 
 STATE_ATTR = "workhorse_dashboard"
 ROOT_SCOPE_KEY = "workhorse.root"

@@ -48,7 +48,7 @@ class AsyncLane:
         self.tasks: set[asyncio.Task[None]] = set()
 
     @staticmethod
-    def claim(unit: UnitOfWork) -> JobPayload | None:
+    def claim(unit: UnitOfWork[object]) -> JobPayload | None:
         """The decoded job if it is an async job of this process, else None: a thread
         job (kept parsed in ``unit.decoded`` for its thread), or bytes that are no job
         (the thread path buries those)."""
@@ -80,11 +80,11 @@ class AsyncLane:
                 self.free += count
                 self._room.notify()
 
-    def start(self, jobs: Sequence[tuple[UnitOfWork, JobPayload]]) -> None:
+    def start(self, jobs: Sequence[tuple[UnitOfWork[object], JobPayload]]) -> None:
         """Run ``jobs`` (each holding a reserved slot); called from the fetch thread."""
         self.loop.call_soon_threadsafe(self._start_all, jobs)
 
-    def _start_all(self, jobs: Sequence[tuple[UnitOfWork, JobPayload]]) -> None:
+    def _start_all(self, jobs: Sequence[tuple[UnitOfWork[object], JobPayload]]) -> None:
         run, stats, tasks = self.processor.process_async, self.stats, self.tasks
         for unit, job in jobs:
             task = self.loop.create_task(run(unit, job, stats, next(_slots)))

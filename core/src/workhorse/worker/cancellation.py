@@ -17,14 +17,14 @@ import redis
 from workhorse import payload
 
 if TYPE_CHECKING:
-    from workhorse.worker.processor import Processor
+    from workhorse.worker.views import RunningJobs
 
 log = logging.getLogger("workhorse.cancellation")
 POLL_SECONDS = 1.0
 
 
 class CancelWatcher:
-    def __init__(self, processor: Processor, stopping: threading.Event) -> None:
+    def __init__(self, processor: RunningJobs, stopping: threading.Event) -> None:
         self.processor = processor
         self.stopping = stopping
         self.redis = processor.redis

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Any
 
 from redis import Redis
 
@@ -18,13 +18,10 @@ from workhorse import plugins
 from workhorse.config import DEFAULT_CAPSULE, CapsuleSpec, Settings
 from workhorse.keys import Keys
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, ProcessContext, UnitOfWork
+from workhorse.types import Fetcher, ProcessContext, UnitOfWork, WorkerContext
 from workhorse.worker.async_lane import AsyncLane
 from workhorse.worker.executor import AsyncRunner, Executor
 from workhorse.worker.processor import Processor
-
-if TYPE_CHECKING:
-    from workhorse.worker.launcher import WorkerProcess
 
 
 def fetch_identity(identity: str, capsule: str) -> str:
@@ -73,11 +70,11 @@ class CapsuleContext:
 class Capsule:
     """Fetcher, processor and executor of one capsule of a worker process."""
 
-    def __init__(self, spec: CapsuleSpec, process: WorkerProcess, run_async: AsyncRunner) -> None:
+    def __init__(self, spec: CapsuleSpec, process: WorkerContext, run_async: AsyncRunner) -> None:
         self.spec = spec
         self.name = spec.name
         settings = process.settings
-        self.fetcher: Fetcher = plugins.make_fetcher(CapsuleContext(process, spec))
+        self.fetcher: Fetcher[Any] = plugins.make_fetcher(CapsuleContext(process, spec))
         self.processor = Processor(process, self.fetcher, run_async)
         prefetch = settings.prefetch if spec.prefetch is None else spec.prefetch
         self.lane = _lane(spec, settings, self.processor, run_async)
@@ -116,15 +113,13 @@ def _lane(
     return AsyncLane(processor, run_async.loop(), limit)
 
 
-def running(capsules: Iterable[Capsule]) -> dict[int, tuple[UnitOfWork, float]]:
+def running(capsules: Iterable[Capsule]) -> dict[int, tuple[UnitOfWork[object], float]]:
     """Jobs running in any of ``capsules``, by thread id (a copy, for the heartbeat)."""
-    merged: dict[int, tuple[UnitOfWork, float]] = {}
+    merged: dict[int, tuple[UnitOfWork[object], float]] = {}
     for cap in capsules:
         merged.update(cap.processor.running.snapshot())
     return merged
 
 
 def thread_stats(capsules: Iterable[Capsule]) -> list[ThreadStats]:
-    """Every job thread's counts, and each async lane's."""
-    lanes = [cap.lane.stats for cap in capsules if cap.lane is not None]
-    return [stats for cap in capsules for stats in cap.executor.stats] + lanes
+    return [stats for cap in capsules for stats in cap.executor.stats]

@@ -77,7 +77,7 @@ class Executor:
     def __init__(
         self,
         processor: Processor,
-        fetcher: Fetcher,
+        fetcher: Fetcher[Any],
         concurrency: int,
         fetch_timeout: float,
         prefetch: int = 8,
@@ -98,12 +98,13 @@ class Executor:
         # `prefetch` per thread, eight by default (at most 16 ms of work at the 2 ms
         # bound), so half of all permits (one batch, see _take_permits) pays its round
         # trip once per dozens of jobs. With basic fetch a crash loses them too, so 0
-        # turns the buffer off (settings.prefetch, issue 17).
-        self.buffer_max = prefetch * concurrency
-        self.buffer = 0
+        # turns prefetching off (settings.prefetch, issue 17).
+        self.prefetch_permits_max = prefetch * concurrency
+        self.prefetch_permits = 0
         self.mean_job_seconds = 1.0  # assume slow until jobs prove otherwise
-        self.work: queue.SimpleQueue[UnitOfWork] = queue.SimpleQueue()
-        self.stats: list[ThreadStats] = []
+        self.work: queue.SimpleQueue[UnitOfWork[object]] = queue.SimpleQueue()
+        # Every job thread's counts, and the async lane's (written on its loop only).
+        self.stats: list[ThreadStats] = [lane.stats] if lane is not None else []
         self.fetching = threading.Event()
         self._threads: list[threading.Thread] = []
         self._fetcher_thread: threading.Thread | None = None
@@ -215,9 +216,11 @@ class Executor:
             return
         self._route(lane, units, permits, slots)
 
-    def _route(self, lane: AsyncLane, units: list[UnitOfWork], permits: int, slots: int) -> None:
-        jobs: list[tuple[UnitOfWork, JobPayload]] = []
-        threads: list[UnitOfWork] = []
+    def _route(
+        self, lane: AsyncLane, units: list[UnitOfWork[object]], permits: int, slots: int
+    ) -> None:
+        jobs: list[tuple[UnitOfWork[object], JobPayload]] = []
+        threads: list[UnitOfWork[object]] = []
         for unit in units:
             job = lane.claim(unit)
             if job is None:
@@ -252,36 +255,38 @@ class Executor:
     def _take_permits(self) -> int:
         """Wait for a free permit, then take all free ones, up to a batch's worth.
 
-        While jobs are fast a batch is half the permits. The fetch thread gets the
-        GIL back only once the threads ran out of work; taking half leaves the
+        While jobs are fast a batch is half the permits. The fetch thread competes
+        with the job threads for the GIL (CPython hands it over when a thread blocks
+        or its switch interval, 5 ms, runs out), so a fetch sized to every free permit
+        would go out only once the threads ran out of work; taking half leaves the
         permits the previous batch freed, so the next fetch goes out as soon as this
         batch is handed out and its round trip overlaps this batch's run, instead of
         every thread waiting for Redis once per batch.
         """
-        self._size_buffer()
+        self._size_prefetch_permits()
         if not self.permits.acquire(timeout=0.5):
             return 0
-        taken, limit = 1, self.concurrency + self.buffer
-        if self.buffer:
+        taken, limit = 1, self.concurrency + self.prefetch_permits
+        if self.prefetch_permits:
             limit = (limit + 1) // 2
         while taken < limit and self.permits.acquire(blocking=False):
             taken += 1
         return taken
 
-    def _size_buffer(self) -> None:
-        """Grow the prefetch buffer while jobs are fast; take it back when they are not."""
-        wanted = self.buffer_max if self.mean_job_seconds < FAST_JOB else 0
-        while self.buffer < wanted:
+    def _size_prefetch_permits(self) -> None:
+        """Add prefetch permits while jobs are fast; take them back when they are not."""
+        wanted = self.prefetch_permits_max if self.mean_job_seconds < FAST_JOB else 0
+        while self.prefetch_permits < wanted:
             self.permits.release()
-            self.buffer += 1
-        while self.buffer > wanted and self.permits.acquire(blocking=False):
-            self.buffer -= 1
+            self.prefetch_permits += 1
+        while self.prefetch_permits > wanted and self.permits.acquire(blocking=False):
+            self.prefetch_permits -= 1
 
     def _give_back(self, count: int) -> None:
         for _ in range(count):
             self.permits.release()
 
-    def _return_units(self, units: list[UnitOfWork]) -> None:
+    def _return_units(self, units: list[UnitOfWork[object]]) -> None:
         if units:
             self.fetcher.requeue(units)
             self._give_back(len(units))
@@ -291,7 +296,7 @@ class Executor:
         self.fetching.clear()
         if self._fetcher_thread is not None:
             self._fetcher_thread.join(timeout)
-        pending: list[UnitOfWork] = []
+        pending: list[UnitOfWork[object]] = []
         while True:
             try:
                 unit = self.work.get_nowait()

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from workhorse import metrics
 from workhorse.httpd import Response, RouteServer
+from workhorse.types import ProcessContext
 
 if TYPE_CHECKING:
     from workhorse.config import Settings
     from workhorse.prometheus import WorkhorseCollector
-    from workhorse.worker.launcher import WorkerProcess
+
+
+class ExportedProcess(ProcessContext, metrics.MeteredProcess, Protocol):
+    """A worker process, as its ``/metrics`` endpoint reads it."""
 
 
 def _route(collector: WorkhorseCollector) -> Response:
@@ -27,7 +31,7 @@ def _serve(collector: WorkhorseCollector, port: int, host: str) -> RouteServer:
     return server
 
 
-def serve_process(process: WorkerProcess, port: int) -> RouteServer:
+def serve_process(process: ExportedProcess, port: int) -> RouteServer:
     """This process's job metrics plus the installation's Redis gauges."""
     from workhorse.api import Inspector
     from workhorse.prometheus import WorkhorseCollector

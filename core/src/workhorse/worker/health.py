@@ -8,23 +8,57 @@ not quiet or stopping.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import redis
 
 from workhorse.httpd import Response, RouteServer
+from workhorse.types import ProcessContext
 
 if TYPE_CHECKING:
     from workhorse.config import Settings
-    from workhorse.worker.launcher import WorkerProcess
+
+
+class ProbedProcess(ProcessContext, Protocol):
+    """What the probes read of a worker process."""
+
+    @property
+    def beat_attempted_at(self) -> float: ...
+
+    def threads_alive(self) -> bool: ...
+
 
 # A beat may be this many intervals late before the process counts as hung.
 LATE_BEATS = 3.0
+# Set by the -p supervisor for its children: a child that goes quiet (TSTP, or a
+# dashboard's Quiet through Redis, which the supervisor never sees) leaves a file
+# named by its pid there, so the supervisor's /readyz can say it is not ready.
+QUIET_ENV = "WORKHORSE_QUIET_DIR"
 
 
-def liveness(process: WorkerProcess, now: float | None = None) -> tuple[bool, dict[str, Any]]:
+def note_quiet() -> None:
+    """Tell the -p supervisor (if any) that this process went quiet; never raises."""
+    directory = os.environ.get(QUIET_ENV)
+    if not directory:
+        return
+    # On failure the supervisor's probe is less precise; the worker itself is fine.
+    with contextlib.suppress(OSError):
+        (Path(directory) / str(os.getpid())).touch()
+
+
+def quiet_children(directory: Path | None, pids: list[int]) -> list[int]:
+    """The ``pids`` (running children) that reported going quiet."""
+    if directory is None:
+        return []
+    return [pid for pid in pids if (directory / str(pid)).exists()]
+
+
+def liveness(process: ProbedProcess, now: float | None = None) -> tuple[bool, dict[str, Any]]:
     now = time.monotonic() if now is None else now
     beat_age = now - process.beat_attempted_at
     limit = process.settings.heartbeat_interval * LATE_BEATS + 5.0
@@ -38,7 +72,7 @@ def liveness(process: WorkerProcess, now: float | None = None) -> tuple[bool, di
     }
 
 
-def readiness(process: WorkerProcess) -> tuple[bool, dict[str, Any]]:
+def readiness(process: ProbedProcess) -> tuple[bool, dict[str, Any]]:
     live, details = liveness(process)
     try:
         redis_ok = bool(process.redis.ping())
@@ -57,7 +91,7 @@ def _answer(ok: bool, details: dict[str, Any]) -> Response:
     return (200 if ok else 503), "application/json", body.encode()
 
 
-def serve(process: WorkerProcess, port: int, host: str = "0.0.0.0") -> RouteServer:
+def serve(process: ProbedProcess, port: int, host: str = "0.0.0.0") -> RouteServer:
     """Start ``/livez`` and ``/readyz`` for ``process`` (200 or 503 with a JSON reason)."""
     server = RouteServer(
         port,
@@ -76,8 +110,11 @@ class SupervisorView(Protocol):
 
     count: int
     stopping: bool
+    quiet: bool
 
     def alive_children(self) -> int: ...
+
+    def child_pids(self) -> list[int]: ...
 
 
 def supervisor_liveness(sup: SupervisorView) -> tuple[bool, dict[str, Any]]:
@@ -87,10 +124,14 @@ def supervisor_liveness(sup: SupervisorView) -> tuple[bool, dict[str, Any]]:
 
 
 def supervisor_readiness(
-    sup: SupervisorView, client: redis.Redis | None
+    sup: SupervisorView, client: redis.Redis | None, quiet_dir: Path | None = None
 ) -> tuple[bool, dict[str, Any]]:
-    """``-p N``: every worker process running, Redis answering (when a URL was given)."""
+    """``-p N``: every worker process running and none quiet, Redis answering (when a
+    URL was given)."""
     live, details = supervisor_liveness(sup)
+    quiet = len(quiet_children(quiet_dir, sup.child_pids()))
+    details["quiet"] = quiet
+    details["quiet_requested"] = sup.quiet
     redis_ok = True
     if client is not None:
         try:
@@ -101,10 +142,12 @@ def supervisor_readiness(
             details["redis"] = f"unreachable: {exc}"
     details["stopping"] = sup.stopping
     ok = live and redis_ok and details["processes"] == sup.count and not sup.stopping
-    return ok, details
+    return ok and not quiet and not sup.quiet, details
 
 
-def serve_supervisor(sup: SupervisorView, settings: Settings) -> RouteServer:
+def serve_supervisor(
+    sup: SupervisorView, settings: Settings, quiet_dir: Path | None = None
+) -> RouteServer:
     """The probes for ``-p N``, served by the supervisor on ``settings.health_port``."""
     client = None
     if settings.redis_url:  # no URL: the children resolve one; nothing to ping from here
@@ -115,7 +158,7 @@ def serve_supervisor(sup: SupervisorView, settings: Settings) -> RouteServer:
         settings.health_port or 0,
         {
             "/livez": lambda: _answer(*supervisor_liveness(sup)),
-            "/readyz": lambda: _answer(*supervisor_readiness(sup, client)),
+            "/readyz": lambda: _answer(*supervisor_readiness(sup, client, quiet_dir)),
         },
         settings.http_host,
     )

@@ -9,10 +9,11 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import redis
 
-from workhorse import __version__, async_redis, embedded, metrics, plugins
+from workhorse import async_redis, embedded, metrics, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
 from workhorse.connection import (
@@ -30,7 +31,8 @@ from workhorse.keys import Keys
 from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
 from workhorse.types import Fetcher, Service, UnitOfWork
-from workhorse.worker import capsule
+from workhorse.version import __version__
+from workhorse.worker import capsule, health
 from workhorse.worker.cancellation import CancelWatcher
 from workhorse.worker.capsule import Capsule
 from workhorse.worker.executor import AsyncRunner, Executor
@@ -117,7 +119,7 @@ class WorkerProcess:
         ]
         # The default capsule's parts, under the names they had before capsules.
         default = self.capsules[0]
-        self.fetcher: Fetcher = default.fetcher
+        self.fetcher: Fetcher[Any] = default.fetcher
         self.processor: Processor = default.processor
         self.executor: Executor = default.executor
         for cap in self.capsules:
@@ -129,7 +131,7 @@ class WorkerProcess:
         self.poller = Poller(self._redis, self._keys, self.settings)
         warn_unknown_queues(self._redis, self._keys, self.settings.queues)
         self._beat()
-        plugins.lifecycle("startup", self)
+        plugins.startup(self)
         self._start_services()
         for cap in self.capsules:
             cap.executor.start()
@@ -180,8 +182,6 @@ class WorkerProcess:
 
     def _start_servers(self) -> None:
         if self.settings.health_port is not None:
-            from workhorse.worker import health
-
             self.servers.append(
                 health.serve(self, self.settings.health_port, self.settings.http_host)
             )
@@ -224,7 +224,8 @@ class WorkerProcess:
         self._beat_soon.set()  # dashboards show "quiet" now, not at the next beat
         log.info("quiet: no new jobs will be fetched (%d running)", len(self.running()))
         self._stop_fetching()
-        plugins.lifecycle("quiet", self)
+        health.note_quiet()
+        plugins.quiet(self)
 
     def _stop_fetching(self) -> None:
         for cap in self.capsules:  # all at once, then wait for each fetch thread
@@ -232,7 +233,7 @@ class WorkerProcess:
         for cap in self.capsules:
             cap.executor.stop_fetching(self.settings.fetch_timeout + 1)
 
-    def running(self) -> dict[int, tuple[UnitOfWork, float]]:
+    def running(self) -> dict[int, tuple[UnitOfWork[object], float]]:
         """The jobs running now in every capsule, by thread id."""
         return capsule.running(self.capsules)
 
@@ -274,7 +275,7 @@ class WorkerProcess:
             cap.executor.stop_threads()
         for service in self.services:
             _safely(partial(service.stop, 2.0), f"stopping service {service.name}")
-        plugins.lifecycle("shutdown", self)
+        plugins.shutdown(self)
         totals = snapshot(capsule.thread_stats(self.capsules))
         _safely(lambda: self.heartbeat.clear(totals), "clearing the heartbeat")
         for cap in self.capsules:
@@ -352,7 +353,7 @@ class WorkerProcess:
             if failing:
                 log.warning("heartbeat restored")
                 failing = False
-            plugins.lifecycle("heartbeat", self)
+            plugins.heartbeat(self)
             if sig:
                 self.handle_signal(sig)
 

@@ -10,12 +10,22 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent import futures
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import redis
 
-from workhorse import current, logcontext, metrics, payload, plugins, quarantine, results, retry
-from workhorse.errors import JobCancelled, JobTimeout, PayloadError, UnknownJobError
+from workhorse import (
+    current,
+    invoke,
+    logcontext,
+    metrics,
+    payload,
+    plugins,
+    quarantine,
+    results,
+    retry,
+)
+from workhorse.errors import JobCancelled, JobTimeout, PayloadError
 from workhorse.job import find
 from workhorse.middleware import (
     AsyncRunNext,
@@ -26,10 +36,10 @@ from workhorse.middleware import (
     sync_only,
 )
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, JobPayload, ProcessContext, UnitOfWork
+from workhorse.types import Fetcher, JobPayload, UnitOfWork, WorkerContext
 from workhorse.worker.control import RunControl
 from workhorse.worker.recorder import ResultRecorder
-from workhorse.worker.running import RunningJobs
+from workhorse.worker.running import RunningRegistry
 from workhorse.worker.timeouts import Deadline, Watchdog
 
 if TYPE_CHECKING:
@@ -41,22 +51,14 @@ _RESULT = "workhorse.result"  # ctx.stash key of a store_result job's encoded re
 _FINAL_STATE = {"dead": "dead", "discard": "failed"}
 
 
-class ProcessorHost(ProcessContext, Protocol):
-    """What a processor needs of its worker process (``WorkerProcess`` in production)."""
-
-    @property
-    def hard_stopping(self) -> bool:
-        """True once unfinished jobs were pushed back: stop retrying outcome writes."""
-        ...
-
-
 class Processor:
-    """Executes units of work on the calling thread. One per capsule, shared by threads."""
+    """Executes units of work on the calling thread, or as tasks of the async lane. One
+    per capsule, shared by its threads."""
 
     def __init__(
         self,
-        process: ProcessorHost,
-        fetcher: Fetcher,
+        process: WorkerContext,
+        fetcher: Fetcher[Any],
         run_async: AsyncRunner,
     ) -> None:
         self.process = process
@@ -65,8 +67,8 @@ class Processor:
         self.redis = process.redis
         self.fetcher = fetcher
         self.run_async = run_async
-        self.running = RunningJobs()
-        middleware = plugins.server_middleware(process.settings)
+        self.running = RunningRegistry()
+        middleware = plugins.server_middleware(process)
         self.run_chain = compose_server(middleware)
         # The async lane needs every middleware's async form (issue 24); without one, the
         # lane is off and async jobs run on job threads as before.
@@ -92,7 +94,7 @@ class Processor:
         self.recorder = ResultRecorder(self.redis, self.keys)
         current.install(self)
 
-    def process_unit(self, unit: UnitOfWork, stats: ThreadStats) -> float:
+    def process_unit(self, unit: UnitOfWork[object], stats: ThreadStats) -> float:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
         tid = threading.get_ident()
         started = time.time()
@@ -103,8 +105,10 @@ class Processor:
             deferred, elapsed = self._execute(unit, stats, tid, slot)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
-            error = PayloadError(f"internal error: {exc!r}")
-            self._settle(lambda: self._bury_unparseable(unit, error))
+            fmt, error = self.settings.timestamp_format, exc
+            self._settle(
+                lambda: self.bury(quarantine.failed_internally(unit.stored, unit.queue, error, fmt))
+            )
         finally:
             self.running.finish(tid)
             slot[0] = None
@@ -115,21 +119,14 @@ class Processor:
         return elapsed
 
     def _execute(
-        self, unit: UnitOfWork, stats: ThreadStats, tid: int, slot: logcontext.Slot
+        self, unit: UnitOfWork[object], stats: ThreadStats, tid: int, slot: logcontext.Slot
     ) -> tuple[bool, float]:
         """Run the job and settle its outcome: (a middleware deferred the ack, seconds run)."""
-        job = self._decode(unit)
-        if job is None:
+        ctx = self._decode(unit)
+        if ctx is None:
             return False, 0.0
-        ctx = JobContext(
-            job,
-            unit.queue,
-            unit.raw,
-            find(job["class"]),  # type: ignore[typeddict-item]
-            acknowledge=partial(self.fetcher.acknowledge, unit),
-        )
         limit = self._limit(ctx, tid, unit, stats)
-        slot[0] = (job, unit.queue, ctx.definition)  # cleared by process_unit
+        slot[0] = (ctx.job, unit.queue, ctx.definition)  # cleared by process_unit
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
@@ -152,7 +149,9 @@ class Processor:
         self._completed(ctx, elapsed, stats)
         return ctx.deferred, elapsed
 
-    def _limit(self, ctx: JobContext, tid: int, unit: UnitOfWork, stats: ThreadStats) -> float:
+    def _limit(
+        self, ctx: JobContext, tid: int, unit: UnitOfWork[object], stats: ThreadStats
+    ) -> float:
         """The job's time limit in seconds, watched from now on; 0.0 for none. Nothing is
         built for the watchdog unless the job has a limit (this runs for every job)."""
         asked = ctx.job.get("timeout") or (ctx.definition and ctx.definition.timeout)
@@ -182,15 +181,15 @@ class Processor:
         if self._job_logs:
             log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
 
-    def _decode(self, unit: UnitOfWork) -> JobPayload | None:
-        """The job, or None after burying bytes that are not one (not counted, as Sidekiq
-        does not count them)."""
-        if unit.decoded is not None:
-            return unit.decoded
+    def _decode(self, unit: UnitOfWork[object]) -> JobContext | None:
+        """The job and its definition, or None after burying bytes that are not a job (not
+        counted, as Sidekiq does not count them)."""
+        if unit.decoded is not None:  # parsed by the fetch thread to route it
+            return self._context(unit, unit.decoded)
         try:
             if unit.undecodable is not None:
                 raise PayloadError(quarantine.undecodable_reason(unit))
-            return payload.decode(unit.raw)
+            return invoke.context(unit.raw, unit.queue, partial(self.fetcher.acknowledge, unit))
         except PayloadError as exc:
             error = exc
             self._settle(lambda: self._bury_unparseable(unit, error))
@@ -213,17 +212,18 @@ class Processor:
 
     def _invoker(self, ctx: JobContext, tid: int) -> RunNext:
         definition = ctx.definition
-        if definition is None:
-            return lambda: _raise_unknown(ctx.job, retry.max_attempts(ctx.job, self.settings))
-        args = ctx.job.get("args", [])
-        call: RunNext
-        if definition.is_async:
-            call = lambda: self._run_coroutine(definition.call(args), tid)  # noqa: E731
-        else:
-            call = lambda: definition.call(args)  # noqa: E731
-        if ctx.job.get("store_result", definition.store_result):
+        call = invoke.invoker(
+            ctx, partial(self._run_coroutine, tid=tid), partial(self._attempt, ctx)
+        )
+        if definition is not None and ctx.job.get("store_result", definition.store_result):
             return lambda: ctx.stash.__setitem__(_RESULT, results.success(ctx.job, call()))
         return call
+
+    def _attempt(self, ctx: JobContext) -> str:
+        """Which attempt this run of the job is, for an unknown job's error."""
+        count = ctx.job.get("retry_count")
+        attempt = 1 if count is None else int(count) + 2
+        return f"attempt {attempt} of {retry.max_attempts(ctx.job, self.settings) + 1}"
 
     def _run_coroutine(self, coro: Coroutine[Any, Any, Any], tid: int) -> Any:
         """Run an async job on the loop; a timeout or cancellation cancels its task."""
@@ -240,7 +240,7 @@ class Processor:
 
     # -- the async lane (issue 24): the same steps, awaited on the lane's loop --------
     async def process_async(
-        self, unit: UnitOfWork, job: JobPayload, stats: ThreadStats, slot: int
+        self, unit: UnitOfWork[object], job: JobPayload, stats: ThreadStats, slot: int
     ) -> None:
         """Run one decoded async job to its outcome as a task; ``slot`` stands for the
         thread id a thread job is known by (running jobs, deadlines, cancellation)."""
@@ -252,8 +252,9 @@ class Processor:
             deferred = await self._execute_async(unit, job, stats, slot, held)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
-            error = PayloadError(f"internal error: {exc!r}")
-            await asyncio.to_thread(self._settle, lambda: self._bury_unparseable(unit, error))
+            fmt, error = self.settings.timestamp_format, exc
+            bury = partial(quarantine.failed_internally, unit.stored, unit.queue, error, fmt)
+            await asyncio.to_thread(self._settle, lambda: self.bury(bury()))
         finally:
             self.running.finish(slot)
             held[0] = None
@@ -266,7 +267,7 @@ class Processor:
 
     async def _execute_async(
         self,
-        unit: UnitOfWork,
+        unit: UnitOfWork[object],
         job: JobPayload,
         stats: ThreadStats,
         slot: int,
@@ -274,13 +275,7 @@ class Processor:
     ) -> bool:
         """Run the job and settle its outcome; True if the worker must not acknowledge it
         (a middleware deferred it, the watchdog settled it, or shutdown requeued it)."""
-        ctx = JobContext(
-            job,
-            unit.queue,
-            unit.raw,
-            find(job["class"]),  # type: ignore[typeddict-item]
-            acknowledge=partial(self.fetcher.acknowledge, unit),
-        )
+        ctx = self._context(unit, job)
         limit = self._limit(ctx, slot, unit, stats)
         held[0] = (job, unit.queue, ctx.definition)
         t0 = time.perf_counter()
@@ -328,10 +323,12 @@ class Processor:
     def _async_invoker(self, ctx: JobContext) -> AsyncRunNext:
         definition = ctx.definition
         assert definition is not None  # the lane takes registered async jobs only
-        args = ctx.job.get("args", [])
+        job = ctx.job
 
         def call() -> Awaitable[object]:
-            return definition.call(args)  # type: ignore[no-any-return]  # the coroutine
+            # The arguments are read at call time, as invoke.invoker does: server
+            # middleware may replace them (decryption).
+            return definition.call(job.get("args", []))  # type: ignore[no-any-return]
 
         if not ctx.job.get("store_result", definition.store_result):
             return call
@@ -341,6 +338,12 @@ class Processor:
             return None
 
         return stored
+
+    def _context(self, unit: UnitOfWork[object], job: JobPayload) -> JobContext:
+        """The context of a job the fetch thread already parsed."""
+        definition = find(job["class"])  # type: ignore[typeddict-item]
+        acknowledge = partial(self.fetcher.acknowledge, unit)
+        return JobContext(job, unit.queue, unit.raw, definition, acknowledge=acknowledge)
 
     def _explain(
         self, exc: BaseException, reason: type[BaseException] | None, ctx: JobContext, limit: float
@@ -373,7 +376,9 @@ class Processor:
 
     def _abandon(self, tid: int, deadline: Deadline) -> None:
         """The job ignored its timeout past the grace period: fail it, replace its thread."""
-        ctx, unit, stats = cast("tuple[JobContext, UnitOfWork, ThreadStats]", deadline.token)
+        ctx, unit, stats = cast(
+            "tuple[JobContext, UnitOfWork[object], ThreadStats]", deadline.token
+        )
         self.abandoned.add(tid)
         entry = self.running.finish(tid)
         elapsed = time.time() - entry[1] if entry else deadline.limit
@@ -455,7 +460,7 @@ class Processor:
         pipe.zremrangebyrank(self.keys.dead, 0, -self.settings.dead_max_jobs - 1)
         pipe.execute()
 
-    def _bury_unparseable(self, unit: UnitOfWork, exc: PayloadError) -> None:
+    def _bury_unparseable(self, unit: UnitOfWork[object], exc: PayloadError) -> None:
         log.error("unparseable job in queue %s sent to the dead set: %s", unit.queue, exc)
         fmt = self.settings.timestamp_format
         self.bury(quarantine.wrap(unit.stored, unit.queue, str(exc), fmt))
@@ -505,12 +510,6 @@ class Processor:
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
-
-
-def _raise_unknown(job: JobPayload, retries: int) -> None:
-    count = job.get("retry_count")
-    attempt = 1 if count is None else int(count) + 2
-    raise UnknownJobError(str(job.get("class")), f"attempt {attempt} of {retries + 1}")
 
 
 def _stores(ctx: JobContext) -> bool:

@@ -8,19 +8,21 @@ each copy whole, whoever makes them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from workhorse.types import UnitOfWork
 
-Entry = tuple[UnitOfWork, float]  # the fetched job, and when it started (epoch seconds)
+Entry = tuple[UnitOfWork[object], float]  # the fetched job, and when it started (epoch s)
 
 
-class RunningJobs:
+class RunningRegistry(Mapping[int, Entry]):
+    """Read as a mapping (slot -> entry); changed only through ``register``/``finish``."""
+
     def __init__(self) -> None:
         self._jobs: dict[int, Entry] = {}
         self._lock = threading.Lock()
 
-    def register(self, slot: int, unit: UnitOfWork, started: float) -> None:
+    def register(self, slot: int, unit: UnitOfWork[object], started: float) -> None:
         with self._lock:
             self._jobs[slot] = (unit, started)
 
@@ -29,15 +31,15 @@ class RunningJobs:
         with self._lock:
             return self._jobs.pop(slot, None)
 
-    def get(self, slot: int) -> Entry | None:
-        return self._jobs.get(slot)
+    def __getitem__(self, slot: int) -> Entry:
+        return self._jobs[slot]
 
     def snapshot(self) -> dict[int, Entry]:
         """A copy: what the heartbeat writes and shutdown requeues."""
         with self._lock:
             return dict(self._jobs)
 
-    def oldest_first(self) -> list[UnitOfWork]:
+    def oldest_first(self) -> list[UnitOfWork[object]]:
         """The running jobs, the longest-running first (the order a requeue restores)."""
         return [unit for unit, _ in sorted(self.snapshot().values(), key=lambda e: e[1])]
 

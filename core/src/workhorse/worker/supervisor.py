@@ -43,6 +43,7 @@ class Supervisor:
         self.slots = [_Slot(n + 1, self.policy) for n in range(count)]
         self.stop_requests = StopRequests()
         self.stopping = False
+        self.quiet = False  # TSTP passed on to the children: they fetch nothing more
         self.exit_code = 0
 
     def run(self, inbox: SignalInbox | None = None) -> int:
@@ -69,6 +70,10 @@ class Supervisor:
         """Worker processes running now (the health probe's count)."""
         return len(self._alive())
 
+    def child_pids(self) -> list[int]:
+        """Pids of the worker processes running now."""
+        return [child.pid for child in self._alive()]
+
     def _start(self, slot: _Slot) -> None:
         slot.child = subprocess.Popen(
             [sys.executable, "-m", "workhorse", *self.child_argv],
@@ -87,6 +92,8 @@ class Supervisor:
                 return  # the same request again; each child counts its own copies
             self.stopping = True
             log.info("received %s: passing it on to %d worker(s)", name, len(self._alive()))
+        elif name == "TSTP":
+            self.quiet = True
         self._forward(signal.SIGTERM if name == "INT" else signal.Signals[f"SIG{name}"])
 
     def _forward(self, signum: signal.Signals) -> None:

@@ -1,10 +1,13 @@
 """Encrypted arguments on the job path: seal in the client, open right before the job runs.
 
 The worker opens the last argument in place for the call and puts the sealed
-value back afterwards, so whatever the failure path writes (retry, dead set,
-error reports) still holds only ciphertext. An argument that cannot be opened
-(missing key version, altered or replayed ciphertext) sends the job straight
-to the dead set: never lost, never run with garbage.
+value back afterwards (or, for a failure recorded while the job still runs,
+before it is recorded: ``reseal``), so whatever the failure path writes (retry,
+dead set, error reports) still holds only ciphertext; the raw payload the
+worker keeps for requeues and the Busy page never held anything else. An
+argument that cannot be opened (missing key version, altered or replayed
+ciphertext) sends the job straight to the dead set: never lost, never run with
+garbage.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
+from workhorse import payload
+from workhorse.errors import PayloadError
 from workhorse.middleware import AsyncRunNext, JobContext, PushNext, RunNext
 from workhorse.types import JobPayload
 from workhorse_enterprise.encryption.cipher import UndecryptableArgument, open_sealed, seal
@@ -47,8 +52,10 @@ class Encrypt:
 class Decrypt:
     """Server middleware: open the sealed argument for the duration of the call.
 
-    Runs on every job, so the common (not encrypted) case is one dict lookup,
-    and the key ring is read once per process, not per job.
+    Installed innermost as ``only_with("encrypt", Decrypt())``: the worker's chain
+    calls it for encrypted jobs only, right before the job itself, so no other
+    middleware ever sees (or writes, like a limiter's reschedule) the clear value.
+    The key ring is read once per process, not per job.
     """
 
     def __init__(self, ring: KeyRing | None = None) -> None:
@@ -64,18 +71,25 @@ class Decrypt:
         return self._ring
 
     def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
-        job = ctx.job
-        if job.get("encrypt") is not True:
-            return call_next()
+        job: dict[str, Any] = ctx.job  # type: ignore[assignment]  # no cast() call per job
         args = job.get("args")
-        if type(args) is not list or not args:
-            return call_next()  # nothing was sealed (a job without arguments)
+        if job.get("encrypt") is not True or type(args) is not list or not args:
+            return call_next()  # not encrypted, or nothing was sealed (no arguments)
         sealed = args[-1]
+        jid = job.get("jid", "")  # as ctx.jid, without the property: what seal() was given
         try:
-            args[-1] = open_sealed(self._ring or self.ring(), sealed, ctx.jid, ctx.name)
+            args[-1] = open_sealed(
+                self._ring or self.ring(),
+                sealed,
+                jid if type(jid) is str else str(jid),
+                job["class"],
+            )
         except UndecryptableArgument:
-            cast(dict[str, Any], job)["retry"] = 0  # no retry helps: to the dead set, sealed
+            job["retry"] = 0  # no retry helps: to the dead set, sealed
             raise
+        # The job is called with this very list, so the clear value is in the job only
+        # while it runs; anything recording the job afterwards sees the sealed one (and
+        # reseal() covers a failure recorded while it still runs).
         try:
             return call_next()
         finally:
@@ -96,6 +110,25 @@ class Decrypt:
             return await call_next()
         finally:
             args[-1] = sealed
+
+
+def reseal(ctx: JobContext) -> None:
+    """Put the sealed argument back into an encrypted job whose failure is being recorded.
+
+    A job that ignores its time limit is failed, and written to the retry or
+    dead set, by the watchdog while its thread still runs inside ``Decrypt``
+    with the clear argument in the job. Runs from the ``workhorse_job_failed``
+    hook (failures only), taking the sealed value from the payload as fetched.
+    """
+    args = ctx.job.get("args")
+    if ctx.job.get("encrypt") is not True or type(args) is not list or not args:
+        return
+    try:
+        fetched = payload.decode(ctx.raw).get("args")
+    except PayloadError:
+        return  # not the payload this job came from (a job run by hand): nothing was opened
+    if type(fetched) is list and len(fetched) == len(args):
+        args[-1] = fetched[-1]
 
 
 class _EmptyRing(KeyRing):

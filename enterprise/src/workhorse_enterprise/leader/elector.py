@@ -19,6 +19,7 @@ from collections.abc import Callable
 import redis
 
 from workhorse.keys import Keys
+from workhorse.types import ProcessContext
 from workhorse_enterprise.leader.config import LeaderConfig
 from workhorse_enterprise.leader.events import Dispatcher, Listener
 from workhorse_enterprise.leader.lease import Lease
@@ -55,7 +56,7 @@ class LeaderElector:
         keys: Keys,
         identity: str,
         config: LeaderConfig | None = None,
-        process: object | None = None,
+        process: ProcessContext | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config or LeaderConfig()

@@ -10,9 +10,12 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from workhorse import plugins
+
+if TYPE_CHECKING:
+    from workhorse.types import ProcessContext
 
 log = logging.getLogger(__name__)
 Listener = Callable[[bool], None]
@@ -43,7 +46,7 @@ def global_listeners() -> list[Listener]:
 class Dispatcher:
     """Delivers leadership changes to listeners and the plugin hook, off the lease thread."""
 
-    def __init__(self, name: str, process: object | None) -> None:
+    def __init__(self, name: str, process: ProcessContext | None) -> None:
         self.process = process
         self.listeners: list[Listener] = []
         self._queue: queue.SimpleQueue[bool | None] = queue.SimpleQueue()
@@ -68,8 +71,8 @@ class Dispatcher:
                 _call(self._fire_hook, elected)
 
     def _fire_hook(self, elected: bool) -> None:
-        hook: Any = plugins.manager().hook
-        hook.workhorse_leader(process=self.process, elected=elected)
+        if self.process is not None:
+            plugins.leader(self.process, elected)
 
 
 def _call(listener: Listener, elected: bool) -> None:

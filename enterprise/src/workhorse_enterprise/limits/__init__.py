@@ -18,6 +18,7 @@
 Requires an Enterprise license covering ``rate_limiting``; see docs/rate-limiting.md.
 """
 
+from workhorse_enterprise.limits.admission import Admission
 from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.concurrent import ConcurrentLimiter
 from workhorse_enterprise.limits.errors import OverLimit
@@ -30,7 +31,6 @@ from workhorse_enterprise.limits.factory import (
     window,
 )
 from workhorse_enterprise.limits.inventory import LimiterStats, delete_limiter, list_limiters
-from workhorse_enterprise.limits.lease import Lease
 from workhorse_enterprise.limits.rate import (
     BucketLimiter,
     LeakyLimiter,
@@ -40,11 +40,13 @@ from workhorse_enterprise.limits.rate import (
 )
 from workhorse_enterprise.limits.unlimited import UnlimitedLimiter
 
+Lease = Admission  # its name until issue 23; kept so existing imports keep working
+
 __all__ = [
+    "Admission",
     "BucketLimiter",
     "ConcurrentLimiter",
     "LeakyLimiter",
-    "Lease",
     "Limiter",
     "LimiterStats",
     "OverLimit",

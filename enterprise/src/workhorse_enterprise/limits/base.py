@@ -17,8 +17,8 @@ import redis
 from workhorse.client import default_client
 from workhorse.errors import ConfigError
 from workhorse_enterprise.license_gate import RATE_LIMITING
+from workhorse_enterprise.limits.admission import Admission
 from workhorse_enterprise.limits.errors import OverLimit
-from workhorse_enterprise.limits.lease import Lease
 from workhorse_enterprise.limits.names import Kind, LimiterKeys, check_name
 from workhorse_enterprise.limits.scripts import LimiterScripts, Verdict, scripts_for
 from workhorse_enterprise.limits.waiting import Deadline
@@ -26,9 +26,9 @@ from workhorse_enterprise.limits.waiting import Deadline
 DEFAULT_TTL = 90 * 24 * 3600.0  # idle limiter state expires after 90 days (issue 9)
 DEFAULT_WAIT = 5.0
 
-# Leases taken by `with limiter:` in this thread or task, innermost last. One
+# Admissions taken by `with limiter:` in this thread or task, innermost last. One
 # module-level variable (not one per limiter): dynamic names create many limiters.
-_held: contextvars.ContextVar[tuple[Lease, ...]] = contextvars.ContextVar(
+_held: contextvars.ContextVar[tuple[Admission, ...]] = contextvars.ContextVar(
     "workhorse_limits_held", default=()
 )
 
@@ -111,10 +111,10 @@ class Limiter(ABC):
         await asyncio.sleep(seconds)
 
     @abstractmethod
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Admission) -> None:
         """Give back what ``lease`` holds (nothing, for rate limiters)."""
 
-    async def release_async(self, lease: Lease) -> None:
+    async def release_async(self, lease: Admission) -> None:
         self.release(lease)
 
     def retry_in(self, verdict: Verdict) -> float:
@@ -130,7 +130,7 @@ class Limiter(ABC):
         return cost
 
     # -- acquiring -----------------------------------------------------------
-    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:
+    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Admission:
         """Wait until admitted (at most ``wait_timeout``) and return the lease.
 
         Raises :class:`OverLimit` (with ``retry_at``) when the wait would be longer.
@@ -147,7 +147,7 @@ class Limiter(ABC):
                 raise self._over(verdict, deadline)
             self.pause(deadline.pause_for(verdict))
 
-    async def acquire_async(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:
+    async def acquire_async(self, cost: int = 1, wait_timeout: float | None = None) -> Admission:
         """:meth:`acquire` for asyncio: Redis calls run in a thread, waits do not block the loop."""
         RATE_LIMITING.require()
         deadline = Deadline.start(self.wait_timeout if wait_timeout is None else wait_timeout)
@@ -163,8 +163,8 @@ class Limiter(ABC):
                 raise self._over(verdict, deadline)
             await self.pause_async(deadline.pause_for(verdict))
 
-    def _lease(self, cost: int, verdict: Verdict, deadline: Deadline) -> Lease:
-        return Lease(self, cost, verdict.now_us / 1e6, deadline.elapsed(), deadline.token)
+    def _lease(self, cost: int, verdict: Verdict, deadline: Deadline) -> Admission:
+        return Admission(self, cost, verdict.now_us / 1e6, deadline.elapsed(), deadline.token)
 
     def _over(self, verdict: Verdict, deadline: Deadline) -> OverLimit:
         return OverLimit(
@@ -177,7 +177,7 @@ class Limiter(ABC):
         )
 
     # -- `with limiter:` / `async with limiter:` ---------------------------
-    def __enter__(self) -> Lease:
+    def __enter__(self) -> Admission:
         lease = self.acquire()
         _held.set((*_held.get(), lease))
         return lease
@@ -190,7 +190,7 @@ class Limiter(ABC):
     ) -> None:
         self._pop_held().release()
 
-    async def __aenter__(self) -> Lease:
+    async def __aenter__(self) -> Admission:
         lease = await self.acquire_async()
         _held.set((*_held.get(), lease))
         return lease
@@ -203,7 +203,7 @@ class Limiter(ABC):
     ) -> None:
         await self._pop_held().release_async()
 
-    def _pop_held(self) -> Lease:
+    def _pop_held(self) -> Admission:
         held = _held.get()
         for i in range(len(held) - 1, -1, -1):
             if held[i].limiter is self:

@@ -18,8 +18,8 @@ import redis.asyncio as aioredis
 
 from workhorse import async_redis
 from workhorse.errors import ConfigError
+from workhorse_enterprise.limits.admission import Admission
 from workhorse_enterprise.limits.base import DEFAULT_TTL, DEFAULT_WAIT, Limiter
-from workhorse_enterprise.limits.lease import Lease
 from workhorse_enterprise.limits.scripts import Verdict
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class ConcurrentLimiter(Limiter):
                 return None
         return twin
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Admission) -> None:
         if lease.token is None:
             return
         still_held, now_us = self.scripts.release(
@@ -124,7 +124,7 @@ class ConcurrentLimiter(Limiter):
                 self.lock_timeout,
             )
 
-    async def release_async(self, lease: Lease) -> None:
+    async def release_async(self, lease: Admission) -> None:
         await asyncio.to_thread(self.release, lease)
 
     def retry_in(self, verdict: Verdict) -> float:

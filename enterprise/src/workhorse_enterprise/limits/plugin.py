@@ -11,13 +11,11 @@ from collections.abc import Mapping
 import click
 from redis import Redis
 
-from workhorse.client import default_client
-from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.hookspecs import hookimpl
 from workhorse.keys import Keys
 from workhorse.middleware import ServerMiddleware
-from workhorse.types import MetricSample
+from workhorse.types import MetricSample, ProcessContext
 from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.inventory import LimiterStats, list_limiters
@@ -48,11 +46,10 @@ def workhorse_validate_job_options(options: Mapping[str, object]) -> None:
 
 
 @hookimpl
-def workhorse_server_middleware(settings: Settings) -> list[ServerMiddleware]:
+def workhorse_server_middleware(process: ProcessContext) -> list[ServerMiddleware]:
     if not RATE_LIMITING.licensed:
         return []  # no limiter can exist in this process either: creating one raises
-    # The worker installs its own client as the default just before building middleware.
-    return [LimitsMiddleware(settings, default_client().redis)]
+    return [LimitsMiddleware(process.settings, process.redis)]
 
 
 @hookimpl

@@ -11,8 +11,8 @@ import time
 
 import redis
 
+from workhorse_enterprise.limits.admission import Admission
 from workhorse_enterprise.limits.base import DEFAULT_TTL, DEFAULT_WAIT, Limiter
-from workhorse_enterprise.limits.lease import Lease
 from workhorse_enterprise.limits.scripts import Verdict
 
 
@@ -68,7 +68,7 @@ class RateLimiter(Limiter):
     def pause(self, seconds: float) -> None:
         time.sleep(seconds)
 
-    def release(self, lease: Lease) -> None:  # noqa: ARG002
+    def release(self, lease: Admission) -> None:  # noqa: ARG002
         return None  # an admission of a rate limiter is spent, never given back
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 
 from workhorse.errors import ConfigError
+from workhorse_enterprise.limits.admission import Admission
 from workhorse_enterprise.limits.base import Limiter
-from workhorse_enterprise.limits.lease import Lease
 from workhorse_enterprise.limits.scripts import Verdict
 
 _NEVER = 2**62  # the "limit" used for cost checks: any positive whole cost is admitted
@@ -37,10 +37,10 @@ class UnlimitedLimiter(Limiter):
             )
         return cost
 
-    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:  # noqa: ARG002
-        return Lease(self, self.check_cost(cost), time.time(), 0.0)
+    def acquire(self, cost: int = 1, wait_timeout: float | None = None) -> Admission:  # noqa: ARG002
+        return Admission(self, self.check_cost(cost), time.time(), 0.0)
 
-    async def acquire_async(self, cost: int = 1, wait_timeout: float | None = None) -> Lease:  # noqa: ARG002
+    async def acquire_async(self, cost: int = 1, wait_timeout: float | None = None) -> Admission:  # noqa: ARG002
         return self.acquire(cost)
 
     # Never called (acquire admits without asking Redis); defined for the base class.
@@ -53,5 +53,5 @@ class UnlimitedLimiter(Limiter):
     def pause(self, seconds: float) -> None:  # noqa: ARG002
         return None
 
-    def release(self, lease: Lease) -> None:  # noqa: ARG002
+    def release(self, lease: Admission) -> None:  # noqa: ARG002
         return None

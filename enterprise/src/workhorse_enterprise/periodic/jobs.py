@@ -11,13 +11,15 @@ from workhorse_enterprise.periodic.store import RunKind
 
 
 def build_job(
-    client: Client, entry: Entry, tick: int | None, kind: RunKind
+    client: Client, entry: Entry, tick: int | None, kind: RunKind, link: str | None = None
 ) -> dict[str, Any] | None:
     """The payload for one run, or None if a client middleware dropped it (e.g. unique jobs).
 
     Extra fields ``periodic`` (entry name), ``periodic_tick`` (the tick, epoch
-    seconds) and ``periodic_missed`` (a missed tick run by policy) travel with
-    the job; Sidekiq keeps unknown fields untouched.
+    seconds), ``periodic_missed`` (a missed tick run by policy) and, with tracing
+    on, ``cron_traceparent`` (the tick's span, ``link``) travel with the job; Sidekiq
+    keeps unknown fields untouched. The payload is built here, before the Lua
+    enqueue, so the script pushes it as is.
     """
     item: dict[str, Any] = {
         **entry.options,
@@ -35,5 +37,7 @@ def build_job(
         return None
     job = cast(dict[str, Any], dict(captured[0]))
     job.pop("at", None)
+    if link:
+        job["cron_traceparent"] = link
     job["enqueued_at"] = payload.timestamp(client.settings.timestamp_format)
     return job

@@ -13,7 +13,7 @@ import click
 
 from workhorse.client import Client
 from workhorse.hookspecs import hookimpl
-from workhorse.middleware import ServerMiddleware
+from workhorse.middleware import ServerMiddleware, only_with
 from workhorse.types import ProcessContext, Service
 from workhorse_enterprise.leader.config import LeaderConfig
 from workhorse_enterprise.leader.elector import LeaderElector
@@ -91,7 +91,8 @@ def workhorse_cli_commands() -> list[click.Command]:
 
 @hookimpl
 def workhorse_server_middleware() -> list[ServerMiddleware]:
-    return [RecordResults()] if PERIODIC_JOBS.licensed else []
+    # Only jobs the scheduler pushed carry "periodic": every other job skips this.
+    return [only_with("periodic", RecordResults())] if PERIODIC_JOBS.licensed else []
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 import redis
 
+from workhorse import tracelinks
 from workhorse.client import Client
 from workhorse.keys import Keys
 from workhorse_enterprise.leader.elector import LeaderElector
@@ -188,8 +189,18 @@ class PeriodicTicker:
         return cursor
 
     def _push(self, entry: Entry, tick: int, kind: RunKind) -> None:
+        # INTERNAL, not PRODUCER: the push inside makes the messaging PRODUCER span
+        # ("send <queue>"); the job's own span links back here through cron_traceparent.
+        attributes: dict[str, str | int] = {
+            "workhorse.periodic.entry": entry.name,
+            "workhorse.periodic.tick": tick,
+        }
+        with tracelinks.span(f"{entry.name} tick", "internal", attributes) as link:
+            self._push_traced(entry, tick, kind, link)
+
+    def _push_traced(self, entry: Entry, tick: int, kind: RunKind, link: str | None) -> None:
         try:
-            job = build_job(self.job_client, entry, tick, kind)
+            job = build_job(self.job_client, entry, tick, kind, link)
         except _REDIS_DOWN:
             raise
         except Exception:

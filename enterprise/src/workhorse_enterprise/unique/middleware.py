@@ -18,7 +18,6 @@ from typing import Any, cast
 import redis
 
 from workhorse import payload
-from workhorse.client import Client
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.job import find
@@ -31,7 +30,7 @@ from workhorse.middleware import (
     claim,
     offline_claims,
 )
-from workhorse.types import JobPayload
+from workhorse.types import ClaimTarget, JobPayload
 from workhorse_enterprise.license_gate import ENCRYPTION, UNIQUE_JOBS
 from workhorse_enterprise.unique import identity, locks
 
@@ -75,7 +74,7 @@ class UniquePush:
             raise ConfigError("unique encrypted jobs need the encryption key ring")
         return self.digest_key()
 
-    def write(self, client: Client, job: JobPayload) -> bool:
+    def write(self, client: ClaimTarget, job: JobPayload) -> bool:
         """Lock and store ``job`` in one Lua call (see ``lua/unique_push.lua``)."""
         item = dict(cast(dict[str, Any], job))
         at = item.pop("at", None)
@@ -140,8 +139,9 @@ class UniqueRelease:
     """Server middleware: release the lock when the job starts or succeeds (``unique_until``).
 
     A failure keeps the lock (the job is retrying); death releases it through
-    ``release_dead``. A release that cannot reach Redis is logged, not raised:
-    the job ran, and the lock expires with its TTL anyway.
+    :func:`release`, from the ``workhorse_job_died`` hook. A release that cannot
+    reach Redis is logged, not raised: the job ran, and the lock expires with its
+    TTL anyway.
     """
 
     def __init__(self, settings: Settings, client: redis.Redis) -> None:

@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, cast
 
-from workhorse import payload
+from workhorse import payload, tracelinks
 from workhorse.client import Client, default_client
 from workhorse.errors import ConfigError
 from workhorse.job import Job
@@ -36,6 +36,10 @@ from workhorse_pro.license_gate import BATCHES
 
 log = logging.getLogger(__name__)
 Callback = Job[..., Any] | str | None
+# The batch hash field holding the creating span's traceparent (``_lib.lua`` reads it
+# for the callback jobs), and the job field the consumer span turns into a link.
+TRACE_FIELD = "traceparent"
+LINK_FIELD = "batch_traceparent"
 
 
 def new_bid() -> str:
@@ -101,6 +105,9 @@ class Batch:
         self._written = False  # the batch exists in Redis
         self._reopened = False
         self._parent: Ref | None = None
+        # The creating trace context (tracing on only): stored in the batch hash and
+        # stamped on its jobs and callbacks as ``batch_traceparent``, which becomes a link.
+        self._traceparent: str | None = None
         self._capture: AbstractContextManager[list[JobPayload]] | None = None
         self._jobs: list[JobPayload] = []
         self.jids: list[str] = []  # jobs written by this handle, in push order
@@ -117,6 +124,9 @@ class Batch:
         batch = cls(client=client, callback_queue=ref.callback_queue)
         batch.bid, batch._ref = bid, ref
         batch._written = batch._reopened = True
+        if tracelinks.active():
+            stored = batch._tracker.redis.hget(batch._tracker.bkeys.hash(bid), TRACE_FIELD)
+            batch._traceparent = stored if isinstance(stored, str) and stored else None
         return batch
 
     @classmethod
@@ -187,6 +197,16 @@ class Batch:
 
     def flush(self, final: bool = False) -> None:
         """Write the collected jobs (and on ``final``, seal a new batch)."""
+        if self._written or not tracelinks.active():
+            self._flush(final)
+            return
+        # The batch's own span, a child of whatever span creates it: its jobs and
+        # callbacks link to it, so the batch's trace is one click away from each.
+        with tracelinks.span("create batch", "internal", {"workhorse.batch.id": self.bid}) as tp:
+            self._traceparent = tp
+            self._flush(final)
+
+    def _flush(self, final: bool) -> None:
         stamp = payload.timestamp(self.client.settings.timestamp_format)
         jobs = [self._prepare(job, stamp) for job in self._jobs]
         self._jobs.clear()
@@ -212,20 +232,23 @@ class Batch:
         self.jids += [job.jid for job in jobs]
 
     def _fields(self) -> str:
-        return json.dumps(
-            {
-                "desc": self.description,
-                "cbq": self._ref.callback_queue,
-                "cb": json.dumps(self._callbacks),
-                "cbargs": json.dumps(self._callback_args),
-                "ttl": int(self.ttl),
-                "linger": int(self.linger),
-            }
-        )
+        fields: dict[str, str | int] = {
+            "desc": self.description,
+            "cbq": self._ref.callback_queue,
+            "cb": json.dumps(self._callbacks),
+            "cbargs": json.dumps(self._callback_args),
+            "ttl": int(self.ttl),
+            "linger": int(self.linger),
+        }
+        if self._traceparent:
+            fields[TRACE_FIELD] = self._traceparent
+        return json.dumps(fields)
 
     def _prepare(self, job: JobPayload, stamp: int | float) -> QueuedJob:
         item = cast(dict[str, Any], job)  # the client's normalised copy: ours to change
         item["bid"] = self.bid
+        if self._traceparent:
+            item[LINK_FIELD] = self._traceparent
         at = item.pop("at", None)
         if at is not None:
             item.pop("enqueued_at", None)

@@ -50,18 +50,26 @@ def batch_callback(event: str, bid: str) -> None:
             {**status.as_dict(), "event": event},
             status.callback_args,
             ref.callback_queue,
+            status.fields.get("traceparent"),
         )
     linger = float(status.fields.get("linger", tracker.config.linger))
     tracker.scripts.callback_done(ref, event, tracker.meta.parent(bid), linger)
 
 
 def run_user_callback(
-    client: Client, name: str, status: dict[str, Any], args: list[Any], queue: str
+    client: Client,
+    name: str,
+    status: dict[str, Any],
+    args: list[Any],
+    queue: str,
+    traceparent: str | None = None,
 ) -> None:
     definition = find(name)
     if definition is None:
-        # Not in this worker (another app, a Ruby class): hand it over as a job.
-        client.enqueue(name, [status, *args], queue=queue)
+        # Not in this worker (another app, a Ruby class): hand it over as a job, still
+        # linked to the batch's trace.
+        trace = {"batch_traceparent": traceparent} if traceparent else {}
+        client.enqueue(name, [status, *args], queue=queue, **trace)
         log.info("batch %s: %s callback %s enqueued", status["bid"], status["event"], name)
         return
     result = definition.call([json.loads(json.dumps(status)), *args])

@@ -1,22 +1,14 @@
-"""Reliable-fetch settings: ``Settings.extras`` > ``WORKHORSE_RELIABLE_*`` environment > default."""
+"""Reliable-fetch settings: ``Settings.extras`` > ``WORKHORSE_RELIABLE_*`` environment > default
+(read by :mod:`workhorse.plugin_settings`)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
-
-# extras key -> (environment variable, default)
-_FIELDS: dict[str, tuple[str, float]] = {
-    "reliable_lease": ("WORKHORSE_RELIABLE_LEASE", 20.0),
-    "reliable_recovery_interval": ("WORKHORSE_RELIABLE_RECOVERY_INTERVAL", 2.0),
-    "reliable_max_recoveries": ("WORKHORSE_RELIABLE_MAX_RECOVERIES", 3),
-    "reliable_orphan_scan_interval": ("WORKHORSE_RELIABLE_ORPHAN_SCAN_INTERVAL", 300.0),
-    "reliable_multi_queue_block": ("WORKHORSE_RELIABLE_MULTI_QUEUE_BLOCK", 0.1),
-}
+from workhorse.plugin_settings import PluginSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +25,9 @@ class ReliableConfig:
     max_recoveries: int = 3  # 0: never send a recovered job to the dead set
     orphan_scan_interval: float = 300.0
     multi_queue_block: float = 0.1  # per-queue BLMOVE slice when a process works several queues
-    enabled: bool = True  # False: licensed, but use core's basic fetch (benchmarks, opt-out)
+    # False: licensed, but use core's basic fetch (benchmarks, opt-out). Read from
+    # reliable_fetch / WORKHORSE_RELIABLE_FETCH.
+    enabled: bool = field(default=True, metadata={"name": "fetch"})
 
     @property
     def renew_interval(self) -> float:
@@ -48,16 +42,7 @@ class ReliableConfig:
     def from_settings(
         cls, settings: Settings, env: Mapping[str, str] | None = None
     ) -> ReliableConfig:
-        env = os.environ if env is None else env
-        values = {name: _read(settings.extras, env, name) for name in _FIELDS}
-        config = cls(
-            lease=float(values["reliable_lease"]),
-            recovery_interval=float(values["reliable_recovery_interval"]),
-            max_recoveries=int(values["reliable_max_recoveries"]),
-            orphan_scan_interval=float(values["reliable_orphan_scan_interval"]),
-            multi_queue_block=float(values["reliable_multi_queue_block"]),
-            enabled=_enabled(settings.extras, env),
-        )
+        config = SETTINGS.read(settings, env)
         config.validate()
         return config
 
@@ -81,27 +66,4 @@ class ReliableConfig:
             )
 
 
-def _read(extras: Mapping[str, object], env: Mapping[str, str], name: str) -> float:
-    variable, default = _FIELDS[name]
-    if name in extras:
-        raw: object = extras[name]
-    elif env.get(variable):
-        raw = env[variable]
-    else:
-        return default
-    try:
-        return float(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        source = f"settings extra {name!r}" if name in extras else variable
-        raise ConfigError(f"{source}={raw!r} is not a number") from None
-
-
-def _enabled(extras: Mapping[str, object], env: Mapping[str, str]) -> bool:
-    if "reliable_fetch" in extras:
-        return bool(extras["reliable_fetch"])
-    raw = env.get("WORKHORSE_RELIABLE_FETCH", "").strip().lower()
-    if raw in ("", "1", "on", "true", "yes"):
-        return True
-    if raw in ("0", "off", "false", "no"):
-        return False
-    raise ConfigError(f"WORKHORSE_RELIABLE_FETCH={raw!r}: use 1/on or 0/off")
+SETTINGS = PluginSettings("reliable", ReliableConfig)

@@ -24,6 +24,7 @@ import redis
 
 from workhorse import quarantine
 from workhorse.config import QueueWeight
+from workhorse.fetch import QueueOrder
 from workhorse.keys import Keys
 from workhorse.types import UnitOfWork
 from workhorse_pro.license_gate import RELIABLE_FETCH
@@ -31,8 +32,7 @@ from workhorse_pro.reliable import expiry
 from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.inflight import AckBook, Change, FetchBatch, Token, finished
 from workhorse_pro.reliable.keys import ReliableKeys
-from workhorse_pro.reliable.lease import Lease
-from workhorse_pro.reliable.order import QueueOrder
+from workhorse_pro.reliable.lease import ProcessLease
 from workhorse_pro.reliable.scripts import HeldJob, ReliableScripts
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class FetchPlan:
     keys: list[str]
     index: dict[str, int]  # queue name -> 1-based index in this order
     no_acks: list[str]  # the ack arguments when there is nothing to acknowledge
-    batches: list[str]  # per queue, the prefix of its batch lists' names
+    fetch_lists: list[str]  # per queue, the prefix of the names of its fetch lists
 
 
 class ReliableFetch:
@@ -67,9 +67,9 @@ class ReliableFetch:
         self.identity = identity
         self.config = config
         self.order = QueueOrder(queues)
-        self.private = {q: self.keys.in_progress(identity, q) for q in self.order.names}
+        self.private = {q: self.keys.in_progress(identity, q) for q in self.order.queues}
         self.scripts = ReliableScripts(client, self.keys)
-        self.lease = Lease(client, self.keys, identity, self.order.names, config)
+        self.lease = ProcessLease(client, self.keys, identity, self.order.queues, config)
         self._plans: dict[tuple[str, ...], FetchPlan] = {}
         self._next_seq = 1
         self._acks = AckBook()
@@ -80,7 +80,7 @@ class ReliableFetch:
         self._registered = False
 
     # -- Fetcher protocol ---------------------------------------------------
-    def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork]:
+    def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork[Token]]:
         if not self._registered:
             self.register()
         if self._lost:
@@ -91,14 +91,14 @@ class ReliableFetch:
             return units  # may be empty when every job taken had expired: fetch again at once
         return self._block(plan, max_jobs, timeout)
 
-    def acknowledge(self, unit: UnitOfWork) -> None:
-        token: Token = unit.token  # type: ignore[assignment]
+    def acknowledge(self, unit: UnitOfWork[Token]) -> None:
+        token = unit.token
         token[0].done.append(token[1])  # inflight.finished, inlined: this runs once per job
 
-    def requeue(self, units: Sequence[UnitOfWork]) -> None:
+    def requeue(self, units: Sequence[UnitOfWork[Token]]) -> None:
         """Called by the fetch thread, or by the shutdown thread once it stopped."""
-        held = [u for u in units if isinstance(u.token, tuple) and u.queue in self.private]
-        tokens: list[Token] = [u.token for u in held]  # type: ignore[misc]
+        # A unit another fetcher made (a shutdown sentinel) has no token of ours.
+        tokens = [u.token for u in units if isinstance(u.token, tuple) and u.queue in self.private]
         # RPUSH the newest first so the oldest ends up at the very head, as it was.
         jobs = [self._held(batch, offset) for batch, offset in reversed(tokens)]
         self.scripts.requeue(jobs)
@@ -130,7 +130,7 @@ class ReliableFetch:
 
     # -- fetching -----------------------------------------------------------
     def _plan(self, names: list[str]) -> FetchPlan:
-        if names is self.order.names:  # strict order: the same list every time
+        if names is self.order.queues:  # strict order: the same list every time
             plan = self._plans.get(())
             if plan is None:
                 plan = self._plans[()] = self._plan(list(names))
@@ -144,20 +144,20 @@ class ReliableFetch:
                 *(self.private[n] for n in names),
             ]
             index = {n: i + 1 for i, n in enumerate(names)}
-            batches = [self.keys.batches(self.identity, n) for n in names]
-            plan = FetchPlan(names, keys, index, [""] * len(names), batches)
+            fetch_lists = [self.keys.fetch_lists(self.identity, n) for n in names]
+            plan = FetchPlan(names, keys, index, [""] * len(names), fetch_lists)
             if len(self._plans) >= 256:  # weighted order with many queues: bound the cache
                 self._plans.clear()
             self._plans[tuple(names)] = plan
         return plan
 
-    def _fetch_now(self, plan: FetchPlan, want: int) -> tuple[list[UnitOfWork], bool]:
+    def _fetch_now(self, plan: FetchPlan, want: int) -> tuple[list[UnitOfWork[Token]], bool]:
         changes, expired = self._acks.take()
         acks = self._ack_args(plan, changes)
         # Reserve `want` sequence numbers per queue before the call: if its reply is
         # lost, the next call must still never reuse a batch the script may have made.
         first, self._next_seq = self._next_seq, self._next_seq + want * len(plan.names)
-        lists = [f"{prefix}{first + i * want}" for i, prefix in enumerate(plan.batches)]
+        lists = [f"{prefix}{first + i * want}" for i, prefix in enumerate(plan.fetch_lists)]
         try:
             paused, counts, taken = self.scripts.fetch(
                 plan.keys, lists, plan.names, want, first, acks, expired
@@ -181,7 +181,7 @@ class ReliableFetch:
             per_queue[plan.index[batch.queue] - 1].append(batch.ack_entry(done, end))
         return [";".join(entries) for entries in per_queue]
 
-    def _block(self, plan: FetchPlan, want: int, timeout: float) -> list[UnitOfWork]:
+    def _block(self, plan: FetchPlan, want: int, timeout: float) -> list[UnitOfWork[Token]]:
         deadline = time.monotonic() + timeout
         turn = 0
         while (remaining := deadline - time.monotonic()) > 0.005:
@@ -211,10 +211,10 @@ class ReliableFetch:
         changes, expired = self._acks.take()
         if not changes and not expired:
             return
-        plan = self._plan(self.order.names)
+        plan = self._plan(self.order.queues)
         try:
             self.scripts.write_acks(
-                plan.keys, plan.batches, plan.names, self._ack_args(plan, changes), expired
+                plan.keys, plan.fetch_lists, plan.names, self._ack_args(plan, changes), expired
             )
         except _REDIS_DOWN:
             self._acks.failed(expired)
@@ -223,8 +223,8 @@ class ReliableFetch:
 
     def _hand_out(
         self, plan: FetchPlan, counts: list[Any], taken: list[list[bytes]], first: int, want: int
-    ) -> list[UnitOfWork]:
-        units: list[UnitOfWork] = []
+    ) -> list[UnitOfWork[Token]]:
+        units: list[UnitOfWork[Token]] = []
         for i, (queue, count) in enumerate(zip(plan.names, counts, strict=True)):
             if not count:
                 continue
@@ -244,11 +244,11 @@ class ReliableFetch:
             units += batch_units
         return units
 
-    def _unexpired(self, batch_units: list[UnitOfWork]) -> list[UnitOfWork]:
+    def _unexpired(self, batch_units: list[UnitOfWork[Token]]) -> list[UnitOfWork[Token]]:
         units, now = [], time.time()
         for unit in batch_units:
             if unit.undecodable is None and expiry.is_expired(unit.raw, now):
-                self._acks.expired(unit.token)  # type: ignore[arg-type]
+                self._acks.expired(unit.token)
                 log.info("discarded an expired job from queue %s (expires_in passed)", unit.queue)
             else:
                 units.append(unit)
@@ -264,8 +264,8 @@ class ReliableFetch:
         found = []
         for queue, fields in zip(self.private, pipe.execute(), strict=True):
             for field in fields:
-                if not field.endswith(":done"):  # "<first>+<size>", "<first>/<size>", "<seq>"
-                    first, _, size = field.replace("+", "/").partition("/")
+                if not field.endswith(":done"):  # "<first>+<size>" or "<seq>"
+                    first, _, size = field.partition("+")
                     found.append((queue, field, _int(first), _int(size or "1")))
         return found
 

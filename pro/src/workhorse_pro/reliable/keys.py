@@ -32,9 +32,9 @@ class ReliableKeys:
         """Hash indexing the unfinished batches ``identity`` took from ``queue``."""
         return self.base.key(f"{IN_PROGRESS}|{identity}|{queue}")
 
-    def batches(self, identity: str, queue: str) -> str:
+    def fetch_lists(self, identity: str, queue: str) -> str:
         """Prefix of the lists holding the jobs one fetch took from ``queue`` (newest
-        first), each named by the batch's first sequence number and indexed by the
+        first), each named by the fetch's first sequence number and indexed by the
         in-progress hash (see lua/fetch.lua). Not matched by ``in_progress_pattern``."""
         return self.base.key(f"{IN_PROGRESS}-batch|{identity}|{queue}|")
 

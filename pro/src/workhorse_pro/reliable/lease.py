@@ -22,7 +22,9 @@ from workhorse_pro.reliable.keys import ReliableKeys
 log = logging.getLogger(__name__)
 
 
-class Lease:
+class ProcessLease:
+    """Registers this process and keeps its lease alive while it holds in-progress jobs."""
+
     def __init__(
         self,
         client: redis.Redis,
@@ -97,7 +99,7 @@ class Lease:
 
 
 def registered_queues(registration: str) -> list[str]:
-    """The queue names in a registration written by ``Lease`` (empty if unreadable)."""
+    """The queue names in a registration written by ``ProcessLease`` (empty if unreadable)."""
     try:
         queues = json.loads(registration).get("queues", [])
     except (ValueError, AttributeError):

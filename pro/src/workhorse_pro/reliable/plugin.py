@@ -20,6 +20,7 @@ from workhorse_pro.license_gate import RELIABLE_FETCH
 from workhorse_pro.reliable import expiry
 from workhorse_pro.reliable.config import ReliableConfig
 from workhorse_pro.reliable.fetch import ReliableFetch
+from workhorse_pro.reliable.inflight import Token
 from workhorse_pro.reliable.recovery import Recoverer, RecoveryService
 from workhorse_pro.reliable.status import ReliableStatus, status_of
 
@@ -46,7 +47,7 @@ def workhorse_client_middleware() -> list[ClientMiddleware]:
 
 
 @hookimpl
-def workhorse_make_fetcher(process: ProcessContext) -> Fetcher | None:
+def workhorse_make_fetcher(process: ProcessContext) -> Fetcher[Token] | None:
     problem = RELIABLE_FETCH.problem()
     if problem is not None:
         log.warning(

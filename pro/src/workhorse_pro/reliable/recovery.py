@@ -124,7 +124,9 @@ class RecoveryService:
         self.config = recoverer.config
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._healthy_since = time.monotonic()
+        # Leases are judged only from this time on (monotonic); after an outage it lies in
+        # the future, so every live process has renewed its lease first.
+        self._judge_leases_from = time.monotonic()
         self._next_scan = time.monotonic() + self.config.recovery_interval
 
     def start(self) -> None:
@@ -147,8 +149,7 @@ class RecoveryService:
                 if not failing:
                     log.warning("orphan recovery paused, Redis unreachable (%s)", exc)
                 failing = True
-                # After an outage every live process needs a renewal before we judge leases.
-                self._healthy_since = time.monotonic() + self.config.renew_interval * 2
+                self._judge_leases_from = time.monotonic() + self.config.renew_interval * 2
                 continue
             except Exception:
                 log.exception("orphan recovery failed; retrying")
@@ -156,7 +157,7 @@ class RecoveryService:
             failing = False
 
     def run_once(self) -> None:
-        if time.monotonic() >= self._healthy_since:
+        if time.monotonic() >= self._judge_leases_from:
             self.recoverer.recover_expired()
             if time.monotonic() >= self._next_scan:
                 self._next_scan = time.monotonic() + self.config.orphan_scan_interval

@@ -1,4 +1,9 @@
-"""One typed wrapper per Lua script in ``lua/``; every key a script touches is in KEYS."""
+"""One typed wrapper per Lua script in ``lua/``.
+
+Every key a script touches is in KEYS except the fetch lists (one per fetch from a
+queue, holding its jobs): the in-progress hash names them and the scripts read
+those names there. They share the prefix, hence its hash tag and cluster slot.
+"""
 
 from __future__ import annotations
 

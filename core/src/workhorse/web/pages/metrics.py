@@ -13,6 +13,8 @@ from workhorse.web.state import dashboard_of
 
 # Minutes; minute buckets cover 8 hours, the 10-minute rollups 72.
 WINDOWS = (60, 240, 480, 1440, 4320)
+# Per-minute execution-time histograms are kept 8 hours.
+HISTOGRAM_WINDOWS = (60, 240, 480)
 
 
 def rows(metrics: dict[str, dict[str, float]]) -> list[dict[str, float | str]]:
@@ -71,28 +73,36 @@ def index(request: Request) -> Response:
 
 
 def job(request: Request) -> Response:
-    """One job's execution-time histogram over the window (from the 10-minute rollups)."""
+    """One job's execution-time histogram over the window, at most the last 8 hours
+    (Sidekiq 8 keeps its per-minute histograms that long)."""
     name = request.path_params["name"]
     minutes = _window(request)
-    counts = dashboard_of(request).inspector.stats.job_histogram(name, minutes)
-    bounds = [*(f"≤ {_ms(b)}" for b in stats.HISTOGRAM_MS), f"> {_ms(stats.HISTOGRAM_MS[-1])}"]
+    shown = min(minutes, HISTOGRAM_WINDOWS[-1])
+    counts = dashboard_of(request).inspector.stats.job_histogram(name, shown)
     return render(
         request,
         "metrics_job.html",
         {
             "name": name,
-            "minutes": minutes,
-            "windows": WINDOWS,
+            "minutes": shown,
+            "windows": HISTOGRAM_WINDOWS,
+            "clamped": shown < minutes,
             "active": "metrics",
-            "buckets": list(zip(bounds, counts, strict=True)),
+            "buckets": list(zip(bucket_labels(), counts, strict=True)),
             "most": max(counts, default=0),
             "total": sum(counts),
         },
     )
 
 
+def bucket_labels() -> list[str]:
+    """ "< 20 ms" ... "< 335 s", then "≥ 335 s": Sidekiq's buckets, bounds exclusive."""
+    bounds = stats.HISTOGRAM_MS
+    return [*(f"< {_ms(b)}" for b in bounds), f"≥ {_ms(bounds[-1])}"]
+
+
 def _ms(bound: int) -> str:
-    return f"{bound} ms" if bound < 1000 else f"{bound // 1000} s"
+    return f"{bound} ms" if bound < 1000 else f"{bound / 1000:g} s"
 
 
 routes = [

@@ -28,12 +28,16 @@ end
 -- Mark `event` queued and push its callback job: the only place callbacks are created.
 local function fire(v, bid, event)
   used_jids = used_jids + 1
-  local queue = redis.call('HGET', v.h, 'cbq')
+  local meta = redis.call('HMGET', v.h, 'cbq', 'traceparent')
+  local queue = meta[1]
   redis.call('HSET', v.h, event, 'queued', event .. '_at', ARGV[1])
   local stamp = tonumber(ARGV[2])
-  local job = cjson.encode({class = CALLBACK, args = {event, bid}, queue = queue,
-                            jid = ARGV[3] .. string.format('%04x', used_jids), retry = true,
-                            created_at = stamp, enqueued_at = stamp})
+  local item = {class = CALLBACK, args = {event, bid}, queue = queue,
+                jid = ARGV[3] .. string.format('%04x', used_jids), retry = true,
+                created_at = stamp, enqueued_at = stamp}
+  -- The batch's trace (tracing on when it was created): the callback's span links to it.
+  if meta[2] then item.batch_traceparent = meta[2] end
+  local job = cjson.encode(item)
   redis.call('SADD', KEYS[1], queue)
   redis.call('LPUSH', v.cbqueue, job)
 end

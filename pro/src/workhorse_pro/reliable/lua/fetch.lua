@@ -1,7 +1,7 @@
 -- Reliable fetch: record finished jobs, then move up to `want` jobs from the public
 -- queues into this process's in-progress lists, skipping paused queues.
 -- The jobs one call takes from one queue stay together, in a list of their own
--- (ReliableKeys.batch), copied from the queue's tail by SORT ... BY nosort LIMIT
+-- (ReliableKeys.fetch_lists), copied from the queue's tail by SORT ... BY nosort LIMIT
 -- ... STORE and trimmed off the queue (or, when it takes them all, the queue is
 -- renamed to the batch), so no job ever enters Lua: Redis hashes
 -- every byte of every string a script handles, which was most of this script's

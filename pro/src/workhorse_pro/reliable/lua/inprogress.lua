@@ -3,8 +3,6 @@
 -- "<field>:done" -> the finished offsets). Those lists are not in KEYS, as their
 -- names are read here; they share the prefix, so its hash tag keeps them in the
 -- same cluster slot as every other key.
--- Versions before 1.1 stored a batch as field "<first seq>/<count>" -> cmsgpack
--- array; a process of theirs that died is still recovered.
 
 -- The set of offsets listed in a ":done" value, and how many there are.
 local function done_offsets(text)
@@ -35,12 +33,6 @@ local function batch_jobs(field, value)
       jobs[i] = newest_first[count + 1 - i]
     end
     return jobs
-  end
-  if string.find(field, '/', 1, true) then
-    local ok, jobs = pcall(cmsgpack.unpack, value)
-    if ok and type(jobs) == 'table' then
-      return jobs
-    end
   end
   return {value}
 end

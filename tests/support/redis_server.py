@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from support import lifetime
+
 
 def find_server_binary() -> str:
     for name in ("redis-server", "valkey-server"):
@@ -114,7 +116,7 @@ def start(
     ]
     if os.path.exists(sock):
         os.unlink(sock)  # left behind by a killed server
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = spawn(argv)
     server = RedisServer(process, port, sock, directory)
     deadline = time.monotonic() + 10
     while not _answers(sock):
@@ -122,6 +124,17 @@ def start(
             raise RuntimeError(f"redis-server did not start; see {directory}/redis.log")
         time.sleep(0.02)
     return server
+
+
+def spawn(argv: list[str]) -> subprocess.Popen[bytes]:
+    """Start a server that dies with the process that started it, so a killed test
+    session (SIGKILL, a crashed xdist worker) never leaves a redis-server behind."""
+    return subprocess.Popen(
+        argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lifetime.killed_with_this_process(),
+    )
 
 
 def _answers(sock: str) -> bool:

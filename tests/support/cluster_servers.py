@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass, field
 
 import redis
-import redis_server
 
+from support import redis_server
 from workhorse.config import Settings
 
 
@@ -140,11 +140,7 @@ def start_sentinels(count: int = 3) -> SentinelGroup:
                 f"sentinel failover-timeout {group.service} 5000\n"
                 f"sentinel parallel-syncs {group.service} 1\n"
             )
-        group.sentinels.append(
-            subprocess.Popen(
-                [binary, conf, "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-        )
+        group.sentinels.append(redis_server.spawn([binary, conf, "--sentinel"]))
         group.sentinel_ports.append(port)
     s = redis.Redis(port=group.sentinel_ports[0], decode_responses=True)
     _wait(

@@ -1,4 +1,4 @@
-"""``Lease``: one admission, released at the end of its ``with`` block."""
+"""``Admission``: what a limiter granted, given back at the end of its ``with`` block."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(slots=True)
-class Lease:
+class Admission:
     """What an admission gave you.
 
     ``admitted_at`` is the Redis server's clock (epoch seconds) at the moment of
@@ -38,7 +38,7 @@ class Lease:
             self.released = True
             await self.limiter.release_async(self)
 
-    def __enter__(self) -> Lease:
+    def __enter__(self) -> Admission:
         return self
 
     def __exit__(
@@ -49,7 +49,7 @@ class Lease:
     ) -> None:
         self.release()
 
-    async def __aenter__(self) -> Lease:
+    async def __aenter__(self) -> Admission:
         return self
 
     async def __aexit__(
