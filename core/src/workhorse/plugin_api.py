@@ -23,6 +23,7 @@ TIER_SURFACE: frozenset[str] = frozenset(
         "workhorse.job",  # job definitions (a batch callback is a job)
         "workhorse.payload",  # the wire format of a job
         "workhorse.scripts",  # Lua loading and EVALSHA with reload
+        "workhorse.fetch",  # QueueOrder: the strict or weighted order a fetcher walks
         "workhorse.dedicated",  # a connection for blocking commands
         "workhorse.async_redis",  # redis.asyncio twin of a client (async waits on the loop)
         "workhorse.memo",  # PerOwner: state kept once per client

@@ -156,7 +156,9 @@ def test_plain_jobs_never_enter_the_encryption_middleware(
         return call_next()
 
     monkeypatch.setattr(Decrypt, "__call__", spy)
-    chain = compose_server(plugins.server_middleware(uclient.settings))
+    chain = compose_server(
+        plugins.server_middleware(WorkerProcess(uclient.settings, uclient.redis))
+    )
     for jid, fields in (("plain", {}), ("sealed", {"encrypt": True})):
         job = {"class": "s.show", "args": ["v", "x"], "jid": jid, "queue": "default", **fields}
         ctx = JobContext(job, "default", json.dumps(job), None)  # type: ignore[arg-type]
