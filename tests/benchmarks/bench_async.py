@@ -32,7 +32,7 @@ import redis
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
-import redis_server  # noqa: E402
+from support import redis_server  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 JOBS = int(os.environ.get("BENCH_ASYNC_JOBS", "20000"))
