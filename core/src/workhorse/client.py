@@ -19,6 +19,7 @@ from workhorse.handle import JobHandle, for_queue
 from workhorse.keys import Keys
 from workhorse.middleware import ClaimedJob, ClientMiddleware, compose_client, offline_claims
 from workhorse.types import JobPayload
+from workhorse.wire import Command, ThreadConnections
 
 BULK_CHUNK = 1_000
 # Runs a write later (e.g. Django's transaction.on_commit); workhorse.contrib installs them.
@@ -71,6 +72,10 @@ class Client:
             middleware = plugins.client_middleware(self.settings)
         self._chain = compose_client(middleware)
         self._local = threading.local()
+        # Set on first write when the Redis client allows it (see workhorse.wire).
+        self._wire: ThreadConnections | None = None
+        self._wire_checked = False
+        self._queue_keys: dict[str, str] = {}
         # Replaced by workhorse.testing's fake and inline modes.
         self.sink: Callable[[JobPayload], None] | None = None
         # Every write goes through it when set: transactional enqueue (workhorse.contrib).
@@ -168,16 +173,29 @@ class Client:
             self.write(jobs)
 
     def write(self, jobs: Sequence[JobPayload], *, atomic: bool = False) -> None:
-        """Write already-normalised jobs in one pipeline (MULTI/EXEC when ``atomic``)."""
-        pipe = self.redis.pipeline(transaction=atomic)
-        self.write_many_to(pipe, jobs)
+        """Write already-normalised jobs in one round trip (MULTI/EXEC when ``atomic``)."""
+        wire = None if atomic else self._thread_connections()
         try:
+            if wire is not None:
+                wire.send(self.commands_for(jobs))
+                return
+            pipe = self.redis.pipeline(transaction=atomic)
+            self.write_many_to(pipe, jobs)
             pipe.execute()
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             # The one place a push meets the network: say which Redis, from where.
             if isinstance(exc, RedisUnavailable):
                 raise
             raise unavailable(exc, self._place()) from exc
+
+    def _thread_connections(self) -> ThreadConnections | None:
+        if not self._wire_checked:
+            client = self.redis
+            with self._lock:
+                if ThreadConnections.supports(client) and self._wire is None:
+                    self._wire = ThreadConnections(client)
+                self._wire_checked = True
+        return self._wire
 
     def _place(self) -> RedisTarget | Settings:
         if self._target is not None:
@@ -187,9 +205,17 @@ class Client:
         return RedisTarget(describe_client(self._redis), "the redis client given to Client")
 
     def write_many_to(self, pipe: Any, jobs: Sequence[JobPayload]) -> None:
-        """Queue the commands storing ``jobs``: one LPUSH per queue, one ZADD for schedules."""
+        """Queue the commands storing ``jobs`` on a redis-py pipeline."""
+        for command in self.commands_for(jobs):
+            pipe.execute_command(*command)
+
+    def commands_for(self, jobs: Sequence[JobPayload]) -> list[Command]:
+        """The commands storing ``jobs``: SADD of their queues, one LPUSH per queue, one ZADD
+        for schedules. Queues are registered on every push, in the same round trip, as
+        Sidekiq does: a queue removed from ``queues`` (``queues clear``, the dashboard)
+        while producers run is listed again by its next push, never left unlisted."""
         by_queue: dict[str, list[str]] = {}
-        scheduled: dict[str, float] = {}
+        scheduled: list[object] = []
         stamp = payload.timestamp(self.settings.timestamp_format)
         encode = payload.encode
         for job in jobs:
@@ -197,17 +223,27 @@ class Client:
             at = item.pop("at", None)
             if at is not None:
                 item.pop("enqueued_at", None)
-                scheduled[encode(item)] = at
+                scheduled += (float(at), encode(item))
             else:
                 item["enqueued_at"] = stamp
                 by_queue.setdefault(item["queue"], []).append(encode(item))
+        commands: list[Command] = []
         if by_queue:
-            pipe.sadd(self.keys.queues, *by_queue)
+            commands.append(("SADD", self.keys.queues, *by_queue))
             for queue, encoded in by_queue.items():
                 # LPUSH a b c leaves a nearest the right end: popped first, FIFO kept.
-                pipe.lpush(self.keys.queue(queue), *encoded)
+                commands.append(("LPUSH", self._queue_key(queue), *encoded))
         if scheduled:
-            pipe.zadd(self.keys.schedule, scheduled)
+            commands.append(("ZADD", self.keys.schedule, *scheduled))
+        return commands
+
+    def _queue_key(self, queue: str) -> str:
+        key = self._queue_keys.get(queue)
+        if key is None:
+            if len(self._queue_keys) > 1_000:  # queue names made up per call: stay small
+                self._queue_keys.clear()
+            key = self._queue_keys[queue] = self.keys.queue(queue)
+        return key
 
     def _direct(self) -> bool:
         """True when pushes go straight to Redis (not captured, not a testing sink)."""

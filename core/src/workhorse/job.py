@@ -58,10 +58,21 @@ _registry_lock = threading.Lock()
 _async_names: set[str] = set()  # registered async def jobs
 
 
+_known: tuple[object, Mapping[str, bool]] | None = None
+
+
 def known_options() -> Mapping[str, bool]:
+    """Core's options and every plugin's; merged again only when the plugins' answer
+    changes (this runs on every push)."""
+    global _known
     from workhorse import plugins
 
-    return {**CORE_OPTIONS, **plugins.job_options()}
+    extra, cached = plugins.job_options(), _known
+    if cached is not None and cached[0] is extra:
+        return cached[1]
+    merged = {**CORE_OPTIONS, **extra}
+    _known = (extra, merged)
+    return merged
 
 
 def travelling(options: Mapping[str, object], known: Mapping[str, bool]) -> dict[str, object]:
@@ -126,6 +137,7 @@ class Job(Generic[P, R]):
         self.store_result = bool(self.options.get("store_result", False))
         self.result_ttl = self.options.get("result_ttl")
         self.timeout = self.options.get("timeout")
+        self._wire: tuple[Mapping[str, bool], dict[str, object]] | None = None
         self.__doc__ = target.__doc__
         self.__wrapped__ = target
 
@@ -143,7 +155,11 @@ class Job(Generic[P, R]):
 
     def wire_options(self, known: Mapping[str, bool] | None = None) -> dict[str, object]:
         """The options that travel in the payload (``known``: option name -> travels)."""
-        return travelling(self.options, known_options() if known is None else known)
+        known = known_options() if known is None else known
+        cached = self._wire
+        if cached is None or cached[0] is not known:
+            cached = self._wire = (known, travelling(self.options, known))
+        return cached[1]
 
     def set(self, **options: object) -> JobCall[P, R]:
         """One-off options: ``send_email.set(queue="critical").perform_async(...)``."""
@@ -160,6 +176,10 @@ class Job(Generic[P, R]):
     def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
         """Enqueue; returns a :class:`JobHandle` (the jid), or None if middleware dropped it."""
         return JobCall(self, {}).perform_async(*args, **kwargs)
+
+    async def aperform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
+        """``perform_async`` from asyncio code: the Redis write is awaited, never blocking."""
+        return await JobCall(self, {}).aperform_async(*args, **kwargs)
 
     def perform_in(
         self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs
@@ -215,11 +235,10 @@ class JobCall(Generic[P, R]):
 
     def _base(self) -> dict[str, Any]:
         known = known_options()
-        return {
-            "class": self.job.name,
-            **self.job.wire_options(known),
-            **travelling(self.options, known),
-        }
+        base = {"class": self.job.name, **self.job.wire_options(known)}
+        if self.options:
+            base.update(travelling(self.options, known))
+        return base
 
     def _client(self) -> Client:
         return self.client or default_client()
@@ -234,6 +253,18 @@ class JobCall(Generic[P, R]):
 
     def perform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
         return self._push(self._item(args, kwargs))
+
+    async def aperform_async(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle | None:
+        """See ``Job.aperform_async``; with ``on_commit`` the write waits for the commit
+        hook as ``perform_async``'s does (nothing to await now)."""
+        item = self._item(args, kwargs)
+        if self.defer is not None:
+            return self._push(item)
+        from workhorse.aio import for_loop  # late: redis.asyncio only for asyncio users
+
+        client = self._client()
+        jid = await for_loop(client).push(item)
+        return None if jid is None else JobHandle(jid, for_queue(client, item.get("queue")))
 
     def perform_in(
         self, seconds: float | timedelta, *args: P.args, **kwargs: P.kwargs

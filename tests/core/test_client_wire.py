@@ -1,0 +1,129 @@
+"""The client's own round trip (issue 24): one connection per thread, commands packed by
+workhorse, queues listed on every push, and failures that say what happened."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import jobs_for_tests as jobs
+import pytest
+import redis
+from support.waiting import wait_for
+
+from workhorse.api.queues import Queue
+from workhorse.client import Client
+from workhorse.config import Settings
+from workhorse.errors import RedisUnavailable
+from workhorse.keys import Keys
+from workhorse.wire import ThreadConnections, pack
+
+
+def test_pack_writes_resp_arrays_of_bulk_strings() -> None:
+    assert pack([("SADD", "queues", "a")]) == b"*3\r\n$4\r\nSADD\r\n$6\r\nqueues\r\n$1\r\na\r\n"
+    assert pack([("ZADD", "s", 1.5, b"\xff")]) == (
+        b"*4\r\n$4\r\nZADD\r\n$1\r\ns\r\n$3\r\n1.5\r\n$1\r\n\xff\r\n"
+    )
+    assert pack([("X", "é", 7)]) == b"*3\r\n$1\r\nX\r\n$2\r\n\xc3\xa9\r\n$1\r\n7\r\n"
+
+
+@pytest.mark.parametrize("bad", [None, True, object(), ["a"]])
+def test_pack_refuses_what_is_not_a_string_or_number(bad: object) -> None:
+    with pytest.raises(TypeError, match=r"cannot send .* to Redis"):
+        pack([("LPUSH", "queue:default", bad)])
+
+
+def test_a_push_after_queues_clear_lists_the_queue_again(wh_client: Client, r: redis.Redis) -> None:
+    jobs.record.perform_async("first")
+    Queue(r, Keys(), "default").clear()
+    assert r.smembers("queues") == set() and r.llen("queue:default") == 0
+    jobs.record.perform_async("second")
+    assert r.smembers("queues") == {"default"}, "the dashboard must see the new job's queue"
+    assert json.loads(r.lindex("queue:default", 0))["args"] == ["second"]
+
+
+def test_pushes_from_many_threads_each_use_their_own_connection(
+    wh_client: Client, r: redis.Redis
+) -> None:
+    def push_many() -> None:
+        for i in range(50):
+            jobs.record.perform_async(i)
+
+    threads = [threading.Thread(target=push_many) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert r.llen("queue:default") == 400
+    assert wh_client.redis.connection_pool._created_connections == 0, "no pool checkout per push"
+
+
+def test_a_connection_redis_closed_is_replaced_once_and_the_push_lands(
+    wh_client: Client, r: redis.Redis
+) -> None:
+    jobs.record.perform_async("before")
+    r.client_kill_filter(_type="normal", skipme=True)  # what a Redis restart or timeout does
+    jobs.record.perform_async("after")
+    assert [json.loads(x)["args"] for x in r.lrange("queue:default", 0, -1)] == [
+        ["after"],
+        ["before"],
+    ]
+
+
+def test_a_redis_error_reply_is_raised_and_the_connection_stays_usable(
+    wh_client: Client, r: redis.Redis
+) -> None:
+    r.set("queue:default", "not a list")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        jobs.record.perform_async("x")
+    r.delete("queue:default")
+    jobs.record.perform_async("y")
+    assert json.loads(r.lindex("queue:default", 0))["args"] == ["y"]
+
+
+def test_an_unreachable_redis_is_named_in_the_error() -> None:
+    client = Client(settings=Settings(redis_url="redis://127.0.0.1:1/0"), middleware=[])
+    with pytest.raises(RedisUnavailable, match=r"cannot reach Redis at redis://127\.0\.0\.1:1/0"):
+        client.enqueue("HardJob", ["x"])
+
+
+def test_a_forked_child_never_writes_on_its_parents_socket(
+    wh_client: Client, r: redis.Redis
+) -> None:
+    jobs.record.perform_async("parent")
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        try:
+            jobs.record.perform_async("child")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    jobs.record.perform_async("parent again")
+    assert sorted(json.loads(x)["args"][0] for x in r.lrange("queue:default", 0, -1)) == [
+        "child",
+        "parent",
+        "parent again",
+    ]
+
+
+def test_sentinel_cluster_and_other_pools_keep_redis_pys_own_path() -> None:
+    assert ThreadConnections.supports(redis.Redis())
+    assert not ThreadConnections.supports(object())
+    blocking = redis.Redis(connection_pool=redis.BlockingConnectionPool())
+    assert not ThreadConnections.supports(blocking), "a pool of the user's choice is kept"
+
+
+def test_a_thread_that_ends_closes_its_connection(wh_client: Client, r: redis.Redis) -> None:
+    db = str(r.connection_pool.connection_kwargs.get("db", 0))
+
+    def clients() -> int:  # on this test's database only: other tests come and go
+        return sum(1 for c in r.client_list() if str(c.get("db")) == db)
+
+    jobs.record.perform_async("warm")  # this thread's own connection, kept
+    before = clients()
+    thread = threading.Thread(target=jobs.record.perform_async, args=("from a thread",))
+    thread.start()
+    thread.join()
+    del thread
+    wait_for(lambda: clients() == before, "the finished thread's connection to close")
