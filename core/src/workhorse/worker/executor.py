@@ -217,6 +217,7 @@ class Executor:
                 _sleep(1.0)
             return
         outage.recovered()
+        self.backlog = len(units) >= slots
         if not self.fetching.is_set():
             lane.give_back(slots)
             self._give_back(permits)
