@@ -137,9 +137,9 @@ def test_shutdown_requeue_of_a_running_undecodable_job_keeps_its_bytes(
     worker = start_worker()
     worker.executor.stop_fetching(2.0)  # this test hands the worker its units itself
     unit = UnitOfWork("default", NOT_UTF8.decode("utf-8", "backslashreplace"), None, NOT_UTF8)
-    worker.processor.running[1] = (unit, time.time())
+    worker.processor.running.register(1, unit, time.time())
     worker._requeue_running("test")
-    del worker.processor.running[1]
+    worker.processor.running.finish(1)
     assert rb.lrange("queue:default", 0, -1) == [NOT_UTF8]
 
 

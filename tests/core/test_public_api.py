@@ -32,6 +32,7 @@ def test_public_names_are_pinned() -> None:
         "__version__",
         "cancel",
         "configure",
+        "current_async_redis",
         "current_job",
         "default_client",
         "hookimpl",

@@ -6,6 +6,7 @@
 >>> send_email.perform_async(42)  # doctest: +SKIP
 """
 
+from workhorse.async_redis import current_async_redis
 from workhorse.client import Client, configure, default_client
 from workhorse.config import QueueWeight, Settings
 from workhorse.current import CurrentJob, current_job
@@ -58,6 +59,7 @@ __all__ = [
     "__version__",
     "cancel",
     "configure",
+    "current_async_redis",
     "current_job",
     "default_client",
     "hookimpl",

@@ -193,6 +193,9 @@ class Settings:
     # fast (under 2 ms). With basic fetch they are lost if the process is killed;
     # 0 = Sidekiq's exposure, at most one job per thread. See docs/reliable-fetch.md.
     prefetch: int = 8
+    # How many ``async def`` jobs each process runs at once as tasks on its event loop
+    # (issue 24), beside and apart from the job threads; 0 runs them on job threads.
+    async_concurrency: int = 200
     # The oldest Ruby Sidekiq sharing the Redis (6, 7 or 8); decides what is
     # written in that generation's form (workhorse.compat).
     sidekiq_compat: int = DEFAULT
@@ -242,6 +245,7 @@ class Settings:
             ),
             "timestamps": env.get("WORKHORSE_TIMESTAMPS") or None,
             "prefetch": _env_int(env, "WORKHORSE_PREFETCH", 8),
+            "async_concurrency": _env_int(env, "WORKHORSE_ASYNC_CONCURRENCY", 200),
             "log_format": env.get("WORKHORSE_LOG_FORMAT", "text"),
             "job_logs": _env_bool(env, "WORKHORSE_JOB_LOGS", False),
         }
@@ -268,6 +272,11 @@ class Settings:
             raise ConfigError(
                 f"prefetch must be 0 (no jobs held beyond the running ones) or more, "
                 f"got {self.prefetch}"
+            )
+        if self.async_concurrency < 0:
+            raise ConfigError(
+                f"async concurrency must be 0 (async jobs run on job threads) or more, "
+                f"got {self.async_concurrency}"
             )
         if self.processes < 1:
             raise ConfigError(f"processes must be 1 or more, got {self.processes}")

@@ -74,7 +74,7 @@ class CurrentJob:
 def current_job() -> CurrentJob | None:
     """The job running here, or None outside a worker's job."""
     tid = async_thread.get(threading.get_ident())
-    found = next(((p, p.running[tid]) for p in list(_processors) if tid in p.running), None)
+    found = next(((p, e) for p in list(_processors) if (e := p.running.get(tid))), None)
     if found is None:
         return None
     processor, (unit, _) = found

@@ -55,6 +55,7 @@ def _resolve_commit_hook(defer: Deferrer | None, name: str) -> Deferrer:
 
 
 _registry_lock = threading.Lock()
+_async_names: set[str] = set()  # registered async def jobs
 
 
 _known: tuple[object, Mapping[str, bool]] | None = None
@@ -334,13 +335,28 @@ def register(definition: Job[P, R]) -> Job[P, R]:
         if existing is not None and existing.target is not definition.target:
             if _same_source(existing.target, definition.target):
                 _registry[definition.name] = definition  # module re-imported (e.g. __main__)
+                _note_async(definition)
                 return definition
             raise ConfigError(
                 f'job name "{definition.name}" is already registered by '
                 f"{existing.target.__module__}.{existing.target.__qualname__}; pass name= to one"
             )
         _registry[definition.name] = definition
+        _note_async(definition)
     return definition
+
+
+def _note_async(definition: Job[..., Any]) -> None:
+    if definition.is_async:
+        _async_names.add(definition.name)
+    else:
+        _async_names.discard(definition.name)
+
+
+def has_async_jobs() -> bool:
+    """Whether any ``async def`` job is registered (the worker's async lane looks at
+    fetched jobs only then)."""
+    return bool(_async_names)
 
 
 def _same_source(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
@@ -369,3 +385,4 @@ def registered() -> Mapping[str, Job[..., Any]]:
 def unregister(name: str) -> None:
     with _registry_lock:
         _registry.pop(name, None)
+        _async_names.discard(name)

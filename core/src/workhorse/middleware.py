@@ -7,7 +7,7 @@ middleware wrapped in :func:`only_with` costs nothing for jobs without its field
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
@@ -119,8 +119,16 @@ class JobContext:
 RunNext = Callable[[], object]
 
 
+AsyncRunNext = Callable[[], Awaitable[object]]
+AsyncServerStep = Callable[[JobContext, AsyncRunNext], Awaitable[object]]
+
+
 class ServerMiddleware(Protocol):
-    """Wraps every execution. Call ``call_next()`` to run the job; raising fails it."""
+    """Wraps every execution. Call ``call_next()`` to run the job; raising fails it.
+
+    To also wrap ``async def`` jobs on the worker's async lane, give the middleware a
+    ``call_async(ctx, call_next)`` coroutine method doing the same with
+    ``await call_next()`` (see docs/async-jobs.md)."""
 
     def __call__(self, ctx: JobContext, call_next: RunNext) -> object: ...
 
@@ -225,5 +233,72 @@ def _around(
 ) -> Callable[[JobContext, RunNext], object]:
     def run(ctx: JobContext, invoke: RunNext) -> object:
         return mw(ctx, lambda: inner(ctx, invoke))
+
+    return run
+
+
+# -- async jobs on the worker's async lane (issue 24) ----------------------------------
+def async_step(mw: ServerMiddleware) -> AsyncServerStep | None:
+    """The middleware's ``call_async`` (an ``only_with`` one's: its inner middleware's),
+    or None if it has no async form."""
+    inner = mw.middleware if isinstance(mw, OnlyWith) else mw
+    step = getattr(inner, "call_async", None)
+    return cast("AsyncServerStep", step) if callable(step) else None
+
+
+def sync_only(middleware: Sequence[ServerMiddleware]) -> list[str]:
+    """Names of the middleware in the chain that cannot wrap an async job on the loop."""
+    return [_name(mw) for mw in middleware if async_step(mw) is None]
+
+
+def _name(mw: object) -> str:
+    if isinstance(mw, OnlyWith):
+        mw = mw.middleware
+    kind = mw if callable(mw) and hasattr(mw, "__qualname__") else type(mw)
+    return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', repr(mw))}"
+
+
+def compose_server_async(
+    middleware: Sequence[ServerMiddleware],
+) -> Callable[[JobContext, AsyncRunNext], Awaitable[object]]:
+    """:func:`compose_server` for async jobs: ``await run(ctx, invoke)`` through every
+    middleware's ``call_async`` (each must have one: see :func:`sync_only`), with
+    ``only_with`` middleware joining only the chains of jobs that carry their field."""
+    missing = sync_only(middleware)
+    if missing:
+        raise ValueError(f"middleware without call_async: {', '.join(missing)}")
+    fields = frozenset(mw.field for mw in middleware if isinstance(mw, OnlyWith))
+    lean = _async_chain([mw for mw in middleware if not isinstance(mw, OnlyWith)])
+    if not fields:
+        return lean
+    chains = {frozenset[str](): lean}
+
+    def run(ctx: JobContext, invoke: AsyncRunNext) -> Awaitable[object]:
+        present = ctx.job.keys()
+        if present.isdisjoint(fields):
+            return lean(ctx, invoke)
+        wanted = frozenset(present & fields)
+        chain = chains.get(wanted)
+        if chain is None:  # built on the loop's thread only: no race
+            chain = chains[wanted] = _async_chain(_joined(middleware, wanted))
+        return chain(ctx, invoke)
+
+    return run
+
+
+def _async_chain(middleware: Sequence[ServerMiddleware]) -> AsyncServerStep:
+    """Nest the middleware's ``call_async`` once, outermost first."""
+    steps = [cast("AsyncServerStep", async_step(mw)) for mw in middleware]
+    if not steps:
+        return lambda _ctx, invoke: invoke()
+    run = steps[-1]
+    for step in reversed(steps[:-1]):
+        run = _around_async(step, run)
+    return run
+
+
+def _around_async(step: AsyncServerStep, inner: AsyncServerStep) -> AsyncServerStep:
+    def run(ctx: JobContext, invoke: AsyncRunNext) -> Awaitable[object]:
+        return step(ctx, lambda: inner(ctx, invoke))
 
     return run

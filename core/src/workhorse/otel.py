@@ -37,6 +37,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 from workhorse import plugins, tracelinks
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import (
+    AsyncRunNext,
     ClientMiddleware,
     JobContext,
     PushNext,
@@ -125,6 +126,26 @@ class TracingServerMiddleware:
             ) as span:
                 try:
                     return call_next()
+                except BaseException as exc:
+                    span.record_exception(exc)
+                    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+                    raise
+        finally:
+            context.detach(token)
+
+    async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:
+        token = context.attach(propagate.extract(_carrier(ctx.job)))  # this task's context
+        try:
+            with _tracer().start_as_current_span(
+                f"process {ctx.queue}",
+                kind=SpanKind.CONSUMER,
+                attributes=_attributes(ctx.job, ctx.queue, "process"),
+                links=_links(ctx.job),
+                record_exception=False,
+                set_status_on_exception=False,
+            ) as span:
+                try:
+                    return await call_next()
                 except BaseException as exc:
                     span.record_exception(exc)
                     span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))

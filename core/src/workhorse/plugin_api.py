@@ -25,6 +25,7 @@ TIER_SURFACE: frozenset[str] = frozenset(
         "workhorse.scripts",  # Lua loading and EVALSHA with reload
         "workhorse.fetch",  # QueueOrder: the strict or weighted order a fetcher walks
         "workhorse.dedicated",  # a connection for blocking commands
+        "workhorse.async_redis",  # redis.asyncio twin of a client (async waits on the loop)
         "workhorse.memo",  # PerOwner: state kept once per client
         "workhorse.quarantine",  # bytes that are not a job
         "workhorse.logs",

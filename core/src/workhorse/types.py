@@ -79,6 +79,9 @@ class UnitOfWork(Generic[TokenT_co]):
     raw: str
     token: TokenT_co
     undecodable: bytes | None
+    # The parsed job, when the fetch thread already parsed it to route it to the job
+    # threads or the async lane (issue 24): the job thread does not parse it again.
+    decoded: JobPayload | None
 
     @overload
     def __init__(
@@ -101,6 +104,7 @@ class UnitOfWork(Generic[TokenT_co]):
         self.raw = raw
         self.token = token
         self.undecodable = undecodable
+        self.decoded = None
 
     @property
     def stored(self) -> str | bytes:

@@ -51,7 +51,7 @@ def test_retries_exhausted_goes_to_dead(
     job = json.loads(raw)
     assert job["retry_count"] == 2 and "retried_at" in job
     assert r.zcard("retry") == 0
-    wait_for(lambda: worker.processor.running == {}, "the worker thread to finish the job")
+    wait_for(lambda: not worker.processor.running, "the worker thread to finish the job")
 
 
 def test_retry_zero_sends_job_straight_to_dead_with_backtrace(

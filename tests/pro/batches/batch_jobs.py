@@ -148,3 +148,17 @@ def slow_callback(status: dict[str, Any], tag: str = "") -> None:
     while not _r().exists("t:release"):
         time.sleep(0.05)
     on_event.call([status, tag])
+
+
+@workhorse.job
+async def async_record(value: object) -> None:
+    """``record`` as an async job, run on the worker's async lane."""
+    await workhorse.current_async_redis().rpush("t:ran", json.dumps(value))
+
+
+@workhorse.job(retry=3)
+async def async_flaky(value: int, fail_times: int) -> None:
+    r = workhorse.current_async_redis()
+    if await r.hincrby("t:attempts", str(value), 1) <= fail_times:
+        raise RuntimeError(f"planned failure of async job {value}")
+    await r.rpush("t:ran", json.dumps(value))

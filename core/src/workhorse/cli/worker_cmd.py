@@ -80,6 +80,16 @@ if TYPE_CHECKING:
     "a killed process loses them: 0 = at most the running jobs (Sidekiq's exposure).",
 )
 @click.option(
+    "--async-concurrency",
+    "async_concurrency",
+    type=click.IntRange(0),
+    default=None,
+    metavar="N",
+    help="async def jobs run at once per process as tasks on its event loop, without a "
+    "thread each (default 200, or WORKHORSE_ASYNC_CONCURRENCY); 0 runs them on job threads. "
+    "See docs/async-jobs.md.",
+)
+@click.option(
     "--job-timeout",
     "job_timeout",
     type=click.FloatRange(0, min_open=True),
@@ -193,6 +203,7 @@ def settings_from_options(
     prefix: str,
     otel: bool = False,
     plugin_settings: tuple[str, ...] = (),
+    async_concurrency: int | None = None,
 ) -> Settings:
     """Settings from this command's options; also used by commands that take the same
     options (workhorse-enterprise's ``swarm``). ``otel`` switches tracing on here, for this
@@ -214,6 +225,7 @@ def settings_from_options(
         processes=processes,
         shutdown_timeout=shutdown_timeout,
         prefetch=prefetch,
+        async_concurrency=async_concurrency,
         job_timeout=job_timeout,
         require=require,
         tag=tag,

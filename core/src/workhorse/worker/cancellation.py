@@ -45,7 +45,7 @@ class CancelWatcher:
     def check(self) -> int:
         """Interrupt the running jobs that were cancelled; returns how many."""
         by_jid: dict[str, int] = {}
-        for tid, (unit, _) in list(self.processor.running.items()):
+        for tid, (unit, _) in list(self.processor.running.snapshot().items()):
             jid = _jid(unit.raw)
             if jid and tid not in self.processor.cancelled_threads:
                 by_jid[jid] = tid

@@ -19,6 +19,7 @@ from workhorse.config import DEFAULT_CAPSULE, CapsuleSpec, Settings
 from workhorse.keys import Keys
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, ProcessContext, UnitOfWork, WorkerContext
+from workhorse.worker.async_lane import AsyncLane
 from workhorse.worker.executor import AsyncRunner, Executor
 from workhorse.worker.processor import Processor
 
@@ -76,22 +77,47 @@ class Capsule:
         self.fetcher: Fetcher[Any] = plugins.make_fetcher(CapsuleContext(process, spec))
         self.processor = Processor(process, self.fetcher, run_async)
         prefetch = settings.prefetch if spec.prefetch is None else spec.prefetch
+        self.lane = _lane(spec, settings, self.processor, run_async)
         self.executor = Executor(
-            self.processor, self.fetcher, spec.concurrency, settings.fetch_timeout, prefetch
+            self.processor,
+            self.fetcher,
+            spec.concurrency,
+            settings.fetch_timeout,
+            prefetch,
+            self.lane,
         )
 
     def describe(self) -> str:
         queues = ",".join(
             f"{q.name}{',' + str(q.weight) if q.weight else ''}" for q in self.spec.queues
         )
-        return f"{self.name}: {self.spec.concurrency} threads, queues {queues}"
+        tasks = f" + {self.lane.limit} async" if self.lane is not None else ""
+        return f"{self.name}: {self.spec.concurrency} threads{tasks}, queues {queues}"
+
+
+def async_limit(spec: CapsuleSpec, settings: Settings) -> int:
+    """How many async jobs the capsule runs at once: ``async_concurrency`` for the
+    default capsule; a further capsule's async jobs are held to its thread count, so a
+    one-thread capsule still runs one job at a time."""
+    if spec.name == DEFAULT_CAPSULE:
+        return settings.async_concurrency
+    return min(spec.concurrency, settings.async_concurrency)
+
+
+def _lane(
+    spec: CapsuleSpec, settings: Settings, processor: Processor, run_async: AsyncRunner
+) -> AsyncLane | None:
+    limit = async_limit(spec, settings)
+    if not limit or processor.run_chain_async is None:
+        return None
+    return AsyncLane(processor, run_async.loop(), limit)
 
 
 def running(capsules: Iterable[Capsule]) -> dict[int, tuple[UnitOfWork[object], float]]:
     """Jobs running in any of ``capsules``, by thread id (a copy, for the heartbeat)."""
     merged: dict[int, tuple[UnitOfWork[object], float]] = {}
     for cap in capsules:
-        merged.update(cap.processor.running)
+        merged.update(cap.processor.running.snapshot())
     return merged
 
 

@@ -4,9 +4,10 @@ A thread job is interrupted by raising an exception in its thread
 (``PyThreadState_SetAsyncExc``): it arrives at the next Python bytecode the thread
 runs, so a job blocked inside a C call (``time.sleep`` excepted, a socket read with
 no timeout, a long numpy call) sees it only when the call returns. An ``async def``
-job is interrupted by cancelling its task on the loop; its thread waits for the task
-to end, so a coroutine that swallows ``CancelledError`` is not forgotten while it
-runs on (the processor's backstop cancels it again and gives up on it).
+job is interrupted by cancelling its task on the loop. Run from a job thread, the
+thread waits for the task to end, so a coroutine that swallows ``CancelledError`` is
+not forgotten while it runs on (the processor's backstop cancels it again and gives
+up on it); on the async lane the task's slot stays taken until it ends.
 
 The job thread marks itself interruptible only while the job body runs
 (``enter``/``leave``, two dict writes per job). An interrupt that races the end of
@@ -41,8 +42,10 @@ class RunControl:
 
     def __init__(self) -> None:
         self.inside: dict[int, bool] = {}  # tid -> the job body is running
-        self.futures: dict[int, Future[Any]] = {}  # tid -> its async job's future
-        self.tasks: dict[int, asyncio.Task[Any]] = {}  # tid -> that job's task, once started
+        # tid -> the future of an async job run from a job thread; slot -> the task of
+        # a job on the async lane
+        self.futures: dict[int, Future[Any] | asyncio.Task[Any]] = {}
+        self.tasks: dict[int, asyncio.Task[Any]] = {}  # tid -> a thread's async task, once started
         self.given_up: set[int] = set()  # async jobs no longer waited for (they ignored us)
         self.reasons: dict[int, type[BaseException]] = {}
         self.lock = threading.Lock()
@@ -70,18 +73,26 @@ class RunControl:
                 self.reasons.pop(tid, None)
                 return False
             future = self.futures.get(tid)
-            if future is not None:
+            if isinstance(future, asyncio.Task):  # Task.cancel is for its own loop's thread
+                future.get_loop().call_soon_threadsafe(self._cancel_task, tid, future)
+            elif future is not None:
                 self.cancel_task(tid, future)
             else:
                 _raise_in(tid, reason)
             return True
 
     def cancel_task(self, tid: int, future: Future[Any]) -> None:
-        """Cancel the task of the async job on ``tid``. Its thread keeps waiting for the
-        task to end: cancelling ``future`` instead would release it at once, and a task
-        that caught the CancelledError would run on unaccounted for."""
+        """Cancel the task of the async job run from thread ``tid``. The thread keeps
+        waiting for the task to end: cancelling ``future`` instead would release it at
+        once, and a task that caught the CancelledError would run on unaccounted for."""
         task = self.tasks.get(tid)
         if task is None:  # not started yet: cancelled before its first step
             future.cancel()
         else:
             task.get_loop().call_soon_threadsafe(task.cancel)
+
+    def _cancel_task(self, slot: int, task: asyncio.Task[Any]) -> None:
+        """On the lane's loop: cancel the task if its body still runs. The task cannot
+        move meanwhile (same thread), so the cancel never lands in the worker's own code."""
+        if self.inside.get(slot):
+            task.cancel()

@@ -11,16 +11,18 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import redis
 
+from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, UnitOfWork
+from workhorse.types import Fetcher, JobPayload, UnitOfWork
 
 if TYPE_CHECKING:
+    from workhorse.worker.async_lane import AsyncLane
     from workhorse.worker.processor import Processor
 
 log = logging.getLogger(__name__)
@@ -40,26 +42,37 @@ BATCH_WAIT = 0.002
 class AsyncRunner:
     """One event loop per process, on its own thread, started on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_start: Callable[[asyncio.AbstractEventLoop], None] | None = None) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._on_start = on_start
 
     def __call__(self, coro: Coroutine[Any, Any, Any]) -> Any:
         return self.submit(coro).result()
 
     def submit(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
-        return asyncio.run_coroutine_threadsafe(coro, self._ensure())
+        return asyncio.run_coroutine_threadsafe(coro, self.loop())
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop, running on its own thread from now on."""
+        return self._ensure()
 
     def _ensure(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             with self._lock:
                 if self._loop is None:
                     loop = asyncio.new_event_loop()
+                    if self._on_start is not None:
+                        self._on_start(loop)
                     threading.Thread(
                         target=loop.run_forever, name="workhorse-asyncio", daemon=True
                     ).start()
                     self._loop = loop
         return self._loop
+
+    @property
+    def started(self) -> bool:
+        return self._loop is not None
 
     def stop(self) -> None:
         if self._loop is not None:
@@ -74,8 +87,15 @@ class Executor:
         concurrency: int,
         fetch_timeout: float,
         prefetch: int = 8,
+        lane: AsyncLane | None = None,
     ):
         self.processor = processor
+        self.lane = lane
+        # A thread job fetched for the lane's free slots (while fetches brought async jobs
+        # only) beyond the idle threads waits here for a thread, as a prefetched job does,
+        # up to this many (the --prefetch bound, 0: none); the rest go back to the queue.
+        self.lane_ahead = prefetch * concurrency
+        self._async_only = False
         self.fetcher = fetcher
         self.concurrency = concurrency
         self.fetch_timeout = fetch_timeout
@@ -90,7 +110,8 @@ class Executor:
         self.mean_job_seconds = 1.0  # assume slow until jobs prove otherwise
         self.backlog = False  # the last fetch got all it asked for
         self.work: queue.SimpleQueue[UnitOfWork[object]] = queue.SimpleQueue()
-        self.stats: list[ThreadStats] = []
+        # Every job thread's counts, and the async lane's (written on its loop only).
+        self.stats: list[ThreadStats] = [lane.stats] if lane is not None else []
         self.fetching = threading.Event()
         self._threads: list[threading.Thread] = []
         self._fetcher_thread: threading.Thread | None = None
@@ -149,6 +170,10 @@ class Executor:
             wanted = self._take_permits()
             if not wanted:
                 continue
+            lane = self.lane if self.lane is not None and has_async_jobs() else None
+            if lane is not None:
+                self._fetch_both(lane, wanted, outage)
+                continue
             try:
                 units = list(self.fetcher.fetch(wanted, self.fetch_timeout))
             except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -169,6 +194,73 @@ class Executor:
             for unit in units:  # first the jobs, then the bookkeeping: a job popped by
                 self.work.put(unit)  # an idle worker starts without waiting for it
             self._give_back(wanted - len(units))
+
+    def _fetch_both(self, lane: AsyncLane, permits: int, outage: _Outage) -> None:
+        """Fetch for the job threads and the async lane: each job fetched holds a lane
+        slot and, until it is known to be an async job, a thread permit."""
+        # While fetches bring async jobs only, a fetch fills every free lane slot: the
+        # lane's throughput is its slots over the refill round trip, so the batch, not
+        # the thread count, must carry it.
+        slots = lane.reserve(lane.limit if self._async_only else permits, 0.5)
+        if not slots:
+            self._give_back(permits)
+            return
+        try:
+            units = list(self.fetcher.fetch(slots, self.fetch_timeout))
+        except Exception as exc:
+            self._give_back(permits)
+            lane.give_back(slots)
+            if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+                outage.failed(exc)
+            else:
+                log.exception("fetch failed; retrying in 1 s")
+                _sleep(1.0)
+            return
+        outage.recovered()
+        self.backlog = len(units) >= slots
+        if not self.fetching.is_set():
+            lane.give_back(slots)
+            self._give_back(permits)
+            if units:
+                self.fetcher.requeue(units)
+            return
+        self._route(lane, units, permits, slots)
+
+    def _route(
+        self, lane: AsyncLane, units: list[UnitOfWork[object]], permits: int, slots: int
+    ) -> None:
+        jobs: list[tuple[UnitOfWork[object], JobPayload]] = []
+        threads: list[UnitOfWork[object]] = []
+        for unit in units:
+            job = lane.claim(unit)
+            if job is None:
+                threads.append(unit)
+            else:
+                jobs.append((unit, job))
+        lane.give_back(slots - len(jobs))
+        if jobs:
+            lane.start(jobs)
+        self._async_only = bool(jobs) and not threads
+        ahead = self.lane_ahead
+        for i, unit in enumerate(threads):
+            if permits:
+                permits -= 1
+            elif not ahead or not self._wait_for_thread():
+                # Fetched for the lane, beyond the --prefetch bound (or fetching stopped
+                # meanwhile): back to the head of its queue rather than held here.
+                self.fetcher.requeue(threads[i:])
+                break
+            else:  # fetched ahead for the lane, within the --prefetch bound: waits here
+                ahead -= 1
+            self.work.put(unit)
+        self._give_back(permits)
+
+    def _wait_for_thread(self) -> bool:
+        """Take a thread's permit for a job fetched ahead; False once fetching stopped."""
+        while self.fetching.is_set():
+            if self.permits.acquire(timeout=0.5):
+                return True
+        return False
 
     def _take_permits(self) -> int:
         """Wait for a free permit, then take all free ones, up to a batch's worth.

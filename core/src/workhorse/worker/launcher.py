@@ -13,7 +13,7 @@ from typing import Any
 
 import redis
 
-from workhorse import embedded, metrics, plugins
+from workhorse import async_redis, embedded, metrics, plugins
 from workhorse.client import Client, set_default_client
 from workhorse.config import Settings
 from workhorse.connection import (
@@ -26,6 +26,7 @@ from workhorse.connection import (
 )
 from workhorse.heartbeat import Heartbeat, new_identity
 from workhorse.httpd import RouteServer
+from workhorse.job import has_async_jobs
 from workhorse.keys import Keys
 from workhorse.scheduler import Poller
 from workhorse.stats import snapshot
@@ -78,7 +79,8 @@ class WorkerProcess:
         self._requeue_lock = threading.Lock()
         self._requeued = False
         self._shutdown_thread: threading.Thread | None = None
-        self.async_runner = AsyncRunner()
+        # Async jobs share one redis.asyncio pool on the loop, wherever they run (issue 24).
+        self.async_runner = AsyncRunner(partial(async_redis.bind, sync=self._redis))
         self.services: list[Service] = []
         self.capsules: list[Capsule] = []
         self._threads: list[threading.Thread] = []
@@ -122,6 +124,7 @@ class WorkerProcess:
         self.executor: Executor = default.executor
         for cap in self.capsules:
             CancelWatcher(cap.processor, self.stopped).start()
+        self._warn_if_async_jobs_hold_threads()
         self.heartbeat = Heartbeat(
             self._redis, self._keys, self.settings, self.identity, __version__, supervisor_pid()
         )
@@ -144,6 +147,22 @@ class WorkerProcess:
             type(self.fetcher).__name__,
             self._redis_description(),
         )
+
+    def _warn_if_async_jobs_hold_threads(self) -> None:
+        blockers = self.processor.sync_only_middleware
+        if self.settings.async_concurrency and blockers and has_async_jobs():
+            log.warning(
+                "async jobs run on job threads, one thread each: server middleware without "
+                "an async form (call_async) wraps every job: %s. See docs/async-jobs.md.",
+                ", ".join(blockers),
+            )
+
+    def _close_async_redis(self) -> None:
+        if not self.async_runner.started:
+            return
+        client = async_redis.unbind(self.async_runner.loop())
+        if client is not None:
+            self.async_runner.submit(client.aclose()).result(2.0)
 
     def _redis_description(self) -> str:
         # An embedded server is also named by its data directory: which project's jobs these are.
@@ -266,6 +285,7 @@ class WorkerProcess:
             _safely(server.stop, "stopping an HTTP port")
         if self.snapshots is not None:
             _safely(self.snapshots.stop, "writing the last metrics snapshot")
+        _safely(self._close_async_redis, "closing the async jobs' Redis client")
         self.async_runner.stop()
         for cap in self.capsules:
             cap.processor.watchdog.stop()
@@ -298,10 +318,11 @@ class WorkerProcess:
             )
             done = True
             for cap in self.capsules:  # each through its own fetcher (its own in-progress state)
-                running = sorted(cap.processor.running.values(), key=lambda entry: entry[1])
-                units = [unit for unit, _ in running]  # oldest first: it goes back to the head
+                units = cap.processor.running.oldest_first()  # it goes back to the head
                 try:
                     cap.fetcher.requeue(units)
+                    if cap.lane is not None:  # pushed back: they must not finish now
+                        cap.lane.cancel_all()
                 except Exception:
                     log.exception("failed while requeueing unfinished jobs of capsule %s", cap.name)
                     done = False

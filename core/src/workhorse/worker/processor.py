@@ -7,7 +7,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent import futures
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
@@ -26,11 +26,20 @@ from workhorse import (
     retry,
 )
 from workhorse.errors import JobCancelled, JobTimeout, PayloadError
-from workhorse.middleware import JobContext, RunNext, compose_server
+from workhorse.job import find
+from workhorse.middleware import (
+    AsyncRunNext,
+    JobContext,
+    RunNext,
+    compose_server,
+    compose_server_async,
+    sync_only,
+)
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, UnitOfWork, WorkerContext
+from workhorse.types import Fetcher, JobPayload, UnitOfWork, WorkerContext
 from workhorse.worker.control import RunControl
 from workhorse.worker.recorder import ResultRecorder
+from workhorse.worker.running import RunningRegistry
 from workhorse.worker.timeouts import Deadline, Watchdog
 
 if TYPE_CHECKING:
@@ -43,7 +52,8 @@ _FINAL_STATE = {"dead": "dead", "discard": "failed"}
 
 
 class Processor:
-    """Executes units of work on the calling thread. One per process, shared by threads."""
+    """Executes units of work on the calling thread, or as tasks of the async lane. One
+    per capsule, shared by its threads."""
 
     def __init__(
         self,
@@ -57,8 +67,15 @@ class Processor:
         self.redis = process.redis
         self.fetcher = fetcher
         self.run_async = run_async
-        self.running: dict[int, tuple[UnitOfWork[object], float]] = {}
-        self.run_chain = compose_server(plugins.server_middleware(process))
+        self.running = RunningRegistry()
+        middleware = plugins.server_middleware(process)
+        self.run_chain = compose_server(middleware)
+        # The async lane needs every middleware's async form (issue 24); without one, the
+        # lane is off and async jobs run on job threads as before.
+        self.sync_only_middleware = sync_only(middleware)
+        self.run_chain_async = (
+            None if self.sync_only_middleware else compose_server_async(middleware)
+        )
         # Decided once: with job logs off (or INFO filtered out) the hot path logs nothing.
         self._job_logs = process.settings.job_logs and log.isEnabledFor(logging.INFO)
         # Per (class, queue) counts and durations, only when something exports them.
@@ -83,7 +100,7 @@ class Processor:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
         tid = threading.get_ident()
         started = time.time()
-        self.running[tid] = (unit, started)
+        self.running.register(tid, unit, started)
         deferred, elapsed = False, 0.0
         slot = logcontext.slot()
         try:
@@ -95,7 +112,7 @@ class Processor:
                 lambda: self.bury(quarantine.failed_internally(unit.stored, unit.queue, error, fmt))
             )
         finally:
-            self.running.pop(tid, None)
+            self.running.finish(tid)
             slot[0] = None
             if self.cancelled_threads:
                 self.cancelled_threads.discard(tid)
@@ -171,6 +188,8 @@ class Processor:
     def _decode(self, unit: UnitOfWork[object]) -> JobContext | None:
         """The job and its definition, or None after burying bytes that are not a job (not
         counted, as Sidekiq does not count them)."""
+        if unit.decoded is not None:  # parsed by the fetch thread to route it
+            return self._context(unit, unit.decoded)
         try:
             if unit.undecodable is not None:
                 raise PayloadError(quarantine.undecodable_reason(unit))
@@ -242,6 +261,113 @@ class Processor:
                 control.given_up.discard(tid)
             self.watchdog.unwatch(tid)  # a backstop armed by a cancellation
 
+    # -- the async lane (issue 24): the same steps, awaited on the lane's loop --------
+    async def process_async(
+        self, unit: UnitOfWork[object], job: JobPayload, stats: ThreadStats, slot: int
+    ) -> None:
+        """Run one decoded async job to its outcome as a task; ``slot`` stands for the
+        thread id a thread job is known by (running jobs, deadlines, cancellation)."""
+        current.async_thread.set(slot)
+        self.running.register(slot, unit, time.time())
+        deferred = False
+        held = logcontext.slot()
+        try:
+            deferred = await self._execute_async(unit, job, stats, slot, held)
+        except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
+            log.exception("internal error while running a job; it is kept in the dead set")
+            fmt, error = self.settings.timestamp_format, exc
+            bury = partial(quarantine.failed_internally, unit.stored, unit.queue, error, fmt)
+            await asyncio.to_thread(self._settle, lambda: self.bury(bury()))
+        finally:
+            self.running.finish(slot)
+            held[0] = None
+            if self.cancelled_threads:
+                self.cancelled_threads.discard(slot)
+            if self.abandoned:
+                self.abandoned.discard(slot)
+        if not deferred:
+            self.fetcher.acknowledge(unit)
+
+    async def _execute_async(
+        self,
+        unit: UnitOfWork[object],
+        job: JobPayload,
+        stats: ThreadStats,
+        slot: int,
+        held: logcontext.Slot,
+    ) -> bool:
+        """Run the job and settle its outcome; True if the worker must not acknowledge it
+        (a middleware deferred it, the watchdog settled it, or shutdown requeued it)."""
+        ctx = self._context(unit, job)
+        limit = self._limit(ctx, slot, unit, stats)
+        held[0] = (job, unit.queue, ctx.definition)
+        t0 = time.perf_counter()
+        if self._job_logs:
+            log.info("start")
+        control, task = self.control, asyncio.current_task()
+        assert task is not None and self.run_chain_async is not None  # the lane's own task
+        control.futures[slot] = task
+        self._inside[slot] = True
+        try:
+            await self.run_chain_async(ctx, self._async_invoker(ctx))
+        except BaseException as exc:  # noqa: BLE001 - any failure goes to retry/dead
+            reason = control.leave(slot)
+            control.futures.pop(slot, None)
+            elapsed = time.perf_counter() - t0
+            if isinstance(exc, asyncio.CancelledError):
+                if reason is None and self.process.hard_stopping:
+                    return True  # shutdown pushed it back to its queue: not an outcome
+                task.uncancel()  # ours to settle: later awaits must not see it cancelled
+            if limit and self._abandoned(slot):
+                return True
+            await self._failed_async(ctx, self._explain(exc, reason, ctx, limit), elapsed, stats)
+            return ctx.deferred
+        if self._reasons:  # a cancel was on its way: _cancel_task will see it left
+            control.leave(slot)
+        else:
+            self._inside.pop(slot, None)
+        control.futures.pop(slot, None)
+        elapsed = time.perf_counter() - t0
+        if limit and self._abandoned(slot):
+            return True
+        self._completed(ctx, elapsed, stats)
+        return ctx.deferred
+
+    async def _failed_async(
+        self, ctx: JobContext, exc: BaseException, elapsed: float, stats: ThreadStats
+    ) -> None:
+        """As ``_failed``; the outcome's Redis writes (retried through an outage) and the
+        error handlers run on a helper thread, never blocking the loop."""
+        stats.record(ctx.name, False, elapsed * 1000)
+        outcome = await asyncio.to_thread(self._fail, ctx, exc, elapsed)
+        if self._observe:
+            stats.observe(ctx.name, ctx.queue, elapsed, outcome)
+
+    def _async_invoker(self, ctx: JobContext) -> AsyncRunNext:
+        definition = ctx.definition
+        assert definition is not None  # the lane takes registered async jobs only
+        job = ctx.job
+
+        def call() -> Awaitable[object]:
+            # The arguments are read at call time, as invoke.invoker does: server
+            # middleware may replace them (decryption).
+            return definition.call(job.get("args", []))  # type: ignore[no-any-return]
+
+        if not ctx.job.get("store_result", definition.store_result):
+            return call
+
+        async def stored() -> object:
+            ctx.stash[_RESULT] = results.success(ctx.job, await call())
+            return None
+
+        return stored
+
+    def _context(self, unit: UnitOfWork[object], job: JobPayload) -> JobContext:
+        """The context of a job the fetch thread already parsed."""
+        definition = find(job["class"])  # type: ignore[typeddict-item]
+        acknowledge = partial(self.fetcher.acknowledge, unit)
+        return JobContext(job, unit.queue, unit.raw, definition, acknowledge=acknowledge)
+
     def _explain(
         self, exc: BaseException, reason: type[BaseException] | None, ctx: JobContext, limit: float
     ) -> BaseException:
@@ -266,15 +392,16 @@ class Processor:
         self.cancelled_threads.add(tid)
         self.control.interrupt(tid, JobCancelled)
         future = self.control.futures.get(tid)
-        if future is not None:  # an async job: give up on it if it ignores the cancel
-            self.watchdog.backstop(tid, future)
+        if isinstance(future, futures.Future):  # an async job on a thread: give up on it
+            self.watchdog.backstop(tid, future)  # if it ignores the cancel
 
     def _on_deadline(self, tid: int) -> None:
         self.control.interrupt(tid, JobTimeout)
 
     def _on_abandon(self, tid: int, deadline: Deadline) -> None:
         future = self.control.futures.get(tid)
-        if future is not None:  # an async job: stop waiting for it; its thread stays
+        if isinstance(future, futures.Future):  # an async job on a thread: stop waiting
+            # for it; its thread stays (a task on the lane is failed by _abandon)
             if not isinstance(deadline.token, futures.Future) or deadline.token is future:
                 self._give_up(tid, future)
             return
@@ -305,20 +432,25 @@ class Processor:
             "tuple[JobContext, UnitOfWork[object], ThreadStats]", deadline.token
         )
         self.abandoned.add(tid)
-        entry = self.running.pop(tid, None)
+        entry = self.running.finish(tid)
         elapsed = time.time() - entry[1] if entry else deadline.limit
         grace = self.watchdog.grace
-        exc = JobTimeout(
-            f"{ctx.name} ignored its time limit of {deadline.limit:g}s for {grace:g}s more "
-            "(it caught JobTimeout or is stuck in a call Python cannot interrupt); its "
+        on_lane = isinstance(self.control.futures.get(tid), asyncio.Task)
+        what = (
+            "it caught the cancellation of its task; the task was left to end on its own"
+            if on_lane
+            else "it caught JobTimeout or is stuck in a call Python cannot interrupt; its "
             "thread was abandoned and replaced"
+        )
+        exc = JobTimeout(
+            f"{ctx.name} ignored its time limit of {deadline.limit:g}s for {grace:g}s more ({what})"
         )
         log.error("abandoning jid=%s: %s", ctx.jid, exc)
         stats.record(ctx.name, False, elapsed * 1000)
         self._fail(ctx, exc, elapsed)
         if not ctx.deferred:
             self.fetcher.acknowledge(unit)
-        if self.replace_thread is not None:
+        if self.replace_thread is not None and not on_lane:  # a task holds no thread
             self.replace_thread()
 
     def _fail(self, ctx: JobContext, exc: BaseException, elapsed: float) -> str:

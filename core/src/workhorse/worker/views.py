@@ -6,14 +6,15 @@ they name what they read here rather than importing the processor.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from redis import Redis
 
     from workhorse.keys import Keys
-    from workhorse.types import UnitOfWork, WorkerContext
+    from workhorse.types import WorkerContext
+    from workhorse.worker.running import RunningRegistry
     from workhorse.worker.timeouts import Watchdog
 
 
@@ -22,7 +23,7 @@ class RunningJobs(Protocol):
     watcher read, and how they interrupt one."""
 
     @property
-    def running(self) -> Mapping[int, tuple[UnitOfWork[object], float]]: ...
+    def running(self) -> RunningRegistry: ...
 
     @property
     def cancelled_threads(self) -> Collection[int]: ...

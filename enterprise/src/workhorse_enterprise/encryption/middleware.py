@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from workhorse import payload
 from workhorse.errors import PayloadError
-from workhorse.middleware import JobContext, PushNext, RunNext
+from workhorse.middleware import AsyncRunNext, JobContext, PushNext, RunNext
 from workhorse.types import JobPayload
 from workhorse_enterprise.encryption.cipher import UndecryptableArgument, open_sealed, seal
 from workhorse_enterprise.encryption.keyring import KeyRing
@@ -95,6 +95,22 @@ class Decrypt:
         finally:
             args[-1] = sealed
 
+    async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:
+        job = ctx.job
+        args = job.get("args")
+        if job.get("encrypt") is not True or type(args) is not list or not args:
+            return await call_next()
+        sealed = args[-1]
+        try:
+            args[-1] = open_sealed(self._ring or self.ring(), sealed, ctx.jid, ctx.name)
+        except UndecryptableArgument:
+            cast(dict[str, Any], job)["retry"] = 0
+            raise
+        try:
+            return await call_next()
+        finally:
+            args[-1] = sealed
+
 
 def reseal(ctx: JobContext) -> None:
     """Put the sealed argument back into an encrypted job whose failure is being recorded.
@@ -132,8 +148,18 @@ def refuse_encrypt(job: JobPayload, call_next: PushNext) -> JobPayload | None:
     return call_next(job)
 
 
-def refuse_encrypted(ctx: JobContext, call_next: RunNext) -> object:
+class RefuseEncrypted:
     """Unlicensed worker: an encrypted job fails (and retries) instead of running on ciphertext."""
-    if ctx.job.get("encrypt") is True:
-        ENCRYPTION.require()
-    return call_next()
+
+    def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
+        if ctx.job.get("encrypt") is True:
+            ENCRYPTION.require()
+        return call_next()
+
+    async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:
+        if ctx.job.get("encrypt") is True:
+            ENCRYPTION.require()
+        return await call_next()
+
+
+refuse_encrypted = RefuseEncrypted()

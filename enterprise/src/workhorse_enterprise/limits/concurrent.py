@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 
 import redis
+import redis.asyncio as aioredis
 
+from workhorse import async_redis
 from workhorse.errors import ConfigError
 from workhorse_enterprise.limits.admission import Admission
 from workhorse_enterprise.limits.base import DEFAULT_TTL, DEFAULT_WAIT, Limiter
@@ -57,6 +60,9 @@ class ConcurrentLimiter(Limiter):
         # release nor the earliest lease expiry is certain; a job that was over
         # the limit is retried no later than this.
         self.retry_cap = float(retry_cap)
+        self._twins: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def describe(self) -> str:
         return f"{self.limit} at once, lock_timeout {self.lock_timeout:g}s"
@@ -82,7 +88,25 @@ class ConcurrentLimiter(Limiter):
         self.redis.blpop([self.keys.wake], timeout=max(seconds, 0.001))
 
     async def pause_async(self, seconds: float) -> None:
-        await asyncio.to_thread(self.pause, seconds)
+        # Awaited on the loop, not in a helper thread: hundreds of async jobs waiting for
+        # admission would otherwise fill the loop's few helper threads, and the releases
+        # that would wake them queue behind their waits.
+        twin = self._async_twin()
+        if twin is None:
+            await asyncio.to_thread(self.pause, seconds)
+        else:
+            await twin.blpop([self.keys.wake], timeout=max(seconds, 0.001))
+
+    def _async_twin(self) -> aioredis.Redis | None:
+        """An async client to this limiter's Redis, one per event loop (None: cannot)."""
+        loop = asyncio.get_running_loop()
+        twin = self._twins.get(loop)
+        if twin is None:
+            try:
+                twin = self._twins[loop] = async_redis.like(self.redis)
+            except RuntimeError:
+                return None
+        return twin
 
     def release(self, lease: Admission) -> None:
         if lease.token is None:

@@ -10,6 +10,7 @@ reschedules; past the cap the error falls into the normal retry path.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 
@@ -18,7 +19,7 @@ import redis
 from workhorse import payload
 from workhorse.config import Settings
 from workhorse.keys import Keys
-from workhorse.middleware import JobContext, RunNext
+from workhorse.middleware import AsyncRunNext, JobContext, RunNext
 from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.errors import OverLimit
@@ -50,6 +51,19 @@ class LimitsMiddleware:
             return call_next()
         except OverLimit as exc:
             if not self.reschedule(ctx, exc):
+                raise
+            return None
+
+    async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:
+        """The same around an async job: ``acquire_async`` waits without blocking the loop."""
+        limiter = ctx.definition.options.get("limiter") if ctx.definition is not None else None
+        try:
+            if isinstance(limiter, Limiter):
+                async with limiter:
+                    return await call_next()
+            return await call_next()
+        except OverLimit as exc:
+            if not await asyncio.to_thread(self.reschedule, ctx, exc):
                 raise
             return None
 

@@ -7,6 +7,7 @@ entry, ``periodic-results:<name>``, newest first.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -14,7 +15,7 @@ import time
 import redis
 
 from workhorse.client import default_client
-from workhorse.middleware import JobContext, RunNext
+from workhorse.middleware import AsyncRunNext, JobContext, RunNext
 from workhorse_enterprise.periodic.store import HISTORY_LENGTH, PeriodicKeys
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,18 @@ class RecordResults:
             self._record(name, ctx.jid, f"failed: {type(exc).__name__}")
             raise
         self._record(name, ctx.jid, "ok")
+        return value
+
+    async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:
+        name = ctx.job.get("periodic")
+        if not isinstance(name, str):
+            return await call_next()
+        try:
+            value = await call_next()
+        except BaseException as exc:
+            await asyncio.to_thread(self._record, name, ctx.jid, f"failed: {type(exc).__name__}")
+            raise
+        await asyncio.to_thread(self._record, name, ctx.jid, "ok")
         return value
 
     def _record(self, name: str, jid: str, result: str) -> None:

@@ -9,6 +9,7 @@ None to the caller and logs which jid holds the lock.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,14 @@ from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.job import find
 from workhorse.keys import Keys
-from workhorse.middleware import JobContext, PushNext, RunNext, claim, offline_claims
+from workhorse.middleware import (
+    AsyncRunNext,
+    JobContext,
+    PushNext,
+    RunNext,
+    claim,
+    offline_claims,
+)
 from workhorse.types import ClaimTarget, JobPayload
 from workhorse_enterprise.license_gate import ENCRYPTION, UNIQUE_JOBS
 from workhorse_enterprise.unique import identity, locks
@@ -150,6 +158,17 @@ class UniqueRelease:
             return call_next()
         result = call_next()
         self.release(job)
+        return result
+
+    async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:
+        job = ctx.job
+        if not isinstance(job.get("unique_digest"), str):
+            return await call_next()
+        if job.get("unique_until") == "start":
+            await asyncio.to_thread(self.release, job)
+            return await call_next()
+        result = await call_next()
+        await asyncio.to_thread(self.release, job)
         return result
 
     def release(self, job: JobPayload) -> None:

@@ -10,6 +10,7 @@ jid once, so a job re-run after a crash (reliable fetch) changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Literal
@@ -18,7 +19,7 @@ import redis
 
 from workhorse.client import Client, default_client
 from workhorse.config import Settings
-from workhorse.middleware import JobContext, PushNext, RunNext
+from workhorse.middleware import AsyncRunNext, JobContext, PushNext, RunNext
 from workhorse.types import JobPayload
 from workhorse_pro.batches.context import RunningJob, open_batches, running_job
 from workhorse_pro.batches.tracker import Tracker
@@ -88,6 +89,23 @@ class BatchMiddleware:
         except BaseException:
             running_job.reset(token)
             self._failed(bid, ctx.jid)
+            raise
+        running_job.reset(token)
+        self.tracker().done.record_then(bid, ctx.jid, ctx.defer_acknowledgement())
+        return result
+
+    async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:
+        """The same around an async job (the worker's async lane): recording a success
+        only queues it; a failure's Redis write runs on a helper thread."""
+        bid = ctx.job.get("bid")
+        if not bid or not isinstance(bid, str):
+            return await call_next()
+        token = running_job.set(RunningJob(bid, ctx.jid))
+        try:
+            result = await call_next()
+        except BaseException:
+            running_job.reset(token)
+            await asyncio.to_thread(self._failed, bid, ctx.jid)
             raise
         running_job.reset(token)
         self.tracker().done.record_then(bid, ctx.jid, ctx.defer_acknowledgement())

@@ -11,18 +11,27 @@ from django.apps import apps
 from django.db import close_old_connections
 
 from workhorse import plugins
-from workhorse.middleware import JobContext, RunNext, ServerMiddleware
+from workhorse.middleware import AsyncRunNext, JobContext, RunNext, ServerMiddleware
 
 if not apps.ready:
     django.setup()
 
 
-def recycle_connections(ctx: JobContext, call_next: RunNext) -> object:  # noqa: ARG001
-    close_old_connections()
-    try:
-        return call_next()
-    finally:
+class RecycleConnections:
+    def __call__(self, ctx: JobContext, call_next: RunNext) -> object:  # noqa: ARG002
         close_old_connections()
+        try:
+            return call_next()
+        finally:
+            close_old_connections()
+
+    async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:  # noqa: ARG002
+        # An async job reaches the ORM through sync_to_async, whose threads hold their own
+        # connections and recycle them as Django's async views do: nothing to close here.
+        return await call_next()
+
+
+recycle_connections = RecycleConnections()
 
 
 class DjangoWorkerPlugin:
