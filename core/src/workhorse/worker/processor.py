@@ -90,6 +90,9 @@ class Processor:
         self.watchdog = Watchdog(self._on_deadline, self._on_abandon, self.settings.timeout_grace)
         self.cancelled_threads: set[int] = set()
         self.abandoned: set[int] = set()
+        # slot -> what the watchdog needs to settle a job on the async lane that ignores
+        # a cancellation (a thread job's deadline carries the same)
+        self._lane_jobs: dict[int, tuple[JobContext, UnitOfWork[object], ThreadStats]] = {}
         self.replace_thread: Callable[[], None] | None = None  # set by the Executor
         self.recorder = ResultRecorder(self.redis, self.keys, process.identity)
         # Whether a job's acknowledgement must wait for its result record (reliable fetch).
@@ -280,6 +283,7 @@ class Processor:
             await asyncio.to_thread(self._settle, lambda: self.bury(bury()))
         finally:
             self.running.finish(slot)
+            self._lane_jobs.pop(slot, None)
             held[0] = None
             if self.cancelled_threads:
                 self.cancelled_threads.discard(slot)
@@ -299,6 +303,7 @@ class Processor:
         """Run the job and settle its outcome; True if the worker must not acknowledge it
         (a middleware deferred it, the watchdog settled it, or shutdown requeued it)."""
         ctx = self._context(unit, job)
+        self._lane_jobs[slot] = (ctx, unit, stats)
         limit = self._limit(ctx, slot, unit, stats)
         held[0] = (job, unit.queue, ctx.definition)
         t0 = time.perf_counter()
@@ -318,7 +323,7 @@ class Processor:
                 if reason is None and self.process.hard_stopping:
                     return True  # shutdown pushed it back to its queue: not an outcome
                 task.uncancel()  # ours to settle: later awaits must not see it cancelled
-            if limit and self._abandoned(slot):
+            if (limit or slot in self.cancelled_threads) and self._abandoned(slot):
                 return True
             await self._failed_async(ctx, self._explain(exc, reason, ctx, limit), elapsed, stats)
             return ctx.deferred
@@ -328,7 +333,7 @@ class Processor:
             self._inside.pop(slot, None)
         control.futures.pop(slot, None)
         elapsed = time.perf_counter() - t0
-        if limit and self._abandoned(slot):
+        if (limit or slot in self.cancelled_threads) and self._abandoned(slot):
             return True
         self._completed(ctx, elapsed, stats)
         return ctx.deferred
@@ -394,6 +399,8 @@ class Processor:
         future = self.control.futures.get(tid)
         if isinstance(future, futures.Future):  # an async job on a thread: give up on it
             self.watchdog.backstop(tid, future)  # if it ignores the cancel
+        elif isinstance(future, asyncio.Task) and (job := self._lane_jobs.get(tid)):
+            self.watchdog.backstop(tid, job)  # on the lane: fail it (_abandon) if it does
 
     def _on_deadline(self, tid: int) -> None:
         self.control.interrupt(tid, JobTimeout)
@@ -435,16 +442,20 @@ class Processor:
         entry = self.running.finish(tid)
         elapsed = time.time() - entry[1] if entry else deadline.limit
         grace = self.watchdog.grace
-        on_lane = isinstance(self.control.futures.get(tid), asyncio.Task)
-        what = (
-            "it caught the cancellation of its task; the task was left to end on its own"
-            if on_lane
-            else "it caught JobTimeout or is stuck in a call Python cannot interrupt; its "
-            "thread was abandoned and replaced"
-        )
-        exc = JobTimeout(
-            f"{ctx.name} ignored its time limit of {deadline.limit:g}s for {grace:g}s more ({what})"
-        )
+        task = self.control.futures.get(tid)
+        on_lane = isinstance(task, asyncio.Task)
+        exc: BaseException
+        if isinstance(task, asyncio.Task):  # cancelled once more, as on a thread (_give_up)
+            reason = JobCancelled if tid in self.cancelled_threads else JobTimeout
+            exc = _Ignored(reason).explained(ctx, grace)
+            task.get_loop().call_soon_threadsafe(task.cancel)
+            task.get_loop().call_soon_threadsafe(task.add_done_callback, partial(_late, ctx.jid))
+        else:
+            exc = JobTimeout(
+                f"{ctx.name} ignored its time limit of {deadline.limit:g}s for {grace:g}s more "
+                "(it caught JobTimeout or is stuck in a call Python cannot interrupt; its "
+                "thread was abandoned and replaced)"
+            )
         log.error("abandoning jid=%s: %s", ctx.jid, exc)
         stats.record(ctx.name, False, elapsed * 1000)
         self._fail(ctx, exc, elapsed)
