@@ -112,11 +112,12 @@ def test_a_running_async_job_has_its_task_cancelled(
     assert r.zcard("retry") == 0
 
 
+@pytest.mark.parametrize("lane", [200, 0], ids=["on the async lane", "on a job thread"])
 def test_a_running_async_job_that_ignores_its_cancellation_is_given_up_on_and_counted(
-    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker, lane: int
 ) -> None:
     running = jobs.ignores_cancels.perform_async(4)
-    start_worker(timeout_grace=0.3)
+    start_worker(async_concurrency=lane, timeout_grace=0.3)
     wait_for(lambda: "start:ignorer" in notes(r), "the job to start")
     started = time.monotonic()
     workhorse.cancel(running)

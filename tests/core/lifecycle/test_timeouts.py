@@ -93,11 +93,12 @@ def test_a_bad_worker_default_is_refused(
         start_worker(job_timeout=value)
 
 
+@pytest.mark.parametrize("lane", [200, 0], ids=["on the async lane", "on a job thread"])
 def test_an_async_job_that_swallows_its_cancellation_is_cancelled_again_at_the_backstop(
-    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker, lane: int
 ) -> None:
     handle = jobs.swallows_one_cancel.set(timeout=0.2).perform_async(1.5)
-    start_worker(timeout_grace=0.3)
+    start_worker(async_concurrency=lane, timeout_grace=0.3)
     with pytest.raises(JobFailed) as failed:
         handle.result(timeout=10)
     assert failed.value.error_class == "JobTimeout"
@@ -106,12 +107,13 @@ def test_an_async_job_that_swallows_its_cancellation_is_cancelled_again_at_the_b
     assert notes(r) == ["start:swallower", "swallowed"]
 
 
+@pytest.mark.parametrize("lane", [200, 0], ids=["on the async lane", "on a job thread"])
 def test_an_async_job_that_ignores_every_cancellation_is_counted_and_not_waited_for(
-    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker, lane: int
 ) -> None:
     stubborn = jobs.ignores_cancels.set(timeout=0.2).perform_async(3)
     after = jobs.add.perform_async(2, 2)
-    worker = start_worker(concurrency=1, timeout_grace=0.3)
+    worker = start_worker(async_concurrency=lane, concurrency=1, timeout_grace=0.3)
     with pytest.raises(JobFailed) as failed:
         stubborn.result(timeout=10)
     assert failed.value.error_class == "JobTimeout" and "no longer waited for" in str(failed.value)
