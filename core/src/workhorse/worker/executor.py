@@ -108,6 +108,7 @@ class Executor:
         self.prefetch_permits_max = prefetch * concurrency
         self.prefetch_permits = 0
         self.mean_job_seconds = 1.0  # assume slow until jobs prove otherwise
+        self._timed = 0  # jobs in that mean so far (saturates in effect at 50)
         self.backlog = False  # the last fetch got all it asked for
         self.work: queue.SimpleQueue[UnitOfWork[object]] = queue.SimpleQueue()
         # Every job thread's counts, and the async lane's (written on its loop only).
@@ -161,8 +162,13 @@ class Executor:
                 return  # replaced: its permit went to the new thread
             self.permits.release()
             # A moving average of the processor's own timing (no second clock on the
-            # hot path); threads race on it harmlessly, it only steers prefetch.
-            self.mean_job_seconds += (elapsed - self.mean_job_seconds) * 0.02
+            # hot path); threads race on it harmlessly, it only steers prefetch. The
+            # first jobs weigh as a plain mean, so a fresh worker learns its jobs' speed
+            # from its first few instead of hundreds (the 2 ms batching wait of short
+            # jobs would otherwise slow the start of a drain of fast ones).
+            timed = self._timed = self._timed + 1
+            weight = 0.02 if timed > 50 else 1.0 / timed
+            self.mean_job_seconds += (elapsed - self.mean_job_seconds) * weight
 
     def _fetch_loop(self) -> None:
         outage = _Outage()
