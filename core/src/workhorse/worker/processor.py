@@ -220,9 +220,12 @@ class Processor:
 
     def _invoker(self, ctx: JobContext, tid: int) -> RunNext:
         definition = ctx.definition
-        call = invoke.invoker(
-            ctx, partial(self._run_coroutine, tid=tid), partial(self._attempt, ctx)
-        )
+        if definition is not None and not definition.is_async:  # most jobs: nothing to bind
+            call = invoke.invoker(ctx, _no_coroutines)
+        else:
+            call = invoke.invoker(
+                ctx, partial(self._run_coroutine, tid=tid), partial(self._attempt, ctx)
+            )
         if definition is not None and ctx.job.get("store_result", definition.store_result):
             return partial(self._run_storing, ctx, call, tid)
         return call
@@ -613,6 +616,12 @@ class _Ignored(Exception):
         if self.reason is JobTimeout:
             return JobTimeout(message)
         return JobCancelled(ctx.jid, message)
+
+
+def _no_coroutines(coro: Coroutine[Any, Any, Any]) -> Any:
+    """The coroutine runner of a plain job's invoker, which never has one to run."""
+    coro.close()
+    raise TypeError("a plain job returned a coroutine; declare it with async def")
 
 
 def _late(jid: str, task: asyncio.Task[Any]) -> None:

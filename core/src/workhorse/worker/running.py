@@ -1,13 +1,14 @@
 """The jobs one capsule runs now, by slot: a job thread's id, or an async job's number.
 
 Written by job threads and the async lane; read by the executor, the launcher, the
-heartbeat, ``current_job()`` and the cancel watcher. One lock keeps each change and
-each copy whole, whoever makes them.
+heartbeat, ``current_job()`` and the cancel watcher. Each change is one dict
+operation and each copy one ``dict()`` call of int keys, all atomic under the GIL
+(and under free-threaded CPython's per-dict locks), so no lock of ours is taken on
+the per-job path.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 
 from workhorse.types import UnitOfWork
@@ -20,24 +21,20 @@ class RunningRegistry(Mapping[int, Entry]):
 
     def __init__(self) -> None:
         self._jobs: dict[int, Entry] = {}
-        self._lock = threading.Lock()
 
     def register(self, slot: int, unit: UnitOfWork[object], started: float) -> None:
-        with self._lock:
-            self._jobs[slot] = (unit, started)
+        self._jobs[slot] = (unit, started)
 
     def finish(self, slot: int) -> Entry | None:
         """Forget the job in ``slot``; its entry, or None if it was already gone."""
-        with self._lock:
-            return self._jobs.pop(slot, None)
+        return self._jobs.pop(slot, None)
 
     def __getitem__(self, slot: int) -> Entry:
         return self._jobs[slot]
 
     def snapshot(self) -> dict[int, Entry]:
         """A copy: what the heartbeat writes and shutdown requeues."""
-        with self._lock:
-            return dict(self._jobs)
+        return dict(self._jobs)
 
     def oldest_first(self) -> list[UnitOfWork[object]]:
         """The running jobs, the longest-running first (the order a requeue restores)."""
