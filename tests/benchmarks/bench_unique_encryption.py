@@ -33,7 +33,7 @@ from workhorse.config import Settings
 from workhorse.middleware import compose_client
 from workhorse.stats import ThreadStats, snapshot
 from workhorse.types import UnitOfWork
-from workhorse.worker.executor import AsyncRunner
+from workhorse.worker.async_runner import AsyncRunner
 from workhorse.worker.launcher import WorkerProcess
 from workhorse.worker.processor import Processor
 

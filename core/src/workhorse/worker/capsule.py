@@ -20,7 +20,8 @@ from workhorse.keys import Keys
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, ProcessContext, UnitOfWork, WorkerContext
 from workhorse.worker.async_lane import AsyncLane
-from workhorse.worker.executor import AsyncRunner, Executor
+from workhorse.worker.async_runner import AsyncRunner
+from workhorse.worker.executor import Executor
 from workhorse.worker.processor import Processor
 
 

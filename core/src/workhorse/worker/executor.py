@@ -6,13 +6,10 @@ in one round trip, so a busy process pays a fraction of a round trip per job.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Coroutine
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -37,46 +34,6 @@ FAST_JOB = 0.002
 # the fetcher refills them in batches, waking once per batch instead of once per job.
 SHORT_JOB = 0.1
 BATCH_WAIT = 0.002
-
-
-class AsyncRunner:
-    """One event loop per process, on its own thread, started on first use."""
-
-    def __init__(self, on_start: Callable[[asyncio.AbstractEventLoop], None] | None = None) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock = threading.Lock()
-        self._on_start = on_start
-
-    def __call__(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        return self.submit(coro).result()
-
-    def submit(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop())
-
-    def loop(self) -> asyncio.AbstractEventLoop:
-        """The loop, running on its own thread from now on."""
-        return self._ensure()
-
-    def _ensure(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
-            with self._lock:
-                if self._loop is None:
-                    loop = asyncio.new_event_loop()
-                    if self._on_start is not None:
-                        self._on_start(loop)
-                    threading.Thread(
-                        target=loop.run_forever, name="workhorse-asyncio", daemon=True
-                    ).start()
-                    self._loop = loop
-        return self._loop
-
-    @property
-    def started(self) -> bool:
-        return self._loop is not None
-
-    def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
 
 
 class Executor:

@@ -33,9 +33,10 @@ from workhorse.stats import snapshot
 from workhorse.types import Fetcher, Service, UnitOfWork
 from workhorse.version import __version__
 from workhorse.worker import capsule, health
+from workhorse.worker.async_runner import AsyncRunner
 from workhorse.worker.cancellation import CancelWatcher
 from workhorse.worker.capsule import Capsule
-from workhorse.worker.executor import AsyncRunner, Executor
+from workhorse.worker.executor import Executor
 from workhorse.worker.preflight import require, warn_unknown_queues
 from workhorse.worker.processor import Processor
 from workhorse.worker.signals import (

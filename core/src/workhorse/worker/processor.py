@@ -43,7 +43,7 @@ from workhorse.worker.running import RunningRegistry
 from workhorse.worker.timeouts import Deadline, Watchdog
 
 if TYPE_CHECKING:
-    from workhorse.worker.executor import AsyncRunner
+    from workhorse.worker.async_runner import AsyncRunner
 
 log = logging.getLogger("workhorse.job")
 UNPARSEABLE = quarantine.UNPARSEABLE
