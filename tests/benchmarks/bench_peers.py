@@ -39,7 +39,7 @@ HERE = Path(__file__).parent
 PEERS = HERE / "peers"
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-import redis_server  # noqa: E402
+from support import redis_server  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 N_NOOP = int(os.environ.get("BENCH_NOOP_JOBS", "20000"))
