@@ -27,8 +27,7 @@ import redis.asyncio as aioredis
 from workhorse.client import BULK_CHUNK, Client, default_client, run_at
 from workhorse.connection import resolve, unavailable
 from workhorse.errors import RedisUnavailable
-from workhorse.job import Job, JobCall
-from workhorse.types import JobPayload
+from workhorse.types import Enqueueable, JobPayload
 from workhorse.wire import Command, pack
 
 
@@ -75,20 +74,18 @@ class AsyncClient:
         """Push by job name (also names this process never registered, e.g. Ruby classes)."""
         return await self.push({"class": name, "args": list(args), **options})
 
-    async def perform_async(self, job: Job[..., Any] | JobCall[..., Any], *args: Any) -> str | None:
-        return await self.push(_call(job)._item(args, {}))
+    async def perform_async(self, job: Enqueueable, *args: Any) -> str | None:
+        return await self.push(job.build_payload(*args))
 
     async def perform_in(
-        self, job: Job[..., Any] | JobCall[..., Any], seconds: float | timedelta, *args: Any
+        self, job: Enqueueable, seconds: float | timedelta, *args: Any
     ) -> str | None:
-        item = _call(job)._item(args, {})
+        item = job.build_payload(*args)
         item["at"] = run_at(seconds, relative=True)
         return await self.push(item)
 
-    async def perform_at(
-        self, job: Job[..., Any] | JobCall[..., Any], when: float | datetime, *args: Any
-    ) -> str | None:
-        item = _call(job)._item(args, {})
+    async def perform_at(self, job: Enqueueable, when: float | datetime, *args: Any) -> str | None:
+        item = job.build_payload(*args)
         item["at"] = run_at(when, relative=False)
         return await self.push(item)
 
@@ -141,7 +138,3 @@ def for_loop(client: Client) -> AsyncClient:
     if found is None or found.client is not client:
         found = clients[id(client)] = AsyncClient(client)
     return found
-
-
-def _call(job: Job[..., Any] | JobCall[..., Any]) -> JobCall[..., Any]:
-    return job if isinstance(job, JobCall) else JobCall(job, {})

@@ -161,6 +161,10 @@ class Job(Generic[P, R]):
             cached = self._wire = (known, travelling(self.options, known))
         return cached[1]
 
+    def build_payload(self, *args: Any) -> dict[str, Any]:
+        """The payload ``perform_async(*args)`` would push, before client middleware."""
+        return JobCall(self, {})._item(args, {})
+
     def set(self, **options: object) -> JobCall[P, R]:
         """One-off options: ``send_email.set(queue="critical").perform_async(...)``."""
         validate_options(options, f"{self.name}.set()")
@@ -224,6 +228,10 @@ class JobCall(Generic[P, R]):
         """See ``Job.on_commit``."""
         hook = _resolve_commit_hook(defer, self.job.name)
         return JobCall(self.job, self.options, self.client, hook)
+
+    def build_payload(self, *args: Any) -> dict[str, Any]:
+        """See ``Job.build_payload``."""
+        return self._item(args, {})
 
     def _item(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
         if kwargs:

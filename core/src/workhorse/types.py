@@ -210,6 +210,13 @@ class WorkerContext(ProcessContext, Protocol):
     def hard_stopping(self) -> bool: ...
 
 
+class Enqueueable(Protocol):
+    """A job, or a job with one-off options: what a client can build a payload from
+    (``workhorse.aio`` pushes these without importing ``workhorse.job``)."""
+
+    def build_payload(self, *args: Any) -> dict[str, Any]: ...
+
+
 class JobDefinition(Protocol):
     """What server middleware sees of a job's definition (``JobContext.definition``):
     at run time a :class:`workhorse.job.Job`, described here so that middleware and
