@@ -20,9 +20,9 @@ def test_every_benchmark_file_is_collected_by_the_bench_command() -> None:
         if "\ndef test_" in p.read_text()
     )
     assert len(files) >= 10
+    command = ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
-        + ["-p", "no:xdist", "-o", "python_files=bench_*.py", "tests/benchmarks"],
+        [sys.executable, *command, "-o", "python_files=bench_*.py", "tests/benchmarks"],
         cwd=ROOT,
         capture_output=True,
         text=True,
