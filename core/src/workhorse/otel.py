@@ -113,45 +113,34 @@ class TracingServerMiddleware:
     """CONSUMER span per execution, a child of the push's span; errors recorded."""
 
     def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
-        parent = propagate.extract(_carrier(ctx.job))
-        token = context.attach(parent)
-        try:
-            with _tracer().start_as_current_span(
-                f"process {ctx.queue}",
-                kind=SpanKind.CONSUMER,
-                attributes=_attributes(ctx.job, ctx.queue, "process"),
-                links=_links(ctx.job),
-                record_exception=False,
-                set_status_on_exception=False,
-            ) as span:
-                try:
-                    return call_next()
-                except BaseException as exc:
-                    span.record_exception(exc)
-                    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
-                    raise
-        finally:
-            context.detach(token)
+        with _consumer_span(ctx):
+            return call_next()
 
     async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:
-        token = context.attach(propagate.extract(_carrier(ctx.job)))  # this task's context
-        try:
-            with _tracer().start_as_current_span(
-                f"process {ctx.queue}",
-                kind=SpanKind.CONSUMER,
-                attributes=_attributes(ctx.job, ctx.queue, "process"),
-                links=_links(ctx.job),
-                record_exception=False,
-                set_status_on_exception=False,
-            ) as span:
-                try:
-                    return await call_next()
-                except BaseException as exc:
-                    span.record_exception(exc)
-                    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
-                    raise
-        finally:
-            context.detach(token)
+        with _consumer_span(ctx):  # attached to this task's own context
+            return await call_next()
+
+
+@contextmanager
+def _consumer_span(ctx: JobContext) -> Iterator[None]:
+    token = context.attach(propagate.extract(_carrier(ctx.job)))
+    try:
+        with _tracer().start_as_current_span(
+            f"process {ctx.queue}",
+            kind=SpanKind.CONSUMER,
+            attributes=_attributes(ctx.job, ctx.queue, "process"),
+            links=_links(ctx.job),
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                yield
+            except BaseException as exc:
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+                raise
+    finally:
+        context.detach(token)
 
 
 class _LinkTracer:
