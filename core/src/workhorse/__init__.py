@@ -7,7 +7,7 @@
 """
 
 from workhorse.async_redis import current_async_redis
-from workhorse.client import Client, configure, default_client
+from workhorse.client import Client, cancel, configure, default_client, job_handle
 from workhorse.config import QueueWeight, Settings
 from workhorse.current import CurrentJob, current_job
 from workhorse.errors import (
@@ -23,7 +23,7 @@ from workhorse.errors import (
     UnknownJobError,
     WorkhorseError,
 )
-from workhorse.handle import JobHandle, cancel, job_handle
+from workhorse.handle import JobHandle
 from workhorse.hookspecs import hookimpl
 from workhorse.iterable import AsyncIterableJob, IterableJob
 from workhorse.job import Job, JobCall, job, lookup, register

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copyreg
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -337,3 +338,20 @@ def configure(
     )
     set_default_client(client)
     return client
+
+
+def job_handle(jid: str, client: Client | None = None) -> JobHandle:
+    """A handle for a jid from anywhere (a log line, a database row, another process)."""
+    return JobHandle(jid, client or default_client())
+
+
+def cancel(jid: str, client: Client | None = None) -> str:
+    """Cancel a job by jid: a waiting (queued, scheduled, retrying) job is removed; a running
+    one is told through Redis and stopped by its worker. Returns ``removed``,
+    ``signalled``, ``finished`` or ``unknown``; a cancelled job is never retried."""
+    return job_handle(jid, client).cancel()
+
+
+# A pickled handle is its jid; unpickled, it asks the default client (its own client
+# holds sockets and stays behind).
+copyreg.pickle(JobHandle, lambda handle: (job_handle, (str(handle),)))

@@ -13,22 +13,40 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from redis import Redis
 
 from workhorse import results
+from workhorse.config import Settings
+from workhorse.keys import Keys
 
 if TYPE_CHECKING:
     from workhorse.api import Inspector
     from workhorse.api.jobs import JobStatus
-    from workhorse.client import Client
+
+
+class JobStore(Protocol):
+    """What a handle asks about its job: the Redis, key layout and settings of the
+    client that pushed it (a :class:`~workhorse.client.Client`; a shard's, if sharded)."""
+
+    @property
+    def redis(self) -> Redis: ...
+    @property
+    def keys(self) -> Keys: ...
+    @property
+    def settings(self) -> Settings: ...
+
+
+StoreT = TypeVar("StoreT", bound=JobStore)
 
 
 class JobHandle(str):
     """A pushed job's jid, with ways to ask about it."""
 
-    _client: Client | None
+    _client: JobStore
 
-    def __new__(cls, jid: str, client: Client | None = None) -> JobHandle:
+    def __new__(cls, jid: str, client: JobStore) -> JobHandle:
         handle = super().__new__(cls, jid)
         handle._client = client
         return handle
@@ -40,15 +58,8 @@ class JobHandle(str):
     def __repr__(self) -> str:
         return f"<JobHandle {str(self)!r}>"
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (JobHandle, (str(self),))  # the client stays behind (it holds sockets)
-
     @property
-    def client(self) -> Client:
-        if self._client is None:
-            from workhorse.client import default_client
-
-            self._client = default_client()
+    def client(self) -> JobStore:
         return self._client
 
     def _inspector(self) -> Inspector:
@@ -86,19 +97,7 @@ class JobHandle(str):
         return asyncio.to_thread(self.result).__await__()
 
 
-def for_queue(client: Client, queue: object) -> Client:
+def for_queue(client: StoreT, queue: object) -> StoreT:
     """The client that holds a job of ``queue``: with sharding, the shard that owns it."""
     route = getattr(client, "client_for", None)
     return route(str(queue or "default")) if route is not None else client
-
-
-def job_handle(jid: str, client: Client | None = None) -> JobHandle:
-    """A handle for a jid from anywhere (a log line, a database row, another process)."""
-    return JobHandle(jid, client)
-
-
-def cancel(jid: str, client: Client | None = None) -> str:
-    """Cancel a job by jid: a waiting (queued, scheduled, retrying) job is removed; a running
-    one is told through Redis and stopped by its worker. Returns ``removed``,
-    ``signalled``, ``finished`` or ``unknown``; a cancelled job is never retried."""
-    return JobHandle(jid, client).cancel()
