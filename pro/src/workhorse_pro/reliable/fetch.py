@@ -1,10 +1,10 @@
 """``ReliableFetch``: jobs move atomically from ``queue:<q>`` into lists this process
 holds in progress, and leave them only when they finished (issue 7).
 
-Speed: one round trip (fetch.lua, and an LRANGE pipelined behind it) moves a batch
+Speed: one round trip (fetch.lua, and an LRANGE pipelined behind it) moves a fetch
 of jobs per queue into a list of its own without passing them through Lua, and
 carries the acknowledgements of the jobs finished since the last fetch, one entry
-per batch (see ``inflight``), so acking costs no round trip of its own and Redis
+per fetch (see ``inflight``), so acking costs no round trip of its own and Redis
 runs a handful of commands per fetch, not two per job. The round trip goes over a
 connection the fetch thread keeps for itself (``workhorse.dedicated``). When the
 queues are empty the fetch waits in a "blocking peek" (``BLMOVE q q RIGHT RIGHT``,
@@ -30,7 +30,7 @@ from workhorse.types import UnitOfWork
 from workhorse_pro.license_gate import RELIABLE_FETCH
 from workhorse_pro.reliable import expiry
 from workhorse_pro.reliable.config import ReliableConfig
-from workhorse_pro.reliable.inflight import AckBook, Change, FetchBatch, Token, finished
+from workhorse_pro.reliable.inflight import AckBook, Change, FetchList, Token, finished
 from workhorse_pro.reliable.keys import ReliableKeys
 from workhorse_pro.reliable.lease import ProcessLease
 from workhorse_pro.reliable.scripts import HeldJob, ReliableScripts
@@ -100,7 +100,7 @@ class ReliableFetch:
         # A unit another fetcher made (a shutdown sentinel) has no token of ours.
         tokens = [u.token for u in units if isinstance(u.token, tuple) and u.queue in self.private]
         # RPUSH the newest first so the oldest ends up at the very head, as it was.
-        jobs = [self._held(batch, offset) for batch, offset in reversed(tokens)]
+        jobs = [self._held(fetch, offset) for fetch, offset in reversed(tokens)]
         self.scripts.requeue(jobs)
         for token in tokens:  # done in Redis now: later writes of the done list keep them
             finished(token)
@@ -155,7 +155,7 @@ class ReliableFetch:
         changes, expired = self._acks.take()
         acks = self._ack_args(plan, changes)
         # Reserve `want` sequence numbers per queue before the call: if its reply is
-        # lost, the next call must still never reuse a batch the script may have made.
+        # lost, the next call must still never reuse a fetch the script may have made.
         first, self._next_seq = self._next_seq, self._next_seq + want * len(plan.names)
         lists = [f"{prefix}{first + i * want}" for i, prefix in enumerate(plan.fetch_lists)]
         try:
@@ -177,8 +177,8 @@ class ReliableFetch:
         if not changes:
             return plan.no_acks
         per_queue: list[list[str]] = [[] for _ in plan.names]
-        for batch, done, end in changes:
-            per_queue[plan.index[batch.queue] - 1].append(batch.ack_entry(done, end))
+        for fetch, done, end in changes:
+            per_queue[plan.index[fetch.queue] - 1].append(fetch.ack_entry(done, end))
         return [";".join(entries) for entries in per_queue]
 
     def _block(self, plan: FetchPlan, want: int, timeout: float) -> list[UnitOfWork[Token]]:
@@ -228,18 +228,18 @@ class ReliableFetch:
         for i, (queue, count) in enumerate(zip(plan.names, counts, strict=True)):
             if not count:
                 continue
-            batch = FetchBatch(queue, first + i * want, int(count))
-            self._acks.opened(batch)
+            fetch = FetchList(queue, first + i * want, int(count))
+            self._acks.opened(fetch)
             jobs = taken[i][::-1]  # the list keeps the queue's order: newest first
             try:  # decoded here, job by job (issue 17); inlined: this runs once per job
                 batch_units = [
-                    UnitOfWork(queue, raw.decode(), (batch, n)) for n, raw in enumerate(jobs, 1)
+                    UnitOfWork(queue, raw.decode(), (fetch, n)) for n, raw in enumerate(jobs, 1)
                 ]
             except UnicodeDecodeError:  # one is not UTF-8: it becomes a unit for the dead set
                 batch_units = [
-                    quarantine.unit(queue, raw, (batch, n)) for n, raw in enumerate(jobs, 1)
+                    quarantine.unit(queue, raw, (fetch, n)) for n, raw in enumerate(jobs, 1)
                 ]
-            if _EXPIRY_MARKER in b"\n".join(jobs):  # one C-level scan for the whole batch
+            if _EXPIRY_MARKER in b"\n".join(jobs):  # one C-level scan for the whole fetch
                 batch_units = self._unexpired(batch_units)
             units += batch_units
         return units
@@ -256,7 +256,7 @@ class ReliableFetch:
 
     # -- what Redis still holds for us ---------------------------------------
     def _held_fields(self) -> list[tuple[str, str, int, int]]:
-        """Every batch field in this process's in-progress hashes, as
+        """Every fetch field in this process's in-progress hashes, as
         (queue, field, first sequence number, size)."""
         pipe = self.redis.pipeline(transaction=False)
         for key in self.private.values():
@@ -280,8 +280,8 @@ class ReliableFetch:
     def _held_at(self, queue: str, field: str, offset: int) -> HeldJob:
         return HeldJob(self.keys.queue(queue), self.private[queue], field, offset)
 
-    def _held(self, batch: FetchBatch, offset: int) -> HeldJob:
-        return self._held_at(batch.queue, batch.field, offset)
+    def _held(self, fetch: FetchList, offset: int) -> HeldJob:
+        return self._held_at(fetch.queue, fetch.field, offset)
 
     def reconcile(self) -> int:
         """Push back the jobs of fetches whose reply was lost (they ran in Redis, but no

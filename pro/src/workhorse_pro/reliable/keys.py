@@ -29,7 +29,7 @@ class ReliableKeys:
         return self.base.key(f"reliable:lease|{identity}")
 
     def in_progress(self, identity: str, queue: str) -> str:
-        """Hash indexing the unfinished batches ``identity`` took from ``queue``."""
+        """Hash indexing the unfinished fetches ``identity`` took from ``queue``."""
         return self.base.key(f"{IN_PROGRESS}|{identity}|{queue}")
 
     def fetch_lists(self, identity: str, queue: str) -> str:

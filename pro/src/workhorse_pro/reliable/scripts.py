@@ -31,7 +31,7 @@ def _reading(name: str) -> str:
 @dataclass(frozen=True, slots=True)
 class HeldJob:
     """Where one fetched job is held: its queue, the in-progress hash, and its place
-    there (batch field and 1-based offset; see lua/fetch.lua)."""
+    there (fetch field and 1-based offset; see lua/fetch.lua)."""
 
     queue_key: str
     hash_key: str
@@ -51,7 +51,7 @@ class ReliableScripts:
         self.keys = keys
         self._client = client
         # fetch() runs on the fetch thread only. Its replies stay bytes: the caller decodes
-        # job by job, so a job that is not UTF-8 cannot fail the whole batch (issue 17).
+        # job by job, so a job that is not UTF-8 cannot fail the whole fetch (issue 17).
         self._send = DedicatedConnection(client, decode=False)
         self._fetch: Script = client.register_script(source("fetch", PACKAGE))
         self._requeue: Script = client.register_script(_reading("requeue"))
@@ -70,9 +70,9 @@ class ReliableScripts:
         acks: list[str],
         expired: int,
     ) -> tuple[list[Any], list[Any], list[list[bytes]]]:
-        """Run fetch.lua and read the batches it made, in one round trip. ``keys``:
+        """Run fetch.lua and read the fetches it made, in one round trip. ``keys``:
         paused, stats, the queues, their in-progress hashes (see ``FetchPlan``);
-        ``lists``: per queue, the list its batch goes to; ``acks``: per queue, its ack
+        ``lists``: per queue, the list its fetch goes to; ``acks``: per queue, its ack
         list (see fetch.lua). Returns (paused 1-based queue indexes, jobs taken per
         queue, per queue the jobs taken, newest first)."""
         args = [want, len(names), first_seq, expired, *names, *acks]
@@ -89,7 +89,7 @@ class ReliableScripts:
         self, keys: list[str], lists: list[str], names: list[str], acks: list[str], expired: int
     ) -> None:
         """fetch.lua taking no jobs, over the shared pool: callable from any thread.
-        ``lists`` only fill KEYS' batch-list slots; a call taking no jobs never opens them."""
+        ``lists`` only fill KEYS' fetch-list slots; a call taking no jobs never opens them."""
         self._fetch(keys=[*keys, *lists], args=[0, len(names), 0, expired, *names, *acks])
 
     def close(self) -> None:

@@ -15,17 +15,17 @@ local function done_offsets(text)
 end
 
 -- The list holding the jobs of a "<first>+<count>" field (its value), or nil.
-local function batch_list(field, value)
+local function fetch_list(field, value)
   if string.find(field, '+', 1, true) then
     return value
   end
   return nil
 end
 
--- The jobs of one batch field, oldest first, or the field's value as a single job
--- when the field is not a batch (a plain "<seq>" field, as tests and tools may write).
-local function batch_jobs(field, value)
-  local list = batch_list(field, value)
+-- The jobs of one fetch field, oldest first, or the field's value as a single job
+-- when the field names no fetch list (a plain "<seq>" field, as tests and tools may write).
+local function fetch_jobs(field, value)
+  local list = fetch_list(field, value)
   if list then
     local newest_first = redis.call('LRANGE', list, 0, -1)
     local jobs, count = {}, #newest_first
@@ -37,31 +37,31 @@ local function batch_jobs(field, value)
   return {value}
 end
 
--- One job of a batch (1-based offset, oldest first) or false, and the batch's size;
--- a list batch is read one element at a time, not whole for every job.
-local function batch_job(field, value, offset)
-  local list = batch_list(field, value)
+-- One job of a fetch (1-based offset, oldest first) or false, and the fetch's size;
+-- a fetch list is read one element at a time, not whole for every job.
+local function fetch_job(field, value, offset)
+  local list = fetch_list(field, value)
   if list then
     return redis.call('LINDEX', list, -offset), tonumber(string.match(field, '%+(%d+)$'))
   end
-  local jobs = batch_jobs(field, value)
+  local jobs = fetch_jobs(field, value)
   return jobs[offset] or false, #jobs
 end
 
--- Forget a batch: its fields and its list.
-local function drop_batch(hash, field, value)
-  local list = batch_list(field, value)
+-- Forget a fetch: its fields and its list.
+local function drop_fetch(hash, field, value)
+  local list = fetch_list(field, value)
   if list then
     redis.call('DEL', list)
   end
   redis.call('HDEL', hash, field, field .. ':done')
 end
 
--- Forget every batch of an in-progress hash, and the hash.
+-- Forget every fetch of an in-progress hash, and the hash.
 local function drop_all(hash)
   local flat = redis.call('HGETALL', hash)
   for i = 1, #flat, 2 do
-    local list = batch_list(flat[i], flat[i + 1])
+    local list = fetch_list(flat[i], flat[i + 1])
     if list then
       redis.call('DEL', list)
     end
@@ -73,23 +73,23 @@ end
 -- fetched (oldest first).
 local function unfinished(hash)
   local flat = redis.call('HGETALL', hash)
-  local batches, done = {}, {}
+  local fetches, done = {}, {}
   for i = 1, #flat, 2 do
     local field, value = flat[i], flat[i + 1]
     local of = string.match(field, '^(.*):done$')
     if of then
       done[of] = value
     else
-      batches[#batches + 1] = {tonumber(string.match(field, '^%d+')) or 0, field, value}
+      fetches[#fetches + 1] = {tonumber(string.match(field, '^%d+')) or 0, field, value}
     end
   end
-  table.sort(batches, function(a, b) return a[1] < b[1] end)
+  table.sort(fetches, function(a, b) return a[1] < b[1] end)
   local jobs = {}
-  for _, batch in ipairs(batches) do
-    local finished = done_offsets(done[batch[2]])
-    for offset, job in ipairs(batch_jobs(batch[2], batch[3])) do
+  for _, fetch in ipairs(fetches) do
+    local finished = done_offsets(done[fetch[2]])
+    for offset, job in ipairs(fetch_jobs(fetch[2], fetch[3])) do
       if not finished[offset] then
-        jobs[#jobs + 1] = {batch[2], offset, job}
+        jobs[#jobs + 1] = {fetch[2], offset, job}
       end
     end
   end
