@@ -139,9 +139,9 @@ class LeaderElector:
     def _renew(self, sent: float) -> float:
         if self.lease.renew():
             self._valid_until = sent + self.config.lease
-            return self.config.renew_every
+            return self.config.renew
         self._set(False, "the lease was lost to another process")
-        return self.config.retry_every
+        return self.config.retry
 
     def _try_acquire(self, sent: float) -> float:
         if self._stopping.is_set():
@@ -149,9 +149,9 @@ class LeaderElector:
         if self.lease.acquire():
             self._valid_until = sent + self.config.lease
             self._set(True, f"lease {self.config.lease:g}s")
-            return self.config.renew_every
+            return self.config.renew
         # Wake when the holder's lease runs out, not a whole retry later.
-        return max(0.005, min(self.config.retry_every, self.lease.remaining() + 0.005))
+        return max(0.005, min(self.config.retry, self.lease.remaining() + 0.005))
 
     def _redis_failed(self, exc: BaseException) -> float:
         if not self._redis_down:
@@ -160,7 +160,7 @@ class LeaderElector:
         margin = min(1.0, self.config.lease / 10)
         if self._leader and self._monotonic() >= self._valid_until - margin:
             self._set(False, "Redis unreachable for longer than the lease")
-        retry = min(self.config.retry_every, self.config.renew_every)
+        retry = min(self.config.retry, self.config.renew)
         if self._leader:
             retry = min(retry, max(0.005, self._valid_until - margin - self._monotonic()))
         return retry

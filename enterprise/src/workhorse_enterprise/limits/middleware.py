@@ -13,13 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from dataclasses import dataclass
 
 import redis
 
 from workhorse import payload
 from workhorse.config import Settings
+from workhorse.errors import ConfigError
 from workhorse.keys import Keys
 from workhorse.middleware import AsyncRunNext, JobContext, RunNext
+from workhorse.plugin_settings import PluginSettings
 from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.errors import OverLimit
@@ -27,10 +30,25 @@ from workhorse_enterprise.limits.errors import OverLimit
 log = logging.getLogger(__name__)
 MAX_RESCHEDULES = 20
 JITTER = 0.05  # seconds; long waits get 1 % of the wait instead when that is larger
-SETTINGS_DEFAULTS: dict[str, object] = {
-    "limits_max_reschedules": MAX_RESCHEDULES,
-    "limits_reschedule_jitter": JITTER,
-}
+
+
+@dataclass(frozen=True, slots=True)
+class RescheduleSettings:
+    """What the worker does with an over-limit job (prefix ``limits``: the
+    ``limits_max_reschedules`` extra or ``WORKHORSE_LIMITS_MAX_RESCHEDULES``, ...)."""
+
+    max_reschedules: int = MAX_RESCHEDULES  # then the job fails into retry; 0: never
+    reschedule_jitter: float = JITTER  # seconds of random delay added (at least)
+
+    def __post_init__(self) -> None:
+        if self.max_reschedules < 0 or self.reschedule_jitter < 0:
+            raise ConfigError(
+                "limits_max_reschedules and limits_reschedule_jitter must be 0 or more, "
+                f"got {self.max_reschedules} and {self.reschedule_jitter}"
+            )
+
+
+SETTINGS = PluginSettings("limits", RescheduleSettings)
 
 
 class LimitsMiddleware:
@@ -38,9 +56,9 @@ class LimitsMiddleware:
         RATE_LIMITING.require()
         self.redis = client
         self.schedule_key = Keys(settings.prefix).schedule
-        extras = settings.extras
-        self.max_reschedules = int(str(extras.get("limits_max_reschedules", MAX_RESCHEDULES)))
-        self.jitter = float(str(extras.get("limits_reschedule_jitter", JITTER)))
+        config = SETTINGS.read(settings)
+        self.max_reschedules = config.max_reschedules
+        self.jitter = config.reschedule_jitter
 
     def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
         limiter = ctx.definition.options.get("limiter") if ctx.definition is not None else None

@@ -19,14 +19,9 @@ from workhorse.types import MetricSample, ProcessContext
 from workhorse_enterprise.license_gate import RATE_LIMITING
 from workhorse_enterprise.limits.base import Limiter
 from workhorse_enterprise.limits.inventory import LimiterStats, list_limiters
-from workhorse_enterprise.limits.middleware import SETTINGS_DEFAULTS, LimitsMiddleware
+from workhorse_enterprise.limits.middleware import LimitsMiddleware
 
 log = logging.getLogger(__name__)
-
-
-@hookimpl
-def workhorse_settings_defaults() -> Mapping[str, object]:
-    return SETTINGS_DEFAULTS
 
 
 @hookimpl

@@ -4,7 +4,6 @@ configure; the objects they return (``tracking``) run on the job path."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 import click
 
@@ -13,17 +12,12 @@ from workhorse.config import Settings
 from workhorse.hookspecs import hookimpl
 from workhorse.middleware import ClientMiddleware, ServerMiddleware
 from workhorse.types import JobPayload
-from workhorse_pro.batches import callback, config, tracker, tracking
+from workhorse_pro.batches import callback, tracker, tracking
 from workhorse_pro.license_gate import BATCHES, PRO
 
 log = logging.getLogger("workhorse_pro.batches")
 _SHUTDOWN_DRAIN = 10.0
 __all__ = ["callback"]  # imported so every worker registers the callback job
-
-
-@hookimpl
-def workhorse_settings_defaults() -> Mapping[str, object]:
-    return config.defaults()
 
 
 @hookimpl
