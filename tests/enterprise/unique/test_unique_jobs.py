@@ -119,7 +119,9 @@ def test_a_retrying_job_keeps_its_lock_and_a_dead_one_releases_it(
     jobs.doomed.perform_async("d")
     wait_for(lambda: rc.zcard("retry") == 1 and rc.zcard("dead") == 1, "retry and death")
     holders = {json.loads(rc.zrange("retry", 0, 0)[0])["jid"]}
-    assert set(lock_holders(rc)) == holders
+    # The dead job's lock goes in its death hook, just after the dead-set write.
+    wait_for(lambda: set(lock_holders(rc)) == holders, "the dead job's lock to go")
+    assert set(lock_holders(rc)) == holders  # and the retrying one kept its lock
     assert jobs.flaky.perform_async("f") is None
     assert jobs.doomed.perform_async("d") is not None
 
