@@ -13,29 +13,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-
-from redis import Redis
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from workhorse import results
-from workhorse.config import Settings
-from workhorse.keys import Keys
+from workhorse.types import JobStore
 
 if TYPE_CHECKING:
     from workhorse.api import Inspector
     from workhorse.api.jobs import JobStatus
-
-
-class JobStore(Protocol):
-    """What a handle asks about its job: the Redis, key layout and settings of the
-    client that pushed it (a :class:`~workhorse.client.Client`; a shard's, if sharded)."""
-
-    @property
-    def redis(self) -> Redis: ...
-    @property
-    def keys(self) -> Keys: ...
-    @property
-    def settings(self) -> Settings: ...
 
 
 StoreT = TypeVar("StoreT", bound=JobStore)

@@ -178,14 +178,24 @@ class MetricSample:
 ProcessEvent = Literal["startup", "quiet", "shutdown", "heartbeat", "leader"]
 
 
-class ProcessContext(Protocol):
+class JobStore(Protocol):
+    """A Redis with workhorse's key layout and settings: a client, or a worker process."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def redis(self) -> Redis: ...
+
+    @property
+    def keys(self) -> Keys: ...
+
+
+class ProcessContext(JobStore, Protocol):
     """What lifecycle hooks and services see of the running worker process."""
 
     @property
     def identity(self) -> str: ...
-
-    @property
-    def settings(self) -> Settings: ...
 
     @property
     def quiet(self) -> bool: ...
@@ -194,12 +204,6 @@ class ProcessContext(Protocol):
     def stopping(self) -> threading.Event:
         """Set the moment a shutdown begins (before running jobs are waited for)."""
         ...
-
-    @property
-    def redis(self) -> Redis: ...
-
-    @property
-    def keys(self) -> Keys: ...
 
 
 class WorkerContext(ProcessContext, Protocol):
