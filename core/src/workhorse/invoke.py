@@ -18,6 +18,10 @@ from workhorse.middleware import JobContext, RunNext
 RunCoroutine = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
+def _no_attempt(ctx: JobContext) -> str:  # noqa: ARG001 - the signature callers fill in
+    return ""
+
+
 def context(
     raw: str, queue: str | None = None, acknowledge: Callable[[], None] | None = None
 ) -> JobContext:
@@ -31,15 +35,17 @@ def context(
 
 
 def invoker(
-    ctx: JobContext, run_coroutine: RunCoroutine, attempt: Callable[[], str] = str
+    ctx: JobContext, run_coroutine: RunCoroutine, attempt: Callable[[JobContext], str] = _no_attempt
 ) -> RunNext:
     """What the server middleware chain calls last: the job's function with its
     arguments, an ``async def`` one through ``run_coroutine``. A job no module
-    registered raises :class:`~workhorse.errors.UnknownJobError`, naming ``attempt()``.
+    registered raises :class:`~workhorse.errors.UnknownJobError`, naming
+    ``attempt(ctx)``. Both callables are the caller's long-lived ones: nothing is
+    bound per job.
     """
     definition = ctx.definition
     if definition is None:
-        return lambda: _unknown(ctx.name, attempt())
+        return lambda: _unknown(ctx.name, attempt(ctx))
     # The arguments are read at call time: server middleware may replace them (decryption).
     if definition.is_async:
         return lambda: run_coroutine(definition.call(ctx.job.get("args", [])))

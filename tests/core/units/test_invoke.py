@@ -71,6 +71,6 @@ def test_arguments_are_read_when_the_job_runs_so_middleware_may_replace_them() -
 def test_an_unregistered_job_raises_unknown_job_naming_the_attempt() -> None:
     ctx = invoke.context(stored("invoke_units.nobody"))
     assert ctx.definition is None
-    call = invoke.invoker(ctx, asyncio.run, lambda: "attempt 2 of 26")
+    call = invoke.invoker(ctx, asyncio.run, lambda _ctx: "attempt 2 of 26")
     with pytest.raises(UnknownJobError, match=r'no job named "invoke_units.nobody".*attempt 2'):
         call()

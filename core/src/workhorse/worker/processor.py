@@ -220,12 +220,7 @@ class Processor:
 
     def _invoker(self, ctx: JobContext, tid: int) -> RunNext:
         definition = ctx.definition
-        if definition is not None and not definition.is_async:  # most jobs: nothing to bind
-            call = invoke.invoker(ctx, _no_coroutines)
-        else:
-            call = invoke.invoker(
-                ctx, partial(self._run_coroutine, tid=tid), partial(self._attempt, ctx)
-            )
+        call = invoke.invoker(ctx, self._run_here, self._attempt)
         if definition is not None and ctx.job.get("store_result", definition.store_result):
             return partial(self._run_storing, ctx, call, tid)
         return call
@@ -245,6 +240,10 @@ class Processor:
         count = ctx.job.get("retry_count")
         attempt = 1 if count is None else int(count) + 2
         return f"attempt {attempt} of {retry.max_attempts(ctx.job, self.settings) + 1}"
+
+    def _run_here(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """``_run_coroutine`` for the calling job thread (the invoker's runner)."""
+        return self._run_coroutine(coro, threading.get_ident())
 
     def _run_coroutine(self, coro: Coroutine[Any, Any, Any], tid: int) -> Any:
         """Run an async job on the loop; a timeout or cancellation cancels its task, and
@@ -616,12 +615,6 @@ class _Ignored(Exception):
         if self.reason is JobTimeout:
             return JobTimeout(message)
         return JobCancelled(ctx.jid, message)
-
-
-def _no_coroutines(coro: Coroutine[Any, Any, Any]) -> Any:
-    """The coroutine runner of a plain job's invoker, which never has one to run."""
-    coro.close()
-    raise TypeError("a plain job returned a coroutine; declare it with async def")
 
 
 def _late(jid: str, task: asyncio.Task[Any]) -> None:
