@@ -75,6 +75,19 @@ class _Iteration:
     def _finish(self, client: Client, jid: str) -> None:
         client.redis.delete(client.keys.cursor(jid))
 
+    def _after_item(
+        self, client: Client, job: CurrentJob, cursor: Any, saved_at: float, started: float
+    ) -> float | None:
+        """Checkpoint ``cursor`` when one is due; returns when it was last saved, or None
+        once the job paused itself (re-enqueued, as ``max_run_time`` or a stop asks)."""
+        if time.monotonic() - saved_at >= self.checkpoint_seconds:
+            self._save(client, job.jid, cursor)
+            saved_at = time.monotonic()
+        if self._should_pause(job, started):
+            self._pause(client, job, cursor)
+            return None
+        return saved_at
+
     def _should_pause(self, job: CurrentJob, started: float) -> bool:
         return job.stopping or time.monotonic() - started >= self.max_run_time
 
@@ -94,16 +107,13 @@ class IterableJob(_Iteration):
         started = saved_at = time.monotonic()
         try:
             for item, after in self.items(cursor, *args):
-                job.check()
-                job.restart_clock()
+                _before_item(job)
                 self.each(item, *args)
                 cursor = after
-                if time.monotonic() - saved_at >= self.checkpoint_seconds:
-                    self._save(client, job.jid, cursor)
-                    saved_at = time.monotonic()
-                if self._should_pause(job, started):
-                    self._pause(client, job, cursor)
+                last_save = self._after_item(client, job, cursor, saved_at, started)
+                if last_save is None:  # paused: re-enqueued to go on from ``cursor``
                     return
+                saved_at = last_save
         except BaseException:
             self._stopped(client, job, cursor)
             raise
@@ -125,20 +135,23 @@ class AsyncIterableJob(_Iteration):
         started = saved_at = time.monotonic()
         try:
             async for item, after in self.items(cursor, *args):
-                job.check()
-                job.restart_clock()
+                _before_item(job)
                 await self.each(item, *args)
                 cursor = after
-                if time.monotonic() - saved_at >= self.checkpoint_seconds:
-                    self._save(client, job.jid, cursor)
-                    saved_at = time.monotonic()
-                if self._should_pause(job, started):
-                    self._pause(client, job, cursor)
+                last_save = self._after_item(client, job, cursor, saved_at, started)
+                if last_save is None:  # paused: re-enqueued to go on from ``cursor``
                     return
+                saved_at = last_save
         except BaseException:
             self._stopped(client, job, cursor)
             raise
         self._finish(client, job.jid)
+
+
+def _before_item(job: CurrentJob) -> None:
+    """Stop here if the job was cancelled; the time limit applies per item."""
+    job.check()
+    job.restart_clock()
 
 
 def _load(client: Client, jid: str) -> Any:
