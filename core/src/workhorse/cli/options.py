@@ -1,4 +1,4 @@
-"""Options shared by many commands: Redis URL and key prefix."""
+"""Options shared by many commands: Redis URL and key prefix, paging through jobs."""
 
 from __future__ import annotations
 
@@ -26,3 +26,26 @@ def redis_options(fn: F) -> F:
         help="Redis URL; else WORKHORSE_REDIS_URL, REDIS_URL, localhost:6379, embedded server.",
     )(fn)
     return fn
+
+
+def page_options(skipped: str = "jobs") -> Callable[[F], F]:
+    """``--limit`` and ``--offset`` for a command that lists jobs page by page;
+    ``skipped`` says what ``--offset`` counts (e.g. "(matching) jobs")."""
+
+    def add(fn: F) -> F:
+        fn = click.option(
+            "--offset",
+            type=click.IntRange(0),
+            default=0,
+            help=f"Skip this many {skipped} first (next page: --offset 25).",
+        )(fn)
+        fn = click.option(
+            "--limit",
+            type=click.IntRange(1),
+            default=25,
+            show_default=True,
+            help="Show at most this many jobs.",
+        )(fn)
+        return fn
+
+    return add

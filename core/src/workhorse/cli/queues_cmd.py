@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from workhorse.cli.options import redis_options
+from workhorse.cli.options import page_options, redis_options
 from workhorse.cli.output import (
     NotFound,
     console,
@@ -60,19 +60,7 @@ def list_queues(as_json: bool, redis_url: str | None, prefix: str) -> None:
 
 @queues.command("jobs")
 @click.argument("name")
-@click.option(
-    "--limit",
-    type=click.IntRange(1),
-    default=25,
-    show_default=True,
-    help="Show at most this many jobs.",
-)
-@click.option(
-    "--offset",
-    type=click.IntRange(0),
-    default=0,
-    help="Skip this many jobs first (next page: --offset 25).",
-)
+@page_options()
 @json_option
 @redis_options
 def queue_jobs(

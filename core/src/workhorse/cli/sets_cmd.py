@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 
 from workhorse.api import JobRecord, JobSet
-from workhorse.cli.options import redis_options
+from workhorse.cli.options import page_options, redis_options
 from workhorse.cli.output import (
     NotFound,
     ago,
@@ -86,19 +86,7 @@ def make_group(command: str, set_name: str, title: str) -> click.Group:  # noqa:
 
     @group.command("list")
     @filter_options
-    @click.option(
-        "--limit",
-        type=click.IntRange(1),
-        default=25,
-        show_default=True,
-        help="Show at most this many jobs.",
-    )
-    @click.option(
-        "--offset",
-        type=click.IntRange(0),
-        default=0,
-        help="Skip this many (matching) jobs first (next page: --offset 25).",
-    )
+    @page_options("(matching) jobs")
     @json_option
     @redis_options
     def list_jobs(
