@@ -88,28 +88,39 @@ def wrapper(
             original = original.decode()
         except UnicodeDecodeError:
             return _wrap_bytes(cast(bytes, original), queue, reason, stamp)
-    return {
-        "class": UNPARSEABLE,
-        "args": [original],
-        "jid": payload.new_jid(),
-        "queue": queue,
-        "retry": 0,
-        "created_at": stamp,
-        "failed_at": stamp,
-        "retry_count": 0,
-        "error_class": ERROR_CLASS,
-        "error_message": payload.truncate_message(
-            f"{reason}. The original value is args[0]: fix it (or the program "
-            "that wrote it) and push the corrected job"
-        ),
-    }
+    return _dead_entry(
+        UNPARSEABLE,
+        original,
+        queue,
+        stamp,
+        f"{reason}. The original value is args[0]: fix it (or the program "
+        "that wrote it) and push the corrected job",
+    )
 
 
 def _wrap_bytes(original: bytes, queue: str, reason: str, stamp: int | float) -> dict[str, Any]:
+    entry = _dead_entry(
+        UNDECODABLE,
+        original.decode("utf-8", "backslashreplace"),
+        queue,
+        stamp,
+        f"{reason}. The exact original bytes are in the field "
+        f"{ORIGINAL_FIELD} (base64), args[0] shows them with each bad byte as \\xNN. "
+        "Fix the program that wrote them (job JSON must be UTF-8), then push the "
+        "corrected job",
+    )
+    entry[ORIGINAL_FIELD] = base64.b64encode(original).decode("ascii")
+    return entry
+
+
+def _dead_entry(
+    kind: str, shown: object, queue: str, stamp: int | float, message: str
+) -> dict[str, Any]:
+    """A dead-set entry standing in for something that is not a job: ``shown`` as its
+    one argument, never retried, with ``message`` saying how to mend it."""
     return {
-        "class": UNDECODABLE,
-        "args": [original.decode("utf-8", "backslashreplace")],
-        ORIGINAL_FIELD: base64.b64encode(original).decode("ascii"),
+        "class": kind,
+        "args": [shown],
         "jid": payload.new_jid(),
         "queue": queue,
         "retry": 0,
@@ -117,12 +128,7 @@ def _wrap_bytes(original: bytes, queue: str, reason: str, stamp: int | float) ->
         "failed_at": stamp,
         "retry_count": 0,
         "error_class": ERROR_CLASS,
-        "error_message": payload.truncate_message(
-            f"{reason}. The exact original bytes are in the field "
-            f"{ORIGINAL_FIELD} (base64), args[0] shows them with each bad byte as \\xNN. "
-            "Fix the program that wrote them (job JSON must be UTF-8), then push the "
-            "corrected job"
-        ),
+        "error_message": payload.truncate_message(message),
     }
 
 
