@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 
 import workhorse
 from workhorse.client import default_client
@@ -15,6 +16,14 @@ from workhorse.client import default_client
 
 def note(value: object) -> None:
     default_client().redis.rpush("test:notes", str(value))
+
+
+def notebook() -> Callable[[object], None]:
+    """``note``, bound to this test's Redis now. Jobs that may outlive their test (a
+    worker's shutdown leaves a sync job's thread running) note through this, so a late
+    line lands in their own test's database, not in whichever test runs then."""
+    redis = default_client().redis
+    return lambda value: redis.rpush("test:notes", str(value))
 
 
 @workhorse.job(store_result=True)
@@ -55,6 +64,7 @@ def fails_once_then_waits() -> None:
 
 @workhorse.job
 def sleeper(seconds: float, marker: str) -> str:
+    note = notebook()
     note(f"start:{marker}")
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:  # Python bytecode: interruptible
@@ -65,6 +75,7 @@ def sleeper(seconds: float, marker: str) -> str:
 
 @workhorse.job
 async def async_sleeper(seconds: float, marker: str) -> str:
+    note = notebook()
     note(f"start:{marker}")
     await asyncio.sleep(seconds)
     note(f"done:{marker}")
@@ -74,6 +85,7 @@ async def async_sleeper(seconds: float, marker: str) -> str:
 @workhorse.job(timeout=0.3, retry=0, store_result=True)
 def stubborn(seconds: float) -> None:
     """Blocks in a call Python cannot interrupt (a lock wait): the backstop must abandon it."""
+    note = notebook()
     note("start:stubborn")
     threading.Event().wait(seconds)
     note("done:stubborn")
@@ -84,6 +96,7 @@ def polite(seconds: float) -> str:
     """Stops at a safe point of its own when cancelled."""
     job = workhorse.current_job()
     assert job is not None
+    note = notebook()
     note(f"start:{job.jid}")
     deadline = time.monotonic() + seconds
     try:
@@ -154,6 +167,7 @@ class AsyncWalk(workhorse.AsyncIterableJob):
 async def swallows_one_cancel(seconds: float) -> str:
     """Catches the first CancelledError and carries on (a bad habit): only a second
     cancellation stops it."""
+    note = notebook()
     note("start:swallower")
     try:
         await asyncio.sleep(seconds)
@@ -167,6 +181,7 @@ async def swallows_one_cancel(seconds: float) -> str:
 @workhorse.job(retry=0, store_result=True)
 async def ignores_cancels(seconds: float) -> str:
     """Swallows every CancelledError until ``seconds`` passed: nothing stops it."""
+    note = notebook()
     note("start:ignorer")
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

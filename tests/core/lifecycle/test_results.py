@@ -134,6 +134,8 @@ def test_status_follows_the_job_through_schedule_retry_and_running(
     wait_for(lambda: running.status().state == "running", "the running job")
     assert running.status().running_since is not None
     assert workhorse.job_handle("0" * 24).status().state == "unknown"
+    running.cancel()  # its thread would outlive the worker's shutdown
+    wait_for(lambda: running.status().state == "cancelled", "the long job cancelled")
 
 
 def test_garbage_at_a_result_key_is_reported_not_crashed_on(
