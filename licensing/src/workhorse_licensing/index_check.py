@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from .advice import CONTACT
 
@@ -80,6 +82,8 @@ def check_index(
     where: IndexTarget, *, timeout: float = 10.0, transport: httpx.BaseTransport | None = None
 ) -> IndexCheck:
     """Ask the index; never raises for anything the network or the server does."""
+    import httpx  # here, not at the top: every worker loads this module with the CLI
+
     try:
         with (
             httpx.Client(timeout=timeout, transport=transport) as client,

@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from .claims import IDENTIFIER
 from .envelope import open_envelope
 from .errors import InvalidLicense, LicenseError
@@ -72,6 +70,8 @@ def fetch_url(url: str, deadline: float = FETCH_TIMEOUT) -> str:
     the caller stops waiting for at the deadline; the thread itself gives up at
     its next read after the deadline or past the size cap.
     """
+    import httpx  # here, not at the top: a worker that fetches no list never pays for httpx
+
     outcome: list[str | Exception] = []
 
     def download() -> None:
@@ -91,6 +91,8 @@ def fetch_url(url: str, deadline: float = FETCH_TIMEOUT) -> str:
 
 
 def _download(url: str, ends: float, deadline: float) -> str:
+    import httpx
+
     too_big = InvalidLicense(f"the revocation list is larger than {MAX_LIST_CHARS} bytes")
     with (
         httpx.Client(timeout=deadline, follow_redirects=True) as client,
@@ -126,6 +128,8 @@ def load_revocations(
 
 
 def _load_url(url: str, keyring: Keyring, cache_dir: Path, fetch: Fetch) -> RevocationCheck:
+    import httpx
+
     cache = cache_dir / f"revocations-{hashlib.sha256(url.encode()).hexdigest()[:16]}.wh"
     cached = _read_cached(cache, keyring)
     try:
@@ -171,6 +175,8 @@ def _write_cache(cache: Path, text: str) -> None:
 
 
 def _why(exc: Exception) -> str:
+    import httpx
+
     if isinstance(exc, httpx.HTTPStatusError):
         return f"HTTP {exc.response.status_code}"
     return str(exc) or type(exc).__name__

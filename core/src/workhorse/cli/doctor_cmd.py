@@ -12,8 +12,9 @@ import redis
 from rich.text import Text
 
 from workhorse import embedded, plugins
+from workhorse.cli.exits import EXIT_FAILED
 from workhorse.cli.options import redis_options
-from workhorse.cli.output import EXIT_FAILED, console, json_option, print_json, table
+from workhorse.cli.output import console, json_option, print_json, table
 from workhorse.connection import LOCAL_DEFAULT, RedisTarget, connect, redact, resolve
 from workhorse.keys import Keys
 

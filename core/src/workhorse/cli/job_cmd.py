@@ -7,8 +7,9 @@ import re
 import click
 
 from workhorse.api.jobs import JobStatus
+from workhorse.cli.exits import NotFound
 from workhorse.cli.options import redis_options
-from workhorse.cli.output import NotFound, ago, json_option, print_json, short
+from workhorse.cli.output import ago, json_option, print_json, short
 from workhorse.cli.session import open_inspector
 from workhorse.errors import InputError
 

@@ -1,8 +1,6 @@
-"""Printing for commands: rich tables for people, JSON for scripts, and exit codes.
+"""Printing for commands: rich tables for people, JSON for scripts.
 
-Exit codes (documented in docs/cli.md): 0 success, 1 a failure or a problem
-found (Redis unreachable, doctor found something), 2 bad usage or input,
-3 the job or process named does not exist.
+Exit codes and the exceptions that carry them are in ``workhorse.cli.exits``.
 """
 
 from __future__ import annotations
@@ -18,24 +16,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_NOT_FOUND = 3
-
 WIDE = 200
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-
-
-class NotFound(click.ClickException):
-    exit_code = EXIT_NOT_FOUND
-
-
-class BadInput(click.ClickException):
-    """Malformed input found after click parsed it (e.g. a ``-q`` weight): exit 2, no usage."""
-
-    exit_code = EXIT_USAGE
 
 
 def console() -> Console:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from workhorse.api import Processes
+from workhorse.cli.exits import NotFound
 from workhorse.cli.options import redis_options
-from workhorse.cli.output import NotFound, json_option, print_json
+from workhorse.cli.output import json_option, print_json
 from workhorse.cli.session import open_inspector
 
 

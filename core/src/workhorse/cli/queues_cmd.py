@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from workhorse.cli.exits import NotFound
 from workhorse.cli.options import page_options, redis_options
 from workhorse.cli.output import (
-    NotFound,
     console,
     duration,
     json_option,

@@ -9,9 +9,9 @@ import click
 from rich.markup import escape
 
 from workhorse.api import JobRecord, JobSet
+from workhorse.cli.exits import NotFound
 from workhorse.cli.options import page_options, redis_options
 from workhorse.cli.output import (
-    NotFound,
     ago,
     console,
     json_option,
