@@ -4,6 +4,9 @@ require "sidekiq"
 # Per-job start/done lines off, as workhorse's are by default: both sides measure the jobs.
 # BENCH_RUBY_JOB_LOGS=1 keeps Sidekiq's default (a start and a done line per job, INFO).
 Sidekiq.logger.level = Logger::WARN unless ENV["BENCH_RUBY_JOB_LOGS"] == "1"
+# redis-rb 4.8 warns on stderr at every SADD Sidekiq 6.4's client sends (once per push);
+# writing 10,000 warnings would be measured as Sidekiq's enqueue cost.
+Redis.silence_deprecations = true
 
 class PeerEmpty
   include Sidekiq::Worker
