@@ -220,6 +220,7 @@ def test_a_task_that_ignores_its_cancellation_is_cancelled_again_and_failed_once
     assert "its task was cancelled again" in dead["error_message"]
     lane = worker.capsules[0].lane
     assert lane is not None
-    wait_for(lambda: not lane.tasks and not worker.processor.running, "its task to be gone")
+    wait_for(lambda: len(lane.idle) == len(lane.runners) == 1, "its runner to be idle again")
+    assert not worker.processor.running
     assert r.zcard("dead") == 1 and r.zcard("retry") == 0  # one outcome, not two
     assert lane_notes(r) == []  # the second cancellation ended it

@@ -5,7 +5,16 @@ lane runs up to ``limit`` of them at once on one loop thread, with no thread per
 job. The capsule's fetch thread feeds both: each fetched job holds a free thread
 permit and a free lane slot until it is routed, so neither side ever holds a job
 it has no room for (see ``Executor._fetch_loop``); a routed async job keeps its
-slot until its task ends.
+slot until it ends.
+
+Jobs run on long-lived runner tasks, one job after another, as thread jobs run on
+job threads: a task per job costs its creation, a first step and a done callback
+on the loop, which at thousands of jobs a second is a fifth of the loop's time. A
+runner is started when a job finds none idle (so at most ``limit`` of them, and
+none before the first async job); a cancellation or time limit cancels the runner
+only while that job's body runs, and the job's outcome absorbs it (see
+``Processor._execute_async``), so the runner goes on with the next job. Like a job
+thread, a runner keeps its ``contextvars`` context from one job to the next.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import itertools
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 
 from workhorse import payload
@@ -27,11 +37,14 @@ from workhorse.worker.processor import Processor
 log = logging.getLogger("workhorse.worker")
 # An async job's slot number stands where a thread job's thread id does (running jobs,
 # deadlines, cancellation, the Busy page); one counter for every lane of the process
-# keeps them apart, and they are far below any thread id.
+# keeps them apart, and they are far below any thread id. Each job gets a number of
+# its own (not its runner's), so an interrupt meant for a job that just ended can
+# never reach the next job of the same runner.
 _slots = itertools.count(1)
 # How long the fetch thread waits for a batch's worth of free slots before it fetches
 # for the few there are: at the lane's full rate that many free up in well under this.
 GATHER_SECONDS = 0.002
+Job = tuple[UnitOfWork[object], JobPayload]
 
 
 class AsyncLane:
@@ -45,7 +58,12 @@ class AsyncLane:
         # round trip and one wake-up of each thread per batch, not per finished job.
         self.refill = max(1, limit // 8)
         self.stats = ThreadStats()  # written on the loop thread only
-        self.tasks: set[asyncio.Task[None]] = set()
+        # The rest is the loop thread's only.
+        self.waiting: deque[Job] = deque()  # handed over, not taken by a runner yet
+        self.idle: list[asyncio.Future[None]] = []  # an idle runner waits on each
+        self.runners: set[asyncio.Task[None]] = set()
+        self.stopping = False
+        self._freed = 0  # slots freed during this turn of the loop, given back at its end
 
     @staticmethod
     def claim(unit: UnitOfWork[object]) -> JobPayload | None:
@@ -77,43 +95,84 @@ class AsyncLane:
     def give_back(self, count: int) -> None:
         if count > 0:
             with self._room:
-                self.free += count
-                self._room.notify()
+                self._add_free(count)
 
-    def start(self, jobs: Sequence[tuple[UnitOfWork[object], JobPayload]]) -> None:
+    def _add_free(self, count: int) -> None:
+        """Called holding ``_room``: wake the fetch thread when there is room again, or
+        a batch's worth (it waits for one or the other, see ``reserve``)."""
+        before = self.free
+        self.free += count
+        if before == 0 or before < self.refill <= self.free:
+            self._room.notify()
+
+    def start(self, jobs: Sequence[Job]) -> None:
         """Run ``jobs`` (each holding a reserved slot); called from the fetch thread."""
-        self.loop.call_soon_threadsafe(self._start_all, jobs)
+        self.loop.call_soon_threadsafe(self._hand_over, jobs)
 
-    def _start_all(self, jobs: Sequence[tuple[UnitOfWork[object], JobPayload]]) -> None:
-        run, stats, tasks = self.processor.process_async, self.stats, self.tasks
-        for unit, job in jobs:
-            task = self.loop.create_task(run(unit, job, stats, next(_slots)))
-            tasks.add(task)
-            task.add_done_callback(self._finished)
+    def _hand_over(self, jobs: Sequence[Job]) -> None:
+        """On the loop: queue the jobs and wake an idle runner for each, or start one.
+        A runner that ends a job meanwhile may take a queued job first; the one woken
+        for it then finds none and waits again, so no job is ever left waiting."""
+        self.waiting.extend(jobs)
+        idle = self.idle
+        for _ in jobs:
+            while idle and idle[-1].done():  # its runner was stopped
+                idle.pop()
+            if idle:
+                idle.pop().set_result(None)
+            elif len(self.runners) < self.limit:
+                runner = self.loop.create_task(self._run_jobs())
+                self.runners.add(runner)
+                runner.add_done_callback(self.runners.discard)
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        """The job's task ended (done, or cancelled at shutdown): its slot is free."""
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error(
-                "internal error while running a job; it was left for recovery",
-                exc_info=task.exception(),
-            )
+    async def _run_jobs(self) -> None:
+        """A runner: run queued jobs one after another until the lane stops."""
+        task = asyncio.current_task()
+        assert task is not None
+        run, stats, waiting = self.processor.process_async, self.stats, self.waiting
+        while not self.stopping:
+            if not waiting:
+                wake = self.loop.create_future()
+                self.idle.append(wake)
+                await wake  # cancelled when the lane stops
+                continue
+            unit, job = waiting.popleft()
+            try:
+                await run(unit, job, stats, next(_slots))
+            except asyncio.CancelledError:
+                if self.stopping:  # the job was pushed back to its queue at shutdown
+                    raise
+                log.error("a job's runner was cancelled outside of the job; it goes on")
+            except Exception:
+                log.exception("internal error while running a job; it was left for recovery")
+            finally:
+                self._slot_freed()
+            while task.cancelling():  # absorbed by the job's outcome: not the runner's
+                task.uncancel()
+
+    def _slot_freed(self) -> None:
+        """Free a job's slot; the slots freed in one turn of the loop are given back
+        together once it ends: one lock and at most one wake-up of the fetch thread."""
+        self._freed += 1
+        if self._freed == 1:
+            self.loop.call_soon(self._give_freed)
+
+    def _give_freed(self) -> None:
+        freed, self._freed = self._freed, 0
         with self._room:
-            self.free += 1
-            if self.free in (1, self.refill):  # room again; a batch's worth
-                self._room.notify()
+            self._add_free(freed)
 
     def cancel_all(self, timeout: float = 2.0) -> bool:
-        """Cancel every task (their jobs were pushed back to their queues at shutdown) and
-        wait up to ``timeout`` s for them to end; False if some did not."""
-        self.loop.call_soon_threadsafe(_cancel, self.tasks)
+        """Stop the runners, cancelling the jobs they run (their jobs were pushed back
+        to their queues at shutdown), and wait up to ``timeout`` s for them to end;
+        False if some did not. Also called at a graceful stop, with every runner idle."""
+        self.loop.call_soon_threadsafe(self._stop)
         deadline = time.monotonic() + timeout
-        while self.tasks and time.monotonic() < deadline:
+        while self.runners and time.monotonic() < deadline:
             time.sleep(0.01)
-        return not self.tasks
+        return not self.runners
 
-
-def _cancel(tasks: set[asyncio.Task[None]]) -> None:
-    for task in list(tasks):
-        task.cancel()
+    def _stop(self) -> None:
+        self.stopping = True
+        for runner in list(self.runners):
+            runner.cancel()

@@ -286,6 +286,9 @@ class WorkerProcess:
             _safely(server.stop, "stopping an HTTP port")
         if self.snapshots is not None:
             _safely(self.snapshots.stop, "writing the last metrics snapshot")
+        for cap in self.capsules:  # idle runners, or ones a forced stop left running
+            if cap.lane is not None:
+                _safely(cap.lane.cancel_all, "stopping the async lane")
         _safely(self._close_async_redis, "closing the async jobs' Redis client")
         self.async_runner.stop()
         for cap in self.capsules:

@@ -289,8 +289,9 @@ class Processor:
             held[0] = None
             if self.cancelled_threads:
                 self.cancelled_threads.discard(slot)
-            if self.abandoned:
+            if self.abandoned and slot in self.abandoned:  # failed at the backstop
                 self.abandoned.discard(slot)
+                log.warning("the async job jid=%s given up on earlier has now ended", job["jid"])
         if not deferred:
             self.fetcher.acknowledge(unit)
 
@@ -337,7 +338,9 @@ class Processor:
         elapsed = time.perf_counter() - t0
         if (limit or slot in self.cancelled_threads) and self._abandoned(slot):
             return True
-        self._completed(ctx, elapsed, stats)
+        stats.record(ctx.name, True, elapsed * 1000)
+        if self._observe or ctx.stash or self._job_logs:
+            self._completed(ctx, elapsed, stats)
         return ctx.deferred
 
     async def _failed_async(
@@ -450,8 +453,9 @@ class Processor:
         if isinstance(task, asyncio.Task):  # cancelled once more, as on a thread (_give_up)
             reason = JobCancelled if tid in self.cancelled_threads else JobTimeout
             exc = _Ignored(reason).explained(ctx, grace)
-            task.get_loop().call_soon_threadsafe(task.cancel)
-            task.get_loop().call_soon_threadsafe(task.add_done_callback, partial(_late, ctx.jid))
+            # Its runner goes on to other jobs once this one ends (process_async then
+            # says that it did): the cancel must reach this job only.
+            task.get_loop().call_soon_threadsafe(self.control.cancel_lane_job, tid, task)
         else:
             exc = JobTimeout(
                 f"{ctx.name} ignored its time limit of {deadline.limit:g}s for {grace:g}s more "
