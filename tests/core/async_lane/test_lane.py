@@ -18,6 +18,8 @@ import workhorse
 from workhorse import handlers
 from workhorse.client import Client
 from workhorse.middleware import AsyncRunNext, JobContext, RunNext
+from workhorse.stats import snapshot
+from workhorse.worker import capsule
 from workhorse.worker.launcher import WorkerProcess
 
 StartWorker = Callable[..., WorkerProcess]
@@ -80,6 +82,38 @@ def test_shutdown_pushes_unfinished_async_jobs_back_to_their_queue(
     assert sorted(queued) == sorted(raws)
     wait_for(lambda: not jobs.running, "the tasks to be cancelled")
     assert r.zcard("retry") == 0 and r.zcard("dead") == 0  # pushed back is no outcome
+
+
+def test_async_jobs_count_as_processed_like_thread_jobs(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    jobs.gate.set()
+    for name in ("a", "b", "c"):
+        jobs.held.perform_async(name)
+    jobs.sync_note.perform_async("plain")
+    worker = start_worker()
+    wait_for(lambda: len(lane_notes(r)) == 4, "all four jobs")
+    totals = wait_for(
+        lambda: (t := snapshot(capsule.thread_stats(worker.capsules))).processed == 4 and t,
+        "four jobs counted",
+    )
+    assert totals.failed == 0 and totals.by_job["async_lane_jobs.held"][0] == 3
+
+
+def test_a_cancelled_job_leaves_its_runner_to_the_next_job(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    cancelled = jobs.held_forever.set(store_result=True).perform_async("first")
+    jobs.held.perform_async("second")
+    start_worker(async_concurrency=1)  # one runner: the second job runs on the first's
+    wait_for(lambda: "first" in jobs.running, "the first job to run")
+    workhorse.cancel(cancelled)
+    with pytest.raises(workhorse.JobCancelled):
+        cancelled.result(timeout=10)
+    wait_for(lambda: "second" in jobs.running, "the second job to run")
+    jobs.gate.set()
+    wait_for(lambda: lane_notes(r) == ["second:workhorse-asyncio"], "the second job to finish")
+    assert r.zcard("retry") == 0 and r.zcard("dead") == 0  # nothing of the cancel reached it
 
 
 def test_a_failing_async_job_is_retried_with_its_error(
