@@ -32,6 +32,7 @@ from workhorse.errors import PayloadError
 from workhorse.job import find
 from workhorse.stats import ThreadStats
 from workhorse.types import JobPayload, UnitOfWork
+from workhorse.worker.executor import SHORT_JOB
 from workhorse.worker.processor import Processor
 
 log = logging.getLogger("workhorse.worker")
@@ -48,11 +49,21 @@ Job = tuple[UnitOfWork[object], JobPayload]
 
 
 class AsyncLane:
-    def __init__(self, processor: Processor, loop: asyncio.AbstractEventLoop, limit: int) -> None:
+    def __init__(
+        self, processor: Processor, loop: asyncio.AbstractEventLoop, limit: int, ahead: int = 0
+    ) -> None:
         self.processor = processor
         self.loop = loop
-        self.limit = limit
-        self.free = limit  # slots neither running a job nor reserved by the fetch thread
+        self.limit = limit  # jobs running at once (runners)
+        # Up to this many more jobs wait in memory while jobs are short, so a runner that
+        # ends a job takes the next at once instead of after a fetch round trip; the
+        # runners otherwise sit idle for a batch wait and a round trip per job, which at
+        # 10 ms jobs is as long as the job (issue 24).
+        self.ahead = ahead
+        self.capacity = limit + ahead
+        self.free = self.capacity  # slots neither holding a job nor reserved for a fetch
+        self.mean_job_seconds = 1.0  # assume slow (nothing held ahead) until proven short
+        self._timed = 0
         self._room = threading.Condition(threading.Lock())
         # While the lane is full, wait for this many free slots before fetching again: one
         # round trip and one wake-up of each thread per batch, not per finished job.
@@ -84,13 +95,19 @@ class AsyncLane:
         fewer than a batch's worth free, first wait a moment for more to free up."""
         enough = min(wanted, self.refill)
         with self._room:
-            if not self._room.wait_for(lambda: self.free > 0, timeout):
+            if not self._room.wait_for(lambda: self._usable() > 0, timeout):
                 return 0
-            if self.free < enough:
-                self._room.wait_for(lambda: self.free >= enough, GATHER_SECONDS)
-            taken = min(wanted, self.free)
+            if self._usable() < enough:
+                self._room.wait_for(lambda: self._usable() >= enough, GATHER_SECONDS)
+            taken = max(0, min(wanted, self._usable()))
             self.free -= taken
             return taken
+
+    def _usable(self) -> int:
+        """Free slots the fetch thread may fill now: none of those ahead of the runners
+        while jobs are long (a job waiting behind long ones would wait for nothing
+        while another process may be idle)."""
+        return self.free if self.mean_job_seconds < SHORT_JOB else self.free - self.ahead
 
     def give_back(self, count: int) -> None:
         if count > 0:
@@ -100,22 +117,24 @@ class AsyncLane:
     def _add_free(self, count: int) -> None:
         """Called holding ``_room``: wake the fetch thread when there is room again, or
         a batch's worth (it waits for one or the other, see ``reserve``)."""
-        before = self.free
+        before = self._usable()
         self.free += count
-        if before == 0 or before < self.refill <= self.free:
+        if before <= 0 < self._usable() or before < self.refill <= self._usable():
             self._room.notify()
 
     def start(self, jobs: Sequence[Job]) -> None:
-        """Run ``jobs`` (each holding a reserved slot); called from the fetch thread."""
-        self.loop.call_soon_threadsafe(self._hand_over, jobs)
-
-    def _hand_over(self, jobs: Sequence[Job]) -> None:
-        """On the loop: queue the jobs and wake an idle runner for each, or start one.
-        A runner that ends a job meanwhile may take a queued job first; the one woken
-        for it then finds none and waits again, so no job is ever left waiting."""
+        """Run ``jobs`` (each holding a reserved slot); called from the fetch thread. They
+        are queued here (one atomic deque operation), so once the fetch thread stopped,
+        every job fetched is either queued or taken by a runner (``take_waiting``)."""
         self.waiting.extend(jobs)
+        self.loop.call_soon_threadsafe(self._wake, len(jobs))
+
+    def _wake(self, count: int) -> None:
+        """On the loop: wake an idle runner for each job queued, or start one. A runner
+        that ends a job meanwhile may take a queued job first; the one woken for it
+        then finds none and waits again, so no job is ever left waiting."""
         idle = self.idle
-        for _ in jobs:
+        for _ in range(count):
             while idle and idle[-1].done():  # its runner was stopped
                 idle.pop()
             if idle:
@@ -131,14 +150,15 @@ class AsyncLane:
         assert task is not None
         run, stats, waiting = self.processor.process_async, self.stats, self.waiting
         while not self.stopping:
-            if not waiting:
+            try:
+                unit, job = waiting.popleft()  # atomic: take_waiting may race it
+            except IndexError:
                 wake = self.loop.create_future()
                 self.idle.append(wake)
                 await wake  # cancelled when the lane stops
                 continue
-            unit, job = waiting.popleft()
             try:
-                await run(unit, job, stats, next(_slots))
+                self._timed_job(await run(unit, job, stats, next(_slots)))
             except asyncio.CancelledError:
                 if self.stopping:  # the job was pushed back to its queue at shutdown
                     raise
@@ -149,6 +169,25 @@ class AsyncLane:
                 self._slot_freed()
             while task.cancelling():  # absorbed by the job's outcome: not the runner's
                 task.uncancel()
+
+    def _timed_job(self, elapsed: float) -> None:
+        """A moving average of the jobs' run time, as the job threads keep theirs
+        (``Executor._work_loop``): it decides whether jobs are held ahead."""
+        timed = self._timed = self._timed + 1
+        weight = 0.02 if timed > 50 else 1.0 / timed
+        self.mean_job_seconds += (elapsed - self.mean_job_seconds) * weight
+
+    def take_waiting(self) -> list[UnitOfWork[object]]:
+        """Take back the jobs queued but not started (fetching stopped: they go back to
+        their queues); any thread."""
+        taken: list[UnitOfWork[object]] = []
+        while True:
+            try:
+                taken.append(self.waiting.popleft()[0])
+            except IndexError:
+                break
+        self.give_back(len(taken))
+        return taken
 
     def _slot_freed(self) -> None:
         """Free a job's slot; the slots freed in one turn of the loop are given back

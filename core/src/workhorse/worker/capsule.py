@@ -111,7 +111,9 @@ def _lane(
     limit = async_limit(spec, settings)
     if not limit or processor.run_chain_async is None:
         return None
-    return AsyncLane(processor, run_async.loop(), limit)
+    prefetch = settings.prefetch if spec.prefetch is None else spec.prefetch
+    ahead = limit if prefetch else 0  # --prefetch 0: nothing held in memory, as for threads
+    return AsyncLane(processor, run_async.loop(), limit, ahead)
 
 
 def running(capsules: Iterable[Capsule]) -> dict[int, tuple[UnitOfWork[object], float]]:

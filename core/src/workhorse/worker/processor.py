@@ -269,15 +269,16 @@ class Processor:
     # -- the async lane (issue 24): the same steps, awaited on the lane's loop --------
     async def process_async(
         self, unit: UnitOfWork[object], job: JobPayload, stats: ThreadStats, slot: int
-    ) -> None:
-        """Run one decoded async job to its outcome as a task; ``slot`` stands for the
-        thread id a thread job is known by (running jobs, deadlines, cancellation)."""
+    ) -> float:
+        """Run one decoded async job to its outcome on the lane; returns the seconds its
+        body ran. ``slot`` stands for the thread id a thread job is known by (running
+        jobs, deadlines, cancellation)."""
         current.async_thread.set(slot)
         self.running.register(slot, unit, time.time())
-        deferred = False
+        deferred, elapsed = False, 0.0
         held = logcontext.slot()
         try:
-            deferred = await self._execute_async(unit, job, stats, slot, held)
+            deferred, elapsed = await self._execute_async(unit, job, stats, slot, held)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
             fmt, error = self.settings.timestamp_format, exc
@@ -294,6 +295,7 @@ class Processor:
                 log.warning("the async job jid=%s given up on earlier has now ended", job["jid"])
         if not deferred:
             self.fetcher.acknowledge(unit)
+        return elapsed
 
     async def _execute_async(
         self,
@@ -302,9 +304,10 @@ class Processor:
         stats: ThreadStats,
         slot: int,
         held: logcontext.Slot,
-    ) -> bool:
-        """Run the job and settle its outcome; True if the worker must not acknowledge it
-        (a middleware deferred it, the watchdog settled it, or shutdown requeued it)."""
+    ) -> tuple[bool, float]:
+        """Run the job and settle its outcome: (whether the worker must not acknowledge
+        it, as a middleware deferred it, the watchdog settled it, or shutdown requeued
+        it; the seconds its body ran)."""
         ctx = self._context(unit, job)
         self._lane_jobs[slot] = (ctx, unit, stats)
         limit = self._limit(ctx, slot, unit, stats)
@@ -324,12 +327,12 @@ class Processor:
             elapsed = time.perf_counter() - t0
             if isinstance(exc, asyncio.CancelledError):
                 if reason is None and self.process.hard_stopping:
-                    return True  # shutdown pushed it back to its queue: not an outcome
+                    return True, elapsed  # shutdown pushed it back to its queue: no outcome
                 task.uncancel()  # ours to settle: later awaits must not see it cancelled
             if (limit or slot in self.cancelled_threads) and self._abandoned(slot):
-                return True
+                return True, elapsed
             await self._failed_async(ctx, self._explain(exc, reason, ctx, limit), elapsed, stats)
-            return ctx.deferred
+            return ctx.deferred, elapsed
         if self._reasons:  # a cancel was on its way: _cancel_task will see it left
             control.leave(slot)
         else:
@@ -337,11 +340,11 @@ class Processor:
         control.futures.pop(slot, None)
         elapsed = time.perf_counter() - t0
         if (limit or slot in self.cancelled_threads) and self._abandoned(slot):
-            return True
+            return True, elapsed
         stats.record(ctx.name, True, elapsed * 1000)
         if self._observe or ctx.stash or self._job_logs:
             self._completed(ctx, elapsed, stats)
-        return ctx.deferred
+        return ctx.deferred, elapsed
 
     async def _failed_async(
         self, ctx: JobContext, exc: BaseException, elapsed: float, stats: ThreadStats
