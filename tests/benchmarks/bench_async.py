@@ -11,6 +11,9 @@ process); SAQ; arq. SAQ and arq run in their own venv (BENCH_PEERS_VENV, default
 order; the table shows medians of per-round ratios, and CPU seconds per 1,000 jobs
 of the worker processes (utime + stime from /proc) while they drained.
 
+BENCH_ASYNC_BASE=<dir of a source tree> adds that tree's async lane as a side ("base").
+BENCH_SIDES=workhorse,base,... keeps only the sides named.
+
 BENCH_SYNC_BASE=<dir of a source tree> also compares this tree's thread jobs (10 ms
 sleep + INCR at 2 x 50 threads, and no-op + INCR at 2 x 8) with that tree's, e.g. a
 ``git archive main`` extracted to /tmp: paired rounds, medians of ratios; once with
@@ -171,6 +174,12 @@ def async_rounds(url: str) -> None:
         ),
         "bare loop": (lambda: fill_workhorse(url, "sleep_incr", JOBS), bare(url)),
     }
+    base = os.environ.get("BENCH_ASYNC_BASE")
+    if base:  # that tree's async lane as one more side
+        sides["base"] = (
+            lambda: fill_workhorse(url, "sleep_incr", JOBS),
+            workhorse(url, "-c", "10", "--async-concurrency", str(CONCURRENCY), src=base),
+        )
     if python is not None:
         for which in ("saq", "arq"):
             sides[which] = (
