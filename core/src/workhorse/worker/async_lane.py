@@ -27,7 +27,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 
-from workhorse import payload
+from workhorse import async_redis, payload
 from workhorse.errors import PayloadError
 from workhorse.job import find
 from workhorse.stats import ThreadStats
@@ -148,6 +148,7 @@ class AsyncLane:
         """A runner: run queued jobs one after another until the lane stops."""
         task = asyncio.current_task()
         assert task is not None
+        async_redis.serve_this_task(self.loop)
         run, stats, waiting = self.processor.process_async, self.stats, self.waiting
         while not self.stopping:
             try:
@@ -158,7 +159,7 @@ class AsyncLane:
                 await wake  # cancelled when the lane stops
                 continue
             try:
-                self._timed_job(await run(unit, job, stats, next(_slots)))
+                self._timed_job(await run(unit, job, stats, next(_slots), task))
             except asyncio.CancelledError:
                 if self.stopping:  # the job was pushed back to its queue at shutdown
                     raise

@@ -268,17 +268,22 @@ class Processor:
 
     # -- the async lane (issue 24): the same steps, awaited on the lane's loop --------
     async def process_async(
-        self, unit: UnitOfWork[object], job: JobPayload, stats: ThreadStats, slot: int
+        self,
+        unit: UnitOfWork[object],
+        job: JobPayload,
+        stats: ThreadStats,
+        slot: int,
+        task: asyncio.Task[Any],
     ) -> float:
-        """Run one decoded async job to its outcome on the lane; returns the seconds its
-        body ran. ``slot`` stands for the thread id a thread job is known by (running
-        jobs, deadlines, cancellation)."""
+        """Run one decoded async job to its outcome on the lane's runner ``task`` (that
+        calls this); returns the seconds its body ran. ``slot`` stands for the thread id
+        a thread job is known by (running jobs, deadlines, cancellation)."""
         current.async_thread.set(slot)
         self.running.register(slot, unit, time.time())
         deferred, elapsed = False, 0.0
         held = logcontext.slot()
         try:
-            deferred, elapsed = await self._execute_async(unit, job, stats, slot, held)
+            deferred, elapsed = await self._execute_async(unit, job, stats, slot, held, task)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
             fmt, error = self.settings.timestamp_format, exc
@@ -304,6 +309,7 @@ class Processor:
         stats: ThreadStats,
         slot: int,
         held: logcontext.Slot,
+        task: asyncio.Task[Any],
     ) -> tuple[bool, float]:
         """Run the job and settle its outcome: (whether the worker must not acknowledge
         it, as a middleware deferred it, the watchdog settled it, or shutdown requeued
@@ -315,8 +321,8 @@ class Processor:
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
-        control, task = self.control, asyncio.current_task()
-        assert task is not None and self.run_chain_async is not None  # the lane's own task
+        control = self.control
+        assert self.run_chain_async is not None  # else there is no lane
         control.futures[slot] = task
         self._inside[slot] = True
         try:
