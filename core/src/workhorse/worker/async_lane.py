@@ -76,6 +76,11 @@ class AsyncLane:
         self.stopping = False
         self._freed = 0  # slots freed during this turn of the loop, given back at its end
 
+    @property
+    def loop_name(self) -> str:
+        """Which event loop runs the lane: "uvloop" or "asyncio" (the start line says)."""
+        return "uvloop" if type(self.loop).__module__.startswith("uvloop") else "asyncio"
+
     @staticmethod
     def claim(unit: UnitOfWork[object]) -> JobPayload | None:
         """The decoded job if it is an async job of this process, else None: a thread

@@ -92,7 +92,8 @@ class Capsule:
         queues = ",".join(
             f"{q.name}{',' + str(q.weight) if q.weight else ''}" for q in self.spec.queues
         )
-        tasks = f" + {self.lane.limit} async" if self.lane is not None else ""
+        lane = self.lane
+        tasks = f" + {lane.limit} async ({lane.loop_name})" if lane is not None else ""
         return f"{self.name}: {self.spec.concurrency} threads{tasks}, queues {queues}"
 
 

@@ -81,7 +81,9 @@ class WorkerProcess:
         self._requeued = False
         self._shutdown_thread: threading.Thread | None = None
         # Async jobs share one redis.asyncio pool on the loop, wherever they run (issue 24).
-        self.async_runner = AsyncRunner(partial(async_redis.bind, sync=self._redis))
+        self.async_runner = AsyncRunner(
+            partial(async_redis.bind, sync=self._redis), settings.event_loop
+        )
         self.services: list[Service] = []
         self.capsules: list[Capsule] = []
         self._threads: list[threading.Thread] = []
