@@ -9,7 +9,7 @@ slot until it ends.
 
 Jobs run on long-lived runner tasks, one job after another, as thread jobs run on
 job threads: a task per job costs its creation, a first step and a done callback
-on the loop, which at thousands of jobs a second is a fifth of the loop's time. A
+on the loop, which at thousands of jobs a second is a tenth of the loop's time. A
 runner is started when a job finds none idle (so at most ``limit`` of them, and
 none before the first async job); a cancellation or time limit cancels the runner
 only while that job's body runs, and the job's outcome absorbs it (see
@@ -69,8 +69,10 @@ class AsyncLane:
         # round trip and one wake-up of each thread per batch, not per finished job.
         self.refill = max(1, limit // 8)
         self.stats = ThreadStats()  # written on the loop thread only
+        # Handed over, not taken by a runner yet: the fetch thread appends, runners (and
+        # take_waiting, once fetching stopped) pop, each one atomic deque operation.
+        self.waiting: deque[Job] = deque()
         # The rest is the loop thread's only.
-        self.waiting: deque[Job] = deque()  # handed over, not taken by a runner yet
         self.idle: list[asyncio.Future[None]] = []  # an idle runner waits on each
         self.runners: set[asyncio.Task[None]] = set()
         self.stopping = False
