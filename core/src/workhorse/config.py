@@ -198,8 +198,8 @@ class Settings:
     # (issue 24), beside and apart from the job threads; 0 runs them on job threads.
     async_concurrency: int = 200
     # The process's event loop: "auto" takes uvloop's when uvloop is installed (about a
-    # third more async jobs a second per core), else asyncio's; "asyncio" or "uvloop"
-    # insist on one (uvloop must then be installed).
+    # fifth less CPU per async job), else asyncio's; "asyncio" or "uvloop" insist on one
+    # (uvloop must then be installed).
     event_loop: str = "auto"
     # The oldest Ruby Sidekiq sharing the Redis (6, 7 or 8); decides what is
     # written in that generation's form (workhorse.compat).
