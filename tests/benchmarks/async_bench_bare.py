@@ -42,4 +42,9 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if os.environ.get("BENCH_LOOP") == "uvloop":  # the floor for a worker on uvloop
+        import uvloop
+
+        uvloop.run(main())
+    else:
+        asyncio.run(main())

@@ -11,6 +11,12 @@ process); SAQ; arq. SAQ and arq run in their own venv (BENCH_PEERS_VENV, default
 order; the table shows medians of per-round ratios, and CPU seconds per 1,000 jobs
 of the worker processes (utime + stime from /proc) while they drained.
 
+BENCH_LOOP=uvloop runs workhorse and the bare loop on uvloop (installed in this env);
+SAQ and arq stay on asyncio's loop.
+
+BENCH_ASYNC_BASE=<dir of a source tree> adds that tree's async lane as a side ("base").
+BENCH_SIDES=workhorse,base,... keeps only the sides named.
+
 BENCH_SYNC_BASE=<dir of a source tree> also compares this tree's thread jobs (10 ms
 sleep + INCR at 2 x 50 threads, and no-op + INCR at 2 x 8) with that tree's, e.g. a
 ``git archive main`` extracted to /tmp: paired rounds, medians of ratios; once with
@@ -41,6 +47,7 @@ NOOP_JOBS = int(os.environ.get("BENCH_NOOP_JOBS", "20000"))
 CONCURRENCY = 200
 PEERS = Path(os.environ.get("BENCH_PEERS_VENV", Path.home() / ".cache/workhorse-bench/peers"))
 DONE = "bench:done"
+LOOP = os.environ.get("BENCH_LOOP", "asyncio")  # "uvloop": workhorse and the bare loop on it
 
 
 def peers_python() -> Path | None:
@@ -112,6 +119,8 @@ def _env(url: str, pythonpath: str) -> dict[str, str]:
         "BENCH_CONCURRENCY": str(CONCURRENCY),
         "PYTHONPATH": pythonpath,
         "WORKHORSE_JOB_LOGS": "0",
+        # Workhorse and the bare loop on the same loop: BENCH_LOOP=uvloop for uvloop's.
+        "WORKHORSE_EVENT_LOOP": LOOP,
     }
 
 
@@ -171,6 +180,12 @@ def async_rounds(url: str) -> None:
         ),
         "bare loop": (lambda: fill_workhorse(url, "sleep_incr", JOBS), bare(url)),
     }
+    base = os.environ.get("BENCH_ASYNC_BASE")
+    if base:  # that tree's async lane as one more side
+        sides["base"] = (
+            lambda: fill_workhorse(url, "sleep_incr", JOBS),
+            workhorse(url, "-c", "10", "--async-concurrency", str(CONCURRENCY), src=base),
+        )
     if python is not None:
         for which in ("saq", "arq"):
             sides[which] = (
@@ -189,7 +204,7 @@ def async_rounds(url: str) -> None:
             fill()
             results[name].append(drain(r, JOBS, start))
             print(f"round {i + 1} {name}: {results[name][-1][0]:,.0f} jobs/s", flush=True)
-    _table("10 ms async jobs, 2 processes x 200", results, "workhorse")
+    _table(f"10 ms async jobs, 2 processes x 200, {LOOP}", results, "workhorse")
 
 
 def _table(title: str, results: dict[str, list[tuple[float, float]]], ours: str) -> None:

@@ -73,3 +73,9 @@ async def stubborn(seconds: float) -> None:
     except asyncio.CancelledError:
         await asyncio.sleep(seconds)
     note("stubborn ended")
+
+
+@workhorse.job(retry=0)
+async def loop_kind() -> None:
+    """Says which event loop runs it."""
+    note(f"loop:{type(asyncio.get_running_loop()).__module__.split('.')[0]}")

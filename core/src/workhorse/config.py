@@ -13,6 +13,7 @@ from workhorse.compat import TimestampFormat as TimestampFormat  # re-exported
 from workhorse.errors import ConfigError, InputError
 
 LogFormat = Literal["text", "json"]
+EVENT_LOOPS = ("auto", "asyncio", "uvloop")  # Settings.event_loop
 
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.:\-{}|]+$")
 
@@ -196,6 +197,10 @@ class Settings:
     # How many ``async def`` jobs each process runs at once as tasks on its event loop
     # (issue 24), beside and apart from the job threads; 0 runs them on job threads.
     async_concurrency: int = 200
+    # The process's event loop: "auto" takes uvloop's when uvloop is installed (about a
+    # fifth less CPU per async job), else asyncio's; "asyncio" or "uvloop" insist on one
+    # (uvloop must then be installed).
+    event_loop: str = "auto"
     # The oldest Ruby Sidekiq sharing the Redis (6, 7 or 8); decides what is
     # written in that generation's form (workhorse.compat).
     sidekiq_compat: int = DEFAULT
@@ -246,6 +251,7 @@ class Settings:
             "timestamps": env.get("WORKHORSE_TIMESTAMPS") or None,
             "prefetch": _env_int(env, "WORKHORSE_PREFETCH", 8),
             "async_concurrency": _env_int(env, "WORKHORSE_ASYNC_CONCURRENCY", 200),
+            "event_loop": env.get("WORKHORSE_EVENT_LOOP") or "auto",
             "log_format": env.get("WORKHORSE_LOG_FORMAT", "text"),
             "job_logs": _env_bool(env, "WORKHORSE_JOB_LOGS", False),
         }
@@ -277,6 +283,11 @@ class Settings:
             raise ConfigError(
                 f"async concurrency must be 0 (async jobs run on job threads) or more, "
                 f"got {self.async_concurrency}"
+            )
+        if self.event_loop not in EVENT_LOOPS:
+            raise ConfigError(
+                f"event loop must be 'auto' (uvloop if installed), 'asyncio' or 'uvloop', "
+                f"got {self.event_loop!r}"
             )
         if self.processes < 1:
             raise ConfigError(f"processes must be 1 or more, got {self.processes}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable
 
@@ -17,7 +18,12 @@ from support.waiting import wait_for
 import workhorse
 from workhorse import handlers
 from workhorse.client import Client
+from workhorse.config import Settings
+from workhorse.errors import ConfigError
 from workhorse.middleware import AsyncRunNext, JobContext, RunNext
+from workhorse.stats import snapshot
+from workhorse.worker import capsule
+from workhorse.worker.async_runner import new_event_loop
 from workhorse.worker.launcher import WorkerProcess
 
 StartWorker = Callable[..., WorkerProcess]
@@ -80,6 +86,38 @@ def test_shutdown_pushes_unfinished_async_jobs_back_to_their_queue(
     assert sorted(queued) == sorted(raws)
     wait_for(lambda: not jobs.running, "the tasks to be cancelled")
     assert r.zcard("retry") == 0 and r.zcard("dead") == 0  # pushed back is no outcome
+
+
+def test_async_jobs_count_as_processed_like_thread_jobs(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    jobs.gate.set()
+    for name in ("a", "b", "c"):
+        jobs.held.perform_async(name)
+    jobs.sync_note.perform_async("plain")
+    worker = start_worker()
+    wait_for(lambda: len(lane_notes(r)) == 4, "all four jobs")
+    totals = wait_for(
+        lambda: (t := snapshot(capsule.thread_stats(worker.capsules))).processed == 4 and t,
+        "four jobs counted",
+    )
+    assert totals.failed == 0 and totals.by_job["async_lane_jobs.held"][0] == 3
+
+
+def test_a_cancelled_job_leaves_its_runner_to_the_next_job(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    cancelled = jobs.held_forever.set(store_result=True).perform_async("first")
+    jobs.held.perform_async("second")
+    start_worker(async_concurrency=1)  # one runner: the second job runs on the first's
+    wait_for(lambda: "first" in jobs.running, "the first job to run")
+    workhorse.cancel(cancelled)
+    with pytest.raises(workhorse.JobCancelled):
+        cancelled.result(timeout=10)
+    wait_for(lambda: "second" in jobs.running, "the second job to run")
+    jobs.gate.set()
+    wait_for(lambda: lane_notes(r) == ["second:workhorse-asyncio"], "the second job to finish")
+    assert r.zcard("retry") == 0 and r.zcard("dead") == 0  # nothing of the cancel reached it
 
 
 def test_a_failing_async_job_is_retried_with_its_error(
@@ -220,6 +258,57 @@ def test_a_task_that_ignores_its_cancellation_is_cancelled_again_and_failed_once
     assert "its task was cancelled again" in dead["error_message"]
     lane = worker.capsules[0].lane
     assert lane is not None
-    wait_for(lambda: not lane.tasks and not worker.processor.running, "its task to be gone")
+    wait_for(lambda: len(lane.idle) == len(lane.runners) == 1, "its runner to be idle again")
+    assert not worker.processor.running
     assert r.zcard("dead") == 1 and r.zcard("retry") == 0  # one outcome, not two
     assert lane_notes(r) == []  # the second cancellation ended it
+
+
+def test_jobs_held_ahead_for_the_runners_go_back_to_their_queue_when_the_worker_quiets(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    jobs.gate.set()
+    worker = start_worker(async_concurrency=2, concurrency=1)
+    for i in range(3):  # short jobs: from now on the lane holds jobs ahead
+        jobs.held.perform_async(f"quick{i}")
+    wait_for(lambda: len(lane_notes(r)) == 3, "the short jobs")
+    jobs.gate.clear()
+    wh_client.push_bulk({"class": "async_lane_jobs.held", "args": [f"slow{i}"]} for i in range(4))
+    wait_for(lambda: len(jobs.running) == 2, "two jobs to run")
+    wait_for(lambda: r.llen("queue:default") == 0, "two more to be held ahead")
+    worker.set_quiet()
+    wait_for(lambda: r.llen("queue:default") == 2, "the two held ahead to go back")
+    assert len(jobs.running) == 2
+    jobs.gate.set()
+    wait_for(lambda: len(lane_notes(r)) == 5, "the running two to finish")
+
+
+def test_the_lane_runs_on_asyncio_when_asked(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    jobs.loop_kind.perform_async()
+    worker = start_worker(event_loop="asyncio")
+    wait_for(lambda: lane_notes(r) == ["loop:asyncio"], "the job")
+    assert "200 async (asyncio)" in worker.capsules[0].describe()
+
+
+def test_auto_takes_uvloop_when_it_is_installed(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    pytest.importorskip("uvloop")
+    jobs.loop_kind.perform_async()
+    worker = start_worker()
+    wait_for(lambda: lane_notes(r) == ["loop:uvloop"], "the job")
+    assert "200 async (uvloop)" in worker.capsules[0].describe()
+
+
+def test_uvloop_asked_for_but_not_installed_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop raises ImportError
+    with pytest.raises(ConfigError, match="uvloop is not installed"):
+        new_event_loop("uvloop")
+    new_event_loop("auto").close()  # auto: asyncio's, quietly
+
+
+def test_an_unknown_event_loop_is_refused(settings: Settings) -> None:
+    with pytest.raises(ConfigError, match="event loop must be 'auto'"):
+        settings.with_changes(event_loop="trio")

@@ -78,7 +78,7 @@ class Capsule:
         self.fetcher: Fetcher[Any] = plugins.make_fetcher(CapsuleContext(process, spec))
         self.processor = Processor(process, self.fetcher, run_async)
         prefetch = settings.prefetch if spec.prefetch is None else spec.prefetch
-        self.lane = _lane(spec, settings, self.processor, run_async)
+        self.lane = _lane(spec, settings, self.processor, run_async, prefetch)
         self.executor = Executor(
             self.processor,
             self.fetcher,
@@ -92,7 +92,8 @@ class Capsule:
         queues = ",".join(
             f"{q.name}{',' + str(q.weight) if q.weight else ''}" for q in self.spec.queues
         )
-        tasks = f" + {self.lane.limit} async" if self.lane is not None else ""
+        lane = self.lane
+        tasks = f" + {lane.limit} async ({lane.loop_name})" if lane is not None else ""
         return f"{self.name}: {self.spec.concurrency} threads{tasks}, queues {queues}"
 
 
@@ -106,12 +107,17 @@ def async_limit(spec: CapsuleSpec, settings: Settings) -> int:
 
 
 def _lane(
-    spec: CapsuleSpec, settings: Settings, processor: Processor, run_async: AsyncRunner
+    spec: CapsuleSpec,
+    settings: Settings,
+    processor: Processor,
+    run_async: AsyncRunner,
+    prefetch: int,
 ) -> AsyncLane | None:
     limit = async_limit(spec, settings)
     if not limit or processor.run_chain_async is None:
         return None
-    return AsyncLane(processor, run_async.loop(), limit)
+    ahead = limit if prefetch else 0  # --prefetch 0: nothing held in memory, as for threads
+    return AsyncLane(processor, run_async.loop(), limit, ahead)
 
 
 def running(capsules: Iterable[Capsule]) -> dict[int, tuple[UnitOfWork[object], float]]:

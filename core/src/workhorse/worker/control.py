@@ -7,7 +7,7 @@ no timeout, a long numpy call) sees it only when the call returns. An ``async de
 job is interrupted by cancelling its task on the loop. Run from a job thread, the
 thread waits for the task to end, so a coroutine that swallows ``CancelledError`` is
 not forgotten while it runs on (the processor's backstop cancels it again and gives
-up on it); on the async lane the task's slot stays taken until it ends.
+up on it); on the async lane the job's slot stays taken until its coroutine ends.
 
 The job thread marks itself interruptible only while the job body runs
 (``enter``/``leave``, two dict writes per job). An interrupt that races the end of
@@ -90,6 +90,12 @@ class RunControl:
             future.cancel()
         else:
             task.get_loop().call_soon_threadsafe(task.cancel)
+
+    def cancel_lane_job(self, slot: int, task: asyncio.Task[Any]) -> None:
+        """On the lane's loop: cancel the job in ``slot`` once more (it ignored the first
+        cancel), if its body still runs on ``task``; the runner's next job must not see it."""
+        if self.futures.get(slot) is task:
+            task.cancel()
 
     def _cancel_task(self, slot: int, task: asyncio.Task[Any]) -> None:
         """On the lane's loop: cancel the task if its body still runs. The task cannot

@@ -164,7 +164,7 @@ class Executor:
         # While fetches bring async jobs only, a fetch fills every free lane slot: the
         # lane's throughput is its slots over the refill round trip, so the batch, not
         # the thread count, must carry it.
-        slots = lane.reserve(lane.limit if self._async_only else permits, 0.5)
+        slots = lane.reserve(lane.capacity if self._async_only else permits, 0.5)
         if not slots:
             self._give_back(permits)
             return
@@ -298,6 +298,10 @@ class Executor:
             if unit is not _STOP:
                 pending.append(unit)
         self._return_units(pending)
+        if self.lane is not None:  # queued for the lane, not started: they hold no permit
+            held = self.lane.take_waiting()
+            if held:
+                self.fetcher.requeue(held)
 
     def threads_alive(self) -> bool:
         return all(thread.is_alive() for thread in self._threads)

@@ -81,7 +81,9 @@ class WorkerProcess:
         self._requeued = False
         self._shutdown_thread: threading.Thread | None = None
         # Async jobs share one redis.asyncio pool on the loop, wherever they run (issue 24).
-        self.async_runner = AsyncRunner(partial(async_redis.bind, sync=self._redis))
+        self.async_runner = AsyncRunner(
+            partial(async_redis.bind, sync=self._redis), settings.event_loop
+        )
         self.services: list[Service] = []
         self.capsules: list[Capsule] = []
         self._threads: list[threading.Thread] = []
@@ -286,6 +288,9 @@ class WorkerProcess:
             _safely(server.stop, "stopping an HTTP port")
         if self.snapshots is not None:
             _safely(self.snapshots.stop, "writing the last metrics snapshot")
+        for cap in self.capsules:  # idle runners, or ones a forced stop left running
+            if cap.lane is not None:
+                _safely(cap.lane.cancel_all, "stopping the async lane")
         _safely(self._close_async_redis, "closing the async jobs' Redis client")
         self.async_runner.stop()
         for cap in self.capsules:

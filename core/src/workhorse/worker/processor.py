@@ -268,16 +268,22 @@ class Processor:
 
     # -- the async lane (issue 24): the same steps, awaited on the lane's loop --------
     async def process_async(
-        self, unit: UnitOfWork[object], job: JobPayload, stats: ThreadStats, slot: int
-    ) -> None:
-        """Run one decoded async job to its outcome as a task; ``slot`` stands for the
-        thread id a thread job is known by (running jobs, deadlines, cancellation)."""
+        self,
+        unit: UnitOfWork[object],
+        job: JobPayload,
+        stats: ThreadStats,
+        slot: int,
+        task: asyncio.Task[Any],
+    ) -> float:
+        """Run one decoded async job to its outcome on the lane's runner ``task`` (that
+        calls this); returns the seconds its body ran. ``slot`` stands for the thread id
+        a thread job is known by (running jobs, deadlines, cancellation)."""
         current.async_thread.set(slot)
         self.running.register(slot, unit, time.time())
-        deferred = False
+        deferred, elapsed = False, 0.0
         held = logcontext.slot()
         try:
-            deferred = await self._execute_async(unit, job, stats, slot, held)
+            deferred, elapsed = await self._execute_async(unit, job, stats, slot, held, task)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
             fmt, error = self.settings.timestamp_format, exc
@@ -289,10 +295,12 @@ class Processor:
             held[0] = None
             if self.cancelled_threads:
                 self.cancelled_threads.discard(slot)
-            if self.abandoned:
+            if self.abandoned and slot in self.abandoned:  # failed at the backstop
                 self.abandoned.discard(slot)
+                log.warning("the async job jid=%s given up on earlier has now ended", job["jid"])
         if not deferred:
             self.fetcher.acknowledge(unit)
+        return elapsed
 
     async def _execute_async(
         self,
@@ -301,9 +309,11 @@ class Processor:
         stats: ThreadStats,
         slot: int,
         held: logcontext.Slot,
-    ) -> bool:
-        """Run the job and settle its outcome; True if the worker must not acknowledge it
-        (a middleware deferred it, the watchdog settled it, or shutdown requeued it)."""
+        task: asyncio.Task[Any],
+    ) -> tuple[bool, float]:
+        """Run the job and settle its outcome: (whether the worker must not acknowledge
+        it, as a middleware deferred it, the watchdog settled it, or shutdown requeued
+        it; the seconds its body ran)."""
         ctx = self._context(unit, job)
         self._lane_jobs[slot] = (ctx, unit, stats)
         limit = self._limit(ctx, slot, unit, stats)
@@ -311,8 +321,8 @@ class Processor:
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
-        control, task = self.control, asyncio.current_task()
-        assert task is not None and self.run_chain_async is not None  # the lane's own task
+        control = self.control
+        assert self.run_chain_async is not None  # else there is no lane
         control.futures[slot] = task
         self._inside[slot] = True
         try:
@@ -323,12 +333,12 @@ class Processor:
             elapsed = time.perf_counter() - t0
             if isinstance(exc, asyncio.CancelledError):
                 if reason is None and self.process.hard_stopping:
-                    return True  # shutdown pushed it back to its queue: not an outcome
+                    return True, elapsed  # shutdown pushed it back to its queue: no outcome
                 task.uncancel()  # ours to settle: later awaits must not see it cancelled
             if (limit or slot in self.cancelled_threads) and self._abandoned(slot):
-                return True
+                return True, elapsed
             await self._failed_async(ctx, self._explain(exc, reason, ctx, limit), elapsed, stats)
-            return ctx.deferred
+            return ctx.deferred, elapsed
         if self._reasons:  # a cancel was on its way: _cancel_task will see it left
             control.leave(slot)
         else:
@@ -336,9 +346,11 @@ class Processor:
         control.futures.pop(slot, None)
         elapsed = time.perf_counter() - t0
         if (limit or slot in self.cancelled_threads) and self._abandoned(slot):
-            return True
-        self._completed(ctx, elapsed, stats)
-        return ctx.deferred
+            return True, elapsed
+        stats.record(ctx.name, True, elapsed * 1000)
+        if self._observe or ctx.stash or self._job_logs:
+            self._completed(ctx, elapsed, stats)
+        return ctx.deferred, elapsed
 
     async def _failed_async(
         self, ctx: JobContext, exc: BaseException, elapsed: float, stats: ThreadStats
@@ -450,8 +462,9 @@ class Processor:
         if isinstance(task, asyncio.Task):  # cancelled once more, as on a thread (_give_up)
             reason = JobCancelled if tid in self.cancelled_threads else JobTimeout
             exc = _Ignored(reason).explained(ctx, grace)
-            task.get_loop().call_soon_threadsafe(task.cancel)
-            task.get_loop().call_soon_threadsafe(task.add_done_callback, partial(_late, ctx.jid))
+            # Its runner goes on to other jobs once this one ends (process_async then
+            # says that it did): the cancel must reach this job only.
+            task.get_loop().call_soon_threadsafe(self.control.cancel_lane_job, tid, task)
         else:
             exc = JobTimeout(
                 f"{ctx.name} ignored its time limit of {deadline.limit:g}s for {grace:g}s more "
