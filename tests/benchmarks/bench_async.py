@@ -51,11 +51,16 @@ LOOP = os.environ.get("BENCH_LOOP", "asyncio")  # "uvloop": workhorse and the ba
 
 
 def peers_python() -> Path | None:
+    """The peers' venv, made (or mended) on first use; None if SAQ or arq cannot import."""
     python = PEERS / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+    importable = [str(python), "-c", "import saq, arq"]
+    if subprocess.run(importable, check=False, capture_output=True).returncode != 0:
+        # SAQ imports typing_extensions without declaring it on every Python.
         pip = [str(python), "-m", "pip", "install", "-q", "saq", "arq", "redis"]
-        if subprocess.run(pip, check=False).returncode != 0:
+        subprocess.run([*pip, "typing_extensions"], check=False)
+        if subprocess.run(importable, check=False, capture_output=True).returncode != 0:
             return None
     return python
 

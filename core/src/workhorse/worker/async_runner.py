@@ -73,7 +73,8 @@ def new_event_loop(kind: str) -> asyncio.AbstractEventLoop:
         if kind == "uvloop":
             raise ConfigError(
                 "event loop 'uvloop' asked for (WORKHORSE_EVENT_LOOP), but uvloop is not "
-                "installed: pip install uvloop, or use 'auto' or 'asyncio'"
+                "installed: pip install 'workhorse[uvloop]', or use 'auto' or 'asyncio'"
             ) from None
         return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
