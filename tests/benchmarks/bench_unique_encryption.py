@@ -7,7 +7,9 @@
   no-op jobs and for jobs doing one Redis INCR (target: paired median >= 80 %), with
   the CPU each job cost this process (worker threads, fetch thread, Redis client);
 - the worker's own per-job path (``Processor.process_unit``, no Redis, one thread):
-  what an encrypted job adds, and that a plain job pays nothing for encryption.
+  what an encrypted job adds, and that a plain job pays nothing for encryption;
+- whether opening a sealed argument lets go of the GIL (a thread spinning beside it
+  would then take it over, and the opening thread wait for it to come back).
 
 Rounds: WH_BENCH_ROUNDS (7), jobs per round: WH_BENCH_JOBS (20000), threads:
 WH_BENCH_THREADS (10).
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -211,6 +214,49 @@ def test_the_worker_path_of_an_encrypted_job_vs_a_plain_one(client: Client) -> N
     figure("process_unit: µs an encrypted job adds (median)", f"{median(extra):.2f}")
     figure("process_unit: plain / encrypted, paired (median; all)", _ratios(ratio))
     assert _all_succeeded(stats)
+
+
+def test_opening_a_sealed_argument_keeps_the_gil() -> None:
+    """Calls during which a pure-Python thread spinning beside them made progress: only a
+    call that releases the GIL lets it run (the loop is far shorter than the switch
+    interval), and such a call then waits for the GIL to come back. ``cryptography``
+    releases it for inputs of 2 KiB or more (its ``GIL_DETACH_THRESHOLD``, 50.x; 44.x and
+    46.x never do), so this bench's argument keeps it; a 64 KiB one shows a release."""
+    from workhorse_enterprise.encryption.cipher import Opener, seal
+    from workhorse_enterprise.encryption.keyring import KeyRing
+
+    ring = KeyRing.parse("1:" + "A" * 43 + "=", "bench")
+    opener, jid, name = Opener(ring), "a" * 24, noop_encrypted.name
+    for label, value in (("this bench's argument", SECRET), ("a 64 KiB argument", "x" * 65536)):
+        token = seal(ring, value, jid, name)
+        ran = _calls_another_thread_ran_during(lambda t=token: opener.open(t, jid, name), 200)
+        figure(f"opening {label}: calls that let another thread run", f"{ran} / 200")
+
+
+def _calls_another_thread_ran_during(call: Callable[[], object], n: int) -> int:
+    progress = [0]
+    spinning = True
+
+    def spin() -> None:
+        while spinning:
+            progress[0] += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    spinner = threading.Thread(target=spin, daemon=True)
+    spinner.start()
+    try:
+        time.sleep(0.02)  # the spinner holds the GIL; this thread takes it back after 5 ms
+        ran = 0
+        for _ in range(n):
+            before = progress[0]
+            call()
+            ran += progress[0] != before
+        return ran
+    finally:
+        spinning = False
+        spinner.join()
+        sys.setswitchinterval(interval)
 
 
 def _all_succeeded(stats: ThreadStats) -> bool:

@@ -17,7 +17,8 @@ from workhorse.api.records import JobRecord
 from workhorse.client import Client
 from workhorse.errors import ConfigError
 from workhorse.worker.launcher import WorkerProcess
-from workhorse_enterprise.encryption import KeyRing, generate
+from workhorse_enterprise.encryption import KeyRing, MissingKey, UndecryptableArgument, generate
+from workhorse_enterprise.encryption.cipher import Opener, seal
 
 pytestmark = pytest.mark.usefixtures("uclient")
 Start = Callable[..., WorkerProcess]
@@ -295,3 +296,53 @@ def test_every_json_value_comes_back_unchanged_from_its_sealed_form(value: objec
     ring = KeyRing.parse(KEY_1, "test")
     token = seal(ring, value, "a" * 24, "s.show")
     assert open_sealed(ring, token, "a" * 24, "s.show") == value
+
+
+def _opener_and_token(value: object = SECRET) -> tuple[Opener, str]:
+    ring = KeyRing.parse(KEY_1, "test")
+    return Opener(ring), seal(ring, value, "a" * 24, "s.show")
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "not base64!", "QUJD", "AQ==", "AQ" + "A" * 20, 42, None, ["x"], {"v": 1}, "é" * 60],
+)
+def test_a_value_that_is_no_sealed_argument_is_refused_as_such(token: object) -> None:
+    """The opener tries the value as it comes and only examines it once that failed:
+    every shape of garbage still gets the one reason that fits it."""
+    opener, _ = _opener_and_token()
+    with pytest.raises(UndecryptableArgument, match="is not a sealed value") as info:
+        opener.open(token, "a" * 24, "s.show")
+    assert not isinstance(info.value, MissingKey)
+
+
+def test_a_sealed_argument_of_an_unknown_key_version_names_the_version_it_needs() -> None:
+    opener, token = _opener_and_token()
+    blob = base64.b64decode(token)
+    other = base64.b64encode(bytes([7]) + blob[1:]).decode()
+    with pytest.raises(MissingKey, match="key version 7, which this process does not have"):
+        opener.open(other, "a" * 24, "s.show")
+
+
+@pytest.mark.parametrize("jid, name", [("b" * 24, "s.show"), ("a" * 24, "s.other")])
+def test_a_sealed_argument_opens_only_for_the_job_it_was_sealed_for(jid: str, name: str) -> None:
+    opener, token = _opener_and_token()
+    with pytest.raises(UndecryptableArgument, match="altered, or copied") as info:
+        opener.open(token, jid, name)
+    assert not isinstance(info.value, MissingKey)
+
+
+def test_a_flipped_ciphertext_bit_is_refused_as_altered() -> None:
+    opener, token = _opener_and_token()
+    blob = bytearray(base64.b64decode(token))
+    blob[-1] ^= 1
+    with pytest.raises(UndecryptableArgument, match="altered, or copied"):
+        opener.open(base64.b64encode(bytes(blob)).decode(), "a" * 24, "s.show")
+
+
+def test_a_hand_made_payload_with_a_numeric_jid_opens_as_the_client_sealed_it() -> None:
+    """The client seals with ``str(jid)``; the worker opens with the payload's jid as
+    it is, which formats the same."""
+    ring = KeyRing.parse(KEY_1, "test")
+    token = seal(ring, SECRET, str(12345), "s.show")
+    assert Opener(ring).open(token, 12345, "s.show") == SECRET

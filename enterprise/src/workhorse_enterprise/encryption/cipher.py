@@ -13,6 +13,7 @@ import json
 import json.scanner
 import secrets
 from collections.abc import Callable
+from typing import NoReturn
 
 from cryptography.exceptions import InvalidTag
 
@@ -51,35 +52,58 @@ def seal(ring: KeyRing, value: object, jid: str, name: str) -> str:
 
 
 def open_sealed(ring: KeyRing, token: object, jid: str, name: str) -> object:
-    """The plaintext value; ``UndecryptableArgument``/``MissingKey`` say why not.
+    """The plaintext value; ``UndecryptableArgument``/``MissingKey`` say why not."""
+    return Opener(ring).open(token, jid, name)
 
-    This runs before every encrypted job: one strict base64 pass, one cipher
-    lookup, one AES-GCM call, one JSON scan, and nothing that builds objects per call.
+
+class Opener:
+    """Opens sealed arguments with one key ring: the worker's decryption, once per job.
+
+    A value that opens costs one strict base64 pass, one AES-GCM call and one JSON
+    scan, and nothing is checked up front: a value that does not open makes one of
+    them raise, and only then is it examined to say why (:meth:`refuse`).
     """
-    try:
-        blob = binascii.a2b_base64(token, strict_mode=True) if type(token) is str else b""
-    except (binascii.Error, ValueError):
-        blob = b""
-    if len(blob) < 1 + NONCE + TAG:
-        raise UndecryptableArgument(
-            f"the last argument of encrypted job {name} jid={jid} is not a sealed value"
-        )
-    version = blob[0]
-    cipher = ring.ciphers.get(version)
-    if cipher is None:
-        have = ",".join(map(str, ring.versions)) or "none"
-        raise MissingKey(
-            f"job {name} jid={jid} was encrypted with key version {version}, which this "
-            f"process does not have (it has: {have}); add that key to {ENV} and retry the "
-            "job from the dead set"
-        )
-    try:
-        aad = f"workhorse-encrypt\n{name}\n{jid}".encode()  # as _aad(), without the call
-        plain = cipher.decrypt(blob[1 : 1 + NONCE], blob[1 + NONCE :], aad)
-    except InvalidTag:
+
+    def __init__(self, ring: KeyRing) -> None:
+        self.ring = ring
+        self.ciphers = ring.ciphers
+
+    def open(self, token: object, jid: object, name: str) -> object:
+        """``token``'s plaintext value, sealed by ``seal(ring, value, str(jid), name)``."""
+        try:
+            blob = binascii.a2b_base64(token, strict_mode=True)  # type: ignore[arg-type]
+            plain = self.ciphers[blob[0]].decrypt(
+                blob[1 : 1 + NONCE],
+                blob[1 + NONCE :],
+                # _aad() inlined; a jid that is not a str (a hand-made payload) formats
+                # as the str() the client sealed with.
+                f"workhorse-encrypt\n{name}\n{jid}".encode(),
+            )
+        except (binascii.Error, ValueError, TypeError, IndexError, KeyError, InvalidTag):
+            self.refuse(token, str(jid), name)
+        # Authenticated, so it is the JSON text seal() wrote: no whitespace, nothing after it.
+        return _SCAN(plain.decode(), 0)[0]
+
+    def refuse(self, token: object, jid: str, name: str) -> NoReturn:
+        """Raise why ``token`` does not open: it is no sealed value, this process lacks its
+        key version, or it was altered or sealed for another job."""
+        try:
+            blob = binascii.a2b_base64(token, strict_mode=True) if type(token) is str else b""
+        except (binascii.Error, ValueError):
+            blob = b""
+        if len(blob) < 1 + NONCE + TAG:
+            raise UndecryptableArgument(
+                f"the last argument of encrypted job {name} jid={jid} is not a sealed value"
+            )
+        version = blob[0]
+        if version not in self.ciphers:
+            have = ",".join(map(str, self.ring.versions)) or "none"
+            raise MissingKey(
+                f"job {name} jid={jid} was encrypted with key version {version}, which this "
+                f"process does not have (it has: {have}); add that key to {ENV} and retry the "
+                "job from the dead set"
+            )
         raise UndecryptableArgument(
             f"the encrypted argument of job {name} jid={jid} does not open with key version "
             f"{version}: it was altered, or copied from another job"
-        ) from None
-    # Authenticated, so it is the JSON text seal() wrote: no whitespace, nothing after it.
-    return _SCAN(plain.decode(), 0)[0]
+        )

@@ -19,7 +19,7 @@ from workhorse import payload
 from workhorse.errors import PayloadError
 from workhorse.middleware import AsyncRunNext, JobContext, PushNext, RunNext
 from workhorse.types import JobPayload
-from workhorse_enterprise.encryption.cipher import UndecryptableArgument, open_sealed, seal
+from workhorse_enterprise.encryption.cipher import Opener, UndecryptableArgument, seal
 from workhorse_enterprise.encryption.keyring import KeyRing
 from workhorse_enterprise.license_gate import ENCRYPTION
 
@@ -60,15 +60,16 @@ class Decrypt:
 
     def __init__(self, ring: KeyRing | None = None) -> None:
         ENCRYPTION.require()
-        self._ring = ring
+        self._open = None if ring is None else Opener(ring)
 
-    def ring(self) -> KeyRing:
-        if self._ring is None:
+    def opener(self) -> Opener:
+        if self._open is None:
             try:
-                self._ring = KeyRing.from_env()
+                ring = KeyRing.from_env()
             except Exception as exc:  # noqa: BLE001 - no/bad keys: every version is "missing"
-                self._ring = _EmptyRing(exc)
-        return self._ring
+                ring = _EmptyRing(exc)
+            self._open = Opener(ring)
+        return self._open
 
     def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
         job: dict[str, Any] = ctx.job  # type: ignore[assignment]  # no cast() call per job
@@ -76,14 +77,8 @@ class Decrypt:
         if job.get("encrypt") is not True or type(args) is not list or not args:
             return call_next()  # not encrypted, or nothing was sealed (no arguments)
         sealed = args[-1]
-        jid = job.get("jid", "")  # as ctx.jid, without the property: what seal() was given
         try:
-            args[-1] = open_sealed(
-                self._ring or self.ring(),
-                sealed,
-                jid if type(jid) is str else str(jid),
-                job["class"],
-            )
+            args[-1] = (self._open or self.opener()).open(sealed, job.get("jid", ""), job["class"])
         except UndecryptableArgument:
             job["retry"] = 0  # no retry helps: to the dead set, sealed
             raise
@@ -96,15 +91,15 @@ class Decrypt:
             args[-1] = sealed
 
     async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:
-        job = ctx.job
+        job: dict[str, Any] = ctx.job  # type: ignore[assignment]
         args = job.get("args")
         if job.get("encrypt") is not True or type(args) is not list or not args:
             return await call_next()
         sealed = args[-1]
         try:
-            args[-1] = open_sealed(self._ring or self.ring(), sealed, ctx.jid, ctx.name)
+            args[-1] = (self._open or self.opener()).open(sealed, job.get("jid", ""), job["class"])
         except UndecryptableArgument:
-            cast(dict[str, Any], job)["retry"] = 0
+            job["retry"] = 0
             raise
         try:
             return await call_next()
