@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from workhorse import logcontext
 from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, JobPayload, UnitOfWork
@@ -103,19 +104,20 @@ class Executor:
         self.permits.release()
 
     def _work_loop(self, stats: ThreadStats) -> None:
-        process_unit = self.processor.process_unit
+        process_on = self.processor.process_on
         abandoned = self.processor.abandoned
+        tid, slot = threading.get_ident(), logcontext.slot()
         while True:
             unit = self.work.get()
             if unit is _STOP:
                 return
             elapsed = 0.0
             try:
-                elapsed = process_unit(unit, stats)
+                elapsed = process_on(unit, stats, tid, slot)
             except Exception:
                 log.exception("internal error while running a job; it was left for recovery")
-            if abandoned and threading.get_ident() in abandoned:
-                abandoned.discard(threading.get_ident())
+            if abandoned and tid in abandoned:
+                abandoned.discard(tid)
                 return  # replaced: its permit went to the new thread
             self.permits.release()
             # A moving average of the processor's own timing (no second clock on the

@@ -33,6 +33,7 @@ from workhorse.middleware import (
     RunNext,
     compose_server,
     compose_server_async,
+    skipped_without,
     sync_only,
 )
 from workhorse.stats import ThreadStats
@@ -70,6 +71,15 @@ class Processor:
         self.running = RunningRegistry()
         middleware = plugins.server_middleware(process)
         self.run_chain = compose_server(middleware)
+        # A job none of this concerns runs its body directly (no chain, no closure): a
+        # registered sync job without a result to store or a time limit, carrying none of
+        # the fields that bring middleware in or ask for either (None: every job has some).
+        skipped = skipped_without(middleware)
+        self._direct_unless = (
+            None
+            if skipped is None or process.settings.job_timeout
+            else skipped | {"store_result", "timeout"}
+        )
         # The async lane needs every middleware's async form (issue 24); without one, the
         # lane is off and async jobs run on job threads as before.
         self.sync_only_middleware = sync_only(middleware)
@@ -101,11 +111,14 @@ class Processor:
 
     def process_unit(self, unit: UnitOfWork[object], stats: ThreadStats) -> float:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
-        tid = threading.get_ident()
-        started = time.time()
-        self.running.register(tid, unit, started)
+        return self.process_on(unit, stats, threading.get_ident(), logcontext.slot())
+
+    def process_on(
+        self, unit: UnitOfWork[object], stats: ThreadStats, tid: int, slot: logcontext.Slot
+    ) -> float:
+        """``process_unit`` for a job thread that looked its id and log slot up once."""
+        self.running.register(tid, unit, time.time())
         deferred, elapsed = False, 0.0
-        slot = logcontext.slot()
         try:
             deferred, elapsed = self._execute(unit, stats, tid, slot)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
@@ -130,14 +143,29 @@ class Processor:
         ctx = self._decode(unit)
         if ctx is None:
             return False, 0.0
-        limit = self._limit(ctx, tid, unit, stats)
-        slot[0] = (ctx.job, unit.queue, ctx.definition)  # cleared by process_unit
+        job, definition = ctx.job, ctx.definition
+        name: str = job["class"]  # type: ignore[typeddict-item]
+        slot[0] = (job, unit.queue, definition)  # cleared by process_on
+        direct = self._direct_unless
+        if (
+            direct is not None
+            and definition is not None
+            and not (definition.is_async or definition.store_result or definition.timeout)
+            and job.keys().isdisjoint(direct)
+        ):
+            limit, invoke = 0.0, None
+        else:
+            limit = self._limit(ctx, tid, unit, stats)
+            invoke = self._invoker(ctx, tid)
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
         self._inside[tid] = True
         try:
-            self.run_chain(ctx, self._invoker(ctx, tid))
+            if invoke is None:
+                definition.call(job.get("args", []))  # type: ignore[union-attr]
+            else:
+                self.run_chain(ctx, invoke)
             self._inside.pop(tid, None)
             if self._reasons:  # an interrupt raced the end of the body: take it back
                 self.control.leave(tid)
@@ -151,7 +179,7 @@ class Processor:
         elapsed = time.perf_counter() - t0
         if limit and self._abandoned(tid):
             return True, elapsed
-        stats.record(ctx.name, True, elapsed * 1000)
+        stats.record(name, True, elapsed * 1000)
         if self._observe or ctx.stash or self._job_logs:
             self._completed(ctx, elapsed, stats)
         return ctx.deferred, elapsed
