@@ -17,7 +17,8 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import redis
 
@@ -33,7 +34,9 @@ LINGER = 0.002
 Ack = Callable[[], None] | None
 Pending = tuple[str, str, int, Ack]  # jid, open record, ttl, ack
 Write = tuple[str, str, int, bool]  # jid, record, ttl, only if no record exists (NX)
-Started = tuple[str, float, int, int]  # jid, started_at, ttl, attempts
+# The job, its definition's result_ttl (the payload's wins) and when it started: the rest
+# of a running record is worked out only for the few jobs that get one.
+Started = tuple[Mapping[str, Any], object, float]
 
 
 class ResultRecorder:
@@ -66,14 +69,18 @@ class ResultRecorder:
         if not self._wake.is_set():
             self._wake.set()
 
-    def started(self, tid: int, jid: str, ttl: int, attempts: int) -> None:
-        """A store_result job started on ``tid`` (``running.pop(tid)`` when it ends). Only
-        one still running LINGER later gets a ``running`` record: quick jobs cost nothing."""
-        self.running[tid] = (jid, time.time(), ttl, attempts)
+    def started(self, tid: int, job: Mapping[str, Any], ttl: object) -> None:
+        """A store_result job started on ``tid`` (``ended(tid)`` when it ends; ``ttl``: its
+        definition's result_ttl). Only one still running LINGER later gets a ``running``
+        record: quick jobs cost nothing."""
+        self.running[tid] = (job, ttl, time.time())
         if self._thread is None:
             self._start()
         if not self._wake.is_set():
             self._wake.set()
+
+    def ended(self, tid: int) -> None:
+        self.running.pop(tid, None)
 
     def _start(self) -> None:
         with self._lock:
@@ -139,15 +146,18 @@ class ResultRecorder:
         """Running records for the store_result jobs running for LINGER or more that have
         none yet; the next check comes sooner while a younger one runs."""
         now, young, due = time.time(), False, []
-        current = list(self.running.values())
+        current = [
+            (str(job.get("jid", "")), job, ttl, at) for job, ttl, at in self.running.values()
+        ]
         self._marked.intersection_update([jid for jid, _, _, _ in current])  # forget ended
-        for jid, at, ttl, attempts in current:
+        for jid, job, ttl, at in current:
             if jid in self._marked:
                 continue
             if now - at < LINGER:
                 young = True
                 continue
-            due.append((jid, results.running(jid, attempts, self.identity, at), ttl, True))
+            record = results.running(jid, results.attempts_of(job), self.identity, at)
+            due.append((jid, record, results.ttl_of(job, ttl), True))
             self._marked.add(jid)
         self._recheck = LINGER if young else 1.0
         return due
