@@ -164,11 +164,10 @@ class ResultRecorder:
 
     def _write(self, batch: list[Pending], marks: list[Write]) -> None:
         suffix = results.finished_at_suffix()
-        writes = [*marks, *((jid, record + suffix, ttl, False) for jid, record, ttl, _ in batch)]
         if self._send.raw:
-            anyone_waits = self._write_packed(writes)
+            anyone_waits = self._write_packed(batch, marks, suffix)
         else:  # Redis Cluster: the ordinary pipeline (every key shares the prefix's slot)
-            anyone_waits = self._write_pipelined(writes)
+            anyone_waits = self._write_pipelined(_writes(batch, marks, suffix))
         if anyone_waits:
             results.wake_waiting(self.redis, self.keys, [jid for jid, _, _, _ in batch])
         for _, _, _, ack in batch:
@@ -178,20 +177,24 @@ class ResultRecorder:
                 except Exception:
                     log.exception("acknowledging a job after writing its result failed")
 
-    def _write_packed(self, writes: list[Write]) -> bool:
+    def _write_packed(self, batch: list[Pending], marks: list[Write], suffix: str) -> bool:
         """SET every record, then ask whether anyone waits for any result at all, in one
-        round trip of commands packed by hand (as text: records are ASCII, so is a key
-        with an ASCII prefix and jid, and their lengths in bytes are their lengths)."""
-        prefix, plen = self._prefix_text, len(self._prefix)
-        if not self._prefix_text.isascii() or not all(jid.isascii() for jid, *_ in writes):
-            return self._write_pipelined(writes)
-        parts = [
-            f"{_NX_SET if nx else _SET}${plen + len(jid)}\r\n{prefix}{jid}\r\n"
-            f"${len(record)}\r\n{record}\r\n{_expire(ttl)}{_NX if nx else ''}"
-            for jid, record, ttl, nx in writes
+        round trip of commands packed by hand, each record's in one step (as text: records
+        are ASCII, so is a key with an ASCII prefix and jid, and then their lengths in
+        bytes are their lengths; anything else takes the pipeline)."""
+        prefix, plen, slen = self._prefix_text, len(self._prefix), len(suffix)
+        expires = _EXPIRES
+        parts = [_command(prefix, plen, jid, record, ttl, nx) for jid, record, ttl, nx in marks]
+        parts += [
+            f"{_SET}${plen + len(jid)}\r\n{prefix}{jid}\r\n${len(record) + slen}\r\n"
+            f"{record}{suffix}\r\n{expires.get(ttl) or _expire(ttl)}"
+            for jid, record, ttl, _ in batch
         ]
         parts.append(self._count_waiters)
-        replies = self._send.send_packed("".join(parts).encode(), len(writes) + 1)
+        text = "".join(parts)
+        if not text.isascii():  # O(1): CPython knows whether a str is ASCII
+            return self._write_pipelined(_writes(batch, marks, suffix))
+        replies = self._send.send_packed(text.encode(), len(parts))
         return bool(replies[-1])
 
     def _write_pipelined(self, writes: list[Write]) -> bool:
@@ -201,6 +204,19 @@ class ResultRecorder:
             pipe.set(result_key(jid), record, ex=ttl, nx=nx)
         pipe.zcard(self.keys.result_waiters)
         return bool(pipe.execute()[-1])
+
+
+def _writes(batch: list[Pending], marks: list[Write], suffix: str) -> list[Write]:
+    """Every SET of a batch: the running records, then the finished ones closed."""
+    return [*marks, *((jid, record + suffix, ttl, False) for jid, record, ttl, _ in batch)]
+
+
+def _command(prefix: str, plen: int, jid: str, record: str, ttl: int, nx: bool) -> str:
+    """One SET (``NX``: only where no record is) in the wire format."""
+    return (
+        f"{_NX_SET if nx else _SET}${plen + len(jid)}\r\n{prefix}{jid}\r\n"
+        f"${len(record)}\r\n{record}\r\n{_expire(ttl)}{_NX if nx else ''}"
+    )
 
 
 _SET = "*5\r\n$3\r\nSET\r\n"
