@@ -204,7 +204,8 @@ class Processor:
         self, ctx: JobContext, tid: int, unit: UnitOfWork[object], stats: ThreadStats
     ) -> float:
         """The job's time limit in seconds, watched from now on; 0.0 for none. Nothing is
-        built for the watchdog unless the job has a limit (this runs for every job)."""
+        built for the watchdog unless the job has a limit (this runs for every job that
+        does not run directly)."""
         asked = ctx.job.get("timeout") or (ctx.definition and ctx.definition.timeout)
         if asked or self.default_timeout:
             return self._watch(tid, asked or self.default_timeout, (ctx, unit, stats))
