@@ -41,6 +41,26 @@ def test_decoding_garbage_raises_only_payload_error(raw: str | bytes) -> None:
         payload.decode(raw)
 
 
+def _outcome(parse: object, raw: str | bytes) -> tuple[str, object]:
+    try:
+        return "value", parse(raw)  # type: ignore[operator]
+    except ValueError as exc:
+        return "error", type(exc)
+
+
+@given(
+    st.text()
+    | st.binary()
+    | json_values.map(json.dumps)
+    | st.tuples(st.sampled_from(["", " ", "\n", "x", "1", "{}", "\ufeff"]), json_values).map(
+        lambda pair: pair[0] + json.dumps(pair[1]) + pair[0]
+    )
+)
+def test_payload_loads_answers_as_json_loads_does(raw: str | bytes) -> None:
+    # payload.loads takes a faster way for the common case (issue 18): same values, same errors
+    assert _outcome(payload.loads, raw) == _outcome(json.loads, raw)
+
+
 @given(st.text(alphabet=st.characters(codec="ascii"), max_size=30))
 def test_queue_spec_parser_raises_only_config_error(spec: str) -> None:
     try:

@@ -205,6 +205,16 @@ def compose_server(
     return run
 
 
+def skipped_without(middleware: Sequence[ServerMiddleware]) -> frozenset[str] | None:
+    """The payload fields that bring a job into the chain :func:`compose_server` builds
+    from ``middleware`` (its ``only_with`` fields), or None when every job goes through
+    some middleware. A job carrying none of the fields runs through none: the worker
+    then calls it directly."""
+    if any(not isinstance(mw, OnlyWith) for mw in middleware):
+        return None
+    return frozenset(mw.field for mw in middleware if isinstance(mw, OnlyWith))
+
+
 def _joined(
     middleware: Sequence[ServerMiddleware], present: frozenset[str]
 ) -> list[ServerMiddleware]:

@@ -10,7 +10,7 @@ import secrets
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 from workhorse.config import TimestampFormat
@@ -26,7 +26,24 @@ _MS_THRESHOLD = 100_000_000_000  # an int above this is epoch ms, below it epoch
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 dumps = _encoder.encode
-loads = json.loads
+# (value, end) of the JSON value at an index; StopIteration when none starts there
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def loads(raw: str | bytes) -> Any:
+    """``json.loads``, about twice as fast for text that is one JSON value with no space
+    around it (every stored job): its C scanner is called directly, skipping the two
+    whitespace regex matches ``json.loads`` makes per call. Anything else (bytes,
+    surrounding whitespace, trailing data, invalid JSON) goes through ``json.loads``,
+    which also gives the error."""
+    if type(raw) is str:
+        try:
+            value, end = _scan(raw, 0)
+        except StopIteration:
+            return json.loads(raw)
+        if end == len(raw):
+            return value
+    return json.loads(raw)
 
 
 _jid_pool = threading.local()

@@ -89,7 +89,6 @@ def attempts_of(job: Mapping[str, Any]) -> int:
 # ASCII only (non-ASCII escaped): a record's length in characters is its length in bytes,
 # which the worker's batched writer relies on (recorder.py).
 _ascii = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
-_OPEN_SUCCESS = '{"state":"succeeded","jid":%s,"attempts":%d,"result":%s'
 _PLAIN = frozenset({str, int, bool, type(None)})
 
 
@@ -110,7 +109,7 @@ def success(job: Mapping[str, Any], value: object) -> str:
                 f"{str(exc).split(': ', 1)[-1]}"
             ) from None
     jid = job.get("jid", "")
-    quoted = f'"{jid}"' if isinstance(jid, str) and jid.isascii() and jid.isalnum() else None
+    quoted = f'"{jid}"' if type(jid) is str and jid.isascii() and jid.isalnum() else None
     if quoted is None:
         quoted = _ascii(str(jid))
     if value is None:
@@ -119,7 +118,8 @@ def success(job: Mapping[str, Any], value: object) -> str:
         encoded = str(value)
     else:
         encoded = _ascii(value)
-    return _OPEN_SUCCESS % (quoted, attempts_of(job), encoded)
+    attempts = 1 if "retry_count" not in job else attempts_of(job)
+    return f'{{"state":"succeeded","jid":{quoted},"attempts":{attempts},"result":{encoded}'
 
 
 def finished_at_suffix(now: float | None = None) -> str:

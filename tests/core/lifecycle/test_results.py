@@ -314,8 +314,8 @@ def test_only_a_store_result_job_running_longer_than_the_linger_gets_a_running_r
 
     recorder = recorder_module.ResultRecorder(wh_client.redis, wh_client.keys, "host:1:abc")
     now = time.time()
-    recorder.running[1] = ("q" * 24, now, 60, 1)  # just started: maybe done in a moment
-    recorder.running[2] = ("s" * 24, now - 1, 60, 2)
+    recorder.running[1] = ({"jid": "q" * 24}, 60, now)  # just started: maybe done in a moment
+    recorder.running[2] = ({"jid": "s" * 24, "retry_count": 0}, 60, now - 1)
     (mark,) = recorder._due_running()
     assert mark[0] == "s" * 24 and mark[3] is True  # NX: never over a final record
     assert json.loads(mark[1])["where"] == "host:1:abc" and json.loads(mark[1])["attempts"] == 2
@@ -334,15 +334,15 @@ def test_the_recorder_keeps_a_batch_it_failed_to_write_and_tries_again(
     real = recorder._write_packed
     failures = iter([RuntimeError("a bug")])
 
-    def flaky(writes: list[recorder_module.Write]) -> bool:
+    def flaky(*batch: object) -> bool:
         for failure in failures:
             raise failure
-        return real(writes)
+        return real(*batch)  # type: ignore[arg-type]
 
     monkeypatch.setattr(recorder, "_write_packed", flaky)
     acked: list[str] = []
     recorder.submit("e" * 24, results_success("e" * 24, 5), 60, lambda: acked.append("e"))
-    recorder.started(7, "f" * 24, 60, 1)
-    recorder.running[7] = ("f" * 24, time.time() - 1, 60, 1)  # a running record wakes nobody
+    recorder.started(7, {"jid": "f" * 24}, 60)
+    recorder.running[7] = ({"jid": "f" * 24}, 60, time.time() - 1)  # a running record wakes nobody
     assert recorder.stop(10)
     assert workhorse.job_handle("e" * 24).result(timeout=1) == 5 and acked == ["e"]

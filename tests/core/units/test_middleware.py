@@ -91,3 +91,13 @@ def test_deferring_the_acknowledgement_hands_it_to_the_middleware() -> None:
 def test_a_job_without_an_acknowledgement_cannot_defer_it() -> None:
     with pytest.raises(RuntimeError, match="cannot be deferred"):
         ctx().defer_acknowledgement()
+
+
+def test_skipped_without_names_the_fields_that_bring_a_job_into_the_chain() -> None:
+    from workhorse.middleware import only_with, skipped_without
+
+    tagged = only_with("tagged", recorder("t", []))
+    sealed = only_with("encrypt", recorder("e", []))
+    assert skipped_without([]) == frozenset()
+    assert skipped_without([tagged, sealed]) == {"tagged", "encrypt"}
+    assert skipped_without([tagged, recorder("always", [])]) is None  # it wraps every job

@@ -50,10 +50,10 @@ def test_unparseable_payload_is_not_counted_as_processed_or_failed(
 def test_an_internal_error_keeps_the_job_in_the_dead_set_under_the_errors_own_class(
     wh_client: Client, r: redis.Redis, start_worker: StartWorker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def bug(*args: object) -> float:
+    def bug(*args: object) -> None:
         raise LookupError("a bug in workhorse, not in the job")
 
-    monkeypatch.setattr(Processor, "_limit", bug)
+    monkeypatch.setattr(Processor, "_decode", bug)
     jid = jobs.record.perform_async("never")
     start_worker()
     (raw,) = wait_for(lambda: r.zrange("dead", 0, -1), "the dead entry")

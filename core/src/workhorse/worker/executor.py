@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from workhorse import logcontext
 from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, JobPayload, UnitOfWork
+from workhorse.worker.permits import Permits
 
 if TYPE_CHECKING:
     from workhorse.worker.async_lane import AsyncLane
@@ -56,7 +58,7 @@ class Executor:
         self.fetcher = fetcher
         self.concurrency = concurrency
         self.fetch_timeout = fetch_timeout
-        self.permits = threading.Semaphore(concurrency)
+        self.permits = Permits(concurrency)
         # Extra permits (jobs fetched beyond the idle threads) while jobs are fast:
         # `prefetch` per thread, eight by default (at most 16 ms of work at the 2 ms
         # bound), so half of all permits (one batch, see _take_permits) pays its round
@@ -103,19 +105,20 @@ class Executor:
         self.permits.release()
 
     def _work_loop(self, stats: ThreadStats) -> None:
-        process_unit = self.processor.process_unit
+        process_on = self.processor.process_on
         abandoned = self.processor.abandoned
+        tid, slot = threading.get_ident(), logcontext.slot()
         while True:
             unit = self.work.get()
             if unit is _STOP:
                 return
             elapsed = 0.0
             try:
-                elapsed = process_unit(unit, stats)
+                elapsed = process_on(unit, stats, tid, slot)
             except Exception:
                 log.exception("internal error while running a job; it was left for recovery")
-            if abandoned and threading.get_ident() in abandoned:
-                abandoned.discard(threading.get_ident())
+            if abandoned and tid in abandoned:
+                abandoned.discard(tid)
                 return  # replaced: its permit went to the new thread
             self.permits.release()
             # A moving average of the processor's own timing (no second clock on the
@@ -255,18 +258,16 @@ class Executor:
                 # proved faster than the lagging average), never long.
                 wait = self.mean_job_seconds * (self.prefetch_permits // 2) / self.concurrency
                 _sleep(min(wait, BATCH_WAIT))
-        while taken < limit and self.permits.acquire(blocking=False):
-            taken += 1
-        return taken
+        return taken + self.permits.take(limit - taken)
 
     def _size_prefetch_permits(self) -> None:
         """Add prefetch permits while jobs are fast; take them back when they are not."""
         wanted = self._prefetch_permits_wanted()
-        while self.prefetch_permits < wanted:
-            self.permits.release()
-            self.prefetch_permits += 1
-        while self.prefetch_permits > wanted and self.permits.acquire(blocking=False):
-            self.prefetch_permits -= 1
+        if self.prefetch_permits < wanted:
+            self.permits.release(wanted - self.prefetch_permits)
+            self.prefetch_permits = wanted
+        if self.prefetch_permits > wanted:
+            self.prefetch_permits -= self.permits.take(self.prefetch_permits - wanted)
 
     def _prefetch_permits_wanted(self) -> int:
         mean = self.mean_job_seconds

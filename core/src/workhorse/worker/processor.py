@@ -33,10 +33,11 @@ from workhorse.middleware import (
     RunNext,
     compose_server,
     compose_server_async,
+    skipped_without,
     sync_only,
 )
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, JobPayload, UnitOfWork, WorkerContext
+from workhorse.types import Fetcher, JobDefinition, JobPayload, UnitOfWork, WorkerContext
 from workhorse.worker.control import RunControl
 from workhorse.worker.recorder import ResultRecorder
 from workhorse.worker.running import RunningRegistry
@@ -70,6 +71,13 @@ class Processor:
         self.running = RunningRegistry()
         middleware = plugins.server_middleware(process)
         self.run_chain = compose_server(middleware)
+        # A job none of this concerns runs its body directly (no chain, no closure): a
+        # registered sync job without a time limit, carrying none of the fields that bring
+        # middleware in or ask for a limit (None: some middleware wraps every job).
+        skipped = skipped_without(middleware)
+        self._direct_unless = (
+            None if skipped is None or process.settings.job_timeout else skipped | {"timeout"}
+        )
         # The async lane needs every middleware's async form (issue 24); without one, the
         # lane is off and async jobs run on job threads as before.
         self.sync_only_middleware = sync_only(middleware)
@@ -101,11 +109,14 @@ class Processor:
 
     def process_unit(self, unit: UnitOfWork[object], stats: ThreadStats) -> float:
         """Run one fetched job to its outcome; returns the seconds its body ran."""
-        tid = threading.get_ident()
-        started = time.time()
-        self.running.register(tid, unit, started)
+        return self.process_on(unit, stats, threading.get_ident(), logcontext.slot())
+
+    def process_on(
+        self, unit: UnitOfWork[object], stats: ThreadStats, tid: int, slot: logcontext.Slot
+    ) -> float:
+        """``process_unit`` for a job thread that looked its id and log slot up once."""
+        self.running.register(tid, unit, time.time())
         deferred, elapsed = False, 0.0
-        slot = logcontext.slot()
         try:
             deferred, elapsed = self._execute(unit, stats, tid, slot)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
@@ -119,6 +130,8 @@ class Processor:
             slot[0] = None
             if self.cancelled_threads:
                 self.cancelled_threads.discard(tid)
+            if self.recorder.running:
+                self.recorder.ended(tid)
         if not deferred:  # else a middleware took the acknowledgement over
             self.fetcher.acknowledge(unit)
         return elapsed
@@ -130,14 +143,23 @@ class Processor:
         ctx = self._decode(unit)
         if ctx is None:
             return False, 0.0
-        limit = self._limit(ctx, tid, unit, stats)
-        slot[0] = (ctx.job, unit.queue, ctx.definition)  # cleared by process_unit
+        job, definition = ctx.job, ctx.definition
+        name: str = job["class"]  # type: ignore[typeddict-item]
+        slot[0] = (job, unit.queue, definition)  # cleared by process_on
+        stores = definition is not None and bool(job.get("store_result", definition.store_result))
+        if self._runs_direct(job, definition):
+            limit, invoke = 0.0, None
+        else:
+            limit = self._limit(ctx, tid, unit, stats)
+            invoke = self._invoker(ctx, stores)
+        if stores:
+            self.recorder.started(tid, job, definition.result_ttl)  # type: ignore[union-attr]
         t0 = time.perf_counter()
         if self._job_logs:
             log.info("start")
         self._inside[tid] = True
         try:
-            self.run_chain(ctx, self._invoker(ctx, tid))
+            record = self._body(ctx, invoke, stores)
             self._inside.pop(tid, None)
             if self._reasons:  # an interrupt raced the end of the body: take it back
                 self.control.leave(tid)
@@ -151,16 +173,39 @@ class Processor:
         elapsed = time.perf_counter() - t0
         if limit and self._abandoned(tid):
             return True, elapsed
-        stats.record(ctx.name, True, elapsed * 1000)
-        if self._observe or ctx.stash or self._job_logs:
-            self._completed(ctx, elapsed, stats)
+        stats.record(name, True, elapsed * 1000)
+        if stores:
+            self._succeeded(ctx, record)
+        if self._observe or self._job_logs:
+            self._observed(ctx, elapsed, stats)
         return ctx.deferred, elapsed
+
+    def _body(self, ctx: JobContext, invoke: RunNext | None, stores: bool) -> str | None:
+        """Run the job through the chain, or call it directly (``invoke`` None: nothing
+        else to run or watch); a directly called store_result job's (open) record."""
+        if invoke is not None:
+            self.run_chain(ctx, invoke)
+            return None
+        value = ctx.definition.call(ctx.job.get("args", []))  # type: ignore[union-attr]
+        return results.success(ctx.job, value) if stores else None
+
+    def _runs_direct(self, job: JobPayload, definition: JobDefinition | None) -> bool:
+        """Whether the job's body is called directly: a registered sync job without a time
+        limit that no middleware wraps (most jobs; they pay for none of that)."""
+        direct = self._direct_unless
+        return (
+            direct is not None
+            and definition is not None
+            and not (definition.is_async or definition.timeout)
+            and job.keys().isdisjoint(direct)
+        )
 
     def _limit(
         self, ctx: JobContext, tid: int, unit: UnitOfWork[object], stats: ThreadStats
     ) -> float:
         """The job's time limit in seconds, watched from now on; 0.0 for none. Nothing is
-        built for the watchdog unless the job has a limit (this runs for every job)."""
+        built for the watchdog unless the job has a limit (this runs for every job that
+        does not run directly)."""
         asked = ctx.job.get("timeout") or (ctx.definition and ctx.definition.timeout)
         if asked or self.default_timeout:
             return self._watch(tid, asked or self.default_timeout, (ctx, unit, stats))
@@ -180,36 +225,44 @@ class Processor:
             stats.observe(ctx.name, ctx.queue, elapsed, outcome)
 
     def _completed(self, ctx: JobContext, elapsed: float, stats: ThreadStats) -> None:
-        """What else a success needs: metrics, a stored result, a log line (each if on)."""
+        """What else a success needs: a stored result, metrics, a log line (each if on)."""
+        if _RESULT in ctx.stash:
+            self._succeeded(ctx, None)
+        self._observed(ctx, elapsed, stats)
+
+    def _observed(self, ctx: JobContext, elapsed: float, stats: ThreadStats) -> None:
+        """A success in the metrics and the job log (each if on)."""
         if self._observe:
             stats.observe(ctx.name, ctx.queue, elapsed, None)
-        if ctx.stash:
-            self._succeeded(ctx)
         if self._job_logs:
             log.info("done: %.3f sec", elapsed, extra={"elapsed": round(elapsed, 6)})
 
     def _decode(self, unit: UnitOfWork[object]) -> JobContext | None:
         """The job and its definition, or None after burying bytes that are not a job (not
         counted, as Sidekiq does not count them)."""
-        if unit.decoded is not None:  # parsed by the fetch thread to route it
-            return self._context(unit, unit.decoded)
-        try:
-            if unit.undecodable is not None:
-                raise PayloadError(quarantine.undecodable_reason(unit))
-            return invoke.context(unit.raw, unit.queue, partial(self.fetcher.acknowledge, unit))
-        except PayloadError as exc:
-            error = exc
-            self._settle(lambda: self._bury_unparseable(unit, error))
-            return None
+        job = unit.decoded  # parsed by the fetch thread to route it, if it was
+        if job is None:
+            try:
+                if unit.undecodable is not None:
+                    raise PayloadError(quarantine.undecodable_reason(unit))
+                job = payload.decode(unit.raw)
+            except PayloadError as exc:
+                error = exc
+                self._settle(lambda: self._bury_unparseable(unit, error))
+                return None
+        return self._context(unit, job)
 
-    def _succeeded(self, ctx: JobContext) -> None:
-        """Hand a store_result job's record to the recorder, which writes records in batches
-        and acknowledges each job once its record is in Redis."""
-        record = ctx.stash.get(_RESULT)
-        if record is not None:
-            hold = self._hold_acks and not ctx.deferred
-            ack = ctx.defer_acknowledgement() if hold else None
-            self.recorder.submit(ctx.jid, str(record), _ttl(ctx), ack)
+    def _succeeded(self, ctx: JobContext, record: str | None) -> None:
+        """Hand a store_result job's record (``record``, else the one the chain left in
+        the stash; none if a middleware did not run the job) to the recorder, which writes
+        records in batches and acknowledges each job once its record is in Redis."""
+        if record is None:
+            record = cast("str | None", ctx.stash.get(_RESULT))
+            if record is None:
+                return
+        hold = self._hold_acks and not ctx.deferred
+        ack = ctx.defer_acknowledgement() if hold else None
+        self.recorder.submit(ctx.jid, record, _ttl(ctx), ack)
 
     def _watch(self, tid: int, limit: object, token: object) -> float:
         """Register the job's deadline; a garbled limit from Redis means no limit."""
@@ -218,22 +271,9 @@ class Processor:
         self.watchdog.watch(tid, float(limit), token)
         return float(limit)
 
-    def _invoker(self, ctx: JobContext, tid: int) -> RunNext:
-        definition = ctx.definition
+    def _invoker(self, ctx: JobContext, stores: bool) -> RunNext:
         call = invoke.invoker(ctx, self._run_here, self._attempt)
-        if definition is not None and ctx.job.get("store_result", definition.store_result):
-            return partial(self._run_storing, ctx, call, tid)
-        return call
-
-    def _run_storing(self, ctx: JobContext, call: RunNext, tid: int) -> None:
-        """Run a store_result job, keeping its (open) record for ``_succeeded``; while it
-        runs the recorder knows it (a running record if it outlives a batch)."""
-        job, recorder = ctx.job, self.recorder
-        recorder.started(tid, ctx.jid, _ttl(ctx), results.attempts_of(job))
-        try:
-            ctx.stash[_RESULT] = results.success(job, call())
-        finally:
-            recorder.running.pop(tid, None)
+        return partial(_run_storing, ctx, call) if stores else call
 
     def _attempt(self, ctx: JobContext) -> str:
         """Which attempt this run of the job is, for an unknown job's error."""
@@ -586,6 +626,11 @@ class Processor:
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+
+def _run_storing(ctx: JobContext, call: RunNext) -> None:
+    """Run a store_result job, keeping its (open) record for ``_succeeded``."""
+    ctx.stash[_RESULT] = results.success(ctx.job, call())
 
 
 def _stores(ctx: JobContext) -> bool:

@@ -17,7 +17,8 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import redis
 
@@ -33,7 +34,9 @@ LINGER = 0.002
 Ack = Callable[[], None] | None
 Pending = tuple[str, str, int, Ack]  # jid, open record, ttl, ack
 Write = tuple[str, str, int, bool]  # jid, record, ttl, only if no record exists (NX)
-Started = tuple[str, float, int, int]  # jid, started_at, ttl, attempts
+# The job, its definition's result_ttl (the payload's wins) and when it started: the rest
+# of a running record is worked out only for the few jobs that get one.
+Started = tuple[Mapping[str, Any], object, float]
 
 
 class ResultRecorder:
@@ -66,14 +69,18 @@ class ResultRecorder:
         if not self._wake.is_set():
             self._wake.set()
 
-    def started(self, tid: int, jid: str, ttl: int, attempts: int) -> None:
-        """A store_result job started on ``tid`` (``running.pop(tid)`` when it ends). Only
-        one still running LINGER later gets a ``running`` record: quick jobs cost nothing."""
-        self.running[tid] = (jid, time.time(), ttl, attempts)
+    def started(self, tid: int, job: Mapping[str, Any], ttl: object) -> None:
+        """A store_result job started on ``tid`` (``ended(tid)`` when it ends; ``ttl``: its
+        definition's result_ttl). Only one still running LINGER later gets a ``running``
+        record: quick jobs cost nothing."""
+        self.running[tid] = (job, ttl, time.time())
         if self._thread is None:
             self._start()
         if not self._wake.is_set():
             self._wake.set()
+
+    def ended(self, tid: int) -> None:
+        self.running.pop(tid, None)
 
     def _start(self) -> None:
         with self._lock:
@@ -139,26 +146,28 @@ class ResultRecorder:
         """Running records for the store_result jobs running for LINGER or more that have
         none yet; the next check comes sooner while a younger one runs."""
         now, young, due = time.time(), False, []
-        current = list(self.running.values())
+        current = [
+            (str(job.get("jid", "")), job, ttl, at) for job, ttl, at in self.running.values()
+        ]
         self._marked.intersection_update([jid for jid, _, _, _ in current])  # forget ended
-        for jid, at, ttl, attempts in current:
+        for jid, job, ttl, at in current:
             if jid in self._marked:
                 continue
             if now - at < LINGER:
                 young = True
                 continue
-            due.append((jid, results.running(jid, attempts, self.identity, at), ttl, True))
+            record = results.running(jid, results.attempts_of(job), self.identity, at)
+            due.append((jid, record, results.ttl_of(job, ttl), True))
             self._marked.add(jid)
         self._recheck = LINGER if young else 1.0
         return due
 
     def _write(self, batch: list[Pending], marks: list[Write]) -> None:
         suffix = results.finished_at_suffix()
-        writes = [*marks, *((jid, record + suffix, ttl, False) for jid, record, ttl, _ in batch)]
         if self._send.raw:
-            anyone_waits = self._write_packed(writes)
+            anyone_waits = self._write_packed(batch, marks, suffix)
         else:  # Redis Cluster: the ordinary pipeline (every key shares the prefix's slot)
-            anyone_waits = self._write_pipelined(writes)
+            anyone_waits = self._write_pipelined(_writes(batch, marks, suffix))
         if anyone_waits:
             results.wake_waiting(self.redis, self.keys, [jid for jid, _, _, _ in batch])
         for _, _, _, ack in batch:
@@ -168,20 +177,24 @@ class ResultRecorder:
                 except Exception:
                     log.exception("acknowledging a job after writing its result failed")
 
-    def _write_packed(self, writes: list[Write]) -> bool:
+    def _write_packed(self, batch: list[Pending], marks: list[Write], suffix: str) -> bool:
         """SET every record, then ask whether anyone waits for any result at all, in one
-        round trip of commands packed by hand (as text: records are ASCII, so is a key
-        with an ASCII prefix and jid, and their lengths in bytes are their lengths)."""
-        prefix, plen = self._prefix_text, len(self._prefix)
-        if not self._prefix_text.isascii() or not all(jid.isascii() for jid, *_ in writes):
-            return self._write_pipelined(writes)
-        parts = [
-            f"{_NX_SET if nx else _SET}${plen + len(jid)}\r\n{prefix}{jid}\r\n"
-            f"${len(record)}\r\n{record}\r\n{_expire(ttl)}{_NX if nx else ''}"
-            for jid, record, ttl, nx in writes
+        round trip of commands packed by hand, each record's in one step (as text: records
+        are ASCII, so is a key with an ASCII prefix and jid, and then their lengths in
+        bytes are their lengths; anything else takes the pipeline)."""
+        prefix, plen, slen = self._prefix_text, len(self._prefix), len(suffix)
+        expires = _EXPIRES
+        parts = [_command(prefix, plen, jid, record, ttl, nx) for jid, record, ttl, nx in marks]
+        parts += [
+            f"{_SET}${plen + len(jid)}\r\n{prefix}{jid}\r\n${len(record) + slen}\r\n"
+            f"{record}{suffix}\r\n{expires.get(ttl) or _expire(ttl)}"
+            for jid, record, ttl, _ in batch
         ]
         parts.append(self._count_waiters)
-        replies = self._send.send_packed("".join(parts).encode(), len(writes) + 1)
+        text = "".join(parts)
+        if not text.isascii():  # O(1): CPython knows whether a str is ASCII
+            return self._write_pipelined(_writes(batch, marks, suffix))
+        replies = self._send.send_packed(text.encode(), len(parts))
         return bool(replies[-1])
 
     def _write_pipelined(self, writes: list[Write]) -> bool:
@@ -191,6 +204,19 @@ class ResultRecorder:
             pipe.set(result_key(jid), record, ex=ttl, nx=nx)
         pipe.zcard(self.keys.result_waiters)
         return bool(pipe.execute()[-1])
+
+
+def _writes(batch: list[Pending], marks: list[Write], suffix: str) -> list[Write]:
+    """Every SET of a batch: the running records, then the finished ones closed."""
+    return [*marks, *((jid, record + suffix, ttl, False) for jid, record, ttl, _ in batch)]
+
+
+def _command(prefix: str, plen: int, jid: str, record: str, ttl: int, nx: bool) -> str:
+    """One SET (``NX``: only where no record is) in the wire format."""
+    return (
+        f"{_NX_SET if nx else _SET}${plen + len(jid)}\r\n{prefix}{jid}\r\n"
+        f"${len(record)}\r\n{record}\r\n{_expire(ttl)}{_NX if nx else ''}"
+    )
 
 
 _SET = "*5\r\n$3\r\nSET\r\n"
