@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,17 @@ from workhorse.worker.launcher import WorkerProcess
 
 if TYPE_CHECKING:
     from workhorse.demo.options import DemoOptions
+
+# Log lines (from job threads) and redraws take turns: rich's Live works out how far up
+# to move the cursor from the frame it drew last, and a line printed while a frame is
+# being drawn on another thread left a torn frame behind on a busy machine.
+_screen = threading.Lock()
+
+
+class _TakingTurnsHandler(RichHandler):
+    def emit(self, record: logging.LogRecord) -> None:
+        with _screen:
+            super().emit(record)
 
 
 def counts(api: Inspector, worker: WorkerProcess) -> dict[str, int]:
@@ -78,7 +90,7 @@ class _NoTraceback(logging.Filter):
 
 
 def configure_logging(console: Console) -> None:
-    handler = RichHandler(
+    handler = _TakingTurnsHandler(
         console=console, show_path=False, markup=False, log_time_format="%H:%M:%S"
     )
     handler.addFilter(_NoTraceback())
@@ -101,15 +113,23 @@ def watch(
     if console is None:
         _plain(api, worker, deadline)
         return
-    with Live(
+    view = Live(
         render(counts(api, worker), dashboard, started),
         console=console,
-        refresh_per_second=4,
+        auto_refresh=False,  # redrawn below, in turn with log lines
         transient=False,
-    ) as view:
+    )
+    with _screen:
+        view.start(refresh=True)
+    try:
         while deadline is None or time.monotonic() < deadline:
             time.sleep(0.25)
-            view.update(render(counts(api, worker), dashboard, started))
+            frame = render(counts(api, worker), dashboard, started)
+            with _screen:
+                view.update(frame, refresh=True)
+    finally:
+        with _screen:
+            view.stop()
 
 
 def _plain(api: Inspector, worker: WorkerProcess, deadline: float | None) -> None:
