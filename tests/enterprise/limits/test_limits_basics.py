@@ -147,7 +147,9 @@ def test_async_rate_limiter_sleeps_until_the_next_admission() -> None:
         return [lease.admitted_at for lease in leases]
 
     admitted = asyncio.run(main())
-    assert admitted[2] - admitted[0] == pytest.approx(0.2, abs=0.05)
+    # The third waited for the drip (never before it); how late it woke depends on the
+    # machine's load, so no upper bound short of the wait timeout.
+    assert 0.2 - 0.02 <= admitted[2] - admitted[0] < 2
 
 
 def test_state_and_metrics_expire_after_the_idle_ttl(rc: redis.Redis) -> None:
