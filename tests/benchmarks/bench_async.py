@@ -12,7 +12,8 @@ order; the table shows medians of per-round ratios, and CPU seconds per 1,000 jo
 of the worker processes (utime + stime from /proc) while they drained.
 
 BENCH_LOOP=uvloop runs workhorse and the bare loop on uvloop (installed in this env);
-SAQ and arq stay on asyncio's loop.
+SAQ and arq stay on asyncio's loop. BENCH_WORKHORSE_LOOP=uvloop puts workhorse alone on
+uvloop (what ``pip install 'workhorse[uvloop]'`` gives) against the others on BENCH_LOOP.
 
 BENCH_ASYNC_BASE=<dir of a source tree> adds that tree's async lane as a side ("base").
 BENCH_SIDES=workhorse,base,... keeps only the sides named.
@@ -48,6 +49,7 @@ CONCURRENCY = 200
 PEERS = Path(os.environ.get("BENCH_PEERS_VENV", Path.home() / ".cache/workhorse-bench/peers"))
 DONE = "bench:done"
 LOOP = os.environ.get("BENCH_LOOP", "asyncio")  # "uvloop": workhorse and the bare loop on it
+WORKHORSE_LOOP = os.environ.get("BENCH_WORKHORSE_LOOP", LOOP)
 
 
 def peers_python() -> Path | None:
@@ -125,7 +127,7 @@ def _env(url: str, pythonpath: str) -> dict[str, str]:
         "PYTHONPATH": pythonpath,
         "WORKHORSE_JOB_LOGS": "0",
         # Workhorse and the bare loop on the same loop: BENCH_LOOP=uvloop for uvloop's.
-        "WORKHORSE_EVENT_LOOP": LOOP,
+        "WORKHORSE_EVENT_LOOP": WORKHORSE_LOOP,
     }
 
 
@@ -209,7 +211,8 @@ def async_rounds(url: str) -> None:
             fill()
             results[name].append(drain(r, JOBS, start))
             print(f"round {i + 1} {name}: {results[name][-1][0]:,.0f} jobs/s", flush=True)
-    _table(f"10 ms async jobs, 2 processes x 200, {LOOP}", results, "workhorse")
+    loops = LOOP if WORKHORSE_LOOP == LOOP else f"workhorse on {WORKHORSE_LOOP}, others on {LOOP}"
+    _table(f"10 ms async jobs, 2 processes x 200, {loops}", results, "workhorse")
 
 
 def _table(title: str, results: dict[str, list[tuple[float, float]]], ours: str) -> None:
