@@ -12,7 +12,8 @@ from support.waiting import wait_for
 from workhorse.client import Client
 from workhorse.types import UnitOfWork
 from workhorse.worker import executor as executor_module
-from workhorse.worker.executor import BATCH_WAIT, FAST_JOB, SHORT_JOB, Executor
+from workhorse.worker.executor import BATCH_WAIT, Executor
+from workhorse.worker.job_speed import FAST_JOB, SHORT_JOB
 from workhorse.worker.launcher import WorkerProcess
 
 

@@ -15,7 +15,8 @@ from workhorse.client import Client
 from workhorse.config import Settings
 from workhorse.errors import ConfigError
 from workhorse.fetch import BasicFetch
-from workhorse.worker.executor import FAST_JOB, Executor
+from workhorse.worker.executor import Executor
+from workhorse.worker.job_speed import FAST_JOB
 
 
 def fast_executor(concurrency: int, prefetch: int) -> Executor:

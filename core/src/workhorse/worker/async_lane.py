@@ -32,7 +32,7 @@ from workhorse.errors import PayloadError
 from workhorse.job import find
 from workhorse.stats import ThreadStats
 from workhorse.types import JobPayload, UnitOfWork
-from workhorse.worker.executor import SHORT_JOB
+from workhorse.worker.job_speed import SHORT_JOB
 from workhorse.worker.processor import Processor
 
 log = logging.getLogger("workhorse.worker")

@@ -18,6 +18,7 @@ from workhorse import logcontext
 from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, JobPayload, UnitOfWork
+from workhorse.worker.job_speed import FAST_JOB, SHORT_JOB
 from workhorse.worker.permits import Permits
 
 if TYPE_CHECKING:
@@ -26,15 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _STOP = UnitOfWork("", "")
-# Prefetch only while recent jobs average under this: a short job waiting in
-# memory behind another costs microseconds, a long one behind a long one is the
-# head-of-line blocking Celery and Dramatiq users complain about.
-FAST_JOB = 0.002
-# Below this a few jobs (one per four threads) are kept ready too: a thread that finishes
-# takes the next job from memory instead of waiting for a fetch round trip (issue 24: at
-# 25 threads x 10 ms a job ends every 0.4 ms, about one round trip on a busy host), and
-# the fetcher refills them in batches, waking once per batch instead of once per job.
-SHORT_JOB = 0.1
 BATCH_WAIT = 0.002
 
 
