@@ -40,6 +40,7 @@ import redis
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 from support import redis_server  # noqa: E402
+from support.proc_stats import cpu_seconds  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 JOBS = int(os.environ.get("BENCH_ASYNC_JOBS", "20000"))
@@ -65,17 +66,6 @@ def peers_python() -> Path | None:
         if subprocess.run(importable, check=False, capture_output=True).returncode != 0:
             return None
     return python
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def family(pids: list[int]) -> list[int]:

@@ -25,6 +25,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from support import redis_server  # noqa: E402
+from support.proc_stats import peak_rss_mib  # noqa: E402
 from support.processes import spawn_worker  # noqa: E402
 
 DRAMATIQ_VENV = HERE / ".venv-dramatiq"
@@ -46,18 +47,6 @@ def dramatiq_python() -> Path | None:
 
 def commands(r: redis.Redis) -> int:
     return int(r.info("stats")["total_commands_processed"])
-
-
-def peak_rss_mib(pids: list[int]) -> list[float]:
-    out = []
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    out.append(int(line.split()[1]) / 1024)
-        except OSError:
-            pass
-    return out
 
 
 def child_pids(parent: int) -> list[int]:

@@ -34,13 +34,13 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from bench_core import stop  # noqa: E402
 from support import redis_server  # noqa: E402
+from support.proc_stats import cpu_seconds, redis_cpu  # noqa: E402
 from support.processes import spawn_worker  # noqa: E402
 
 JOBS = int(os.environ.get("BENCH_JOBS", "20000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
 PROFILES = os.environ.get("BENCH_PROFILES", "noop,incr").split(",")
 THREADS = 8
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -53,17 +53,6 @@ class Drain:
 def source_path(root: str) -> str:
     packages = ("core", "pro", "enterprise", "licensing")
     return os.pathsep.join([*(f"{root}/{p}/src" for p in packages), str(HERE)])
-
-
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` so far (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def redis_cpu(r: redis.Redis) -> float:
-    info = r.info("cpu")
-    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 def finished(r: redis.Redis, profile: str, store_result: bool) -> bool:
@@ -99,13 +88,13 @@ def drain(url: str, profile: str, store_result: bool, baseline: str | None) -> D
             if time.monotonic() > deadline:
                 raise RuntimeError("the worker never started")
             time.sleep(0.001)
-        t0, cpu0, rcpu0 = time.perf_counter(), process_cpu(proc.pid), redis_cpu(r)
+        t0, cpu0, rcpu0 = time.perf_counter(), cpu_seconds([proc.pid]), redis_cpu(r)
         while not finished(r, profile, store_result):
             if time.monotonic() > deadline:
                 raise RuntimeError("jobs not done in time")
             time.sleep(0.002)
         elapsed = time.perf_counter() - t0
-        cpu, rcpu = process_cpu(proc.pid) - cpu0, redis_cpu(r) - rcpu0
+        cpu, rcpu = cpu_seconds([proc.pid]) - cpu0, redis_cpu(r) - rcpu0
     finally:
         stop(proc)
     return Drain(JOBS / elapsed, cpu / JOBS * 1e6, rcpu / JOBS * 1e6)

@@ -40,6 +40,7 @@ PEERS = HERE / "peers"
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from support import redis_server  # noqa: E402
+from support.proc_stats import cpu_seconds, peak_rss_mib  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 N_NOOP = int(os.environ.get("BENCH_NOOP_JOBS", "20000"))
@@ -47,7 +48,6 @@ N_IO = int(os.environ.get("BENCH_IO_JOBS", "6000"))
 N_SINGLE = int(os.environ.get("BENCH_SINGLE_JOBS", "10000"))
 N_BULK = int(os.environ.get("BENCH_BULK_JOBS", "100000"))
 N_LATENCY = 300
-TICK = os.sysconf("SC_CLK_TCK")
 PY_ENV = {"PYTHONPATH": f"{HERE}{os.pathsep}{PEERS}", "WORKHORSE_JOB_LOGS": "0"}
 
 
@@ -87,29 +87,6 @@ def ruby_available() -> bool:
 
 
 # -- processes ------------------------------------------------------------------
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICK
-
-
-def peak_rss_mib(pids: list[int]) -> float:
-    peaks = [0.0]
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)
-        except OSError:
-            pass
-    return max(peaks)
-
-
 def children(parent: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True, check=False)
     return [int(p) for p in out.stdout.split()]
@@ -195,7 +172,7 @@ def drain(url: str, side: str, name: str, count: int, threads: int) -> Drain:
             wait_until(lambda: r.llen("queue:bench") == 0, 300, "the drain")
         elapsed = time.perf_counter() - t0
         pids = workers.pids
-        cpu, rss = cpu_seconds(pids) - cpu0, peak_rss_mib(pids)
+        cpu, rss = cpu_seconds(pids) - cpu0, max([0.0, *peak_rss_mib(pids)])
     finally:
         workers.stop()
     return Drain(count / elapsed, cpu / count * 1e6, rss)

@@ -12,7 +12,6 @@ Run: /work/venv/bin/python -m pytest tests/benchmarks/bench_reliable_fetch.py -s
 
 from __future__ import annotations
 
-import os
 import signal
 import statistics
 import sys
@@ -34,6 +33,7 @@ from reliable_support import (
     run_chaos,
 )
 from support import redis_server
+from support.proc_stats import cpu_seconds, redis_cpu
 from support.waiting import wait_for
 
 from workhorse.client import Client
@@ -42,17 +42,6 @@ from workhorse.config import Settings
 NOOP_JOBS = 40_000
 ROUNDS = 11
 DEFAULTS = {"WORKHORSE_RELIABLE_LEASE": "20", "WORKHORSE_RELIABLE_RECOVERY_INTERVAL": "2"}
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a live process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def redis_cpu(r: redis.Redis) -> float:
-    info = r.info("cpu")
-    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 def drain(r: redis.Redis, workers: Workers, url: str, reliable: bool) -> tuple[float, float, float]:
@@ -70,10 +59,10 @@ def drain(r: redis.Redis, workers: Workers, url: str, reliable: bool) -> tuple[f
     proc = workers.start("-q", "bench", "-c", "10", env=env)
     wait_for(lambda: r.llen("queue:bench") < NOOP_JOBS, "the worker to start", 30, 0.002)
     t0, left0 = time.perf_counter(), r.llen("queue:bench")
-    cpu0, redis0 = cpu_seconds(proc.pid), redis_cpu(r)
+    cpu0, redis0 = cpu_seconds([proc.pid]), redis_cpu(r)
     wait_for(lambda: r.llen("queue:bench") == 0, "the queue to drain", 120, 0.005)
     elapsed = time.perf_counter() - t0
-    cpu, rcpu = cpu_seconds(proc.pid) - cpu0, redis_cpu(r) - redis0
+    cpu, rcpu = cpu_seconds([proc.pid]) - cpu0, redis_cpu(r) - redis0
     workers.kill(proc, signal.SIGTERM)
     return left0 / elapsed, cpu / left0 * 1e6, rcpu / left0 * 1e6
 
