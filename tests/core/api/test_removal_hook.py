@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
+from support.removals import RemovalListener, listening_for_removals
 
 from workhorse import plugins
 from workhorse.api import Inspector
 from workhorse.hookspecs import hookimpl
-from workhorse.types import JobPayload
-
-
-class Listener:
-    def __init__(self) -> None:
-        self.heard: list[tuple[str, list[str]]] = []
-
-    @hookimpl
-    def workhorse_jobs_removed(self, jobs: Sequence[JobPayload], reason: str) -> None:
-        self.heard.append((reason, [str(job.get("jid")) for job in jobs]))
 
 
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    plugin = Listener()
-    plugins.register(plugin, name="test-removals")
-    try:
+def listener() -> Iterator[RemovalListener]:
+    with listening_for_removals() as plugin:
         yield plugin
-    finally:
-        plugins.unregister(plugin)
 
 
 @pytest.fixture
@@ -44,7 +31,7 @@ def job(jid: str, **fields: Any) -> str:
 
 
 def test_a_deleted_job_is_announced_once_and_a_vanished_one_not_at_all(
-    api: Inspector, r: redis.Redis, listener: Listener
+    api: Inspector, r: redis.Redis, listener: RemovalListener
 ) -> None:
     r.lpush("queue:default", job("a" * 24))
     (record,) = api.queues["default"].page()
@@ -54,7 +41,7 @@ def test_a_deleted_job_is_announced_once_and_a_vanished_one_not_at_all(
 
 
 def test_killing_and_clearing_sets_are_announced_with_their_reason(
-    api: Inspector, r: redis.Redis, listener: Listener
+    api: Inspector, r: redis.Redis, listener: RemovalListener
 ) -> None:
     r.zadd("schedule", {job("k" * 24): 1, job("c" * 24): 2})
     (first, _) = api.scheduled.page()
@@ -69,7 +56,7 @@ def test_killing_and_clearing_sets_are_announced_with_their_reason(
 
 
 def test_clearing_reads_in_chunks_skips_garbage_and_leaves_nothing_aside(
-    api: Inspector, r: redis.Redis, listener: Listener
+    api: Inspector, r: redis.Redis, listener: RemovalListener
 ) -> None:
     r.lpush("queue:big", b"\xff\x00 not a job", "[1]", *(job(f"{n:024x}") for n in range(2100)))
     r.sadd("queues", "big")
@@ -98,7 +85,7 @@ def test_a_failing_listener_is_logged_and_the_removal_stands(
 
 
 def test_clearing_an_empty_queue_with_a_listener_is_zero_and_harmless(
-    api: Inspector, r: redis.Redis, listener: Listener
+    api: Inspector, r: redis.Redis, listener: RemovalListener
 ) -> None:
     assert api.queues["nothing"].clear() == 0 and api.dead.delete_all() == 0
     assert listener.heard == [] and r.keys("*removing*") == []

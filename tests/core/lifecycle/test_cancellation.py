@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 
 import lifecycle_jobs as jobs
 import pytest
 import redis
+from support.removals import listening_for_removals
 from support.waiting import wait_for
 
 import workhorse
-from workhorse import handlers, plugins
+from workhorse import handlers
 from workhorse.client import Client
 from workhorse.errors import JobCancelled
-from workhorse.hookspecs import hookimpl
-from workhorse.types import JobPayload
 from workhorse.worker.launcher import WorkerProcess
 
 StartWorker = Callable[..., WorkerProcess]
@@ -48,27 +47,14 @@ def test_a_queued_job_is_removed_and_never_runs(
         doomed.result(timeout=1)
 
 
-class RemovalListener:
-    def __init__(self) -> None:
-        self.heard: list[tuple[str, list[str]]] = []
-
-    @hookimpl
-    def workhorse_jobs_removed(self, jobs: Sequence[JobPayload], reason: str) -> None:
-        self.heard.append((reason, [str(job.get("jid")) for job in jobs]))
-
-
 def test_cancelling_a_waiting_job_runs_death_handlers_and_tells_plugins_it_was_cancelled(
     wh_client: Client, deaths: list[tuple[str, str]]
 ) -> None:
     """As for a running job, whose worker runs them: here the cancelling process does."""
-    listener = RemovalListener()
-    plugins.register(listener, name="test-cancel-removals")
-    try:
+    with listening_for_removals() as listener:
         queued = jobs.add.perform_async(1, 1)
         later = jobs.add.perform_in(3600, 1, 1)
         assert queued.cancel() == "removed" and later.cancel() == "removed"
-    finally:
-        plugins.unregister(listener)
     assert deaths == [(queued, "JobCancelled"), (later, "JobCancelled")]
     assert listener.heard == [("cancelled", [queued]), ("cancelled", [later])]
 
