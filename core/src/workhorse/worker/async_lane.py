@@ -32,7 +32,7 @@ from workhorse.errors import PayloadError
 from workhorse.job import find
 from workhorse.stats import ThreadStats
 from workhorse.types import JobPayload, UnitOfWork
-from workhorse.worker.job_speed import SHORT_JOB
+from workhorse.worker.job_speed import SHORT_JOB, next_mean
 from workhorse.worker.processor import Processor
 
 log = logging.getLogger("workhorse.worker")
@@ -181,9 +181,8 @@ class AsyncLane:
     def _timed_job(self, elapsed: float) -> None:
         """A moving average of the jobs' run time, as the job threads keep theirs
         (``Executor._work_loop``): it decides whether jobs are held ahead."""
-        timed = self._timed = self._timed + 1
-        weight = 0.02 if timed > 50 else 1.0 / timed
-        self.mean_job_seconds += (elapsed - self.mean_job_seconds) * weight
+        self._timed += 1
+        self.mean_job_seconds = next_mean(self.mean_job_seconds, elapsed, self._timed)
 
     def take_waiting(self) -> list[UnitOfWork[object]]:
         """Take back the jobs queued but not started (fetching stopped: they go back to

@@ -18,7 +18,7 @@ from workhorse import logcontext
 from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, JobPayload, UnitOfWork
-from workhorse.worker.job_speed import FAST_JOB, SHORT_JOB
+from workhorse.worker.job_speed import FAST_JOB, SHORT_JOB, next_mean
 from workhorse.worker.permits import Permits
 
 if TYPE_CHECKING:
@@ -113,14 +113,10 @@ class Executor:
                 abandoned.discard(tid)
                 return  # replaced: its permit went to the new thread
             self.permits.release()
-            # A moving average of the processor's own timing (no second clock on the
-            # hot path); threads race on it harmlessly, it only steers prefetch. The
-            # first jobs weigh as a plain mean, so a fresh worker learns its jobs' speed
-            # from its first few instead of hundreds (the 2 ms batching wait of short
-            # jobs would otherwise slow the start of a drain of fast ones).
-            timed = self._timed = self._timed + 1
-            weight = 0.02 if timed > 50 else 1.0 / timed
-            self.mean_job_seconds += (elapsed - self.mean_job_seconds) * weight
+            # The processor's own timing (no second clock on the hot path); threads race
+            # on it harmlessly, it only steers prefetch.
+            self._timed += 1
+            self.mean_job_seconds = next_mean(self.mean_job_seconds, elapsed, self._timed)
 
     def _fetch_loop(self) -> None:
         outage = _Outage()
@@ -134,14 +130,9 @@ class Executor:
                 continue
             try:
                 units = list(self.fetcher.fetch(wanted, self.fetch_timeout))
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
+            except Exception as exc:  # noqa: BLE001 - _fetch_failed logs or reports it
                 self._give_back(wanted)
-                outage.failed(exc)
-                continue
-            except Exception:
-                self._give_back(wanted)
-                log.exception("fetch failed; retrying in 1 s")
-                _sleep(1.0)
+                _fetch_failed(exc, outage)
                 continue
             outage.recovered()
             self.backlog = len(units) >= wanted
@@ -165,14 +156,10 @@ class Executor:
             return
         try:
             units = list(self.fetcher.fetch(slots, self.fetch_timeout))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - _fetch_failed logs or reports it
             self._give_back(permits)
             lane.give_back(slots)
-            if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
-                outage.failed(exc)
-            else:
-                log.exception("fetch failed; retrying in 1 s")
-                _sleep(1.0)
+            _fetch_failed(exc, outage)
             return
         outage.recovered()
         self.backlog = len(units) >= slots
@@ -313,6 +300,16 @@ class Executor:
     def stop_threads(self) -> None:
         for _ in self._threads:
             self.work.put(_STOP)
+
+
+def _fetch_failed(exc: Exception, outage: _Outage) -> None:
+    """A fetch raised (called while handling it): an outage is reported once and
+    retried with backoff by ``outage``; anything else is logged and retried in 1 s."""
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        outage.failed(exc)
+    else:
+        log.exception("fetch failed; retrying in 1 s")
+        _sleep(1.0)
 
 
 class _Outage:

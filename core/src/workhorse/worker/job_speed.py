@@ -13,3 +13,12 @@ FAST_JOB = 0.002
 # the fetcher refills them in batches, waking once per batch instead of once per job.
 # The async lane holds jobs ahead for its runners below it too.
 SHORT_JOB = 0.1
+
+
+def next_mean(mean: float, elapsed: float, count: int) -> float:
+    """The moving average of job run times after the ``count``-th job took ``elapsed``
+    seconds. The first 50 weigh as a plain mean, so a fresh worker learns its jobs' speed
+    from its first few instead of hundreds (the 2 ms batching wait of short jobs would
+    otherwise slow the start of a drain of fast ones); later ones weigh 2% each."""
+    weight = 0.02 if count > 50 else 1.0 / count
+    return mean + (elapsed - mean) * weight

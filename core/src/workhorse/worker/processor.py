@@ -146,7 +146,7 @@ class Processor:
         job, definition = ctx.job, ctx.definition
         name: str = job["class"]  # type: ignore[typeddict-item]
         slot[0] = (job, unit.queue, definition)  # cleared by process_on
-        stores = definition is not None and bool(job.get("store_result", definition.store_result))
+        stores = definition is not None and _stores(ctx)
         if self._runs_direct(job, definition):
             limit, invoke = 0.0, None
         else:
@@ -412,7 +412,7 @@ class Processor:
             # middleware may replace them (decryption).
             return definition.call(job.get("args", []))  # type: ignore[no-any-return]
 
-        if not ctx.job.get("store_result", definition.store_result):
+        if not _stores(ctx):
             return call
 
         async def stored() -> object:
