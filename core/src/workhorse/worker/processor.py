@@ -121,10 +121,7 @@ class Processor:
             deferred, elapsed = self._execute(unit, stats, tid, slot)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
-            fmt, error = self.settings.timestamp_format, exc
-            self._settle(
-                lambda: self.bury(quarantine.failed_internally(unit.stored, unit.queue, error, fmt))
-            )
+            self._keep_failed_internally(unit, exc)
         finally:
             self.running.finish(tid)
             slot[0] = None
@@ -135,6 +132,13 @@ class Processor:
         if not deferred:  # else a middleware took the acknowledgement over
             self.fetcher.acknowledge(unit)
         return elapsed
+
+    def _keep_failed_internally(self, unit: UnitOfWork[object], error: Exception) -> None:
+        """Bury the job as it was, under ``error``'s class (retried through an outage)."""
+        fmt = self.settings.timestamp_format
+        self._settle(
+            lambda: self.bury(quarantine.failed_internally(unit.stored, unit.queue, error, fmt))
+        )
 
     def _execute(
         self, unit: UnitOfWork[object], stats: ThreadStats, tid: int, slot: logcontext.Slot
@@ -326,9 +330,7 @@ class Processor:
             deferred, elapsed = await self._execute_async(unit, job, stats, slot, held, task)
         except Exception as exc:  # a bug of ours or a plugin's: keep the job, in the dead set
             log.exception("internal error while running a job; it is kept in the dead set")
-            fmt, error = self.settings.timestamp_format, exc
-            bury = partial(quarantine.failed_internally, unit.stored, unit.queue, error, fmt)
-            await asyncio.to_thread(self._settle, lambda: self.bury(bury()))
+            await asyncio.to_thread(self._keep_failed_internally, unit, exc)
         finally:
             self.running.finish(slot)
             self._lane_jobs.pop(slot, None)
