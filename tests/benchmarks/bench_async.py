@@ -41,6 +41,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 from support import redis_server  # noqa: E402
 from support.proc_stats import cpu_seconds  # noqa: E402
+from support.processes import stop_all  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 JOBS = int(os.environ.get("BENCH_ASYNC_JOBS", "20000"))
@@ -97,14 +98,7 @@ def drain(
             time.sleep(0.002)
         elapsed, cpu = time.perf_counter() - t0, cpu_seconds(pids) - cpu0
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_all(procs)
     jobs = count - done0
     return jobs / elapsed, cpu / jobs * 1000
 

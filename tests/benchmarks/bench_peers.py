@@ -41,6 +41,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from support import redis_server  # noqa: E402
 from support.proc_stats import cpu_seconds, peak_rss_mib  # noqa: E402
+from support.processes import stop_all  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 N_NOOP = int(os.environ.get("BENCH_NOOP_JOBS", "20000"))
@@ -90,18 +91,6 @@ def ruby_available() -> bool:
 def children(parent: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True, check=False)
     return [int(p) for p in out.stdout.split()]
-
-
-def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 class Workers:

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 CORE_TESTS = Path(__file__).parent.parent / "core"
@@ -42,6 +43,20 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int | None:
         process.kill()
         process.wait()
         return None
+
+
+def stop_all(processes: Iterable[subprocess.Popen[bytes]], timeout: float = 30.0) -> None:
+    """SIGTERM every process first (so they stop side by side), then wait for each up to
+    ``timeout`` s and SIGKILL the ones still running."""
+    running = [p for p in processes if p.poll() is None]
+    for process in running:
+        process.terminate()
+    for process in running:
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def output(process: subprocess.Popen[bytes]) -> str:

@@ -5,7 +5,6 @@ Runs are recorded in a separate 'witness' Redis, so a lost record can't pass for
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 import redis
 from support import cluster_servers, redis_server
 from support.licenses import subprocess_env, worker_command
+from support.processes import stop_all
 from support.waiting import wait_for
 
 from workhorse.client import Client
@@ -70,12 +70,5 @@ def test_no_job_is_lost_across_a_failover_with_reliable_fetch(
             f"all done {time.monotonic() - started:.1f} s after the failover began"
         )
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(procs, 20)
         group.stop()
