@@ -77,3 +77,47 @@ def test_without_decoding_replies_are_the_stored_bytes(r: redis.Redis) -> None:
     assert send("RPOP", "q", 2) == [b"ok", b"caf\xe9"]  # not UTF-8, and no error
     assert send("PING") == b"PONG"
     send.close()
+
+
+def _sets(*pairs: tuple[str, str]) -> bytes:
+    return b"".join(
+        b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k.encode(), len(v), v.encode())
+        for k, v in pairs
+    )
+
+
+def test_packed_commands_with_one_line_replies_come_back_as_those_lines(r: redis.Redis) -> None:
+    send = DedicatedConnection(r, decode=False)
+    many = [(f"k{n}", "v" * n) for n in range(2000)]  # replies spread over several reads
+    lines = send.send_packed_lines(_sets(*many) + b"*1\r\n$6\r\nDBSIZE\r\n", 2001)
+    assert lines == [b"+OK"] * 2000 + [b":2000"]
+    assert r.get("k1999") == "v" * 1999
+    nil = b"*4\r\n$3\r\nSET\r\n$2\r\nk1\r\n$1\r\nx\r\n$2\r\nNX\r\n"
+    assert send.send_packed_lines(nil, 1) in ([b"$-1"], [b"_"])  # RESP2 or RESP3 nil
+    send.close()
+
+
+def test_an_error_among_packed_replies_is_raised_after_every_reply_was_read(
+    r: redis.Redis,
+) -> None:
+    send = DedicatedConnection(r, decode=False)
+    r.rpush("list", "x")
+    data = _sets(("a", "1")) + b"*2\r\n$4\r\nINCR\r\n$4\r\nlist\r\n" + _sets(("b", "2"))
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        send.send_packed_lines(data, 3)
+    assert r.mget("a", "b") == ["1", "2"], "the commands around the error still ran"
+    assert send("PING") == b"PONG", "the connection is still in step"
+    send.close()
+
+
+def test_a_connection_dropped_before_the_replies_fails_the_call_and_the_next_reconnects(
+    r: redis.Redis,
+) -> None:
+    send = DedicatedConnection(r, decode=False)
+    send("CLIENT", "SETNAME", NAME)
+    r.client_kill_filter(_type=None, skipme=True, client_id=_client_id(r, NAME))
+    with pytest.raises(redis.ConnectionError):
+        send.send_packed_lines(_sets(("a", "1")), 1)
+    assert send.send_packed_lines(_sets(("a", "2")), 1) == [b"+OK"]
+    assert r.get("a") == "2"
+    send.close()

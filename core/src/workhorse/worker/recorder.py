@@ -194,8 +194,8 @@ class ResultRecorder:
         text = "".join(parts)
         if not text.isascii():  # O(1): CPython knows whether a str is ASCII
             return self._write_pipelined(_writes(batch, marks, suffix))
-        replies = self._send.send_packed(text.encode(), len(parts))
-        return bool(replies[-1])
+        lines = self._send.send_packed_lines(text.encode(), len(parts))
+        return lines[-1] != b":0"  # ZCARD's reply: anyone waiting for any result
 
     def _write_pipelined(self, writes: list[Write]) -> bool:
         pipe = self.redis.pipeline(transaction=False)
