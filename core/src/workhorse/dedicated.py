@@ -20,6 +20,8 @@ from redis.commands.core import Script
 from redis.connection import Connection
 from redis.exceptions import NoScriptError
 
+from workhorse.wire import raise_error_line, read_lines
+
 _BROKEN = (redis.ConnectionError, redis.TimeoutError, OSError)
 
 
@@ -78,15 +80,11 @@ class DedicatedConnection:
         conn = self._connection(self._pool)
         try:
             conn.send_packed_command([data])  # type: ignore[no-untyped-call]
-            lines = _read_lines(conn, count)
-        except _BROKEN as exc:
+            lines = read_lines(conn, count)
+        except _BROKEN:
             self.close()  # its state is unknown: the next call opens a fresh one
-            if isinstance(exc, redis.RedisError):
-                raise
-            raise redis.ConnectionError(f"Error while reading from Redis: {exc}") from exc
-        for line in lines:
-            if line[:1] == b"-":
-                raise redis.ResponseError(line[1:].decode(errors="replace"))
+            raise
+        raise_error_line(lines)
         return lines
 
     def _pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
@@ -134,25 +132,3 @@ class DedicatedConnection:
     def _checkout(self, pool: redis.ConnectionPool) -> Connection:
         self._conn, self._pid = pool.get_connection(), os.getpid()
         return self._conn
-
-
-def _read_lines(conn: Connection, count: int) -> list[bytes]:
-    """The next ``count`` reply lines on ``conn``'s socket. Replies of one line hold no LF
-    before their end (RESP forbids CR and LF in simple strings and errors), so counting
-    LFs counts replies, also across reads that split a CRLF. The connection's parser has
-    nothing buffered: every earlier reply on it was read to the end."""
-    sock = conn._sock  # redis-py has no public way to read raw bytes
-    if sock is None:
-        raise redis.ConnectionError("the connection to Redis closed before its replies came")
-    chunks: list[bytes] = []
-    seen = 0
-    while seen < count:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise redis.ConnectionError("Redis closed the connection before replying")
-        chunks.append(chunk)
-        seen += chunk.count(b"\n")
-    lines = b"".join(chunks).split(b"\r\n")
-    if seen != count or lines[-1]:  # more than was asked for: the stream is out of step
-        raise redis.ConnectionError(f"Redis sent {seen} reply lines where {count} were expected")
-    return lines[:-1]
