@@ -86,15 +86,23 @@ def _sets(*pairs: tuple[str, str]) -> bytes:
     )
 
 
-def test_packed_commands_with_one_line_replies_come_back_as_those_lines(r: redis.Redis) -> None:
-    send = DedicatedConnection(r, decode=False)
+@pytest.mark.parametrize("protocol", [2, 3], ids=["RESP2, off the socket", "RESP3, by redis-py"])
+def test_packed_commands_with_one_line_replies_come_back_as_those_lines(
+    r: redis.Redis, redis_url: str, protocol: int
+) -> None:
+    client = redis.Redis.from_url(redis_url, protocol=protocol)
+    send = DedicatedConnection(client, decode=False)
     many = [(f"k{n}", "v" * n) for n in range(2000)]  # replies spread over several reads
     lines = send.send_packed_lines(_sets(*many) + b"*1\r\n$6\r\nDBSIZE\r\n", 2001)
     assert lines == [b"+OK"] * 2000 + [b":2000"]
     assert r.get("k1999") == "v" * 1999
     nil = b"*4\r\n$3\r\nSET\r\n$2\r\nk1\r\n$1\r\nx\r\n$2\r\nNX\r\n"
-    assert send.send_packed_lines(nil, 1) in ([b"$-1"], [b"_"])  # RESP2 or RESP3 nil
+    assert send.send_packed_lines(nil, 1) == [b"$-1"]
+    r.rpush("list", "x")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        send.send_packed_lines(b"*2\r\n$4\r\nINCR\r\n$4\r\nlist\r\n", 1)
     send.close()
+    client.close()
 
 
 def test_an_error_among_packed_replies_is_raised_after_every_reply_was_read(

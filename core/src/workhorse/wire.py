@@ -100,7 +100,30 @@ class ThreadConnections:
 
 def read_lines(conn: AbstractConnection, count: int) -> list[bytes]:
     """The next ``count`` replies on ``conn``, each one line (``+OK``, ``:3``, a nil, an
-    ``-ERR``), without their CRLF: one read of the socket for all of them where redis-py
+    ``-ERR``), without their CRLF. A RESP2 connection's are read straight off the socket
+    (:func:`_read_raw_lines`); RESP3 may put a push message (client tracking,
+    maintenance notices) between replies, and a caching proxy owns its socket, so those
+    go through redis-py's parser, a reply per call."""
+    if getattr(conn, "_sock", None) is not None and str(getattr(conn, "protocol", 2)) == "2":
+        return _read_raw_lines(conn, count)
+    return [_as_line(conn) for _ in range(count)]
+
+
+def _as_line(conn: AbstractConnection) -> bytes:
+    """One reply read by redis-py, written back as its line."""
+    try:
+        reply = conn.read_response(disable_decoding=True)
+    except redis.ResponseError as error:
+        return b"-" + str(error).encode()
+    if reply is None:
+        return b"$-1"
+    if isinstance(reply, int):
+        return b":%d" % reply
+    return b"+" + (reply if isinstance(reply, bytes) else str(reply).encode())
+
+
+def _read_raw_lines(conn: AbstractConnection, count: int) -> list[bytes]:
+    """:func:`read_lines` in one read of the socket for all of them, where redis-py
     spends ~2 us of Python per reply. Replies of one line hold no LF before their end
     (RESP forbids CR and LF in simple strings and errors), so counting LFs counts
     replies, also across reads that split a CRLF. The connection's parser has nothing
