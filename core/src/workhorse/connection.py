@@ -13,6 +13,7 @@ from redis.sentinel import Sentinel
 
 from workhorse.config import Settings
 from workhorse.errors import ConfigError, RedisUnavailable
+from workhorse.held import HeldRedis
 from workhorse.redaction import redact
 
 __all__ = [
@@ -103,7 +104,8 @@ def connect(settings: Settings | str | None = None, *, pool_size: int = 50) -> r
         )
     if scheme == "unix":
         common.pop("socket_keepalive")  # not an option of unix-socket connections
-    return redis.Redis.from_url(url, max_connections=pool_size, **common)
+    # Job threads send their commands on a connection each (held.py); others use the pool.
+    return HeldRedis.from_url(url, max_connections=pool_size, **common)
 
 
 def _sentinel(url: str, common: dict[str, Any], pool_size: int) -> redis.Redis:

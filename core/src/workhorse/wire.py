@@ -18,6 +18,8 @@ from typing import Any
 import redis
 from redis.connection import AbstractConnection
 
+from workhorse.held import HeldRedis
+
 Command = tuple[Any, ...]
 _BROKEN = (redis.ConnectionError, redis.TimeoutError, OSError)
 
@@ -51,7 +53,10 @@ class ThreadConnections:
     @staticmethod
     def supports(client: object) -> bool:
         """Plain connection pools only: Sentinel and Cluster route connections themselves."""
-        return type(client) is redis.Redis and type(client.connection_pool) is redis.ConnectionPool
+        return (
+            type(client) in (redis.Redis, HeldRedis)
+            and type(client.connection_pool) is redis.ConnectionPool  # type: ignore[attr-defined]
+        )
 
     def send(self, commands: Sequence[Command]) -> list[bytes]:
         """Replies to ``commands``, sent together, as the lines of :func:`read_lines`

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from workhorse import logcontext
+from workhorse import held, logcontext
 from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, JobPayload, UnitOfWork
@@ -97,6 +97,13 @@ class Executor:
         self.permits.release()
 
     def _work_loop(self, stats: ThreadStats) -> None:
+        release = held.hold(self.processor.redis)  # the thread's own connection (held.py)
+        try:
+            self._run_jobs(stats)
+        finally:
+            release()
+
+    def _run_jobs(self, stats: ThreadStats) -> None:
         process_on = self.processor.process_on
         abandoned = self.processor.abandoned
         tid, slot = threading.get_ident(), logcontext.slot()

@@ -1,0 +1,92 @@
+"""A redis-py client whose commands, on a worker's job threads, skip the pool.
+
+redis-py 8 runs every command through a pool checkout (a lock, a liveness poll of
+the socket, connection-count metrics), a retry wrapper and duration metrics: on
+this project's 2-core benchmark host about 18 of the 32 us of CPU an ``INCR``
+costs, more than workhorse's own work per job. A job that touches Redis once
+(most do) paid that twice over. A job thread lives as long as its worker, so it
+keeps one connection for itself (:meth:`HeldRedis.hold`) and sends its commands
+there: redis-py's own ``send_command`` and ``parse_response``, so replies,
+decoding and response callbacks are exactly what the pool path gives.
+
+Everything else keeps redis-py's path: other threads (a web server's, the user's),
+pipelines, pub/sub, RESP3 connections (push messages and maintenance
+notifications need redis-py's handling) and clients with a client-side cache.
+A broken held connection is closed and the command goes to redis-py's path, whose
+retries then apply as they always did; a command interrupted between sending and
+reading its reply (a time limit raised in the thread) closes the connection, so
+its late reply can never be read as the next command's.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from redis.connection import AbstractConnection
+
+# Commands redis-py's dispatcher treats specially (per-connection set-up): never held.
+_POOL_ONLY = frozenset({"HIMPORT", "HIMPORT SET"})
+
+
+class HeldRedis(redis.Redis):
+    """``redis.Redis`` with per-thread connections for the threads that :meth:`hold`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held = threading.local()  # .conn (None: not held) and .pid, per thread
+
+    def hold(self) -> Callable[[], None]:
+        """Send this thread's commands on a connection of its own from now on; returns
+        the function that closes it (call it when the thread ends). Does nothing where
+        the pool path is needed (see the module docstring)."""
+        pool = self.connection_pool
+        if not _holdable(pool):
+            return _nothing
+        held = self._held
+        conn: AbstractConnection = pool.connection_class(**pool.connection_kwargs)
+        held.conn, held.pid = conn, os.getpid()
+
+        def release() -> None:
+            held.conn = None
+            conn.disconnect()  # type: ignore[no-untyped-call]
+
+        return release
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        held = self._held
+        conn: AbstractConnection | None = getattr(held, "conn", None)
+        if conn is None or args[0] in _POOL_ONLY or held.pid != os.getpid():
+            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+        try:
+            conn.send_command(*args, **options)  # type: ignore[no-untyped-call]
+            return self.parse_response(conn, args[0], **options)  # type: ignore[no-untyped-call]
+        except redis.ResponseError:
+            raise  # the reply was read: the connection is in step
+        except (redis.ConnectionError, redis.TimeoutError):
+            conn.disconnect()  # type: ignore[no-untyped-call]  # reconnects on next use
+            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+        except BaseException:
+            conn.disconnect()  # type: ignore[no-untyped-call]  # a reply may be on its way
+            raise
+
+
+def _holdable(pool: object) -> bool:
+    """Plain RESP2 pools without a client-side cache (Sentinel pools pick their server
+    per connection, and RESP3 may interleave push messages)."""
+    if type(pool) is not redis.ConnectionPool or getattr(pool, "cache", None) is not None:
+        return False
+    protocol = pool.connection_kwargs.get("protocol")
+    return protocol in (None, 2, "2")
+
+
+def _nothing() -> None:
+    return None
+
+
+def hold(client: object) -> Callable[[], None]:
+    """:meth:`HeldRedis.hold` for ``client`` if it is one, else a no-op."""
+    return client.hold() if isinstance(client, HeldRedis) else _nothing

@@ -1,0 +1,113 @@
+"""HeldRedis: a job thread's commands on a connection of its own, with redis-py's replies."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from workhorse.connection import connect
+from workhorse.held import HeldRedis, hold
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[HeldRedis]:
+    made = connect(redis_url)
+    assert isinstance(made, HeldRedis), "plain URLs give a client whose threads can hold"
+    yield made
+    made.close()
+
+
+def _in_thread(call: object) -> object:
+    box: list[object] = []
+    thread = threading.Thread(target=lambda: box.append(call()))  # type: ignore[operator]
+    thread.start()
+    thread.join()
+    return box[0]
+
+
+def test_a_holding_thread_sends_every_command_on_its_own_connection(client: HeldRedis) -> None:
+    release = client.hold()
+    try:
+        first = client.client_id()
+        assert [client.client_id() for _ in range(5)] == [first] * 5
+        assert _in_thread(client.client_id) != first, "other threads keep the pool"
+        assert client.connection_pool._created_connections == 1  # that one thread's only
+    finally:
+        release()
+    assert client.client_id() != first, "released: back to the pool"
+
+
+def test_replies_are_what_redis_py_gives_decoded_and_shaped(client: HeldRedis) -> None:
+    client.hset("h", mapping={"a": "1", "b": "2"})
+    client.zadd("z", {"x": 1.5})
+    expected = (client.hgetall("h"), client.zrange("z", 0, -1, withscores=True), client.exists("h"))
+    release = client.hold()
+    try:
+        assert (
+            client.hgetall("h"),
+            client.zrange("z", 0, -1, withscores=True),
+            client.exists("h"),
+        ) == expected
+        assert client.set("k", "v", get=True) is None
+        assert client.get("k") == "v"
+        with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+            client.incr("h")
+        assert client.ping() is True, "an error reply leaves the connection in step"
+        assert client.register_script("return ARGV[1]")(args=["s"]) == "s"
+    finally:
+        release()
+
+
+def test_a_connection_redis_dropped_costs_the_command_nothing(client: HeldRedis) -> None:
+    release = client.hold()
+    try:
+        held_id = client.client_id()
+        client.client_setname("held")
+        redis.Redis(connection_pool=client.connection_pool).client_kill_filter(
+            _id=held_id, skipme=True
+        )
+        assert client.incr("n") == 1, "sent again through redis-py's retries"
+        assert client.client_id() != held_id, "and the thread reconnected"
+    finally:
+        release()
+
+
+def test_a_command_interrupted_before_its_reply_never_leaves_that_reply_behind(
+    client: HeldRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.set("a", "first")
+    client.set("b", "second")
+    release = client.hold()
+    real = redis.Redis.parse_response
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        monkeypatch.setattr(redis.Redis, "parse_response", real)
+        raise TimeoutError("a time limit raised in the thread")  # not redis-py's own
+
+    try:
+        monkeypatch.setattr(redis.Redis, "parse_response", interrupted)
+        with pytest.raises(TimeoutError):
+            client.get("a")
+        assert client.get("b") == "second", "not a's late reply"
+    finally:
+        release()
+
+
+def test_resp3_clients_never_hold(redis_url: str) -> None:
+    """RESP3 may put push messages between replies: redis-py's path reads those."""
+    client = HeldRedis.from_url(redis_url, protocol=3)
+    release = client.hold()
+    assert getattr(client._held, "conn", None) is None
+    assert client.incr("n") == 1
+    release()
+    client.close()
+
+
+def test_hold_is_a_no_op_for_other_clients(redis_url: str) -> None:
+    plain = redis.Redis.from_url(redis_url)
+    hold(plain)()  # nothing held, nothing to close
+    assert plain.ping()
+    plain.close()
