@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 
 import pytest
 import redis
 
+from workhorse.async_redis import LoopRedis, like
 from workhorse.connection import connect
 from workhorse.held import HeldRedis, hold
 
@@ -111,3 +113,81 @@ def test_hold_is_a_no_op_for_other_clients(redis_url: str) -> None:
     hold(plain)()  # nothing held, nothing to close
     assert plain.ping()
     plain.close()
+
+
+# -- the async lane's client (async_redis.LoopRedis) ---------------------------------
+
+
+def _loop_client(redis_url: str) -> LoopRedis:
+    client = like(redis.Redis.from_url(redis_url, decode_responses=True))
+    assert isinstance(client, LoopRedis)
+    return client
+
+
+def test_loop_client_commands_reuse_idle_connections_with_redis_py_replies(
+    r: redis.Redis, redis_url: str
+) -> None:
+    r.hset("h", mapping={"a": "1"})
+    r.zadd("z", {"x": 1.5})
+
+    async def scenario() -> None:
+        client = _loop_client(redis_url)
+        ids = {await client.client_id() for _ in range(5)}
+        assert len(ids) == 1, "one command at a time: one connection, reused"
+        assert await client.hgetall("h") == {"a": "1"}
+        assert await client.zrange("z", 0, -1, withscores=True) == [("x", 1.5)]
+        assert await client.set("k", "v", get=True) is None
+        with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+            await client.incr("h")
+        assert await client.ping() is True, "an error reply leaves the connection in step"
+        together = await asyncio.gather(*(client.incr("n") for _ in range(20)))
+        assert sorted(together) == list(range(1, 21))
+        assert 1 < len(client._idle) <= 20, "commands in flight at once, a connection each"
+        await client.aclose()
+        assert client._idle == []
+
+    asyncio.run(scenario())
+
+
+def test_loop_client_a_dropped_connection_costs_the_command_nothing(
+    r: redis.Redis, redis_url: str
+) -> None:
+    async def scenario() -> None:
+        client = _loop_client(redis_url)
+        held_id = await client.client_id()
+        r.client_kill_filter(_id=held_id, skipme=True)
+        assert await client.incr("n") == 1, "sent again through redis-py's retries"
+        assert await client.client_id() != held_id
+        await client.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_loop_client_a_command_cancelled_before_its_reply_leaves_no_reply_behind(
+    r: redis.Redis, redis_url: str
+) -> None:
+    r.rpush("slow", "x")
+
+    async def scenario() -> None:
+        client = _loop_client(redis_url)
+        await client.set("b", "second")
+        waiting = asyncio.ensure_future(client.blpop(["empty"], timeout=2))
+        await asyncio.sleep(0.1)
+        waiting.cancel()  # as a time limit cancels a job's task
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        r.rpush("empty", "late")  # would be the blocked pop's reply
+        assert await client.get("b") == "second", "not the cancelled pop's late reply"
+        await client.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_loop_client_on_resp3_keeps_the_pool(redis_url: str) -> None:
+    async def scenario() -> None:
+        client = LoopRedis.from_url(redis_url, protocol=3)
+        assert await client.incr("n") == 1
+        assert client._idle == [], "RESP3: redis-py's pool path"
+        await client.aclose()
+
+    asyncio.run(scenario())

@@ -26,10 +26,11 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 from redis.connection import AbstractConnection
 
 # Commands redis-py's dispatcher treats specially (per-connection set-up): never held.
-_POOL_ONLY = frozenset({"HIMPORT", "HIMPORT SET"})
+POOL_ONLY = frozenset({"HIMPORT", "HIMPORT SET"})
 
 
 class HeldRedis(redis.Redis):
@@ -44,7 +45,7 @@ class HeldRedis(redis.Redis):
         the function that closes it (call it when the thread ends). Does nothing where
         the pool path is needed (see the module docstring)."""
         pool = self.connection_pool
-        if not _holdable(pool):
+        if not holdable(pool):
             return _nothing
         held = self._held
         conn: AbstractConnection = pool.connection_class(**pool.connection_kwargs)
@@ -59,7 +60,7 @@ class HeldRedis(redis.Redis):
     def execute_command(self, *args: Any, **options: Any) -> Any:
         held = self._held
         conn: AbstractConnection | None = getattr(held, "conn", None)
-        if conn is None or args[0] in _POOL_ONLY or held.pid != os.getpid():
+        if conn is None or args[0] in POOL_ONLY or held.pid != os.getpid():
             return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         try:
             conn.send_command(*args, **options)  # type: ignore[no-untyped-call]
@@ -74,12 +75,13 @@ class HeldRedis(redis.Redis):
             raise
 
 
-def _holdable(pool: object) -> bool:
+def holdable(pool: object) -> bool:
     """Plain RESP2 pools without a client-side cache (Sentinel pools pick their server
     per connection, and RESP3 may interleave push messages)."""
-    if type(pool) is not redis.ConnectionPool or getattr(pool, "cache", None) is not None:
+    plain = (redis.ConnectionPool, aioredis.ConnectionPool)
+    if type(pool) not in plain or getattr(pool, "cache", None) is not None:
         return False
-    protocol = pool.connection_kwargs.get("protocol")
+    protocol = pool.connection_kwargs.get("protocol")  # type: ignore[attr-defined]
     return protocol in (None, 2, "2")
 
 
