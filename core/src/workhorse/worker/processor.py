@@ -234,11 +234,11 @@ class Processor:
     def _opener_for(
         self, job: JobPayload, definition: JobDefinition | None
     ) -> ArgumentOpener | None:
-        """The innermost middleware's argument opener, if it is to be applied around the
-        job's call: a registered sync job carrying its field and no other ``only_with`` one
-        (one dict lookup for other jobs)."""
-        field, opener, others = self._opening  # type: ignore[misc]
-        if field not in job or definition is None or definition.is_async:
+        """The innermost middleware's argument opener, for a job carrying its field, if it
+        is to be applied around the job's call: a registered sync job carrying no other
+        ``only_with`` field."""
+        _, opener, others = self._opening  # type: ignore[misc]
+        if definition is None or definition.is_async:
             return None
         return opener if job.keys().isdisjoint(others) else None
 
@@ -318,7 +318,7 @@ class Processor:
     ) -> tuple[RunNext | None, ArgumentOpener | None]:
         """What the chain calls last (None: the job is called directly, it needs no chain),
         and the argument opener applied around the job's call, if any (``_opening``)."""
-        job = ctx.job
+        job = ctx.job  # other jobs pay one dict lookup here
         opener = self._opener_for(job, ctx.definition) if self._opens in job else None
         call: RunNext
         if opener is None:
