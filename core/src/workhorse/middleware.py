@@ -215,6 +215,61 @@ def skipped_without(middleware: Sequence[ServerMiddleware]) -> frozenset[str] | 
     return frozenset(mw.field for mw in middleware if isinstance(mw, OnlyWith))
 
 
+class ArgumentOpener(Protocol):
+    """A server middleware that does nothing but swap the job's arguments for the call.
+
+    It may offer this form besides ``__call__`` when it is wrapped in :func:`only_with`
+    and is the innermost middleware (the last one). For a job that carries its field
+    and no other ``only_with`` field, the worker then applies it around the call of the
+    job itself instead of selecting and running a chain with it, with the same effect:
+
+        token = opener.open_arguments(job)    # raising fails the job, not called
+        try:
+            run the job with job["args"]
+        finally:
+            opener.restore_arguments(job, token)
+
+    (every other middleware still wraps the job, outside of this). So the job sees the
+    opened arguments, and whatever the worker records afterwards (a retry, the dead set)
+    holds them as fetched. Async jobs still go through ``__call__`` or ``call_async``.
+    """
+
+    def open_arguments(self, job: JobPayload) -> object:
+        """Put the arguments the job is called with into ``job``; returns what
+        :meth:`restore_arguments` needs to put the fetched ones back."""
+        ...
+
+    def restore_arguments(self, job: JobPayload, token: object) -> None:
+        """Put back the arguments :meth:`open_arguments` replaced (``token`` is its result)."""
+        ...
+
+
+def innermost_opener(
+    middleware: Sequence[ServerMiddleware],
+) -> tuple[str, ArgumentOpener, frozenset[str]] | None:
+    """(field, middleware, the other ``only_with`` fields) when the innermost middleware
+    is an ``only_with`` one offering the :class:`ArgumentOpener` form, else None.
+
+    Only the innermost one: applied around the call, it must be the last to see the job
+    before it runs. Its field must bring in no other middleware.
+    """
+    if not middleware:
+        return None
+    last = middleware[-1]
+    if not isinstance(last, OnlyWith):
+        return None
+    inner = last.middleware
+    if not (
+        callable(getattr(inner, "open_arguments", None))
+        and callable(getattr(inner, "restore_arguments", None))
+    ):
+        return None
+    others = [mw.field for mw in middleware[:-1] if isinstance(mw, OnlyWith)]
+    if last.field in others:
+        return None
+    return last.field, cast("ArgumentOpener", inner), frozenset(others)
+
+
 def _joined(
     middleware: Sequence[ServerMiddleware], present: frozenset[str]
 ) -> list[ServerMiddleware]:

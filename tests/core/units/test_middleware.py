@@ -101,3 +101,26 @@ def test_skipped_without_names_the_fields_that_bring_a_job_into_the_chain() -> N
     assert skipped_without([]) == frozenset()
     assert skipped_without([tagged, sealed]) == {"tagged", "encrypt"}
     assert skipped_without([tagged, recorder("always", [])]) is None  # it wraps every job
+
+
+def test_the_innermost_only_with_middleware_offering_the_opener_form_is_found() -> None:
+    from workhorse.middleware import innermost_opener, only_with
+
+    class Opening:
+        def __call__(self, ctx: JobContext, call_next: RunNext) -> object:  # noqa: ARG002
+            return call_next()
+
+        def open_arguments(self, job: object) -> object:  # noqa: ARG002
+            return None
+
+        def restore_arguments(self, job: object, token: object) -> None:
+            pass
+
+    opening, tagged = Opening(), only_with("tagged", recorder("t", []))
+    always = recorder("always", [])
+    found = innermost_opener([always, tagged, only_with("encrypt", opening)])
+    assert found == ("encrypt", opening, frozenset({"tagged"}))
+    assert innermost_opener([only_with("encrypt", opening), tagged]) is None  # not innermost
+    assert innermost_opener([tagged]) is None and innermost_opener([]) is None
+    # Two middleware on one field: its jobs need both, so the chain.
+    assert innermost_opener([only_with("x", recorder("t", [])), only_with("x", opening)]) is None

@@ -114,3 +114,91 @@ def test_a_directly_called_job_that_fails_is_retried_as_any_job(
     assert snapshot([stats]).failed == 1
     (retried,) = r.zrange("retry", 0, -1)
     assert payload.decode(retried)["jid"] == job["jid"]
+
+
+class _Upper:
+    """An ``only_with("shout")`` middleware that only swaps the job's first argument for
+    the call, offering the argument-opener form besides ``__call__``."""
+
+    def __init__(self) -> None:
+        self.opened: list[object] = []
+
+    def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
+        token = self.open_arguments(ctx.job)
+        try:
+            return call_next()
+        finally:
+            self.restore_arguments(ctx.job, token)
+
+    def open_arguments(self, job: dict[str, object]) -> object:
+        args: list[object] = job["args"]  # type: ignore[assignment]
+        if args[0] == "unopenable":
+            job["retry"] = 0
+            raise ValueError("cannot open")
+        fetched, args[0] = args[0], str(args[0]).upper()
+        self.opened.append(fetched)
+        return fetched
+
+    def restore_arguments(self, job: dict[str, object], token: object) -> None:
+        job["args"][0] = token  # type: ignore[index]
+
+
+class _Shouting:
+    def __init__(self) -> None:
+        self.upper = _Upper()
+
+    @hookimpl(tryfirst=True)  # innermost, within the middleware of installed plugins
+    def workhorse_server_middleware(self) -> list[object]:
+        return [only_with("shout", self.upper)]
+
+
+@pytest.fixture
+def shouting() -> Iterator[_Shouting]:
+    plugin = _Shouting()
+    plugins.register(plugin)
+    yield plugin
+    plugins.unregister(plugin)
+
+
+def test_an_innermost_argument_opener_is_applied_around_the_call_without_its_chain(
+    wh_client: Client, r: redis.Redis, shouting: _Shouting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processor = _processor(wh_client)
+    chained: list[str] = []
+    run_chain = processor.run_chain
+
+    def counting(ctx: JobContext, invoke: RunNext) -> object:
+        chained.append(str(ctx.job["args"][0]))  # type: ignore[typeddict-item]
+        return run_chain(ctx, invoke)
+
+    monkeypatch.setattr(processor, "run_chain", counting)
+    _run(processor, "direct", shout=True)
+    _run(processor, "stored", shout=True, store_result=True)
+    _run(processor, "limited", shout=True, timeout=30)  # watched, opened around the call
+    assert r.lrange("test:ran", 0, -1) == ["DIRECT", "STORED", "LIMITED"]
+    assert chained == []
+    assert shouting.upper.opened == ["direct", "stored", "limited"]
+
+
+def test_a_job_an_opener_failed_or_that_failed_opened_is_recorded_as_fetched(
+    wh_client: Client, r: redis.Redis, shouting: _Shouting
+) -> None:
+    processor = _processor(wh_client)
+    job = {"class": jobs.always_fails.name, "args": ["x"], "jid": payload.new_jid(), "retry": 3}
+    stats = ThreadStats()
+    processor.process_unit(UnitOfWork("default", payload.encode({**job, "shout": True})), stats)
+    unopenable = {**job, "args": ["unopenable"], "jid": payload.new_jid(), "shout": True}
+    processor.process_unit(UnitOfWork("default", payload.encode(unopenable)), stats)
+    assert snapshot([stats]).failed == 2
+    (retried,) = r.zrange("retry", 0, -1)
+    (dead,) = r.zrange("dead", 0, -1)
+    assert payload.decode(retried)["args"] == ["x"]  # put back after the failed call
+    assert payload.decode(dead)["args"] == ["unopenable"] and "cannot open" in dead
+
+
+def test_an_opener_field_beside_another_middleware_field_goes_through_the_chain(
+    wh_client: Client, r: redis.Redis, tagging: _Tagging, shouting: _Shouting
+) -> None:
+    processor = _processor(wh_client)
+    _run(processor, "both", shout=True, tagged=True)
+    assert r.lrange("test:ran", 0, -1) == ["BOTH"] and len(tagging.seen) == 1

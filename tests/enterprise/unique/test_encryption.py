@@ -346,3 +346,127 @@ def test_a_hand_made_payload_with_a_numeric_jid_opens_as_the_client_sealed_it() 
     ring = KeyRing.parse(KEY_1, "test")
     token = seal(ring, SECRET, str(12345), "s.show")
     assert Opener(ring).open(token, 12345, "s.show") == SECRET
+
+
+# -- the worker's direct path (issue 19): opened inline, no chain built ----------------
+class _NoFetch:
+    acknowledges = False
+
+    def acknowledge(self, unit: object) -> None:
+        pass
+
+
+def _processor_counting_chains(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> tuple[object, list[str]]:
+    """A worker's job processor, and the jids of the jobs it ran through its chain."""
+    from workhorse.middleware import JobContext, RunNext
+    from workhorse.worker.async_runner import AsyncRunner
+    from workhorse.worker.processor import Processor
+
+    processor = Processor(WorkerProcess(client.settings, client.redis), _NoFetch(), AsyncRunner())  # type: ignore[arg-type]
+    chained: list[str] = []
+    run_chain = processor.run_chain
+
+    def counting(ctx: JobContext, invoke: RunNext) -> object:
+        chained.append(ctx.jid)
+        return run_chain(ctx, invoke)
+
+    monkeypatch.setattr(processor, "run_chain", counting)
+    return processor, chained
+
+
+def _process(processor: object, raw: str) -> tuple[int, int]:
+    """Run one stored job on ``processor``: (processed, failed)."""
+    from workhorse.stats import ThreadStats, snapshot
+    from workhorse.types import UnitOfWork
+
+    stats = ThreadStats()
+    processor.process_unit(UnitOfWork("default", raw), stats)  # type: ignore[attr-defined]
+    counts = snapshot([stats])
+    return counts.processed, counts.failed
+
+
+def test_an_encrypted_job_no_other_middleware_concerns_is_opened_without_the_chain(
+    rc: redis.Redis, uclient: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processor, chained = _processor_counting_chains(uclient, monkeypatch)
+    jobs.show.perform_async("visible", SECRET)
+    raw = rc.rpop("queue:default")
+    assert _process(processor, raw) == (1, 0)
+    assert json.loads(rc.lindex("test:secret", 0)) == ["visible", SECRET]
+    assert chained == []
+
+
+def test_a_directly_called_encrypted_job_that_fails_is_retried_sealed(
+    rc: redis.Redis, uclient: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processor, chained = _processor_counting_chains(uclient, monkeypatch)
+    jobs.fail.perform_async("v", SECRET)
+    raw = rc.rpop("queue:default")
+    assert _process(processor, raw) == (1, 1)
+    (retried,) = rc.zrange("retry", 0, -1)
+    assert json.loads(retried)["args"] == json.loads(raw)["args"] and "4111" not in retried
+    assert chained == []
+
+
+def test_a_directly_called_encrypted_job_that_does_not_open_goes_dead_without_a_retry(
+    rc: redis.Redis, uclient: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processor, chained = _processor_counting_chains(uclient, monkeypatch)
+    jobs.fail.perform_async("v", SECRET)  # retry=3, yet no retry can help
+    replay = {**json.loads(rc.rpop("queue:default")), "jid": "f" * 24}
+    assert _process(processor, json.dumps(replay)) == (1, 1)
+    (dead,) = rc.zrange("dead", 0, -1)
+    assert "copied from another job" in dead and rc.zcard("retry") == 0
+    assert json.loads(dead)["args"] == replay["args"] and chained == []
+
+
+def test_an_encrypted_job_with_a_time_limit_is_opened_around_its_call_as_well(
+    rc: redis.Redis, uclient: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processor, chained = _processor_counting_chains(uclient, monkeypatch)
+    jobs.show.set(timeout=30).perform_async("limited", SECRET)
+    assert _process(processor, rc.rpop("queue:default")) == (1, 0)
+    assert json.loads(rc.lindex("test:secret", 0)) == ["limited", SECRET]
+    assert chained == []
+
+
+def test_an_encrypted_job_another_only_with_middleware_wraps_goes_through_the_chain(
+    rc: redis.Redis, uclient: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unique lock's release wraps the job too: it runs through the chain, where the
+    argument is opened innermost, as before."""
+    processor, chained = _processor_counting_chains(uclient, monkeypatch)
+    jobs.pin_once.perform_async(7, "1234")
+    raw = rc.rpop("queue:default")
+    assert "unique_digest" in json.loads(raw) and "1234" not in raw
+    assert _process(processor, raw) == (1, 0)
+    assert rc.lrange("test:ran", 0, -1) == ["7"] and chained == [json.loads(raw)["jid"]]
+
+
+def test_an_unlicensed_worker_fails_encrypted_jobs_and_retries_them_sealed(
+    rc: redis.Redis, uclient: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.licenses import licensed
+
+    jobs.fail.perform_async("v", SECRET)
+    raw = rc.rpop("queue:default")
+    with licensed(("pro",)):
+        processor, _ = _processor_counting_chains(uclient, monkeypatch)
+        assert _process(processor, raw) == (1, 1)
+    (retried,) = rc.zrange("retry", 0, -1)
+    assert "nterprise" in json.loads(retried)["error_message"]
+    assert json.loads(retried)["args"] == json.loads(raw)["args"]
+
+
+def test_encrypted_async_jobs_on_the_lane_see_the_clear_argument_and_fail_sealed(
+    rc: redis.Redis, start_worker: Start
+) -> None:
+    jobs.show_async.perform_async("lane", SECRET)
+    jobs.fail_async.perform_async("v", SECRET)
+    worker = start_worker()
+    assert worker.capsules[0].lane is not None
+    wait_for(lambda: rc.llen("test:secret") == 1 and rc.zcard("retry") == 1, "both jobs")
+    assert json.loads(rc.lindex("test:secret", 0)) == ["lane", SECRET]
+    assert "4111" not in everything_stored(rc)

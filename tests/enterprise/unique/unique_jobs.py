@@ -58,6 +58,17 @@ def fail(visible: str, secret: object) -> None:
     raise RuntimeError("failed on purpose")
 
 
+@workhorse.job(name="s.show_async", encrypt=True)
+async def show_async(visible: str, secret: object) -> None:
+    """Runs on the worker's async lane (every installed middleware has an async form)."""
+    _r().rpush("test:secret", json.dumps([visible, secret]))
+
+
+@workhorse.job(name="s.fail_async", encrypt=True, retry=3)
+async def fail_async(visible: str, secret: object) -> None:
+    raise RuntimeError("failed on purpose")
+
+
 @workhorse.job(name="s.pin_once", encrypt=True, unique_for=60)
 def pin_once(account: int, pin: str) -> None:
     _r().rpush("test:ran", str(account))

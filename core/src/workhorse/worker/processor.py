@@ -28,11 +28,14 @@ from workhorse import (
 from workhorse.errors import JobCancelled, JobTimeout, PayloadError
 from workhorse.job import find
 from workhorse.middleware import (
+    ArgumentOpener,
     AsyncRunNext,
     JobContext,
+    OnlyWith,
     RunNext,
     compose_server,
     compose_server_async,
+    innermost_opener,
     skipped_without,
     sync_only,
 )
@@ -77,6 +80,16 @@ class Processor:
         skipped = skipped_without(middleware)
         self._direct_unless = (
             None if skipped is None or process.settings.job_timeout else skipped | {"timeout"}
+        )
+        # The innermost middleware may be an argument opener (decryption): a sync job that
+        # carries its field and no other ``only_with`` field has its arguments opened around
+        # its call, inside the chain of the other middleware (or none: then it may run
+        # directly), with no chain selected and run for the opener per job.
+        self._opening = innermost_opener(middleware)
+        self._opens = None if self._opening is None else self._opening[0]  # its field
+        # Such a job carries no ``only_with`` field but the opener's: no other one wraps it.
+        self._outer_chain = compose_server(
+            [mw for mw in middleware if not isinstance(mw, OnlyWith)]
         )
         # The async lane needs every middleware's async form (issue 24); without one, the
         # lane is off and async jobs run on job threads as before.
@@ -152,10 +165,10 @@ class Processor:
         slot[0] = (job, unit.queue, definition)  # cleared by process_on
         stores = definition is not None and _stores(ctx)
         if self._runs_direct(job, definition):
-            limit, invoke = 0.0, None
+            limit, invoke, opener = 0.0, None, None
         else:
             limit = self._limit(ctx, tid, unit, stats)
-            invoke = self._invoker(ctx, stores)
+            invoke, opener = self._invoker(ctx, stores, limit)
         if stores:
             self.recorder.started(tid, job, definition.result_ttl)  # type: ignore[union-attr]
         t0 = time.perf_counter()
@@ -163,7 +176,7 @@ class Processor:
             log.info("start")
         self._inside[tid] = True
         try:
-            record = self._body(ctx, invoke, stores)
+            record = self._body(ctx, invoke, stores, opener)
             self._inside.pop(tid, None)
             if self._reasons:  # an interrupt raced the end of the body: take it back
                 self.control.leave(tid)
@@ -184,13 +197,27 @@ class Processor:
             self._observed(ctx, elapsed, stats)
         return ctx.deferred, elapsed
 
-    def _body(self, ctx: JobContext, invoke: RunNext | None, stores: bool) -> str | None:
+    def _body(
+        self,
+        ctx: JobContext,
+        invoke: RunNext | None,
+        stores: bool,
+        opener: ArgumentOpener | None = None,
+    ) -> str | None:
         """Run the job through the chain, or call it directly (``invoke`` None: nothing
-        else to run or watch); a directly called store_result job's (open) record."""
+        else to run or watch); a directly called store_result job's (open) record.
+        ``opener``: the job's arguments are opened around its call, and the chain is the
+        one of the other middleware."""
         if invoke is not None:
-            self.run_chain(ctx, invoke)
+            if opener is not None:  # opened by ``invoke``, inside the others
+                self._outer_chain(ctx, invoke)
+            else:
+                self.run_chain(ctx, invoke)
             return None
-        value = ctx.definition.call(ctx.job.get("args", []))  # type: ignore[union-attr]
+        if opener is not None:
+            value = _call_opened(ctx, opener)
+        else:
+            value = ctx.definition.call(ctx.job.get("args", []))  # type: ignore[union-attr]
         return results.success(ctx.job, value) if stores else None
 
     def _runs_direct(self, job: JobPayload, definition: JobDefinition | None) -> bool:
@@ -203,6 +230,17 @@ class Processor:
             and not (definition.is_async or definition.timeout)
             and job.keys().isdisjoint(direct)
         )
+
+    def _opener_for(
+        self, job: JobPayload, definition: JobDefinition | None
+    ) -> ArgumentOpener | None:
+        """The innermost middleware's argument opener, for a job carrying its field, if it
+        is to be applied around the job's call: a registered sync job carrying no other
+        ``only_with`` field."""
+        _, opener, others = self._opening  # type: ignore[misc]
+        if definition is None or definition.is_async:
+            return None
+        return opener if job.keys().isdisjoint(others) else None
 
     def _limit(
         self, ctx: JobContext, tid: int, unit: UnitOfWork[object], stats: ThreadStats
@@ -275,9 +313,21 @@ class Processor:
         self.watchdog.watch(tid, float(limit), token)
         return float(limit)
 
-    def _invoker(self, ctx: JobContext, stores: bool) -> RunNext:
-        call = invoke.invoker(ctx, self._run_here, self._attempt)
-        return partial(_run_storing, ctx, call) if stores else call
+    def _invoker(
+        self, ctx: JobContext, stores: bool, limit: float
+    ) -> tuple[RunNext | None, ArgumentOpener | None]:
+        """What the chain calls last (None: the job is called directly, it needs no chain),
+        and the argument opener applied around the job's call, if any (``_opening``)."""
+        job = ctx.job  # other jobs pay one dict lookup here
+        opener = self._opener_for(job, ctx.definition) if self._opens in job else None
+        call: RunNext
+        if opener is None:
+            call = invoke.invoker(ctx, self._run_here, self._attempt)
+        elif not limit and self._direct_unless is not None:
+            return None, opener  # no middleware but the opener, no limit
+        else:
+            call = partial(_call_opened, ctx, opener)
+        return (partial(_run_storing, ctx, call) if stores else call), opener
 
     def _attempt(self, ctx: JobContext) -> str:
         """Which attempt this run of the job is, for an unknown job's error."""
@@ -628,6 +678,17 @@ class Processor:
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+
+def _call_opened(ctx: JobContext, opener: ArgumentOpener) -> object:
+    """Call the job with its arguments opened; the fetched ones are back in it afterwards,
+    whatever the outcome, as its middleware would leave them (see ``ArgumentOpener``)."""
+    job = ctx.job
+    token = opener.open_arguments(job)
+    try:
+        return ctx.definition.call(job.get("args", []))  # type: ignore[union-attr]
+    finally:
+        opener.restore_arguments(job, token)
 
 
 def _run_storing(ctx: JobContext, call: RunNext) -> None:

@@ -52,8 +52,8 @@ class Encrypt:
 class Decrypt:
     """Server middleware: open the sealed argument for the duration of the call.
 
-    Installed innermost as ``only_with("encrypt", Decrypt())``: the worker's chain
-    calls it for encrypted jobs only, right before the job itself, so no other
+    Installed innermost as ``only_with("encrypt", Decrypt())``: the worker applies it
+    to encrypted jobs only, right around the call of the job itself, so no other
     middleware ever sees (or writes, like a limiter's reschedule) the clear value.
     The key ring is read once per process, not per job.
     """
@@ -71,40 +71,53 @@ class Decrypt:
             self._open = Opener(ring)
         return self._open
 
-    def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
-        job: dict[str, Any] = ctx.job  # type: ignore[assignment]  # no cast() call per job
-        args = job.get("args")
-        if job.get("encrypt") is not True or type(args) is not list or not args:
-            return call_next()  # not encrypted, or nothing was sealed (no arguments)
+    def open_arguments(self, job: JobPayload) -> object:
+        """Open the sealed last argument in place; returns the sealed value, for
+        :meth:`restore_arguments` (``_UNOPENED`` when there was nothing to open).
+
+        The worker's form of this middleware (``workhorse.middleware.ArgumentOpener``):
+        a sync job that carries no other ``only_with`` field is called between this and
+        :meth:`restore_arguments`, inside the chain of the other middleware, with no chain
+        selected for ``encrypt`` (``__call__`` and ``call_async`` do the same around
+        ``call_next``)."""
+        item: dict[str, Any] = job  # type: ignore[assignment]  # no cast() call per job
+        args = item.get("args")
+        if item.get("encrypt") is not True or type(args) is not list or not args:
+            return _UNOPENED  # not encrypted, or nothing was sealed (no arguments)
         sealed = args[-1]
+        opener = self._open or self.opener()
         try:
-            args[-1] = (self._open or self.opener()).open(sealed, job.get("jid", ""), job["class"])
+            args[-1] = opener.open(sealed, item.get("jid", ""), item["class"])
         except UndecryptableArgument:
-            job["retry"] = 0  # no retry helps: to the dead set, sealed
+            item["retry"] = 0  # no retry helps: to the dead set, sealed
             raise
-        # The job is called with this very list, so the clear value is in the job only
-        # while it runs; anything recording the job afterwards sees the sealed one (and
-        # reseal() covers a failure recorded while it still runs).
+        return sealed
+
+    def restore_arguments(self, job: JobPayload, token: object) -> None:
+        """Put the sealed value back: the job is called with this very list, so the clear
+        value is in the job only while it runs; anything recording the job afterwards sees
+        the sealed one (and reseal() covers a failure recorded while it still runs)."""
+        if token is not _UNOPENED:
+            job["args"][-1] = token
+
+    def __call__(self, ctx: JobContext, call_next: RunNext) -> object:
+        job = ctx.job
+        sealed = self.open_arguments(job)
         try:
             return call_next()
         finally:
-            args[-1] = sealed
+            self.restore_arguments(job, sealed)
 
     async def call_async(self, ctx: JobContext, call_next: AsyncRunNext) -> object:
-        job: dict[str, Any] = ctx.job  # type: ignore[assignment]
-        args = job.get("args")
-        if job.get("encrypt") is not True or type(args) is not list or not args:
-            return await call_next()
-        sealed = args[-1]
-        try:
-            args[-1] = (self._open or self.opener()).open(sealed, job.get("jid", ""), job["class"])
-        except UndecryptableArgument:
-            job["retry"] = 0
-            raise
+        job = ctx.job
+        sealed = self.open_arguments(job)
         try:
             return await call_next()
         finally:
-            args[-1] = sealed
+            self.restore_arguments(job, sealed)
+
+
+_UNOPENED = object()  # open_arguments() found nothing to open
 
 
 def reseal(ctx: JobContext) -> None:
