@@ -60,10 +60,8 @@ def _run(processor: Processor, value: str, **fields: object) -> ThreadStats:
     return stats
 
 
-def test_a_job_no_middleware_or_limit_concerns_runs_without_the_chain(
-    wh_client: Client, r: redis.Redis, tagging: _Tagging, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    processor = _processor(wh_client)
+def _chained_jobs(processor: Processor, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The first argument of every job ``processor`` runs through its chain, from now on."""
     chained: list[str] = []
     run_chain = processor.run_chain
 
@@ -72,6 +70,14 @@ def test_a_job_no_middleware_or_limit_concerns_runs_without_the_chain(
         return run_chain(ctx, invoke)
 
     monkeypatch.setattr(processor, "run_chain", counting)
+    return chained
+
+
+def test_a_job_no_middleware_or_limit_concerns_runs_without_the_chain(
+    wh_client: Client, r: redis.Redis, tagging: _Tagging, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processor = _processor(wh_client)
+    chained = _chained_jobs(processor, monkeypatch)
     assert snapshot([_run(processor, "plain")]).processed == 1
     assert snapshot([_run(processor, "stored", store_result=True)]).processed == 1
     _run(processor, "limited", timeout=30)
@@ -164,14 +170,7 @@ def test_an_innermost_argument_opener_is_applied_around_the_call_without_its_cha
     wh_client: Client, r: redis.Redis, shouting: _Shouting, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     processor = _processor(wh_client)
-    chained: list[str] = []
-    run_chain = processor.run_chain
-
-    def counting(ctx: JobContext, invoke: RunNext) -> object:
-        chained.append(str(ctx.job["args"][0]))  # type: ignore[typeddict-item]
-        return run_chain(ctx, invoke)
-
-    monkeypatch.setattr(processor, "run_chain", counting)
+    chained = _chained_jobs(processor, monkeypatch)
     _run(processor, "direct", shout=True)
     _run(processor, "stored", shout=True, store_result=True)
     _run(processor, "limited", shout=True, timeout=30)  # watched, opened around the call
