@@ -140,7 +140,7 @@ class LoopRedis(aioredis.Redis):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._idle: list[aioconnection.AbstractConnection] = []
-        self._direct = held.holdable(self.connection_pool)
+        self._direct = held.holdable(self.connection_pool, aioredis.ConnectionPool)
         self._closing: set[asyncio.Task[None]] = set()
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:

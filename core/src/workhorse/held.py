@@ -26,7 +26,6 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-import redis.asyncio as aioredis
 from redis.connection import AbstractConnection
 
 # Commands redis-py's dispatcher treats specially (per-connection set-up): never held.
@@ -75,11 +74,10 @@ class HeldRedis(redis.Redis):
             raise
 
 
-def holdable(pool: object) -> bool:
-    """Plain RESP2 pools without a client-side cache (Sentinel pools pick their server
-    per connection, and RESP3 may interleave push messages)."""
-    plain = (redis.ConnectionPool, aioredis.ConnectionPool)
-    if type(pool) not in plain or getattr(pool, "cache", None) is not None:
+def holdable(pool: object, plain: type = redis.ConnectionPool) -> bool:
+    """Plain RESP2 pools (of type ``plain``) without a client-side cache: Sentinel pools
+    pick their server per connection, and RESP3 may interleave push messages."""
+    if type(pool) is not plain or getattr(pool, "cache", None) is not None:
         return False
     protocol = pool.connection_kwargs.get("protocol")  # type: ignore[attr-defined]
     return protocol in (None, 2, "2")
