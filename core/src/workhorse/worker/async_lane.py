@@ -33,8 +33,8 @@ from workhorse.errors import PayloadError
 from workhorse.job import find
 from workhorse.stats import ThreadStats
 from workhorse.types import JobPayload, UnitOfWork
-from workhorse.worker.executor import Outage, fetch_failed
 from workhorse.worker.job_speed import SHORT_JOB, next_mean
+from workhorse.worker.outage import Outage, fetch_failed
 from workhorse.worker.processor import Processor
 
 if TYPE_CHECKING:

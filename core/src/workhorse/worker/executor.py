@@ -13,13 +13,12 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-import redis
-
 from workhorse import held, logcontext
 from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, JobPayload, UnitOfWork
 from workhorse.worker.job_speed import FAST_JOB, SHORT_JOB, next_mean
+from workhorse.worker.outage import Outage, fetch_failed
 from workhorse.worker.permits import Permits
 
 if TYPE_CHECKING:
@@ -351,35 +350,6 @@ class Executor:
     def stop_threads(self) -> None:
         for _ in self._threads:
             self.work.put(_STOP)
-
-
-def fetch_failed(exc: Exception, outage: Outage) -> float:
-    """A fetch raised (called while handling it): how long to wait before the next. An
-    outage is reported once and retried with backoff by ``outage``; anything else is
-    logged and retried in 1 s."""
-    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
-        return outage.failed(exc)
-    log.exception("fetch failed; retrying in 1 s")
-    return 1.0
-
-
-class Outage:
-    """Logs a Redis outage once, backs off, and logs the recovery once."""
-
-    def __init__(self) -> None:
-        self.delay = 0.0
-
-    def failed(self, exc: BaseException) -> float:
-        """How long to wait before fetching again."""
-        if self.delay == 0.0:
-            log.warning("lost connection to Redis (%s); retrying with backoff", exc)
-        self.delay = min(max(self.delay * 2, 0.1), 5.0)
-        return self.delay
-
-    def recovered(self) -> None:
-        if self.delay:
-            log.warning("connection to Redis restored; fetching again")
-            self.delay = 0.0
 
 
 _now = time.monotonic
