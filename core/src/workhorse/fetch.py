@@ -78,9 +78,9 @@ class BasicFetch:
     def on_loop(self) -> LoopFetch | None:
         """The same fetch over a ``redis.asyncio`` client of its own, for the async lane
         to fetch on its event loop (``AsyncLane.fetch_here``); None if this client's
-        connections have no async twin (e.g. Sentinel's), or for a subclass that fetches
-        its own way (its jobs must not be popped by this one)."""
-        if type(self).fetch is not BasicFetch.fetch:
+        connections have no async twin (Sentinel's, a cluster client), or for a subclass
+        that fetches its own way (its jobs must not be popped by this one)."""
+        if type(self).fetch is not BasicFetch.fetch or not isinstance(self.redis, redis.Redis):
             return None
         try:
             return LoopFetch(self, async_redis.like(self.redis, decode=False))
