@@ -159,13 +159,13 @@ class Executor:
     def _fetch_both(self, lane: AsyncLane, permits: int, outage: Outage) -> None:
         """Fetch for the job threads and the async lane: each job fetched holds a lane
         slot and, until it is known to be an async job, a thread permit."""
-        # While fetches bring async jobs only, a fetch fills every free lane slot: the
-        # lane's throughput is its slots over the refill round trip, so the batch, not
-        # the thread count, must carry it.
         if self._async_only and self._loop_fetch is not None:
             self._give_back(permits)  # the threads have no job to wait for meanwhile
             self._fetch_on_loop(lane, self._loop_fetch)
             return
+        # While fetches bring async jobs only, a fetch fills every free lane slot: the
+        # lane's throughput is its slots over the refill round trip, so the batch, not
+        # the thread count, must carry it.
         slots = lane.reserve(lane.capacity if self._async_only else permits, 0.5)
         if not slots:
             self._give_back(permits)
@@ -195,7 +195,7 @@ class Executor:
             units = asyncio.run_coroutine_threadsafe(on_loop, lane.loop).result()
         except Exception:
             log.exception("fetching on the event loop failed; the fetch thread fetches again")
-            self._loop_fetch = None
+            self._close_loop_fetch()  # and fetches for the lane from now on
             return
         finally:
             self._async_only = False
