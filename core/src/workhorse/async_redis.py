@@ -106,8 +106,9 @@ def unbind(loop: asyncio.AbstractEventLoop) -> aioredis.Redis | None:
     return _clients.pop(loop, None)
 
 
-def like(sync: redis.Redis) -> aioredis.Redis:
-    """A ``redis.asyncio`` client to the server ``sync`` talks to, with the same options."""
+def like(sync: redis.Redis, *, decode: bool | None = None) -> aioredis.Redis:
+    """A ``redis.asyncio`` client to the server ``sync`` talks to, with the same options
+    (replies decoded as ``decode`` says, if given)."""
     pool = sync.connection_pool
     kind = getattr(aioconnection, pool.connection_class.__name__, None)
     if kind is None:  # e.g. a Sentinel-managed connection: no async twin to copy
@@ -116,6 +117,8 @@ def like(sync: redis.Redis) -> aioredis.Redis:
             "connection; make a redis.asyncio client of your own"
         )
     kwargs: dict[str, Any] = {k: v for k, v in pool.connection_kwargs.items() if k in _SAME_MEANING}
+    if decode is not None:
+        kwargs["decode_responses"] = decode
     # Uncapped (redis-py's default cap of 100 raises once reached): the lane's limit bounds
     # the commands in flight, and so the sockets, unless jobs gather commands of their own.
     pool_ = aioredis.ConnectionPool(connection_class=kind, max_connections=2**31, **kwargs)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from typing import cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, cast
 
 import redis
+import redis.asyncio as aioredis
 
-from workhorse import quarantine
+from workhorse import async_redis, quarantine
 from workhorse.config import QueueWeight
 from workhorse.dedicated import DedicatedConnection
 from workhorse.keys import Keys
@@ -74,6 +75,38 @@ class BasicFetch:
         pairs = self.scripts.fetch_many(queue_keys, max_jobs, self._send)
         return [quarantine.unit(self.keys.queue_name(key), raw, None) for key, raw in pairs]
 
+    def on_loop(self) -> LoopFetch | None:
+        """The same fetch over a ``redis.asyncio`` client of its own, for the async lane
+        to fetch on its event loop (``AsyncLane.fetch_here``); None if this client's
+        connections have no async twin (Sentinel's, a cluster client), or for a subclass
+        that fetches its own way (its jobs must not be popped by this one)."""
+        if type(self).fetch is not BasicFetch.fetch or not isinstance(self.redis, redis.Redis):
+            return None
+        try:
+            return LoopFetch(self, async_redis.like(self.redis, decode=False))
+        except RuntimeError:
+            return None
+
+    async def fetch_async(
+        self, client: aioredis.Redis, max_jobs: int, timeout: float
+    ) -> list[UnitOfWork[None]]:
+        """:meth:`fetch` over ``client``, awaited on its event loop."""
+        queue_keys = self.order()
+        send = cast(Callable[..., Awaitable[Any]], client.execute_command)  # untyped upstream
+        if len(queue_keys) == 1:
+            popped = await send("RPOP", queue_keys[0], max_jobs)
+            units = quarantine.units(self.keys.queue_name(queue_keys[0]), popped or [])
+        else:
+            pairs = await self.scripts.fetch_many_async(queue_keys, max_jobs, client)
+            units = [quarantine.unit(self.keys.queue_name(k), raw, None) for k, raw in pairs]
+        if units:
+            return units
+        popped = await send("BRPOP", *queue_keys, max(1, round(timeout)))
+        if not popped:
+            return []
+        key, raw = cast(list[bytes], popped)
+        return [quarantine.unit(self.keys.queue_name(key.decode()), raw, None)]
+
     def acknowledge(self, unit: UnitOfWork[None]) -> None:  # noqa: ARG002
         return None  # nothing to do: the job left Redis when it was popped
 
@@ -84,3 +117,18 @@ class BasicFetch:
 
     def close(self) -> None:
         self._send.close()
+
+
+class LoopFetch:
+    """A fetcher's pops awaited on an event loop, over a client of their own (one
+    connection: the lane's fetch is one command at a time)."""
+
+    def __init__(self, fetcher: BasicFetch, client: aioredis.Redis) -> None:
+        self._fetcher = fetcher
+        self._client = client
+
+    async def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork[None]]:
+        return await self._fetcher.fetch_async(self._client, max_jobs, timeout)
+
+    async def close(self) -> None:
+        await self._client.aclose()

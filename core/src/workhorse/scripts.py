@@ -8,7 +8,9 @@ from importlib import resources
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 from workhorse.dedicated import DedicatedConnection
 
@@ -47,6 +49,19 @@ class Scripts:
         own connection: (queue key, job as ``send`` reads it)."""
         flat: list[Any] = send.evalsha(self._fetch_many, list(queue_keys), [max_jobs])
         return [(queue_keys[int(flat[i]) - 1], flat[i + 1]) for i in range(0, len(flat), 2)]
+
+    async def fetch_many_async(
+        self, queue_keys: Sequence[str], max_jobs: int, client: aioredis.Redis
+    ) -> list[tuple[str, Any]]:
+        """As :meth:`fetch_many`, over a ``redis.asyncio`` client (the async lane's
+        fetcher, on its event loop); loads the script first if Redis forgot it."""
+        script, keys = self._fetch_many, list(queue_keys)
+        try:
+            flat: list[Any] = await client.evalsha(script.sha, len(keys), *keys, max_jobs)
+        except NoScriptError:
+            await client.script_load(script.script)
+            flat = await client.evalsha(script.sha, len(keys), *keys, max_jobs)
+        return [(keys[int(flat[i]) - 1], flat[i + 1]) for i in range(0, len(flat), 2)]
 
     def move_due(self, set_key: str, queues_key: str, moves: Sequence[Move]) -> int:
         """``moves``: (member, queued payload, queue key, queue name)."""

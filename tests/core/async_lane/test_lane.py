@@ -272,6 +272,9 @@ def test_jobs_held_ahead_for_the_runners_go_back_to_their_queue_when_the_worker_
     for i in range(3):  # short jobs: from now on the lane holds jobs ahead
         jobs.held.perform_async(f"quick{i}")
     wait_for(lambda: len(lane_notes(r)) == 3, "the short jobs")
+    lane = worker.capsules[0].lane
+    assert lane is not None
+    wait_for(lambda: lane.fetching_here, "the lane to fetch on its own loop")
     jobs.gate.clear()
     wh_client.push_bulk({"class": "async_lane_jobs.held", "args": [f"slow{i}"]} for i in range(4))
     wait_for(lambda: len(jobs.running) == 2, "two jobs to run")
@@ -281,6 +284,24 @@ def test_jobs_held_ahead_for_the_runners_go_back_to_their_queue_when_the_worker_
     assert len(jobs.running) == 2
     jobs.gate.set()
     wait_for(lambda: len(lane_notes(r)) == 5, "the running two to finish")
+
+
+def test_the_lane_fetches_on_its_loop_while_only_async_jobs_come_and_hands_others_back(
+    wh_client: Client, r: redis.Redis, start_worker: StartWorker
+) -> None:
+    jobs.gate.set()
+    worker = start_worker(concurrency=2)
+    lane = worker.capsules[0].lane
+    assert lane is not None
+    wh_client.push_bulk({"class": "async_lane_jobs.held", "args": [f"co{i}"]} for i in range(5))
+    wait_for(lambda: len(lane_notes(r)) == 5, "the async jobs")
+    wait_for(lambda: lane.fetching_here, "the lane to fetch on its own loop")
+    jobs.sync_note.perform_async("plain")  # fetched on the loop, run on a thread
+    jobs.held.perform_async("after")
+    wait_for(lambda: len(lane_notes(r)) == 7, "the sync job and the next async one")
+    notes = lane_notes(r)
+    assert any(n.startswith("sync:plain:workhorse-") for n in notes), notes  # a job thread
+    assert "after:workhorse-asyncio" in notes
 
 
 def test_the_lane_runs_on_asyncio_when_asked(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -98,3 +99,43 @@ def test_acknowledge_does_nothing_since_a_popped_job_already_left_redis(
     (unit,) = fetcher.fetch(max_jobs=1, timeout=1)
     fetcher.acknowledge(unit)
     assert r.llen("queue:high") == 0
+
+
+def fetch_on_a_loop(fetcher: BasicFetch, max_jobs: int, timeout: float) -> list[tuple[str, str]]:
+    """One fetch as the async lane makes it on its event loop (over a client of its own)."""
+
+    async def fetch() -> list[tuple[str, str]]:
+        on_loop = fetcher.on_loop()
+        assert on_loop is not None
+        try:
+            return [(u.queue, u.raw) for u in await on_loop.fetch(max_jobs, timeout)]
+        finally:
+            await on_loop.close()
+
+    return asyncio.run(fetch())
+
+
+def test_the_fetch_on_an_event_loop_takes_jobs_across_queues_in_order(
+    fetcher: BasicFetch, r: redis.Redis
+) -> None:
+    push(r, "high", "h1")
+    push(r, "low", "l1", "l2")
+    r.script_flush()  # Redis forgot the fetch script (a restart): it is loaded again
+    assert fetch_on_a_loop(fetcher, 10, 1) == [("high", "h1"), ("low", "l1"), ("low", "l2")]
+
+
+def test_the_fetch_on_an_event_loop_pops_a_batch_of_one_queue(
+    redis_url: str, r: redis.Redis
+) -> None:
+    one = BasicFetch(redis.Redis.from_url(redis_url), Keys(), parse_queues(["solo"]))
+    push(r, "solo", "a", "b", "c")
+    assert fetch_on_a_loop(one, 2, 1) == [("solo", "a"), ("solo", "b")]
+    one.close()
+
+
+def test_the_fetch_on_an_event_loop_blocks_on_empty_queues_then_takes_a_pushed_job(
+    fetcher: BasicFetch, redis_url: str
+) -> None:
+    pusher = redis.Redis.from_url(redis_url)
+    threading.Timer(0.2, lambda: push(pusher, "low", "late")).start()
+    assert fetch_on_a_loop(fetcher, 5, 2) == [("low", "late")]

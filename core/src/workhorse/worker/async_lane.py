@@ -26,6 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from workhorse import async_redis, payload
 from workhorse.errors import PayloadError
@@ -33,7 +34,11 @@ from workhorse.job import find
 from workhorse.stats import ThreadStats
 from workhorse.types import JobPayload, UnitOfWork
 from workhorse.worker.job_speed import SHORT_JOB, next_mean
+from workhorse.worker.outage import Outage, fetch_failed
 from workhorse.worker.processor import Processor
+
+if TYPE_CHECKING:
+    from workhorse.fetch import LoopFetch
 
 log = logging.getLogger("workhorse.worker")
 # An async job's slot number stands where a thread job's thread id does (running jobs,
@@ -77,6 +82,10 @@ class AsyncLane:
         self.runners: set[asyncio.Task[None]] = set()
         self.stopping = False
         self._freed = 0  # slots freed during this turn of the loop, given back at its end
+        self.fetching_here = False  # whether the lane fetches on its loop now (fetch_here)
+        # While the lane fetches on its loop and waits for free slots.
+        self._room_here: asyncio.Future[None] | None = None
+        self._gathering = False
 
     @property
     def loop_name(self) -> str:
@@ -135,6 +144,78 @@ class AsyncLane:
         every job fetched is either queued or taken by a runner (``take_waiting``)."""
         self.waiting.extend(jobs)
         self.loop.call_soon_threadsafe(self._wake, len(jobs))
+
+    async def fetch_here(
+        self, fetcher: LoopFetch, fetching: threading.Event, timeout: float
+    ) -> list[UnitOfWork[object]]:
+        """Fetch for the lane on its own loop, as long as fetches bring its jobs only: a
+        job then never crosses from the fetch thread to the loop (a wake-up of the loop
+        and GIL hand-offs per batch, while the runners sit idle), as a bare asyncio
+        worker fetches. Returns, for the fetch thread, the first jobs fetched that are
+        not the lane's (it routes them to the job threads, and fetches again itself),
+        or once fetching stopped those fetched meanwhile (it requeues them)."""
+        self.fetching_here = True
+        try:
+            return await self._fetch_here(fetcher, fetching, timeout)
+        finally:
+            self.fetching_here = False
+
+    async def _fetch_here(
+        self, fetcher: LoopFetch, fetching: threading.Event, timeout: float
+    ) -> list[UnitOfWork[object]]:
+        outage = Outage()
+        while fetching.is_set():
+            slots = await self._reserve_here()
+            if not slots:
+                continue
+            try:
+                units: list[UnitOfWork[object]] = list(await fetcher.fetch(slots, timeout))
+            except Exception as exc:  # noqa: BLE001 - fetch_failed logs or reports it
+                self.give_back(slots)
+                await asyncio.sleep(fetch_failed(exc, outage))
+                continue
+            outage.recovered()
+            if not fetching.is_set():
+                self.give_back(slots)
+                return units
+            others = self._start_here(units, slots)
+            if others:
+                return others
+        return []
+
+    def _start_here(self, units: list[UnitOfWork[object]], slots: int) -> list[UnitOfWork[object]]:
+        """On the loop: queue the lane's jobs among ``units`` (fetched for ``slots``
+        reserved slots) for the runners; the rest, for the job threads."""
+        jobs: list[Job] = []
+        others: list[UnitOfWork[object]] = []
+        for unit in units:
+            job = self.claim(unit)
+            if job is None:
+                others.append(unit)
+            else:
+                jobs.append((unit, job))
+        self.give_back(slots - len(jobs))
+        if jobs:
+            self.waiting.extend(jobs)
+            self._wake(len(jobs))
+        return others
+
+    async def _reserve_here(self) -> int:
+        """On the loop: take every usable free slot once there are a batch's worth, or
+        some and a moment passed (as ``reserve`` does on the fetch thread); 0 if none
+        freed up within half a second."""
+        if self._usable() < self.refill:
+            room = self._room_here = self.loop.create_future()
+            wait = self.loop.call_later(0.5 if self._usable() <= 0 else GATHER_SECONDS, _done, room)
+            try:
+                await room
+            finally:
+                wait.cancel()
+                self._room_here = None
+        with self._room:
+            taken = max(0, self._usable())
+            self.free -= taken
+            return taken
 
     def _wake(self, count: int) -> None:
         """On the loop: wake an idle runner for each job queued, or start one. A runner
@@ -207,6 +288,18 @@ class AsyncLane:
         freed, self._freed = self._freed, 0
         with self._room:
             self._add_free(freed)
+        room = self._room_here
+        if room is not None and not room.done():  # the fetch on the loop waits for room
+            usable = self._usable()
+            if usable >= self.refill:
+                room.set_result(None)
+            elif usable > 0 and not self._gathering:  # some: wait a moment for more
+                self._gathering = True
+                self.loop.call_later(GATHER_SECONDS, self._gathered, room)
+
+    def _gathered(self, room: asyncio.Future[None]) -> None:
+        self._gathering = False
+        _done(room)
 
     def cancel_all(self, timeout: float = 2.0) -> bool:
         """Stop the runners, cancelling the jobs they run (their jobs were pushed back
@@ -222,3 +315,8 @@ class AsyncLane:
         self.stopping = True
         for runner in list(self.runners):
             runner.cancel()
+
+
+def _done(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

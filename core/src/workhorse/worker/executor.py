@@ -6,22 +6,23 @@ in one round trip, so a busy process pays a fraction of a round trip per job.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-import redis
-
 from workhorse import held, logcontext
 from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
 from workhorse.types import Fetcher, JobPayload, UnitOfWork
 from workhorse.worker.job_speed import FAST_JOB, SHORT_JOB, next_mean
+from workhorse.worker.outage import Outage, fetch_failed
 from workhorse.worker.permits import Permits
 
 if TYPE_CHECKING:
+    from workhorse.fetch import LoopFetch
     from workhorse.worker.async_lane import AsyncLane
     from workhorse.worker.processor import Processor
 
@@ -48,6 +49,10 @@ class Executor:
         self.lane_ahead = prefetch * concurrency
         self._async_only = False
         self.fetcher = fetcher
+        # While fetches bring async jobs only, the lane fetches on its own loop with this
+        # (None: the fetcher cannot, e.g. Pro's reliable fetch; the fetch thread fetches).
+        on_loop = getattr(fetcher, "on_loop", None) if lane is not None else None
+        self._loop_fetch: LoopFetch | None = on_loop() if on_loop is not None else None
         self.concurrency = concurrency
         self.fetch_timeout = fetch_timeout
         self.permits = Permits(concurrency)
@@ -126,7 +131,7 @@ class Executor:
             self.mean_job_seconds = next_mean(self.mean_job_seconds, elapsed, self._timed)
 
     def _fetch_loop(self) -> None:
-        outage = _Outage()
+        outage = Outage()
         while self.fetching.is_set():
             wanted = self._take_permits()
             if not wanted:
@@ -137,9 +142,9 @@ class Executor:
                 continue
             try:
                 units = list(self.fetcher.fetch(wanted, self.fetch_timeout))
-            except Exception as exc:  # noqa: BLE001 - _fetch_failed logs or reports it
+            except Exception as exc:  # noqa: BLE001 - fetch_failed logs or reports it
                 self._give_back(wanted)
-                _fetch_failed(exc, outage)
+                _sleep(fetch_failed(exc, outage))
                 continue
             outage.recovered()
             self.backlog = len(units) >= wanted
@@ -151,9 +156,13 @@ class Executor:
                 self.work.put(unit)  # an idle worker starts without waiting for it
             self._give_back(wanted - len(units))
 
-    def _fetch_both(self, lane: AsyncLane, permits: int, outage: _Outage) -> None:
+    def _fetch_both(self, lane: AsyncLane, permits: int, outage: Outage) -> None:
         """Fetch for the job threads and the async lane: each job fetched holds a lane
         slot and, until it is known to be an async job, a thread permit."""
+        if self._async_only and self._loop_fetch is not None:
+            self._give_back(permits)  # the threads have no job to wait for meanwhile
+            self._fetch_on_loop(lane, self._loop_fetch)
+            return
         # While fetches bring async jobs only, a fetch fills every free lane slot: the
         # lane's throughput is its slots over the refill round trip, so the batch, not
         # the thread count, must carry it.
@@ -163,10 +172,10 @@ class Executor:
             return
         try:
             units = list(self.fetcher.fetch(slots, self.fetch_timeout))
-        except Exception as exc:  # noqa: BLE001 - _fetch_failed logs or reports it
+        except Exception as exc:  # noqa: BLE001 - fetch_failed logs or reports it
             self._give_back(permits)
             lane.give_back(slots)
-            _fetch_failed(exc, outage)
+            _sleep(fetch_failed(exc, outage))
             return
         outage.recovered()
         self.backlog = len(units) >= slots
@@ -177,6 +186,25 @@ class Executor:
                 self.fetcher.requeue(units)
             return
         self._route(lane, units, permits, slots)
+
+    def _fetch_on_loop(self, lane: AsyncLane, loop_fetch: LoopFetch) -> None:
+        """Let the lane fetch on its own loop until a fetch brings a job of the threads
+        (or fetching stops); then route what it handed back, and fetch here again."""
+        on_loop = lane.fetch_here(loop_fetch, self.fetching, self.fetch_timeout)
+        try:
+            units = asyncio.run_coroutine_threadsafe(on_loop, lane.loop).result()
+        except Exception:
+            log.exception("fetching on the event loop failed; the fetch thread fetches again")
+            self._close_loop_fetch()  # and fetches for the lane from now on
+            return
+        finally:
+            self._async_only = False
+        if not self.fetching.is_set():
+            if units:
+                self.fetcher.requeue(units)
+            return
+        if units:
+            self._to_threads(units, self.permits.take(len(units)))
 
     def _route(
         self, lane: AsyncLane, units: list[UnitOfWork[object]], permits: int, slots: int
@@ -193,6 +221,10 @@ class Executor:
         if jobs:
             lane.start(jobs)
         self._async_only = bool(jobs) and not threads
+        self._to_threads(threads, permits)
+
+    def _to_threads(self, threads: list[UnitOfWork[object]], permits: int) -> None:
+        """Hand ``threads`` to the job threads, holding ``permits`` permits for them."""
         ahead = self.lane_ahead
         for i, unit in enumerate(threads):
             if permits:
@@ -289,6 +321,17 @@ class Executor:
             held = self.lane.take_waiting()
             if held:
                 self.fetcher.requeue(held)
+        self._close_loop_fetch()
+
+    def _close_loop_fetch(self) -> None:
+        """Close the lane's fetch connection, on its loop (which still runs)."""
+        loop_fetch, self._loop_fetch = self._loop_fetch, None
+        if loop_fetch is None or self.lane is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(loop_fetch.close(), self.lane.loop).result(2.0)
+        except Exception:  # at shutdown: nothing is left to fetch with it
+            log.debug("closing the async lane's fetch connection failed", exc_info=True)
 
     def threads_alive(self) -> bool:
         return all(thread.is_alive() for thread in self._threads)
@@ -307,34 +350,6 @@ class Executor:
     def stop_threads(self) -> None:
         for _ in self._threads:
             self.work.put(_STOP)
-
-
-def _fetch_failed(exc: Exception, outage: _Outage) -> None:
-    """A fetch raised (called while handling it): an outage is reported once and
-    retried with backoff by ``outage``; anything else is logged and retried in 1 s."""
-    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
-        outage.failed(exc)
-    else:
-        log.exception("fetch failed; retrying in 1 s")
-        _sleep(1.0)
-
-
-class _Outage:
-    """Logs a Redis outage once, backs off, and logs the recovery once."""
-
-    def __init__(self) -> None:
-        self.delay = 0.0
-
-    def failed(self, exc: BaseException) -> None:
-        if self.delay == 0.0:
-            log.warning("lost connection to Redis (%s); retrying with backoff", exc)
-        self.delay = min(max(self.delay * 2, 0.1), 5.0)
-        _sleep(self.delay)
-
-    def recovered(self) -> None:
-        if self.delay:
-            log.warning("connection to Redis restored; fetching again")
-            self.delay = 0.0
 
 
 _now = time.monotonic
