@@ -7,6 +7,7 @@ in one round trip, so a busy process pays a fraction of a round trip per job.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import queue
 import threading
@@ -328,9 +329,12 @@ class Executor:
         loop_fetch, self._loop_fetch = self._loop_fetch, None
         if loop_fetch is None or self.lane is None:
             return
+        closing = loop_fetch.close()
         try:
-            asyncio.run_coroutine_threadsafe(loop_fetch.close(), self.lane.loop).result(2.0)
-        except Exception:  # at shutdown: nothing is left to fetch with it
+            asyncio.run_coroutine_threadsafe(closing, self.lane.loop).result(2.0)
+        except Exception:  # at shutdown (the loop may be gone): nothing is left to fetch with
+            if inspect.getcoroutinestate(closing) == inspect.CORO_CREATED:
+                closing.close()  # the loop stopped before running it: no "never awaited"
             log.debug("closing the async lane's fetch connection failed", exc_info=True)
 
     def threads_alive(self) -> bool:
