@@ -98,14 +98,19 @@ def test_a_command_interrupted_before_its_reply_never_leaves_that_reply_behind(
         release()
 
 
-def test_resp3_clients_never_hold(redis_url: str) -> None:
-    """RESP3 may put push messages between replies: redis-py's path reads those."""
-    client = HeldRedis.from_url(redis_url, protocol=3)
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_either_protocol_holds_with_redis_py_replies(redis_url: str, protocol: int) -> None:
+    client = HeldRedis.from_url(redis_url, protocol=protocol, decode_responses=True)
+    client.hset("h", mapping={"a": "1"})
     release = client.hold()
-    assert getattr(client._held, "conn", None) is None
-    assert client.incr("n") == 1
-    release()
-    client.close()
+    try:
+        assert client._held.conn is not None
+        assert client.hgetall("h") == {"a": "1"}
+        assert client.incr("n") == 1
+        assert client._held.conn.protocol == protocol
+    finally:
+        release()
+        client.close()
 
 
 def test_hold_is_a_no_op_for_other_clients(redis_url: str) -> None:
@@ -178,16 +183,6 @@ def test_loop_client_a_command_cancelled_before_its_reply_leaves_no_reply_behind
             await waiting
         r.rpush("empty", "late")  # would be the blocked pop's reply
         assert await client.get("b") == "second", "not the cancelled pop's late reply"
-        await client.aclose()
-
-    asyncio.run(scenario())
-
-
-def test_loop_client_on_resp3_keeps_the_pool(redis_url: str) -> None:
-    async def scenario() -> None:
-        client = LoopRedis.from_url(redis_url, protocol=3)
-        assert await client.incr("n") == 1
-        assert client._idle == [], "RESP3: redis-py's pool path"
         await client.aclose()
 
     asyncio.run(scenario())

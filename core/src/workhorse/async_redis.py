@@ -135,8 +135,8 @@ class LoopRedis(aioredis.Redis):
     and most async jobs send a command or two. Replies and errors are redis-py's;
     a broken connection is dropped and the command goes through the pool's path and
     its retries; a command cancelled before its reply drops its connection, so the
-    late reply is never read as another command's. RESP3 and client-side caching keep
-    the pool's path (held.py). At most as many connections are open as commands were
+    late reply is never read as another command's. A client-side cache keeps the
+    pool's path (held.py). At most as many connections are open as commands were
     in flight at once, as with the pool; :meth:`aclose` closes them.
     """
 

@@ -33,8 +33,13 @@ class DedicatedConnection:
     ``decode_responses``: a job that is not UTF-8 must not fail its whole reply (issue 17).
     """
 
-    def __init__(self, client: redis.Redis, *, decode: bool = True) -> None:
+    def __init__(self, client: redis.Redis, *, decode: bool = True, lines: bool = False) -> None:
         self._client = client
+        # ``lines``: the connection speaks RESP2 (redis-py 8 opens RESP3 by default), so
+        # one-line replies can be read straight off the socket (send_packed_lines), and it
+        # is made outside the pool where the pool is a plain one (the protocol is fixed
+        # per connection).
+        self._own = lines and type(client.connection_pool) is redis.ConnectionPool
         self._raw = not decode
         self._options: dict[str, Any] = {} if decode else {NEVER_DECODE: True}
         self._pool: redis.ConnectionPool | None = (
@@ -127,8 +132,14 @@ class DedicatedConnection:
         conn, self._conn = self._conn, None
         if conn is not None and self._pool is not None:
             conn.disconnect()  # type: ignore[no-untyped-call]
-            self._pool.release(conn)
+            if not self._own:
+                self._pool.release(conn)
 
     def _checkout(self, pool: redis.ConnectionPool) -> Connection:
-        self._conn, self._pid = pool.get_connection(), os.getpid()
+        if self._own:
+            made: Connection = pool.connection_class(**{**pool.connection_kwargs, "protocol": 2})
+            self._conn = made
+        else:
+            self._conn = pool.get_connection()
+        self._pid = os.getpid()
         return self._conn

@@ -9,13 +9,15 @@ keeps one connection for itself (:meth:`HeldRedis.hold`) and sends its commands
 there: redis-py's own ``send_command`` and ``parse_response``, so replies,
 decoding and response callbacks are exactly what the pool path gives.
 
-Everything else keeps redis-py's path: other threads (a web server's, the user's),
-pipelines, pub/sub, RESP3 connections (push messages and maintenance
-notifications need redis-py's handling) and clients with a client-side cache.
-A broken held connection is closed and the command goes to redis-py's path, whose
-retries then apply as they always did; a command interrupted between sending and
-reading its reply (a time limit raised in the thread) closes the connection, so
-its late reply can never be read as the next command's.
+The connection speaks what the pool's would (RESP3 by default since redis-py 8;
+its push messages are read by redis-py's parser, and a maintenance notice that asks
+for a reconnect closes the held connection). Everything else keeps redis-py's path:
+other threads (a web server's, the user's), pipelines, pub/sub, Sentinel-managed
+pools and clients with a client-side cache. A broken held connection is closed and
+the command goes to redis-py's path, whose retries then apply as they always did;
+a command interrupted between sending and reading its reply (a time limit raised in
+the thread) closes the connection, so its late reply can never be read as the next
+command's.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class HeldRedis(redis.Redis):
             return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         try:
             conn.send_command(*args, **options)  # type: ignore[no-untyped-call]
-            return self.parse_response(conn, args[0], **options)  # type: ignore[no-untyped-call]
+            reply = self.parse_response(conn, args[0], **options)  # type: ignore[no-untyped-call]
         except redis.ResponseError:
             raise  # the reply was read: the connection is in step
         except (redis.ConnectionError, redis.TimeoutError):
@@ -72,15 +74,15 @@ class HeldRedis(redis.Redis):
         except BaseException:
             conn.disconnect()  # type: ignore[no-untyped-call]  # a reply may be on its way
             raise
+        if conn.should_reconnect():  # type: ignore[no-untyped-call]  # a RESP3 maintenance notice
+            conn.disconnect()  # type: ignore[no-untyped-call]  # reconnects on next use
+        return reply
 
 
 def holdable(pool: object, plain: type = redis.ConnectionPool) -> bool:
-    """Plain RESP2 pools (of type ``plain``) without a client-side cache: Sentinel pools
-    pick their server per connection, and RESP3 may interleave push messages."""
-    if type(pool) is not plain or getattr(pool, "cache", None) is not None:
-        return False
-    protocol = pool.connection_kwargs.get("protocol")  # type: ignore[attr-defined]
-    return protocol in (None, 2, "2")
+    """Plain pools (of type ``plain``) without a client-side cache: Sentinel pools pick
+    their server per connection, and a cache proxies its connections."""
+    return type(pool) is plain and getattr(pool, "cache", None) is None
 
 
 def _nothing() -> None:

@@ -88,7 +88,11 @@ class ThreadConnections:
         if conn is not None and local.pid == os.getpid():
             return conn, True
         pool = self._pool  # its settings, outside its count (see the module docstring)
-        made: AbstractConnection = pool.connection_class(**pool.connection_kwargs)
+        # RESP2 (redis-py 8 opens RESP3 by default): a push's one-line replies are then
+        # read straight off the socket (read_lines); a push needs nothing RESP3 adds.
+        made: AbstractConnection = pool.connection_class(
+            **{**pool.connection_kwargs, "protocol": 2}
+        )
         local.conn, local.pid = made, os.getpid()  # never share a socket across a fork
         return made, False
 

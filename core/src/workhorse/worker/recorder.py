@@ -44,7 +44,7 @@ class ResultRecorder:
         self.redis = client
         self.keys = keys
         self.identity = identity  # the worker process's, named in running records
-        self._send = DedicatedConnection(client, decode=False)  # the writer thread's
+        self._send = DedicatedConnection(client, decode=False, lines=True)  # the writer thread's
         self._prefix_text = keys.result("")
         self._prefix = self._prefix_text.encode()
         waiters = keys.result_waiters
