@@ -183,9 +183,11 @@ class AsyncLane:
                 return others
         return []
 
-    def _start_here(self, units: list[UnitOfWork[object]], slots: int) -> list[UnitOfWork[object]]:
-        """On the loop: queue the lane's jobs among ``units`` (fetched for ``slots``
-        reserved slots) for the runners; the rest, for the job threads."""
+    def sort_out(
+        self, units: list[UnitOfWork[object]]
+    ) -> tuple[list[Job], list[UnitOfWork[object]]]:
+        """``units`` split into the lane's jobs (claimed, with their payloads) and the
+        rest, for the job threads."""
         jobs: list[Job] = []
         others: list[UnitOfWork[object]] = []
         for unit in units:
@@ -194,6 +196,12 @@ class AsyncLane:
                 others.append(unit)
             else:
                 jobs.append((unit, job))
+        return jobs, others
+
+    def _start_here(self, units: list[UnitOfWork[object]], slots: int) -> list[UnitOfWork[object]]:
+        """On the loop: queue the lane's jobs among ``units`` (fetched for ``slots``
+        reserved slots) for the runners; the rest, for the job threads."""
+        jobs, others = self.sort_out(units)
         self.give_back(slots - len(jobs))
         if jobs:
             self.waiting.extend(jobs)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from workhorse import held, logcontext
 from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, JobPayload, UnitOfWork
+from workhorse.types import Fetcher, UnitOfWork
 from workhorse.worker.job_speed import FAST_JOB, SHORT_JOB, next_mean
 from workhorse.worker.outage import Outage, fetch_failed
 from workhorse.worker.permits import Permits
@@ -210,14 +210,7 @@ class Executor:
     def _route(
         self, lane: AsyncLane, units: list[UnitOfWork[object]], permits: int, slots: int
     ) -> None:
-        jobs: list[tuple[UnitOfWork[object], JobPayload]] = []
-        threads: list[UnitOfWork[object]] = []
-        for unit in units:
-            job = lane.claim(unit)
-            if job is None:
-                threads.append(unit)
-            else:
-                jobs.append((unit, job))
+        jobs, threads = lane.sort_out(units)
         lane.give_back(slots - len(jobs))
         if jobs:
             lane.start(jobs)
