@@ -39,7 +39,7 @@ class DedicatedConnection:
         # one-line replies can be read straight off the socket (send_packed_lines), and it
         # is made outside the pool where the pool is a plain one (the protocol is fixed
         # per connection).
-        self._own = lines and type(client.connection_pool) is redis.ConnectionPool
+        self._own = lines and type(getattr(client, "connection_pool", None)) is redis.ConnectionPool
         self._raw = not decode
         self._options: dict[str, Any] = {} if decode else {NEVER_DECODE: True}
         self._pool: redis.ConnectionPool | None = (
