@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 
@@ -40,6 +41,23 @@ def test_a_holding_thread_sends_every_command_on_its_own_connection(client: Held
     finally:
         release()
     assert client.client_id() != first, "released: back to the pool"
+
+
+def test_a_forked_child_of_a_holding_thread_never_shares_its_connection(
+    client: HeldRedis,
+) -> None:
+    release = client.hold()
+    try:
+        parent_id = client.client_id()
+        pid = os.fork()
+        if pid == 0:  # the child: the thread that forked lives on here
+            ok = getattr(client._held, "conn", None) is None and client.client_id() != parent_id
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert client.client_id() == parent_id, "the parent keeps its connection"
+    finally:
+        release()
 
 
 def test_replies_are_what_redis_py_gives_decoded_and_shaped(client: HeldRedis) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,8 @@ class HeldRedis(redis.Redis):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._held = threading.local()  # .conn (None: not held) and .pid, per thread
+        self._held = threading.local()  # .conn per thread (None or unset: not held)
+        _clients.add(self)
 
     def hold(self) -> Callable[[], None]:
         """Send this thread's commands on a connection of its own from now on; returns
@@ -50,7 +52,7 @@ class HeldRedis(redis.Redis):
             return _nothing
         held = self._held
         conn: AbstractConnection = pool.connection_class(**pool.connection_kwargs)
-        held.conn, held.pid = conn, os.getpid()
+        held.conn = conn
 
         def release() -> None:
             held.conn = None
@@ -61,7 +63,7 @@ class HeldRedis(redis.Redis):
     def execute_command(self, *args: Any, **options: Any) -> Any:
         held = self._held
         conn: AbstractConnection | None = getattr(held, "conn", None)
-        if conn is None or args[0] in POOL_ONLY or held.pid != os.getpid():
+        if conn is None or args[0] in POOL_ONLY:
             return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         try:
             conn.send_command(*args, **options)  # type: ignore[no-untyped-call]
@@ -77,6 +79,21 @@ class HeldRedis(redis.Redis):
         if conn.should_reconnect():  # type: ignore[no-untyped-call]  # a RESP3 maintenance notice
             conn.disconnect()  # type: ignore[no-untyped-call]  # reconnects on next use
         return reply
+
+
+# Every HeldRedis of the process: a forked child forgets what its threads held (the
+# thread that forked lives on in it, and must not share its parent's socket), once at the
+# fork instead of a getpid() per command.
+_clients: weakref.WeakSet[HeldRedis] = weakref.WeakSet()
+
+
+def _forget_held() -> None:
+    for client in list(_clients):
+        client._held = threading.local()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_held)
 
 
 def holdable(pool: object, plain: type = redis.ConnectionPool) -> bool:
