@@ -12,7 +12,7 @@ per key and keep the ordinary path.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.client import NEVER_DECODE
@@ -20,7 +20,7 @@ from redis.commands.core import Script
 from redis.connection import Connection
 from redis.exceptions import NoScriptError
 
-from workhorse.wire import raise_error_line, read_lines
+from workhorse.wire import exchange_lines, resp2_connection
 
 _BROKEN = (redis.ConnectionError, redis.TimeoutError, OSError)
 
@@ -84,13 +84,10 @@ class DedicatedConnection:
         assert self._pool is not None
         conn = self._connection(self._pool)
         try:
-            conn.send_packed_command([data])  # type: ignore[no-untyped-call]
-            lines = read_lines(conn, count)
+            return exchange_lines(conn, data, count)
         except _BROKEN:
             self.close()  # its state is unknown: the next call opens a fresh one
             raise
-        raise_error_line(lines)
-        return lines
 
     def _pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         if self._pool is None:
@@ -136,10 +133,8 @@ class DedicatedConnection:
                 self._pool.release(conn)
 
     def _checkout(self, pool: redis.ConnectionPool) -> Connection:
-        if self._own:
-            made: Connection = pool.connection_class(**{**pool.connection_kwargs, "protocol": 2})
-            self._conn = made
-        else:
-            self._conn = pool.get_connection()
+        self._conn = (
+            cast(Connection, resp2_connection(pool)) if self._own else pool.get_connection()
+        )
         self._pid = os.getpid()
         return self._conn

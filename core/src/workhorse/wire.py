@@ -11,6 +11,7 @@ died would stay counted against it) and packs the commands itself (issue 24).
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -74,25 +75,17 @@ class ThreadConnections:
 
     def _round_trip(self, conn: AbstractConnection, payload: bytes, count: int) -> list[bytes]:
         try:
-            conn.send_packed_command([payload])  # type: ignore[no-untyped-call]
-            lines = read_lines(conn, count)
+            return exchange_lines(conn, payload, count)
         except _BROKEN:
             self._drop()
             raise
-        raise_error_line(lines)
-        return lines
 
     def _connection(self) -> tuple[AbstractConnection, bool]:
         local = self._local
         conn: AbstractConnection | None = getattr(local, "conn", None)
         if conn is not None and local.pid == os.getpid():
             return conn, True
-        pool = self._pool  # its settings, outside its count (see the module docstring)
-        # RESP2 (redis-py 8 opens RESP3 by default): a push's one-line replies are then
-        # read straight off the socket (read_lines); a push needs nothing RESP3 adds.
-        made: AbstractConnection = pool.connection_class(
-            **{**pool.connection_kwargs, "protocol": 2}
-        )
+        made = resp2_connection(self._pool)  # outside the pool's count (module docstring)
         local.conn, local.pid = made, os.getpid()  # never share a socket across a fork
         return made, False
 
@@ -107,14 +100,34 @@ class ThreadConnections:
         self._drop()
 
 
+def resp2_connection(pool: redis.ConnectionPool) -> AbstractConnection:
+    """A new connection with ``pool``'s settings, outside its count, speaking RESP2:
+    redis-py 8 opens RESP3 by default, whose push messages may come between replies;
+    on RESP2 a batch of one-line replies is read straight off the socket
+    (:func:`read_lines`). Commands with such replies need nothing RESP3 adds."""
+    made: AbstractConnection = pool.connection_class(**{**pool.connection_kwargs, "protocol": 2})
+    return made
+
+
+def exchange_lines(conn: AbstractConnection, payload: bytes, count: int) -> list[bytes]:
+    """Send ``payload`` (``count`` packed commands with one-line replies) and return the
+    replies' lines; an error reply is raised once every reply was read, so the
+    connection stays in step. The caller drops the connection on a broken one."""
+    conn.send_packed_command([payload])  # type: ignore[no-untyped-call]
+    lines = read_lines(conn, count)
+    _raise_error_line(lines)
+    return lines
+
+
 def read_lines(conn: AbstractConnection, count: int) -> list[bytes]:
     """The next ``count`` replies on ``conn``, each one line (``+OK``, ``:3``, a nil, an
     ``-ERR``), without their CRLF. A RESP2 connection's are read straight off the socket
     (:func:`_read_raw_lines`); RESP3 may put a push message (client tracking,
     maintenance notices) between replies, and a caching proxy owns its socket, so those
     go through redis-py's parser, a reply per call."""
-    if getattr(conn, "_sock", None) is not None and str(getattr(conn, "protocol", 2)) == "2":
-        return _read_raw_lines(conn, count)
+    sock = getattr(conn, "_sock", None)  # redis-py has no public way to read raw bytes
+    if sock is not None and str(getattr(conn, "protocol", 2)) == "2":
+        return _read_raw_lines(sock, count)
     return [_as_line(conn) for _ in range(count)]
 
 
@@ -131,19 +144,18 @@ def _as_line(conn: AbstractConnection) -> bytes:
     return b"+" + (reply if isinstance(reply, bytes) else str(reply).encode())
 
 
-def _read_raw_lines(conn: AbstractConnection, count: int) -> list[bytes]:
+def _read_raw_lines(sock: socket.socket, count: int) -> list[bytes]:
     """:func:`read_lines` in one read of the socket for all of them, where redis-py
     spends ~2 us of Python per reply. Replies of one line hold no LF before their end
     (RESP forbids CR and LF in simple strings and errors), so counting LFs counts
     replies, also across reads that split a CRLF. The connection's parser has nothing
     buffered: every earlier reply on it was read to the end. Socket errors come as
     redis-py's, as from its own reads."""
-    sock = conn._sock  # redis-py has no public way to read raw bytes
     chunks: list[bytes] = []
     seen = 0
     try:
         while seen < count:
-            chunk = sock.recv(65536) if sock is not None else b""
+            chunk = sock.recv(65536)
             if not chunk:
                 raise redis.ConnectionError("Redis closed the connection before replying")
             chunks.append(chunk)
@@ -158,7 +170,7 @@ def _read_raw_lines(conn: AbstractConnection, count: int) -> list[bytes]:
     return lines[:-1]
 
 
-def raise_error_line(lines: list[bytes]) -> None:
+def _raise_error_line(lines: list[bytes]) -> None:
     """Raise the first error reply among ``lines`` (from :func:`read_lines`), if any."""
     for line in lines:
         if line[:1] == b"-":
