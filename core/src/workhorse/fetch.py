@@ -62,18 +62,24 @@ class BasicFetch:
         units = self._pop_now(queue_keys, max_jobs)
         if units:
             return units
-        popped = self._send("BRPOP", *queue_keys, max(1, round(timeout)))
-        if not popped:
-            return []
-        key, raw = cast(list[bytes], popped)
-        return [quarantine.unit(self.keys.queue_name(key.decode()), raw, None)]
+        return self._blocked(self._send("BRPOP", *queue_keys, max(1, round(timeout))))
 
     def _pop_now(self, queue_keys: list[str], max_jobs: int) -> list[UnitOfWork[None]]:
         if len(queue_keys) == 1:
             popped = cast(list[bytes], self._send("RPOP", queue_keys[0], max_jobs) or [])
             return quarantine.units(self.keys.queue_name(queue_keys[0]), popped)
-        pairs = self.scripts.fetch_many(queue_keys, max_jobs, self._send)
+        return self._from_pairs(self.scripts.fetch_many(queue_keys, max_jobs, self._send))
+
+    def _from_pairs(self, pairs: list[tuple[str, bytes]]) -> list[UnitOfWork[None]]:
+        """Units of (queue key, job) pairs, as the fetch_many script pops them."""
         return [quarantine.unit(self.keys.queue_name(key), raw, None) for key, raw in pairs]
+
+    def _blocked(self, popped: object) -> list[UnitOfWork[None]]:
+        """The unit a blocking pop's reply holds ((key, job), or none if it timed out)."""
+        if not popped:
+            return []
+        key, raw = cast(list[bytes], popped)
+        return [quarantine.unit(self.keys.queue_name(key.decode()), raw, None)]
 
     def on_loop(self) -> LoopFetch | None:
         """The same fetch over a ``redis.asyncio`` client of its own, for the async lane
@@ -97,15 +103,12 @@ class BasicFetch:
             popped = await send("RPOP", queue_keys[0], max_jobs)
             units = quarantine.units(self.keys.queue_name(queue_keys[0]), popped or [])
         else:
-            pairs = await self.scripts.fetch_many_async(queue_keys, max_jobs, client)
-            units = [quarantine.unit(self.keys.queue_name(k), raw, None) for k, raw in pairs]
+            units = self._from_pairs(
+                await self.scripts.fetch_many_async(queue_keys, max_jobs, client)
+            )
         if units:
             return units
-        popped = await send("BRPOP", *queue_keys, max(1, round(timeout)))
-        if not popped:
-            return []
-        key, raw = cast(list[bytes], popped)
-        return [quarantine.unit(self.keys.queue_name(key.decode()), raw, None)]
+        return self._blocked(await send("BRPOP", *queue_keys, max(1, round(timeout))))
 
     def acknowledge(self, unit: UnitOfWork[None]) -> None:  # noqa: ARG002
         return None  # nothing to do: the job left Redis when it was popped

@@ -48,7 +48,7 @@ class Scripts:
         """Pop up to ``max_jobs`` across the queues in order, over the fetch thread's
         own connection: (queue key, job as ``send`` reads it)."""
         flat: list[Any] = send.evalsha(self._fetch_many, list(queue_keys), [max_jobs])
-        return [(queue_keys[int(flat[i]) - 1], flat[i + 1]) for i in range(0, len(flat), 2)]
+        return _popped_pairs(queue_keys, flat)
 
     async def fetch_many_async(
         self, queue_keys: Sequence[str], max_jobs: int, client: aioredis.Redis
@@ -61,7 +61,7 @@ class Scripts:
         except NoScriptError:
             await client.script_load(script.script)
             flat = await client.evalsha(script.sha, len(keys), *keys, max_jobs)
-        return [(keys[int(flat[i]) - 1], flat[i + 1]) for i in range(0, len(flat), 2)]
+        return _popped_pairs(keys, flat)
 
     def move_due(self, set_key: str, queues_key: str, moves: Sequence[Move]) -> int:
         """``moves``: (member, queued payload, queue key, queue name)."""
@@ -88,3 +88,9 @@ class Scripts:
     ) -> bool:
         """Move ``member`` (exact bytes) to ``target_key`` as ``new_member``; False if gone."""
         return bool(self._zmove(keys=[source_key, target_key], args=[member, new_member, score]))
+
+
+def _popped_pairs(queue_keys: Sequence[str], flat: list[Any]) -> list[tuple[str, Any]]:
+    """The fetch_many script's reply (queue number, job, queue number, job, ...) as
+    (queue key, job) pairs."""
+    return [(queue_keys[int(flat[i]) - 1], flat[i + 1]) for i in range(0, len(flat), 2)]
