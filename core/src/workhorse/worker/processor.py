@@ -85,8 +85,14 @@ class Processor:
         # carries its field and no other ``only_with`` field has its arguments opened around
         # its call, inside the chain of the other middleware (or none: then it may run
         # directly), with no chain selected and run for the opener per job.
-        self._opening = innermost_opener(middleware)
-        self._opens = None if self._opening is None else self._opening[0]  # its field
+        opening = innermost_opener(middleware)
+        # Its field, itself, and the other ``only_with`` fields (a job carrying one of those
+        # takes the whole chain).
+        self._opens: str | None = None
+        self._opener: ArgumentOpener | None = None
+        self._opened_unless: frozenset[str] = frozenset()
+        if opening is not None:
+            self._opens, self._opener, self._opened_unless = opening
         # Such a job carries no ``only_with`` field but the opener's: no other one wraps it.
         self._outer_chain = compose_server(
             [mw for mw in middleware if not isinstance(mw, OnlyWith)]
@@ -237,10 +243,9 @@ class Processor:
         """The innermost middleware's argument opener, for a job carrying its field, if it
         is to be applied around the job's call: a registered sync job carrying no other
         ``only_with`` field."""
-        _, opener, others = self._opening  # type: ignore[misc]
         if definition is None or definition.is_async:
             return None
-        return opener if job.keys().isdisjoint(others) else None
+        return self._opener if job.keys().isdisjoint(self._opened_unless) else None
 
     def _limit(
         self, ctx: JobContext, tid: int, unit: UnitOfWork[object], stats: ThreadStats
@@ -317,7 +322,7 @@ class Processor:
         self, ctx: JobContext, stores: bool, limit: float
     ) -> tuple[RunNext | None, ArgumentOpener | None]:
         """What the chain calls last (None: the job is called directly, it needs no chain),
-        and the argument opener applied around the job's call, if any (``_opening``)."""
+        and the argument opener applied around the job's call, if any (``_opener``)."""
         job = ctx.job  # other jobs pay one dict lookup here
         opener = self._opener_for(job, ctx.definition) if self._opens in job else None
         call: RunNext
