@@ -4,6 +4,8 @@ directly; every other job still goes through the middleware chain."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 import jobs_for_tests as jobs
 import pytest
@@ -17,6 +19,8 @@ from workhorse.types import UnitOfWork
 from workhorse.worker.async_runner import AsyncRunner
 from workhorse.worker.launcher import WorkerProcess
 from workhorse.worker.processor import Processor
+
+P = TypeVar("P")
 
 
 class _NoFetch:
@@ -41,12 +45,20 @@ class _Tagging:
         return [only_with("tagged", note)]
 
 
+@contextmanager
+def _plugged_in(plugin: P) -> Iterator[P]:
+    """``plugin`` registered for the duration."""
+    plugins.register(plugin)
+    try:
+        yield plugin
+    finally:
+        plugins.unregister(plugin)
+
+
 @pytest.fixture
 def tagging() -> Iterator[_Tagging]:
-    plugin = _Tagging()
-    plugins.register(plugin)
-    yield plugin
-    plugins.unregister(plugin)
+    with _plugged_in(_Tagging()) as plugin:
+        yield plugin
 
 
 def _processor(client: Client) -> Processor:
@@ -99,14 +111,10 @@ def test_middleware_for_every_job_wraps_every_job(wh_client: Client, r: redis.Re
 
             return [audit]
 
-    plugin = Audit()
-    plugins.register(plugin)
-    try:
+    with _plugged_in(Audit()):
         processor = _processor(wh_client)
         _run(processor, "plain")
         _run(processor, "stored", store_result=True)
-    finally:
-        plugins.unregister(plugin)
     assert seen == ["plain", "stored"] and r.lrange("test:ran", 0, -1) == ["plain", "stored"]
 
 
@@ -160,10 +168,8 @@ class _Shouting:
 
 @pytest.fixture
 def shouting() -> Iterator[_Shouting]:
-    plugin = _Shouting()
-    plugins.register(plugin)
-    yield plugin
-    plugins.unregister(plugin)
+    with _plugged_in(_Shouting()) as plugin:
+        yield plugin
 
 
 def test_an_innermost_argument_opener_is_applied_around_the_call_without_its_chain(
