@@ -81,6 +81,9 @@ def test_a_running_thread_job_is_interrupted_not_retried_and_handlers_run(
     wait_for(lambda: running.status().state == "running", "the job to show as running")
     assert running.cancel() == "signalled"
     wait_for(lambda: running.status().state == "cancelled", "the job to stop")
+    # The record is written first, then the death handlers run (on the job's thread):
+    # the record can be read a moment before they ran.
+    wait_for(lambda: bool(deaths), "the death handlers")
     assert "done:victim" not in notes(r)
     assert r.zcard("retry") == 0 and r.zcard("dead") == 0
     assert deaths == [(running, "JobCancelled")]
