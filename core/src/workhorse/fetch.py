@@ -64,6 +64,14 @@ class BasicFetch:
             return units
         return self._blocked(self._send("BRPOP", *queue_keys, max(1, round(timeout))))
 
+    # types.SplitFetcher: the executor may run the two halves of fetch() on two threads
+    # (never at once: one waits for the other), so the connection still has one user.
+    def pop_now(self, max_jobs: int) -> list[UnitOfWork[None]]:
+        return self._pop_now(self.order(), max_jobs)
+
+    def pop_waiting(self, timeout: float) -> list[UnitOfWork[None]]:
+        return self._blocked(self._send("BRPOP", *self.order(), max(1, round(timeout))))
+
     def _pop_now(self, queue_keys: list[str], max_jobs: int) -> list[UnitOfWork[None]]:
         if len(queue_keys) == 1:
             popped = cast(list[bytes], self._send("RPOP", queue_keys[0], max_jobs) or [])

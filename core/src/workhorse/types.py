@@ -142,6 +142,26 @@ class Fetcher(Protocol[TokenT]):
 
 
 @runtime_checkable
+class SplitFetcher(Protocol[TokenT]):
+    """A fetcher whose ``fetch`` is ``pop_now`` and, if that found nothing, ``pop_waiting``.
+
+    Offering the two halves lets the worker hand the waiting pop of an idle process to
+    an idle job thread, which then runs the job it brings itself: a job pushed to an idle
+    worker starts without being handed from the fetch thread to a job thread (a thread
+    wake-up and a wait for the GIL; issue 24's idle latency). ``BasicFetch`` offers them;
+    a fetcher that overrides ``fetch`` must not inherit them unchanged.
+    """
+
+    def pop_now(self, max_jobs: int) -> list[UnitOfWork[TokenT]]:
+        """Up to ``max_jobs`` units that are ready now, without blocking."""
+        ...
+
+    def pop_waiting(self, timeout: float) -> list[UnitOfWork[TokenT]]:
+        """Block up to ``timeout`` s for one unit; at most one (none if it timed out)."""
+        ...
+
+
+@runtime_checkable
 class Service(Protocol):
     """A background service that runs inside each worker process."""
 

@@ -2,6 +2,13 @@
 
 The fetcher takes one permit per idle thread and asks Redis for that many jobs
 in one round trip, so a busy process pays a fraction of a round trip per job.
+
+An idle process waits for its next job in a job thread, not in the fetch thread (when
+the fetcher can split its fetch, ``types.SplitFetcher``): the fetch thread hands the
+blocking pop to an idle job thread and waits for its outcome, and the job it brings
+starts right there. Handing a job from the fetch thread to a job thread costs a thread
+wake-up plus a wait for the GIL, which the fetch thread holds until its next fetch
+blocks: about 0.1 ms, a fifth of an idle worker's enqueue-to-start latency.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from workhorse import held, logcontext
 from workhorse.job import has_async_jobs
 from workhorse.stats import ThreadStats
-from workhorse.types import Fetcher, UnitOfWork
+from workhorse.types import Fetcher, SplitFetcher, UnitOfWork
 from workhorse.worker.job_speed import FAST_JOB, SHORT_JOB, next_mean
 from workhorse.worker.outage import Outage, fetch_failed
 from workhorse.worker.permits import Permits
@@ -29,6 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _STOP = UnitOfWork("", "")
+_POP = UnitOfWork("", "")  # to a job thread: do the fetch's blocking pop and run its job
+Popped = int | list[UnitOfWork[object]] | Exception  # see Executor._popped
 BATCH_WAIT = 0.002
 
 
@@ -50,6 +59,13 @@ class Executor:
         self.lane_ahead = prefetch * concurrency
         self._async_only = False
         self.fetcher = fetcher
+        self._split: SplitFetcher[Any] | None = (
+            fetcher if isinstance(fetcher, SplitFetcher) else None
+        )
+        # A job thread's blocking pop tells the fetch thread how it went: the number of
+        # jobs it popped and runs (0 or 1), an async job for the fetch thread to start on
+        # the lane, or the error that stopped it.
+        self._popped: queue.SimpleQueue[Popped] = queue.SimpleQueue()
         # While fetches bring async jobs only, the lane fetches on its own loop with this
         # (None: the fetcher cannot, e.g. Pro's reliable fetch; the fetch thread fetches).
         on_loop = getattr(fetcher, "on_loop", None) if lane is not None else None
@@ -117,6 +133,11 @@ class Executor:
             unit = self.work.get()
             if unit is _STOP:
                 return
+            if unit is _POP:
+                popped = self._pop_for_fetch()
+                if popped is None:
+                    continue  # its permit stays with the fetch thread
+                unit = popped
             elapsed = 0.0
             try:
                 elapsed = process_on(unit, stats, tid, slot)
@@ -142,20 +163,64 @@ class Executor:
                 self._fetch_both(lane, wanted, outage)
                 continue
             try:
-                units = list(self.fetcher.fetch(wanted, self.fetch_timeout))
+                units, started = self._fetch(wanted)
             except Exception as exc:  # noqa: BLE001 - fetch_failed logs or reports it
                 self._give_back(wanted)
                 _sleep(fetch_failed(exc, outage))
                 continue
             outage.recovered()
-            self.backlog = len(units) >= wanted
+            unused = wanted - len(units) - started  # a job thread's job holds one permit
+            self.backlog = unused <= 0
             if not self.fetching.is_set():
-                self._give_back(wanted - len(units))
+                self._give_back(unused)
                 self._return_units(units)
                 return
             for unit in units:  # first the jobs, then the bookkeeping: a job popped by
                 self.work.put(unit)  # an idle worker starts without waiting for it
-            self._give_back(wanted - len(units))
+            self._give_back(unused)
+
+    def _fetch(self, wanted: int) -> tuple[list[UnitOfWork[object]], int]:
+        """Jobs to hand to the job threads, and how many a job thread popped and runs."""
+        split = self._split
+        if split is None:
+            return list(self.fetcher.fetch(wanted, self.fetch_timeout)), 0
+        units = split.pop_now(wanted)
+        if units:
+            return units, 0
+        if len(self.processor.running) + self.work.qsize() >= self.concurrency:
+            # No thread is idle (the permits were prefetch ones): wait here, not behind
+            # running jobs.
+            return split.pop_waiting(self.fetch_timeout), 0
+        self.work.put(_POP)
+        outcome = self._popped.get()
+        if isinstance(outcome, Exception):
+            raise outcome
+        if isinstance(outcome, list):
+            return outcome, 0
+        return [], outcome
+
+    def _pop_for_fetch(self) -> UnitOfWork[object] | None:
+        """In an idle job thread: the fetch's blocking pop. Returns the job it brought
+        for this thread to run (on one of the fetch's permits), or None."""
+        outcome: Popped = 0
+        job = None
+        try:
+            units = self._split.pop_waiting(self.fetch_timeout)  # type: ignore[union-attr]
+            if units and not self.fetching.is_set():  # stopping: back to its queue
+                self.fetcher.requeue(units)
+            elif units and self._for_lane(units[0]):
+                outcome = units  # the fetch thread starts it on the lane
+            elif units:
+                outcome, job = 1, units[0]
+        except Exception as exc:  # noqa: BLE001 - the fetch thread handles it as its own
+            outcome = exc
+        finally:
+            self._popped.put(outcome)  # wakes the fetch thread, which waits for the GIL
+        return job
+
+    def _for_lane(self, unit: UnitOfWork[object]) -> bool:
+        lane = self.lane
+        return lane is not None and has_async_jobs() and lane.claim(unit) is not None
 
     def _fetch_both(self, lane: AsyncLane, permits: int, outage: Outage) -> None:
         """Fetch for the job threads and the async lane: each job fetched holds a lane
@@ -172,14 +237,15 @@ class Executor:
             self._give_back(permits)
             return
         try:
-            units = list(self.fetcher.fetch(slots, self.fetch_timeout))
+            units, started = self._fetch(slots)
         except Exception as exc:  # noqa: BLE001 - fetch_failed logs or reports it
             self._give_back(permits)
             lane.give_back(slots)
             _sleep(fetch_failed(exc, outage))
             return
         outage.recovered()
-        self.backlog = len(units) >= slots
+        self.backlog = len(units) + started >= slots
+        permits -= started  # a job thread runs the thread job it popped on one of them
         if not self.fetching.is_set():
             lane.give_back(slots)
             self._give_back(permits)
@@ -308,7 +374,9 @@ class Executor:
                 unit = self.work.get_nowait()
             except queue.Empty:
                 break
-            if unit is not _STOP:
+            if unit is _POP:  # no thread took it: the fetch thread waits for nothing
+                self._popped.put(0)
+            elif unit is not _STOP:
                 pending.append(unit)
         self._return_units(pending)
         if self.lane is not None:  # queued for the lane, not started: they hold no permit
