@@ -12,6 +12,7 @@ import pytest
 import redis
 from support.waiting import wait_for
 
+from workhorse import payload
 from workhorse.api.queues import Queue
 from workhorse.client import Client
 from workhorse.config import Settings
@@ -26,6 +27,28 @@ def test_pack_writes_resp_arrays_of_bulk_strings() -> None:
         b"*4\r\n$4\r\nZADD\r\n$1\r\ns\r\n$3\r\n1.5\r\n$1\r\n\xff\r\n"
     )
     assert pack([("X", "é", 7)]) == b"*3\r\n$1\r\nX\r\n$2\r\n\xc3\xa9\r\n$1\r\n7\r\n"
+
+
+@pytest.mark.parametrize("queue", ["default", "café ✓"])
+def test_one_push_is_packed_as_the_generic_commands_are(
+    wh_client: Client, monkeypatch: pytest.MonkeyPatch, queue: str
+) -> None:
+    monkeypatch.setattr(payload, "timestamp", lambda fmt: 1_700_000_000_000)
+    job = wh_client.normalize({"class": "Report", "args": ["naïve ✓", 1.5], "queue": queue})
+    generic = pack(wh_client.commands_for([dict(job)]))  # type: ignore[list-item]
+    assert wh_client._packed_push(dict(job)) == generic  # type: ignore[arg-type]
+    assert wh_client._packed_push(dict(job)) == generic, "from the cached head too"
+
+
+def test_a_push_lands_on_its_own_queue_whatever_its_name(wh_client: Client, r: redis.Redis) -> None:
+    for queue in ("a", "b", "ünïcode", "a"):
+        jobs.record.set(queue=queue).perform_async(queue)
+    assert r.smembers("queues") == {"a", "b", "ünïcode"}
+    assert [json.loads(r.lindex(f"queue:{q}", 0))["args"] for q in ("b", "ünïcode")] == [
+        ["b"],
+        ["ünïcode"],
+    ]
+    assert r.llen("queue:a") == 2
 
 
 @pytest.mark.parametrize("bad", [None, True, object(), ["a"]])

@@ -20,7 +20,7 @@ from workhorse.handle import JobHandle, for_queue
 from workhorse.keys import Keys
 from workhorse.middleware import ClaimedJob, ClientMiddleware, compose_client, offline_claims
 from workhorse.types import JobPayload
-from workhorse.wire import Command, ThreadConnections
+from workhorse.wire import Command, ThreadConnections, pack, pack_head
 
 BULK_CHUNK = 1_000
 # Runs a write later (e.g. Django's transaction.on_commit); workhorse.contrib installs them.
@@ -77,6 +77,7 @@ class Client:
         self._wire: ThreadConnections | None = None
         self._wire_checked = False
         self._queue_keys: dict[str, str] = {}
+        self._push_heads: dict[str, bytes] = {}  # queue -> packed SADD + LPUSH head
         # Replaced by workhorse.testing's fake and inline modes.
         self.sink: Callable[[JobPayload], None] | None = None
         # Every write goes through it when set: transactional enqueue (workhorse.contrib).
@@ -177,6 +178,9 @@ class Client:
         """Write already-normalised jobs in one round trip (MULTI/EXEC when ``atomic``)."""
         wire = None if atomic else self._thread_connections()
         try:
+            if wire is not None and len(jobs) == 1 and "at" not in jobs[0]:
+                wire.send_packed(self._packed_push(jobs[0]), 2)
+                return
             if wire is not None:
                 wire.send(self.commands_for(jobs))
                 return
@@ -237,6 +241,23 @@ class Client:
         if scheduled:
             commands.append(("ZADD", self.keys.schedule, *scheduled))
         return commands
+
+    def _packed_push(self, job: JobPayload) -> bytes:
+        """``commands_for([job])`` of a job for now, packed: the commands' bytes but the
+        job's are the same for every push to its queue, so they are packed once."""
+        item = cast(dict[str, Any], job)
+        item["enqueued_at"] = payload.timestamp(self.settings.timestamp_format)
+        body = payload.encode(item).encode()
+        queue = item["queue"]
+        head = self._push_heads.get(queue)
+        if head is None:
+            if len(self._push_heads) > 1_000:  # queue names made up per call: stay small
+                self._push_heads.clear()
+            sadd = ("SADD", self.keys.queues, queue)
+            head = self._push_heads[queue] = pack([sadd]) + pack_head(
+                ("LPUSH", self._queue_key(queue)), 1
+            )
+        return b"%s$%d\r\n%s\r\n" % (head, len(body), body)
 
     def _queue_key(self, queue: str) -> str:
         key = self._queue_keys.get(queue)

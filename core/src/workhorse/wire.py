@@ -27,20 +27,24 @@ _BROKEN = (redis.ConnectionError, redis.TimeoutError, OSError)
 
 def pack(commands: Sequence[Command]) -> bytes:
     """RESP arrays of bulk strings for ``commands`` (str, bytes, int and float arguments)."""
-    out: list[bytes] = []
+    return b"".join(pack_head(command) for command in commands)
+
+
+def pack_head(command: Command, more: int = 0) -> bytes:
+    """``command`` packed as the first ``len(command)`` of ``len(command) + more``
+    arguments: the rest, packed bulk strings, follow it."""
+    out = [b"*%d\r\n" % (len(command) + more)]
     add = out.append
-    for command in commands:
-        add(b"*%d\r\n" % len(command))
-        for arg in command:
-            if isinstance(arg, str):
-                data = arg.encode()
-            elif isinstance(arg, bytes):
-                data = arg
-            elif isinstance(arg, int | float) and not isinstance(arg, bool):
-                data = repr(arg).encode()
-            else:  # a caller's bug, never a job's: jobs arrive here already encoded
-                raise TypeError(f"cannot send {type(arg).__name__} to Redis: {arg!r:.80}")
-            add(b"$%d\r\n%s\r\n" % (len(data), data))
+    for arg in command:
+        if isinstance(arg, str):
+            data = arg.encode()
+        elif isinstance(arg, bytes):
+            data = arg
+        elif isinstance(arg, int | float) and not isinstance(arg, bool):
+            data = repr(arg).encode()
+        else:  # a caller's bug, never a job's: jobs arrive here already encoded
+            raise TypeError(f"cannot send {type(arg).__name__} to Redis: {arg!r:.80}")
+        add(b"$%d\r\n%s\r\n" % (len(data), data))
     return b"".join(out)
 
 
@@ -63,15 +67,18 @@ class ThreadConnections:
         """Replies to ``commands``, sent together, as the lines of :func:`read_lines`
         (commands with one-line replies only: pushes); a connection that was idle and
         broke is replaced once (as redis-py retries), a second failure is raised."""
-        payload = pack(commands)
+        return self.send_packed(pack(commands), len(commands))
+
+    def send_packed(self, payload: bytes, count: int) -> list[bytes]:
+        """:meth:`send` of ``count`` commands already packed into ``payload``."""
         conn, reused = self._connection()
         try:
-            return self._round_trip(conn, payload, len(commands))
+            return self._round_trip(conn, payload, count)
         except _BROKEN:
             self._drop()
             if not reused:
                 raise
-        return self._round_trip(self._connection()[0], payload, len(commands))
+        return self._round_trip(self._connection()[0], payload, count)
 
     def _round_trip(self, conn: AbstractConnection, payload: bytes, count: int) -> list[bytes]:
         try:
