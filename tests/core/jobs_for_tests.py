@@ -89,3 +89,11 @@ def hog(megabytes: int) -> None:
     """Grows this process by ``megabytes`` of touched memory, kept until it exits."""
     _hogged.append(bytearray(b"x" * (megabytes * 1024 * 1024)))
     recorder().rpush("test:ran", "hog")
+
+
+@workhorse.job
+def record_frozen() -> None:
+    """How many objects the worker process took out of the garbage collector's sight."""
+    import gc
+
+    recorder().rpush("test:frozen", gc.get_freeze_count())

@@ -44,6 +44,7 @@ def run_sharded_worker(settings: Settings, shards: Shards) -> int:
     inbox.install()
     workers = build(settings, shards)
     for worker in workers:
+        worker.settles_heap = True
         worker.start()
     set_default_client(ShardedClient(shards, settings))
     log.info("working %d shard(s): %s", len(workers), ", ".join(shards.urls))
