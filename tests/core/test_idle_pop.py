@@ -13,6 +13,7 @@ from support.waiting import wait_for
 
 import workhorse
 from workhorse.fetch import BasicFetch
+from workhorse.job import Job
 from workhorse.types import UnitOfWork
 from workhorse.worker import executor as executor_module
 from workhorse.worker.executor import Executor
@@ -182,15 +183,22 @@ def waiting_pops(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]
     return waiting_on, popped_on
 
 
+def _push_to_idle_worker(
+    start_worker: Callable[..., WorkerProcess], waiting_on: list[str], job: Job[[], None]
+) -> None:
+    """Start a worker, wait until it waits for a job, push ``job`` and wait for it to run."""
+    start_worker(concurrency=3)
+    wait_for(lambda: waiting_on, "the idle worker to wait for a job")
+    job.perform_async()
+    wait_for(lambda: _ran_on, "the job to run")
+
+
 def test_a_real_worker_runs_a_job_pushed_while_idle_on_the_popping_thread(
     start_worker: Callable[..., WorkerProcess],
     waiting_pops: tuple[list[str], list[str]],
 ) -> None:
     waiting_on, popped_on = waiting_pops
-    start_worker(concurrency=3)
-    wait_for(lambda: waiting_on, "the idle worker to wait for a job")
-    idle_pop_probe.perform_async()
-    wait_for(lambda: _ran_on, "the job to run")
+    _push_to_idle_worker(start_worker, waiting_on, idle_pop_probe)
     assert popped_on == _ran_on
     assert _ran_on[0].startswith("workhorse-") and _ran_on[0] != "workhorse-fetch"
 
@@ -200,10 +208,7 @@ def test_an_async_job_popped_by_an_idle_job_thread_runs_on_the_event_loop(
     waiting_pops: tuple[list[str], list[str]],
 ) -> None:
     waiting_on, popped_on = waiting_pops
-    start_worker(concurrency=3)
-    wait_for(lambda: waiting_on, "the idle worker to wait for a job")
-    idle_pop_async_probe.perform_async()
-    wait_for(lambda: _ran_on, "the job to run")
+    _push_to_idle_worker(start_worker, waiting_on, idle_pop_async_probe)
     assert popped_on and popped_on[0] not in ("workhorse-fetch", "workhorse-asyncio")
     assert _ran_on == ["workhorse-asyncio"], "on the async lane, not in the thread that popped it"
     idle_pop_probe.perform_async()
