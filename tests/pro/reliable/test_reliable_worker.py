@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -14,10 +15,12 @@ from support.waiting import blocked_on, wait_for
 
 from workhorse.client import Client
 from workhorse.errors import ConfigError
+from workhorse.types import UnitOfWork
 from workhorse.worker.launcher import WorkerProcess
 from workhorse_licensing import FeatureNotLicensed
 from workhorse_pro.reliable import pause, paused_queues, read_status, unpause
 from workhorse_pro.reliable.fetch import ReliableFetch
+from workhorse_pro.reliable.inflight import Token
 
 StartWorker = Callable[..., WorkerProcess]
 
@@ -140,3 +143,32 @@ def test_expires_in_must_be_positive_seconds(bad: object) -> None:
 
     with pytest.raises(ConfigError, match="expires_in"):
         record.set(expires_in=bad)
+
+
+def test_an_idle_worker_runs_the_job_its_waiting_thread_fetched_and_holds_it_in_progress(
+    pro_license: str,
+    r: redis.Redis,
+    wh_client: Client,
+    start_worker: StartWorker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waiting: list[int] = []
+    fetched_on: list[int] = []
+    pop_waiting = ReliableFetch.pop_waiting
+
+    def recorded(self: ReliableFetch, timeout: float) -> list[UnitOfWork[Token]]:
+        waiting.append(threading.get_ident())
+        units = pop_waiting(self, timeout)
+        if units:
+            fetched_on.append(threading.get_ident())
+        return units
+
+    monkeypatch.setattr(ReliableFetch, "pop_waiting", recorded)
+    worker = start_worker(concurrency=3)
+    wait_for(lambda: waiting, "the idle worker to wait for a job")
+    wh_client.enqueue("reliable.slow", [1.0, "idle"])
+    wait_for(lambda: r.lrange("test:started", 0, -1) == ["idle"], "the job to start")
+    assert list(worker.running()) == fetched_on, "run by the thread whose wait fetched it"
+    assert read_status(wh_client).in_progress == 1, "held in Redis while it runs"
+    wait_for(lambda: r.lrange("test:ran", 0, -1) == ["idle"], "the job to finish")
+    wait_for(lambda: read_status(wh_client).in_progress == 0, "the job to be acknowledged")

@@ -81,15 +81,30 @@ class ReliableFetch:
 
     # -- Fetcher protocol ---------------------------------------------------
     def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork[Token]]:
-        if not self._registered:
-            self.register()
-        if self._lost:
-            self.reconcile()
-        plan = self._plan(self.order())
+        plan = self._ready()
         units, took = self._fetch_now(plan, max_jobs)
         if took or timeout <= 0:
             return units  # may be empty when every job taken had expired: fetch again at once
         return self._block(plan, max_jobs, timeout)
+
+    # workhorse.types.SplitFetcher: the worker may run the two halves on two threads
+    # (an idle job thread waits; never both at once), so this object's state and its
+    # dedicated connection still have one user at a time.
+    def pop_now(self, max_jobs: int) -> list[UnitOfWork[Token]]:
+        # Empty also when every job taken had expired: the waiting pop's peek then
+        # returns at once if the queue holds more.
+        return self._fetch_now(self._ready(), max_jobs)[0]
+
+    def pop_waiting(self, timeout: float) -> list[UnitOfWork[Token]]:
+        return self._block(self._plan(self.order()), 1, timeout)
+
+    def _ready(self) -> FetchPlan:
+        """Registered, lost fetches reconciled: the plan for this fetch's queue order."""
+        if not self._registered:
+            self.register()
+        if self._lost:
+            self.reconcile()
+        return self._plan(self.order())
 
     def acknowledge(self, unit: UnitOfWork[Token]) -> None:
         token = unit.token
