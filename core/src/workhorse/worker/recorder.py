@@ -28,8 +28,11 @@ from workhorse.keys import Keys
 
 log = logging.getLogger("workhorse.results")
 BATCH = 500  # records per round trip
-# After a wake-up, wait this long for more records unless a batch is full: one call per
-# few jobs cost more (GIL hand-overs, a round trip each) than 2 ms of result latency.
+# Before each batch (after a wake-up and after each round trip), wait this long for more
+# records unless a batch is full: one call per few jobs cost more (GIL hand-overs, a round
+# trip each) than 2 ms of result latency. Under a steady stream of jobs, writing again as
+# soon as a round trip ended made batches of what piled up during it (~100 records at
+# 70,000 jobs/s): three times the round trips, ~0.5 us of CPU per record more.
 LINGER = 0.002
 Ack = Callable[[], None] | None
 Pending = tuple[str, str, int, Ack]  # jid, open record, ttl, ack
@@ -127,6 +130,8 @@ class ResultRecorder:
                 try:
                     self._write(batch, marks)
                     marks, delay = [], 0.0
+                    if 0 < len(self.pending) < BATCH and not self._stopping:
+                        time.sleep(LINGER)  # more than what came during the round trip
                 except Exception as exc:  # never lose the batch, never end the thread
                     self.pending.extendleft(reversed(batch))  # kept, in order
                     delay = min(max(delay * 2, 0.1), 5.0)
