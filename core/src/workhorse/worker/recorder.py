@@ -131,8 +131,6 @@ class ResultRecorder:
                 try:
                     self._write(batch, marks)
                     marks, delay = [], 0.0
-                    if 0 < len(self.pending) < BATCH and not self._stopping:
-                        time.sleep(LINGER)  # more than what came during the round trip
                 except Exception as exc:  # never lose the batch, never end the thread
                     self.pending.extendleft(reversed(batch))  # kept, in order
                     delay = min(max(delay * 2, 0.1), 5.0)
@@ -147,6 +145,8 @@ class ResultRecorder:
                     time.sleep(delay)
                 finally:
                     self._writing = False
+                if not delay and 0 < len(self.pending) < BATCH and not self._stopping:
+                    time.sleep(LINGER)  # more than what came during the round trip
 
     def _due_running(self) -> list[Write]:
         """Running records for the store_result jobs running for LINGER or more that have
