@@ -145,8 +145,12 @@ class ResultRecorder:
                     time.sleep(delay)
                 finally:
                     self._writing = False
-                if not delay and 0 < len(self.pending) < BATCH and not self._stopping:
-                    time.sleep(LINGER)  # more than what came during the round trip
+                if not delay:  # written: the next batch
+                    if 0 < len(self.pending) < BATCH and not self._stopping:
+                        time.sleep(LINGER)  # more than what came during the round trip
+                    # A steady stream of records never leaves this loop: a job that began
+                    # meanwhile and runs on gets its running record with the next batch.
+                    marks = self._due_running()
 
     def _due_running(self) -> list[Write]:
         """Running records for the store_result jobs running for LINGER or more that have
