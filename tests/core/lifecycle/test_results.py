@@ -323,6 +323,34 @@ def test_only_a_store_result_job_running_longer_than_the_linger_gets_a_running_r
     assert recorder._due_running() == []  # each job once
 
 
+def test_a_long_job_that_starts_during_a_steady_stream_of_records_gets_its_running_record(
+    wh_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records that keep coming keep the writer writing batch after batch, never back to
+    waiting; the running records of jobs that began meanwhile go out with those batches."""
+    from workhorse.worker import recorder as recorder_module
+
+    recorder = recorder_module.ResultRecorder(wh_client.redis, wh_client.keys, "host:1:abc")
+    writes: list[list[str]] = []
+
+    def write(batch: list[tuple[str, str, int, object]], marks: list[tuple[str, ...]]) -> None:
+        writes.append([mark[0] for mark in marks])
+        if len(writes) == 1:  # while the first batch is written: more records, a long job
+            recorder.submit("n" * 24, results_success("n" * 24, 2), 60, None)
+            recorder.running[3] = ({"jid": "l" * 24}, 60, time.time() - 1)
+        else:
+            recorder._stopping = True
+
+    monkeypatch.setattr(recorder, "_write", write)
+    recorder.pending.append(("m" * 24, results_success("m" * 24, 1), 60, None))
+    thread = threading.Thread(target=recorder._run, daemon=True)
+    recorder._thread = thread  # the writer: submit() starts no other
+    recorder._wake.set()
+    thread.start()
+    thread.join(10)
+    assert writes == [[], ["l" * 24]]  # the second batch carries the long job's record
+
+
 def test_the_recorder_keeps_a_batch_it_failed_to_write_and_tries_again(
     wh_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:

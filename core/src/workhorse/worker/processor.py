@@ -309,7 +309,8 @@ class Processor:
                 return
         hold = self._hold_acks and not ctx.deferred
         ack = ctx.defer_acknowledgement() if hold else None
-        self.recorder.submit(ctx.jid, record, _ttl(ctx), ack)
+        jid = ctx.job.get("jid", "")  # ctx.jid, without a property's call (runs per job)
+        self.recorder.submit(jid if type(jid) is str else str(jid), record, _ttl(ctx), ack)
 
     def _watch(self, tid: int, limit: object, token: object) -> float:
         """Register the job's deadline; a garbled limit from Redis means no limit."""
@@ -708,7 +709,10 @@ def _stores(ctx: JobContext) -> bool:
 
 
 def _ttl(ctx: JobContext) -> int:
-    fallback = ctx.definition.result_ttl if ctx.definition is not None else None
+    definition = ctx.definition
+    fallback = definition.result_ttl if definition is not None else None
+    if fallback is None and "result_ttl" not in ctx.job:
+        return results.DEFAULT_TTL  # most jobs: no second call
     return results.ttl_of(ctx.job, fallback)
 
 

@@ -28,8 +28,11 @@ from workhorse.keys import Keys
 
 log = logging.getLogger("workhorse.results")
 BATCH = 500  # records per round trip
-# After a wake-up, wait this long for more records unless a batch is full: one call per
-# few jobs cost more (GIL hand-overs, a round trip each) than 2 ms of result latency.
+# Before each batch (after a wake-up and after each round trip), wait this long for more
+# records unless a batch is full: one call per few jobs cost more (GIL hand-overs, a round
+# trip each) than 2 ms of result latency. Under a steady stream of jobs, writing again as
+# soon as a round trip ended made batches of what piled up during it (~100 records at
+# 70,000 jobs/s): three times the round trips, ~0.5 us of CPU per record more.
 LINGER = 0.002
 Ack = Callable[[], None] | None
 Pending = tuple[str, str, int, Ack]  # jid, open record, ttl, ack
@@ -47,6 +50,7 @@ class ResultRecorder:
         self._send = DedicatedConnection(client, decode=False, lines=True)  # the writer thread's
         self._prefix_text = keys.result("")
         self._prefix = self._prefix_text.encode()
+        self._heads: dict[int, str] = {}  # _head's, by the jid's length
         waiters = keys.result_waiters
         self._count_waiters = f"*2\r\n$5\r\nZCARD\r\n${len(waiters.encode())}\r\n{waiters}\r\n"
         self.pending: deque[Pending] = deque()
@@ -141,6 +145,12 @@ class ResultRecorder:
                     time.sleep(delay)
                 finally:
                     self._writing = False
+                if not delay:  # written: the next batch
+                    if 0 < len(self.pending) < BATCH and not self._stopping:
+                        time.sleep(LINGER)  # more than what came during the round trip
+                    # A steady stream of records never leaves this loop: a job that began
+                    # meanwhile and runs on gets its running record with the next batch.
+                    marks = self._due_running()
 
     def _due_running(self) -> list[Write]:
         """Running records for the store_result jobs running for LINGER or more that have
@@ -183,11 +193,12 @@ class ResultRecorder:
         are ASCII, so is a key with an ASCII prefix and jid, and then their lengths in
         bytes are their lengths; anything else takes the pipeline)."""
         prefix, plen, slen = self._prefix_text, len(self._prefix), len(suffix)
-        expires = _EXPIRES
+        expires, heads, head = _EXPIRES, self._heads, self._head
+        end = f"{suffix}\r\n"
         parts = [_command(prefix, plen, jid, record, ttl, nx) for jid, record, ttl, nx in marks]
         parts += [
-            f"{_SET}${plen + len(jid)}\r\n{prefix}{jid}\r\n${len(record) + slen}\r\n"
-            f"{record}{suffix}\r\n{expires.get(ttl) or _expire(ttl)}"
+            f"{heads.get(len(jid)) or head(len(jid))}{jid}\r\n${len(record) + slen}\r\n"
+            f"{record}{end}{expires.get(ttl) or _expire(ttl)}"
             for jid, record, ttl, _ in batch
         ]
         parts.append(self._count_waiters)
@@ -196,6 +207,15 @@ class ResultRecorder:
             return self._write_pipelined(_writes(batch, marks, suffix))
         lines = self._send.send_packed_lines(text.encode(), len(parts))
         return lines[-1] != b":0"  # ZCARD's reply: anyone waiting for any result
+
+    def _head(self, jid_length: int) -> str:
+        """A SET up to its key's jid, for jids of ``jid_length`` (kept once made: jids come
+        in a length or two, and formatting the key's length per record cost a quarter of
+        the command's making)."""
+        head = f"{_SET}${len(self._prefix) + jid_length}\r\n{self._prefix_text}"
+        if len(self._heads) < 100:
+            self._heads[jid_length] = head
+        return head
 
     def _write_pipelined(self, writes: list[Write]) -> bool:
         pipe = self.redis.pipeline(transaction=False)
