@@ -178,11 +178,11 @@ class Client:
         """Write already-normalised jobs in one round trip (MULTI/EXEC when ``atomic``)."""
         wire = None if atomic else self._thread_connections()
         try:
-            if wire is not None and len(jobs) == 1 and "at" not in jobs[0]:
-                wire.send_packed(self._packed_push(jobs[0]), 2)
-                return
             if wire is not None:
-                wire.send(self.commands_for(jobs))
+                if len(jobs) == 1 and "at" not in jobs[0]:
+                    wire.send_packed(self._packed_push(jobs[0]), 2)
+                else:
+                    wire.send(self.commands_for(jobs))
                 return
             pipe = self.redis.pipeline(transaction=atomic)
             self.write_many_to(pipe, jobs)
@@ -249,23 +249,16 @@ class Client:
         item["enqueued_at"] = payload.timestamp(self.settings.timestamp_format)
         body = payload.encode(item).encode()
         queue = item["queue"]
-        head = self._push_heads.get(queue)
-        if head is None:
-            if len(self._push_heads) > 1_000:  # queue names made up per call: stay small
-                self._push_heads.clear()
-            sadd = ("SADD", self.keys.queues, queue)
-            head = self._push_heads[queue] = pack([sadd]) + pack_head(
-                ("LPUSH", self._queue_key(queue)), 1
-            )
+        head = self._push_heads.get(queue) or _remembered(self._push_heads, queue, self._head)
         return b"%s$%d\r\n%s\r\n" % (head, len(body), body)
 
+    def _head(self, queue: str) -> bytes:
+        """SADD of ``queue`` and LPUSH to it up to the job, packed."""
+        sadd = ("SADD", self.keys.queues, queue)
+        return pack([sadd]) + pack_head(("LPUSH", self._queue_key(queue)), 1)
+
     def _queue_key(self, queue: str) -> str:
-        key = self._queue_keys.get(queue)
-        if key is None:
-            if len(self._queue_keys) > 1_000:  # queue names made up per call: stay small
-                self._queue_keys.clear()
-            key = self._queue_keys[queue] = self.keys.queue(queue)
-        return key
+        return self._queue_keys.get(queue) or _remembered(self._queue_keys, queue, self.keys.queue)
 
     def _direct(self) -> bool:
         """True when pushes go straight to Redis (not captured, not a testing sink)."""
@@ -327,6 +320,15 @@ class Client:
         if at is not None and float(at) > time.time():
             item["at"] = float(at)
         return cast(JobPayload, item)
+
+
+def _remembered(cache: dict[str, T], key: str, make: Callable[[str], T]) -> T:
+    """``make(key)``, kept in ``cache`` (callers look there first). Queue names may be
+    made up per call: past 1,000 entries the cache starts over rather than grow."""
+    if len(cache) > 1_000:
+        cache.clear()
+    value = cache[key] = make(key)
+    return value
 
 
 _default: Client | None = None

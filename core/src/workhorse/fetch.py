@@ -58,11 +58,7 @@ class BasicFetch:
         self._send = DedicatedConnection(client, decode=False)
 
     def fetch(self, max_jobs: int, timeout: float) -> list[UnitOfWork[None]]:
-        queue_keys = self.order()
-        units = self._pop_now(queue_keys, max_jobs)
-        if units:
-            return units
-        return self._blocked(self._send("BRPOP", *queue_keys, max(1, round(timeout))))
+        return self.pop_now(max_jobs) or self.pop_waiting(timeout)
 
     # types.SplitFetcher: the executor may run the two halves of fetch() on two threads
     # (never at once: one waits for the other), so the connection still has one user.
