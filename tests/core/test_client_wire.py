@@ -12,13 +12,14 @@ import pytest
 import redis
 from support.waiting import wait_for
 
-from workhorse import payload
+from workhorse import payload, wire
 from workhorse.api.queues import Queue
 from workhorse.client import Client
 from workhorse.config import Settings
 from workhorse.errors import RedisUnavailable
 from workhorse.keys import Keys
 from workhorse.wire import ThreadConnections, pack
+from workhorse.wire import lean_connection as lean
 
 
 def test_pack_writes_resp_arrays_of_bulk_strings() -> None:
@@ -103,6 +104,51 @@ def test_a_redis_error_reply_is_raised_and_the_connection_stays_usable(
     r.delete("queue:default")
     jobs.record.perform_async("y")
     assert json.loads(r.lindex("queue:default", 0))["args"] == ["y"]
+
+
+def test_a_push_redis_does_not_answer_in_time_fails_and_is_not_sent_again(
+    redis_url: str, settings: Settings, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel keeps the socket timeout (wire.lean_connection). A push that timed out
+    may yet be done by a slow Redis, so it is not resent on a new connection, where a
+    second copy could land; the caller hears of it and decides."""
+    client = Client(redis.Redis.from_url(redis_url, socket_timeout=0.2), settings, middleware=[])
+    client.enqueue("HardJob", ["warm"])
+    opened: list[object] = []
+    monkeypatch.setattr(wire, "lean_connection", lambda pool: opened.append(pool) or lean(pool))
+    r.execute_command("CLIENT", "PAUSE", "5000", "WRITE")
+    with pytest.raises(RedisUnavailable, match="did not answer in time: Timeout reading"):
+        client.enqueue("HardJob", ["slow"])
+    assert opened == [], "no second connection, no second copy"
+    r.execute_command("CLIENT", "UNPAUSE")
+    client.enqueue("HardJob", ["after"])  # a new connection, once Redis writes again
+    assert len(opened) == 1
+    # Redis drops what a client it never read from sent, when it goes.
+    assert [json.loads(x)["args"][0] for x in r.lrange("queue:default", 0, -1)] == [
+        "after",
+        "warm",
+    ]
+
+
+def test_a_push_interrupted_before_its_reply_never_reads_it_as_the_next_ones(
+    wh_client: Client, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A time limit raised in the thread between send and reply: the connection goes, so
+    the late reply cannot answer the next push (which here must fail: WRONGTYPE)."""
+    jobs.record.perform_async("warm")
+    with monkeypatch.context() as patched:
+        patched.setattr(wire, "_read_raw_lines", _interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            jobs.record.perform_async("interrupted")
+    wait_for(lambda: r.llen("queue:default") == 2, "the interrupted push to land")
+    r.delete("queue:default")
+    r.set("queue:default", "not a list")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        jobs.record.perform_async("next")
+
+
+def _interrupted(*args: object) -> list[bytes]:
+    raise KeyboardInterrupt
 
 
 def test_an_unreachable_redis_is_named_in_the_error() -> None:

@@ -198,7 +198,8 @@ class Client:
             client = self.redis
             with self._lock:
                 if ThreadConnections.supports(client) and self._wire is None:
-                    self._wire = ThreadConnections(client)
+                    poll = self.settings.reply_poll_us / 1e6
+                    self._wire = ThreadConnections(client, reply_poll=poll)
                 self._wire_checked = True
         return self._wire
 

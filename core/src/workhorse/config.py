@@ -129,6 +129,22 @@ def _split_specs(spec: str) -> list[str]:
     return [part for part in spec.split() if part]
 
 
+def _check_durations(settings: Settings) -> None:
+    if settings.job_timeout is not None and not 0 < settings.job_timeout < float("inf"):
+        raise ConfigError(
+            f"job timeout must be a positive number of seconds, got {settings.job_timeout!r}"
+        )
+    if not 0 <= settings.timeout_grace < float("inf"):
+        raise ConfigError(f"timeout grace must be >= 0 seconds, got {settings.timeout_grace!r}")
+    if settings.shutdown_timeout < 0 or settings.poll_interval <= 0:
+        raise ConfigError("shutdown timeout must be >= 0 and poll interval > 0")
+    if not 0 <= settings.reply_poll_us <= 10_000:
+        raise ConfigError(
+            f"reply poll must be 0 (sleep until Redis replies) to 10000 microseconds, "
+            f"got {settings.reply_poll_us!r}"
+        )
+
+
 def _env_float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -201,6 +217,10 @@ class Settings:
     # fifth less CPU per async job), else asyncio's; "asyncio" or "uvloop" insist on one
     # (uvloop must then be installed).
     event_loop: str = "auto"
+    # Microseconds a pushing thread polls its socket for Redis's reply before it sleeps
+    # (workhorse.wire.ReplyWait): where Redis answers within it (on the same host) a push
+    # takes about half as long; 0 always sleeps.
+    reply_poll_us: float = 50.0
     # The oldest Ruby Sidekiq sharing the Redis (6, 7 or 8); decides what is
     # written in that generation's form (workhorse.compat).
     sidekiq_compat: int = DEFAULT
@@ -252,6 +272,7 @@ class Settings:
             "prefetch": _env_int(env, "WORKHORSE_PREFETCH", 8),
             "async_concurrency": _env_int(env, "WORKHORSE_ASYNC_CONCURRENCY", 200),
             "event_loop": env.get("WORKHORSE_EVENT_LOOP") or "auto",
+            "reply_poll_us": _env_float(env, "WORKHORSE_REPLY_POLL_US", 50.0),
             "log_format": env.get("WORKHORSE_LOG_FORMAT", "text"),
             "job_logs": _env_bool(env, "WORKHORSE_JOB_LOGS", False),
         }
@@ -303,14 +324,7 @@ class Settings:
             )
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"log format must be 'text' or 'json', got {self.log_format!r}")
-        if self.job_timeout is not None and not 0 < self.job_timeout < float("inf"):
-            raise ConfigError(
-                f"job timeout must be a positive number of seconds, got {self.job_timeout!r}"
-            )
-        if not 0 <= self.timeout_grace < float("inf"):
-            raise ConfigError(f"timeout grace must be >= 0 seconds, got {self.timeout_grace!r}")
-        if self.shutdown_timeout < 0 or self.poll_interval <= 0:
-            raise ConfigError("shutdown timeout must be >= 0 and poll interval > 0")
+        _check_durations(self)
         _check_capsules(self.queues, self.capsules)
 
     @property

@@ -168,6 +168,13 @@ def where(place: Place) -> str:
 
 def unavailable(exc: BaseException, place: Place) -> RedisUnavailable:
     """The error for a Redis that did not answer, naming which one and what to do."""
+    if isinstance(exc, redis.TimeoutError):
+        return RedisUnavailable(
+            f"Redis at {where(place)} did not answer in time: {exc}. It is reachable but "
+            "slow to reply (a long command or a save on the server, a loaded network); what "
+            "was sent may still be done, so check before sending it again, or raise the "
+            "client's socket_timeout"
+        )
     return RedisUnavailable(
         f"cannot reach Redis at {where(place)}: {exc}. Start Redis, or pass --redis-url / set "
         "WORKHORSE_REDIS_URL to a server that is running"
