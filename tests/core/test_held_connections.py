@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import struct
 import threading
 from collections.abc import Iterator
 
@@ -114,6 +116,35 @@ def test_a_command_interrupted_before_its_reply_never_leaves_that_reply_behind(
         assert client.get("b") == "second", "not a's late reply"
     finally:
         release()
+
+
+def test_a_held_socket_keeps_its_timeout_in_the_kernel_and_a_silent_redis_times_out(
+    redis_url: str,
+) -> None:
+    """No Python-level timeout on the held socket (it would poll before every send and
+    receive); a command Redis does not answer in time still fails as redis-py's
+    TimeoutError, from its pooled path, which the held path hands a broken command to."""
+    client = HeldRedis.from_url(redis_url, socket_timeout=0.2)
+    other = redis.Redis.from_url(redis_url)
+    release = client.hold()
+    try:
+        client.incr("n")
+        sock = client._held.conn._sock
+        assert sock.gettimeout() is None
+        limit = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16)
+        seconds, micros = struct.unpack("@ll", limit)
+        assert seconds == 0 and abs(micros - 200_000) < 10_000  # the kernel counts in ticks
+        other.execute_command("CLIENT", "PAUSE", "5000", "WRITE")
+        try:
+            with pytest.raises(redis.TimeoutError):
+                client.incr("n")
+        finally:
+            other.execute_command("CLIENT", "UNPAUSE")
+        assert client.incr("n") >= 2, "the thread reconnects and goes on"
+    finally:
+        release()
+        client.close()
+        other.close()
 
 
 @pytest.mark.parametrize("protocol", [2, 3])

@@ -17,7 +17,9 @@ pools and clients with a client-side cache. A broken held connection is closed a
 the command goes to redis-py's path, whose retries then apply as they always did;
 a command interrupted between sending and reading its reply (a time limit raised in
 the thread) closes the connection, so its late reply can never be read as the next
-command's.
+command's. The held socket's timeout is kept by the kernel (workhorse.sockets): a
+command is a send and a receive, not four system calls, and a command that runs out
+of time goes to redis-py's path like any broken one, which raises its TimeoutError.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from typing import Any
 
 import redis
 from redis.connection import AbstractConnection
+
+from workhorse.sockets import keep_timeouts_in_kernel
 
 # Commands redis-py's dispatcher treats specially (per-connection set-up): never held.
 POOL_ONLY = frozenset({"HIMPORT", "HIMPORT SET"})
@@ -66,6 +70,9 @@ class HeldRedis(redis.Redis):
         if conn is None or args[0] in POOL_ONLY:
             return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         try:
+            if conn._sock is None:  # new, or dropped below
+                conn.connect()  # type: ignore[no-untyped-call]
+                keep_timeouts_in_kernel(conn)
             conn.send_command(*args, **options)  # type: ignore[no-untyped-call]
             reply = self.parse_response(conn, args[0], **options)  # type: ignore[no-untyped-call]
         except redis.ResponseError:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import socket
-import struct
 import threading
 import time
 import weakref
@@ -23,6 +22,7 @@ import redis
 from redis.connection import AbstractConnection
 
 from workhorse.held import HeldRedis
+from workhorse.sockets import keep_timeouts_in_kernel
 
 Command = tuple[Any, ...]
 _BROKEN = (redis.ConnectionError, redis.TimeoutError, OSError)
@@ -168,14 +168,7 @@ def lean_connection(pool: redis.ConnectionPool) -> AbstractConnection:
     timeout could end an SSL read in the middle of a record."""
     conn = resp2_connection(pool)
     conn.connect()  # type: ignore[no-untyped-call]
-    sock = getattr(conn, "_sock", None)
-    if type(sock) is socket.socket:
-        timeout = conn.socket_timeout
-        sock.settimeout(None)
-        if timeout:
-            limit = struct.pack("@ll", int(timeout), int(timeout % 1 * 1_000_000))
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, limit)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, limit)
+    keep_timeouts_in_kernel(conn)
     return conn
 
 
