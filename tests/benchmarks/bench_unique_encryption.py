@@ -6,6 +6,7 @@
 - throughput of encrypted vs plain jobs, same worker, paired alternating rounds, for
   no-op jobs and for jobs doing one Redis INCR (target: paired median >= 80 %), with
   the CPU each job cost this process (worker threads, fetch thread, Redis client);
+- the same for no-op jobs on ``workhorse worker -p 2`` processes, as deployed;
 - the worker's own per-job path (``Processor.process_unit``, no Redis, one thread):
   what an encrypted job adds, that all of it is the opening's own calls, and that a
   plain job pays nothing for encryption;
@@ -19,6 +20,7 @@ WH_BENCH_THREADS (10).
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -29,7 +31,9 @@ from typing import Any
 
 import pytest
 import redis
-from support.licenses import licensed
+from support.licenses import licensed, process_tree_env, token
+from support.proc_stats import cpu_seconds
+from support.processes import stop_all
 
 from workhorse import client as client_module
 from workhorse import payload, plugins
@@ -44,23 +48,17 @@ from workhorse.worker.processor import Processor
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "enterprise" / "unique"))
 
+from encryption_jobs import noop, noop_encrypted
+
 import workhorse
 
+HERE = Path(__file__).parent
+DEVNULL = subprocess.DEVNULL
 FIGURES: list[tuple[str, str]] = []
 THREADS = int(os.environ.get("WH_BENCH_THREADS", "10"))  # 1 shows the cost without GIL contention
 ROUNDS = int(os.environ.get("WH_BENCH_ROUNDS", "7"))
 JOBS = int(os.environ.get("WH_BENCH_JOBS", "40000"))
 SECRET = {"card": "4111 1111 1111 1111", "cvc": "123"}
-
-
-@workhorse.job(name="bench.noop")
-def noop(*args: object) -> None:
-    pass
-
-
-@workhorse.job(name="bench.noop_encrypted", encrypt=True)
-def noop_encrypted(*args: object) -> None:
-    pass
 
 
 @workhorse.job(name="bench.incr")
@@ -187,6 +185,66 @@ def test_encrypted_throughput_vs_plain(
     figure(f"{body}: plain / encrypted CPU per job, paired (median; all)", _ratios(cpu))
     added = [e - p for p, e in zip(cpu_us["plain"], cpu_us["encrypted"], strict=True)]
     figure(f"{body}: CPU µs an encrypted job adds, paired (median)", f"{median(added):.1f}")
+
+
+def test_encrypted_throughput_vs_plain_with_cli_workers(
+    r: redis.Redis, client: Client, redis_url: str
+) -> None:
+    """What users run: ``workhorse worker -p 2 -c THREADS`` (two processes, start-up heap
+    frozen) draining no-op jobs, plain and encrypted in alternating rounds. Jobs/s from
+    the first job taken to the queue emptied (the few still in flight then, under 0.5%,
+    are not waited for: no-op jobs leave no trace to count), and the workers' CPU/job."""
+    env = process_tree_env(
+        token(("pro", "enterprise")), pythonpath=str(HERE), WORKHORSE_REDIS_URL=redis_url
+    )
+    argv = [sys.executable, "-m", "workhorse", "worker", "-r", "encryption_jobs"]
+    argv += ["-q", "default", "-p", "2", "-c", str(THREADS)]
+    rates: dict[str, list[float]] = {"plain": [], "encrypted": []}
+    cpu_us: dict[str, list[float]] = {"plain": [], "encrypted": []}
+
+    def drain(kind: str, job: workhorse.Job[..., None]) -> None:
+        job.perform_bulk(("visible", SECRET) for _ in range(JOBS))
+        proc = subprocess.Popen(argv, cwd=HERE, env=env, stdout=DEVNULL, stderr=DEVNULL)
+        try:
+            _wait(lambda: r.llen("queue:default") < JOBS, "the workers to start")
+            pids = _children(proc.pid)
+            t0, cpu0 = time.perf_counter(), cpu_seconds(pids)
+            _wait(lambda: r.llen("queue:default") == 0, "the drain")
+            elapsed, cpu = time.perf_counter() - t0, cpu_seconds(pids) - cpu0
+        finally:
+            stop_all([proc])
+        rates[kind].append(JOBS / elapsed)
+        cpu_us[kind].append(cpu / JOBS * 1e6)
+
+    for _ in range(ROUNDS):
+        drain("plain", noop)
+        drain("encrypted", noop_encrypted)
+    assert r.zcard("dead") == 0 and r.zcard("retry") == 0, "every encrypted job opened"
+    paired = sorted(e / p for p, e in zip(rates["plain"], rates["encrypted"], strict=True))
+    cpu = sorted(p / e for p, e in zip(cpu_us["plain"], cpu_us["encrypted"], strict=True))
+    body = f"CLI workers (2 processes x {THREADS} threads), no-op"
+    figure(f"{body}: plain jobs/s (median)", f"{median(rates['plain']):,.0f}")
+    figure(f"{body}: encrypted jobs/s (median)", f"{median(rates['encrypted']):,.0f}")
+    figure(f"{body}: encrypted / plain, {ROUNDS} paired rounds (median; all)", _ratios(paired))
+    figure(
+        f"{body}: worker CPU µs/job plain, encrypted (median)",
+        f"{median(cpu_us['plain']):.1f}, {median(cpu_us['encrypted']):.1f}",
+    )
+    figure(f"{body}: plain / encrypted CPU per job (median; all)", _ratios(cpu))
+
+
+def _children(parent: int) -> list[int]:
+    """The worker processes of ``workhorse worker -p N`` (its supervisor's children)."""
+    found = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def _wait(check: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.001)
 
 
 class _NoFetch:
