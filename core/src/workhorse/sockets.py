@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import socket
 import struct
+import sys
 
 from redis.connection import AbstractConnection
+
+# Windows takes the limit as milliseconds in a DWORD, not a struct timeval: there the
+# sockets keep Python's timeouts.
+_TIMEVAL = sys.platform != "win32"
 
 
 def keep_timeouts_in_kernel(conn: AbstractConnection) -> None:
     """Put ``conn``'s connected plain (TCP or unix) socket in blocking mode, with its
     ``socket_timeout`` kept by the kernel; other sockets are left as they are."""
     sock = getattr(conn, "_sock", None)
-    if type(sock) is not socket.socket:
+    if type(sock) is not socket.socket or not _TIMEVAL:
         return
     timeout = conn.socket_timeout
     sock.settimeout(None)

@@ -116,7 +116,8 @@ class ThreadConnections:
         conn = lean_connection(self._pool)  # outside the pool's count (module docstring)
         sock = getattr(conn, "_sock", None)
         blocking = sock is not None and sock.gettimeout() is None
-        self._local.wait = ReplyWait(self._reply_poll) if blocking and self._reply_poll else None
+        polls = blocking and self._reply_poll and hasattr(socket, "MSG_DONTWAIT")  # not Windows
+        self._local.wait = ReplyWait(self._reply_poll) if polls else None
         self._local.conn = conn
         return conn
 
