@@ -24,15 +24,14 @@ of time goes to redis-py's path like any broken one, which raises its TimeoutErr
 
 from __future__ import annotations
 
-import os
 import threading
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 import redis
 from redis.connection import AbstractConnection
 
+from workhorse.forks import forget_in_child
 from workhorse.sockets import keep_timeouts_in_kernel
 
 # Commands redis-py's dispatcher treats specially (per-connection set-up): never held.
@@ -45,7 +44,11 @@ class HeldRedis(redis.Redis):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held = threading.local()  # .conn per thread (None or unset: not held)
-        _clients.add(self)
+        forget_in_child(self)
+
+    def forget_threads(self) -> None:
+        """In a forked child: no thread holds a connection (see workhorse.forks)."""
+        self._held = threading.local()
 
     def hold(self) -> Callable[[], None]:
         """Send this thread's commands on a connection of its own from now on; returns
@@ -86,21 +89,6 @@ class HeldRedis(redis.Redis):
         if conn.should_reconnect():  # type: ignore[no-untyped-call]  # a RESP3 maintenance notice
             conn.disconnect()  # type: ignore[no-untyped-call]  # reconnects on next use
         return reply
-
-
-# Every HeldRedis of the process: a forked child forgets what its threads held (the
-# thread that forked lives on in it, and must not share its parent's socket), once at the
-# fork instead of a getpid() per command.
-_clients: weakref.WeakSet[HeldRedis] = weakref.WeakSet()
-
-
-def _forget_held() -> None:
-    for client in list(_clients):
-        client._held = threading.local()
-
-
-if hasattr(os, "register_at_fork"):  # POSIX
-    os.register_at_fork(after_in_child=_forget_held)
 
 
 def holdable(pool: object, plain: type = redis.ConnectionPool) -> bool:

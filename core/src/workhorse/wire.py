@@ -10,17 +10,16 @@ died would stay counted against it) and packs the commands itself (issue 24).
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import redis
 from redis.connection import AbstractConnection
 
+from workhorse.forks import forget_in_child
 from workhorse.held import HeldRedis
 from workhorse.sockets import keep_timeouts_in_kernel
 
@@ -60,7 +59,7 @@ class ThreadConnections:
         self._pool = client.connection_pool
         self._local = threading.local()
         self._reply_poll = reply_poll
-        _owners.add(self)
+        forget_in_child(self)
 
     @staticmethod
     def supports(client: object) -> bool:
@@ -131,21 +130,10 @@ class ThreadConnections:
         """Close this thread's connection (others close when their thread's storage goes)."""
         self._drop()
 
-
-# Every ThreadConnections of the process: a forked child forgets its threads'
-# connections (the thread that forked lives on in it, and must not share its parent's
-# socket), once at the fork instead of a getpid() system call per push (as held.py does).
-_owners: weakref.WeakSet[ThreadConnections] = weakref.WeakSet()
-
-
-def _forget_connections() -> None:
-    _sending.clear()  # threads of the parent's that were sending: not in this process
-    for owner in list(_owners):
-        owner._local = threading.local()
-
-
-if hasattr(os, "register_at_fork"):  # POSIX
-    os.register_at_fork(after_in_child=_forget_connections)
+    def forget_threads(self) -> None:
+        """In a forked child: no thread has a connection, none is sending (workhorse.forks)."""
+        _sending.clear()
+        self._local = threading.local()
 
 
 def resp2_connection(pool: redis.ConnectionPool) -> AbstractConnection:
