@@ -18,6 +18,7 @@ from workhorse.connection import RedisTarget, connect, describe_client, resolve,
 from workhorse.errors import ArgumentError, ConfigError, RedisUnavailable
 from workhorse.handle import JobHandle, for_queue
 from workhorse.keys import Keys
+from workhorse.memo import remembered
 from workhorse.middleware import ClaimedJob, ClientMiddleware, compose_client, offline_claims
 from workhorse.types import JobPayload
 from workhorse.wire import Command, ThreadConnections, pack, pack_head
@@ -250,7 +251,7 @@ class Client:
         item["enqueued_at"] = payload.timestamp(self.settings.timestamp_format)
         body = payload.encode(item).encode()
         queue = item["queue"]
-        head = self._push_heads.get(queue) or _remembered(self._push_heads, queue, self._head)
+        head = self._push_heads.get(queue) or remembered(self._push_heads, queue, self._head)
         return b"%s$%d\r\n%s\r\n" % (head, len(body), body)
 
     def _head(self, queue: str) -> bytes:
@@ -259,7 +260,7 @@ class Client:
         return pack([sadd]) + pack_head(("LPUSH", self._queue_key(queue)), 1)
 
     def _queue_key(self, queue: str) -> str:
-        return self._queue_keys.get(queue) or _remembered(self._queue_keys, queue, self.keys.queue)
+        return self._queue_keys.get(queue) or remembered(self._queue_keys, queue, self.keys.queue)
 
     def _direct(self) -> bool:
         """True when pushes go straight to Redis (not captured, not a testing sink)."""
@@ -321,15 +322,6 @@ class Client:
         if at is not None and float(at) > time.time():
             item["at"] = float(at)
         return cast(JobPayload, item)
-
-
-def _remembered(cache: dict[str, T], key: str, make: Callable[[str], T]) -> T:
-    """``make(key)``, kept in ``cache`` (callers look there first). Queue names may be
-    made up per call: past 1,000 entries the cache starts over rather than grow."""
-    if len(cache) > 1_000:
-        cache.clear()
-    value = cache[key] = make(key)
-    return value
 
 
 _default: Client | None = None

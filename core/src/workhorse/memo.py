@@ -1,6 +1,12 @@
-"""One object per owner (a Redis client, a ``Client``), built on first use and
-dropped with its owner: plugins keep their per-connection state here (registered
-scripts, caches) instead of each writing its own locked cache."""
+"""Values built once and kept.
+
+``PerOwner``: one object per owner (a Redis client, a ``Client``), built on first use
+and dropped with its owner: plugins keep their per-connection state here (registered
+scripts, caches) instead of each writing its own locked cache.
+
+``remembered``: a value per key in a plain dict, for the hot paths that look it up
+with ``dict.get`` first (a queue's key, a packed command's head).
+"""
 
 from __future__ import annotations
 
@@ -32,3 +38,13 @@ class PerOwner(Generic[K, V]):
     def values(self) -> Iterator[V]:
         """A snapshot of the objects built so far (owners may go away meanwhile)."""
         return iter(list(self._made.values()))
+
+
+def remembered(cache: dict[K, V], key: K, make: Callable[[K], V], limit: int = 1_000) -> V:
+    """``make(key)``, kept in ``cache`` (callers look there first, with ``cache.get``).
+    Keys may be made up per call (queue names): past ``limit`` entries the cache starts
+    over rather than grow."""
+    if len(cache) > limit:
+        cache.clear()
+    value = cache[key] = make(key)
+    return value

@@ -25,6 +25,7 @@ import redis
 from workhorse import results
 from workhorse.dedicated import DedicatedConnection
 from workhorse.keys import Keys
+from workhorse.memo import remembered
 
 log = logging.getLogger("workhorse.results")
 BATCH = 500  # records per round trip
@@ -212,10 +213,10 @@ class ResultRecorder:
         """A SET up to its key's jid, for jids of ``jid_length`` (kept once made: jids come
         in a length or two, and formatting the key's length per record cost a quarter of
         the command's making)."""
-        head = f"{_SET}${len(self._prefix) + jid_length}\r\n{self._prefix_text}"
-        if len(self._heads) < 100:
-            self._heads[jid_length] = head
-        return head
+        return remembered(self._heads, jid_length, self._set_up_to_jid, limit=100)
+
+    def _set_up_to_jid(self, jid_length: int) -> str:
+        return f"{_SET}${len(self._prefix) + jid_length}\r\n{self._prefix_text}"
 
     def _write_pipelined(self, writes: list[Write]) -> bool:
         pipe = self.redis.pipeline(transaction=False)
